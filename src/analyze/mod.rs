@@ -1,0 +1,252 @@
+//! Analyze: priced calls → `Report`. This module selects the calls a report covers (time
+//! window, field filters) and assembles the sections; each analysis lives in its own file and
+//! returns data, never text.
+
+pub mod dims;
+pub mod spend;
+
+use rayon::prelude::*;
+use serde::{Serialize, Serializer};
+
+use crate::calls::Calls;
+use crate::ingest::{LineCounts, Reject};
+use crate::normalize::StrCol;
+use crate::price::Priced;
+use crate::pricing::{PriceBook, SourceInfo};
+use dims::Dim;
+pub use spend::{Breakdown, Row, Sums, Totals};
+
+/// Version of the JSON report contract documented in the README.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A `FIELD=VALUE` or `FIELD!=VALUE` condition.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Filter {
+    pub dim: Dim,
+    pub value: String,
+    pub negate: bool,
+}
+
+/// What a report covers and how it groups, resolved from the command line.
+#[derive(Clone, Debug, Default)]
+pub struct AnalysisPlan {
+    /// Each entry is one breakdown (several dimensions = one combined breakdown).
+    pub breakdowns: Vec<Vec<Dim>>,
+    pub top: Option<usize>,
+    /// Epoch ms, inclusive.
+    pub since: Option<i64>,
+    /// Epoch ms, exclusive.
+    pub until: Option<i64>,
+    pub filters: Vec<Filter>,
+}
+
+/// The rows a report covers: all of them, or a filtered list.
+pub enum Selection {
+    All(usize),
+    Rows(Vec<usize>),
+}
+
+impl Selection {
+    pub fn new(calls: &Calls, plan: &AnalysisPlan) -> Selection {
+        if plan.since.is_none() && plan.until.is_none() && plan.filters.is_empty() {
+            return Selection::All(calls.len());
+        }
+        let filters: Vec<(dims::Codes, Option<u32>, bool)> = plan
+            .filters
+            .iter()
+            .map(|f| {
+                let codes = f.dim.codes(calls);
+                let code = codes.code_of(&f.value);
+                (codes, code, f.negate)
+            })
+            .collect();
+        let keep = |row: usize| {
+            let t = calls.ts_ms[row];
+            plan.since.is_none_or(|s| t >= s)
+                && plan.until.is_none_or(|u| t < u)
+                && filters.iter().all(|(codes, code, negate)| (Some(codes.code(row)) == *code) != *negate)
+        };
+        Selection::Rows((0..calls.len()).into_par_iter().filter(|&r| keep(r)).collect())
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Selection::All(n) => *n,
+            Selection::Rows(r) => r.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn rows(&self) -> Box<dyn Iterator<Item = usize> + '_> {
+        match self {
+            Selection::All(n) => Box::new(0..*n),
+            Selection::Rows(r) => Box::new(r.iter().copied()),
+        }
+    }
+
+    pub fn par_rows(&self) -> rayon::iter::Either<rayon::range::Iter<usize>, rayon::iter::Copied<rayon::slice::Iter<'_, usize>>> {
+        match self {
+            Selection::All(n) => rayon::iter::Either::Left((0..*n).into_par_iter()),
+            Selection::Rows(r) => rayon::iter::Either::Right(r.par_iter().copied()),
+        }
+    }
+}
+
+/// Which prices a report used: a closed month re-run with the same hash used the same prices.
+#[derive(Clone, Debug, Serialize)]
+pub struct PricingInfo {
+    pub source: String,
+    pub hash: String,
+    /// Set when every call was priced at one date (`--price-as-of`).
+    pub as_of: Option<String>,
+    pub tables: Vec<SourceInfo>,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Period {
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// A model the price tables do not cover (or not at the call's date), never priced at $0.
+#[derive(Clone, Debug, Serialize)]
+pub struct Unpriced {
+    pub model: String,
+    pub calls: u64,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub reason: String,
+}
+
+/// Everything a report shows; renderers format it and compute nothing.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub generator: String,
+    pub inputs: Vec<String>,
+    pub pricing: PricingInfo,
+    pub period: Period,
+    pub totals: Totals,
+    #[serde(serialize_with = "breakdowns_as_map")]
+    pub breakdowns: Vec<Breakdown>,
+    pub unpriced: Vec<Unpriced>,
+    pub lines: LineCounts,
+    /// Accepted calls left out by --since/--until/--filter.
+    pub filtered_out: u64,
+    /// The first rejected lines (all of them are counted in `lines.rejected`).
+    pub rejected: Vec<Reject>,
+    /// Things the reader should know (an empty extra dimension, a filter matching nothing).
+    pub notes: Vec<String>,
+}
+
+/// What the report is built from.
+pub struct Inputs<'a> {
+    pub calls: &'a Calls,
+    pub priced: &'a Priced,
+    pub book: &'a PriceBook,
+    pub names: Vec<String>,
+    pub lines: LineCounts,
+    pub rejected: Vec<Reject>,
+    pub price_as_of: Option<String>,
+    pub pricing_source: String,
+}
+
+pub fn run(input: Inputs, plan: &AnalysisPlan) -> Report {
+    let sel = Selection::new(input.calls, plan);
+    let breakdowns: Vec<Breakdown> = plan
+        .breakdowns
+        .par_iter()
+        .map(|dims| spend::breakdown(input.calls, input.priced, &sel, dims, plan.top))
+        .collect();
+    let notes = notes(input.calls, plan, &breakdowns);
+    Report {
+        schema_version: SCHEMA_VERSION,
+        generator: format!("llmcost {}", env!("CARGO_PKG_VERSION")),
+        inputs: input.names,
+        pricing: PricingInfo {
+            source: input.pricing_source,
+            hash: input.book.hash(),
+            as_of: input.price_as_of,
+            tables: input.book.sources.clone(),
+        },
+        period: period(input.calls, &sel),
+        totals: spend::totals(input.calls, input.priced, &sel),
+        breakdowns,
+        unpriced: unpriced(input.calls, input.priced, &sel, input.book),
+        lines: input.lines,
+        filtered_out: (input.calls.len() - sel.len()) as u64,
+        rejected: input.rejected,
+        notes,
+    }
+}
+
+fn period(calls: &Calls, sel: &Selection) -> Period {
+    let (min, max) = sel.par_rows().map(|r| (calls.ts_ms[r], calls.ts_ms[r])).reduce(
+        || (i64::MAX, i64::MIN),
+        |a, b| (a.0.min(b.0), a.1.max(b.1)),
+    );
+    let fmt = |ms: i64| chrono::DateTime::from_timestamp_millis(ms).map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true));
+    if sel.is_empty() {
+        Period::default()
+    } else {
+        Period { from: fmt(min), to: fmt(max) }
+    }
+}
+
+fn unpriced(calls: &Calls, priced: &Priced, sel: &Selection, book: &PriceBook) -> Vec<Unpriced> {
+    let model = calls.col(StrCol::Model);
+    let provider = calls.col(StrCol::Provider);
+    let mut groups: std::collections::BTreeMap<u32, (Unpriced, usize)> = Default::default();
+    for row in sel.rows().filter(|&r| !priced.is_priced(r)) {
+        let entry = groups.entry(model.ids[row]).or_insert_with(|| {
+            let name = model.dict.get(model.ids[row]).unwrap_or_default().to_string();
+            (Unpriced { model: name, calls: 0, input_tokens: 0, output_tokens: 0, reason: String::new() }, row)
+        });
+        entry.0.calls += 1;
+        entry.0.input_tokens += calls.tokens.input[row];
+        entry.0.output_tokens += calls.tokens.output[row];
+    }
+    let mut out: Vec<Unpriced> = groups
+        .into_values()
+        .map(|(mut u, first_row)| {
+            u.reason = match book.lookup(provider.value(first_row), &u.model) {
+                Some(m) => format!("{} ({}) has no price in force at the call's date", m.id, m.provider),
+                None => "not in the price tables".to_string(),
+            };
+            u
+        })
+        .collect();
+    out.sort_by(|a, b| b.calls.cmp(&a.calls).then(a.model.cmp(&b.model)));
+    out
+}
+
+fn notes(calls: &Calls, plan: &AnalysisPlan, breakdowns: &[Breakdown]) -> Vec<String> {
+    let mut notes = Vec::new();
+    for (dims, b) in plan.breakdowns.iter().zip(breakdowns) {
+        for d in dims {
+            if let Dim::Extra(i, name) = d {
+                if calls.extras[*i].dict.is_empty() && !calls.is_empty() {
+                    notes.push(format!("no record has a field named {name:?}; breakdown {:?} has one empty group", b.name));
+                }
+            }
+        }
+    }
+    for f in &plan.filters {
+        if f.dim.codes(calls).code_of(&f.value).is_none() && !f.negate {
+            notes.push(format!("filter {}={} matches no call", f.dim.name(), f.value));
+        }
+    }
+    notes
+}
+
+fn breakdowns_as_map<S: Serializer>(breakdowns: &[Breakdown], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = s.serialize_map(Some(breakdowns.len()))?;
+    for b in breakdowns {
+        map.serialize_entry(&b.name, &b.all_rows().collect::<Vec<_>>())?;
+    }
+    map.end()
+}

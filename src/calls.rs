@@ -1,0 +1,213 @@
+//! `Calls`: the normalised calls of a run, stored column by column. Strings are
+//! dictionary-encoded (`u32` ids, 0 = none), so a million calls over twenty routes keep twenty
+//! route strings, and every later stage groups by integer id.
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
+use crate::normalize::{Call, StrCol, Tokens};
+
+/// Distinct strings of one column; id 0 is reserved for "none".
+#[derive(Debug, Default, Clone)]
+pub struct Interner {
+    map: FxHashMap<Box<str>, u32>,
+    values: Vec<Box<str>>,
+}
+
+impl Interner {
+    pub fn intern(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.map.get(s) {
+            return id;
+        }
+        self.values.push(s.into());
+        let id = self.values.len() as u32;
+        self.map.insert(s.into(), id);
+        id
+    }
+
+    pub fn get(&self, id: u32) -> Option<&str> {
+        id.checked_sub(1).map(|i| &*self.values[i as usize])
+    }
+
+    pub fn id_of(&self, s: &str) -> Option<u32> {
+        self.map.get(s).copied()
+    }
+
+    /// Number of distinct values (ids run 1..=len).
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+}
+
+/// One dictionary-encoded string column. A column the run does not need stays empty.
+#[derive(Debug, Default, Clone)]
+pub struct StrColumn {
+    pub dict: Interner,
+    pub ids: Vec<u32>,
+}
+
+impl StrColumn {
+    fn push(&mut self, value: Option<&str>) {
+        let id = value.map_or(0, |s| self.dict.intern(s));
+        self.ids.push(id);
+    }
+
+    /// Appends `other`, translating its ids into this column's dictionary.
+    fn append(&mut self, other: StrColumn) {
+        let remap: Vec<u32> = std::iter::once(0)
+            .chain(other.dict.values.iter().map(|s| self.dict.intern(s)))
+            .collect();
+        self.ids.extend(other.ids.iter().map(|&id| remap[id as usize]));
+    }
+
+    pub fn value(&self, row: usize) -> Option<&str> {
+        self.ids.get(row).and_then(|&id| self.dict.get(id))
+    }
+}
+
+/// Token classes, one vector per class.
+#[derive(Debug, Default, Clone)]
+pub struct TokenColumns {
+    pub input: Vec<u64>,
+    pub output: Vec<u64>,
+    pub cache_read: Vec<u64>,
+    pub cache_write: Vec<u64>,
+    pub cache_write_1h: Vec<u64>,
+    pub reasoning: Vec<u64>,
+}
+
+impl TokenColumns {
+    pub fn get(&self, row: usize) -> Tokens {
+        Tokens {
+            input: self.input[row],
+            output: self.output[row],
+            cache_read: self.cache_read[row],
+            cache_write: self.cache_write[row],
+            cache_write_1h: self.cache_write_1h[row],
+            reasoning: self.reasoning[row],
+        }
+    }
+
+    fn push(&mut self, t: &Tokens) {
+        self.input.push(t.input);
+        self.output.push(t.output);
+        self.cache_read.push(t.cache_read);
+        self.cache_write.push(t.cache_write);
+        self.cache_write_1h.push(t.cache_write_1h);
+        self.reasoning.push(t.reasoning);
+    }
+
+    fn append(&mut self, mut o: TokenColumns) {
+        self.input.append(&mut o.input);
+        self.output.append(&mut o.output);
+        self.cache_read.append(&mut o.cache_read);
+        self.cache_write.append(&mut o.cache_write);
+        self.cache_write_1h.append(&mut o.cache_write_1h);
+        self.reasoning.append(&mut o.reasoning);
+    }
+}
+
+pub const FLAG_ERROR: u8 = 1;
+pub const FLAG_BATCH: u8 = 2;
+pub const FLAG_CACHE_HIT: u8 = 4;
+
+/// The calls of a run, column by column.
+#[derive(Debug, Default, Clone)]
+pub struct Calls {
+    pub ts_ms: Vec<i64>,
+    pub strs: [StrColumn; StrCol::COUNT],
+    /// Extra (non-canonical) fields the run asked for, in the order asked.
+    pub extras: Vec<StrColumn>,
+    pub tokens: TokenColumns,
+    pub flags: Vec<u8>,
+    /// 0 = not logged.
+    pub attempt: Vec<u32>,
+    pub http_status: Vec<u16>,
+    pub max_tokens: Vec<Option<u64>>,
+    /// NaN = not logged.
+    pub latency_ms: Vec<f32>,
+    /// Cost as the log stated it (NaN = not logged); for reconciliation only, never for pricing.
+    pub logged_cost: Vec<f64>,
+    keep: [bool; StrCol::COUNT],
+}
+
+impl Calls {
+    pub fn new(keep: [bool; StrCol::COUNT], extra_count: usize) -> Self {
+        Calls { keep, extras: vec![StrColumn::default(); extra_count], ..Default::default() }
+    }
+
+    pub fn len(&self) -> usize {
+        self.ts_ms.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ts_ms.is_empty()
+    }
+
+    pub fn col(&self, col: StrCol) -> &StrColumn {
+        &self.strs[col as usize]
+    }
+
+    pub fn has_flag(&self, row: usize, flag: u8) -> bool {
+        self.flags[row] & flag != 0
+    }
+
+    pub fn push(&mut self, call: &Call<'_>, extras: &[Option<std::borrow::Cow<'_, str>>]) {
+        self.ts_ms.push(call.ts_ms);
+        for col in StrCol::ALL {
+            if self.keep[col as usize] {
+                self.strs[col as usize].push(call.str(col));
+            }
+        }
+        for (column, value) in self.extras.iter_mut().zip(extras) {
+            column.push(value.as_deref());
+        }
+        self.tokens.push(&call.tokens);
+        let flags = (call.is_error as u8 * FLAG_ERROR) | (call.batch as u8 * FLAG_BATCH) | (call.cache_hit as u8 * FLAG_CACHE_HIT);
+        self.flags.push(flags);
+        self.attempt.push(call.attempt.unwrap_or(0));
+        self.http_status.push(call.http_status.unwrap_or(0));
+        self.max_tokens.push(call.max_tokens);
+        self.latency_ms.push(call.latency_ms.map_or(f32::NAN, |l| l as f32));
+        self.logged_cost.push(call.logged_cost.unwrap_or(f64::NAN));
+    }
+
+    /// Appends `other` (parsed from a later part of the input), keeping row order.
+    pub fn append(&mut self, mut other: Calls) {
+        let string_columns = self.strs.iter_mut().zip(std::mem::take(&mut other.strs));
+        let extra_columns = self.extras.iter_mut().zip(std::mem::take(&mut other.extras));
+        // Each column's dictionary merge is independent: do them in parallel.
+        string_columns.chain(extra_columns).par_bridge().for_each(|(mine, theirs)| mine.append(theirs));
+        self.ts_ms.append(&mut other.ts_ms);
+        self.tokens.append(other.tokens);
+        self.flags.append(&mut other.flags);
+        self.attempt.append(&mut other.attempt);
+        self.http_status.append(&mut other.http_status);
+        self.max_tokens.append(&mut other.max_tokens);
+        self.latency_ms.append(&mut other.latency_ms);
+        self.logged_cost.append(&mut other.logged_cost);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn append_remaps_dictionaries() {
+        let mut a = StrColumn::default();
+        a.push(Some("x"));
+        a.push(None);
+        let mut b = StrColumn::default();
+        b.push(Some("y"));
+        b.push(Some("x"));
+        a.append(b);
+        let values: Vec<_> = (0..4).map(|r| a.value(r)).collect();
+        assert_eq!(values, [Some("x"), None, Some("y"), Some("x")]);
+        assert_eq!(a.dict.len(), 2);
+    }
+}

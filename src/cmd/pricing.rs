@@ -1,0 +1,188 @@
+//! `llmcost pricing list|show|check`: inspect and validate the price tables.
+
+use std::io::Write;
+
+use anyhow::{bail, Context, Result};
+use comfy_table::{presets::UTF8_FULL_CONDENSED, CellAlignment, Table};
+
+use super::Outcome;
+use crate::cli::PricingArgs;
+use crate::pricing::{load::parse_date, ModelPrice, PriceBook, PriceVersion, Rates};
+
+const EXAMPLES: &str = "\
+Examples:
+  llmcost pricing list                                   every model, every price version
+  llmcost pricing list --model 'claude*' --as-of 2025-06-01
+  llmcost pricing list --provider openai --format csv
+  llmcost pricing show gpt-4o-2024-08-06                 how a log's model name resolves
+  llmcost pricing check --pricing my-prices.toml         validate a table (exit 2 if invalid)";
+
+#[derive(Debug, clap::Subcommand)]
+#[command(after_help = EXAMPLES)]
+pub enum PricingCommand {
+    /// One row per model and price version (USD per million tokens).
+    List(ListArgs),
+    /// Every version, tier and source of the model a name resolves to.
+    Show(ShowArgs),
+    /// Load the tables and report what they hold; errors name the file, model and field.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = EXAMPLES)]
+pub struct ListArgs {
+    /// Only models whose id or an alias matches this glob (case-insensitive).
+    #[arg(long, value_name = "GLOB")]
+    pub model: Option<String>,
+    /// Only this provider.
+    #[arg(long)]
+    pub provider: Option<String>,
+    /// Only the version in force at this date.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ListFormat,
+    #[command(flatten)]
+    pub pricing: PricingArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ShowArgs {
+    /// A model name as a log would write it.
+    pub model: String,
+    /// Prefer this provider's entry when several providers list the name.
+    #[arg(long)]
+    pub provider: Option<String>,
+    #[command(flatten)]
+    pub pricing: PricingArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub pricing: PricingArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Csv,
+}
+
+pub fn run(command: PricingCommand) -> Result<Outcome> {
+    match command {
+        PricingCommand::List(a) => list(a),
+        PricingCommand::Show(a) => show(a),
+        PricingCommand::Check(a) => check(a),
+    }
+}
+
+fn load(args: &PricingArgs) -> Result<PriceBook> {
+    PriceBook::load(&args.pricing, !args.no_builtin_pricing)
+}
+
+const COLUMNS: [&str; 11] = [
+    "provider", "model", "from", "to", "input", "output", "cache_read", "cache_write", "cache_write_1h", "tiers", "batch",
+];
+
+fn list(args: ListArgs) -> Result<Outcome> {
+    let book = load(&args.pricing)?;
+    let pattern = args.model.as_deref().map(|m| glob::Pattern::new(&m.to_ascii_lowercase())).transpose().context("--model")?;
+    let as_of = args.as_of.as_deref().map(parse_date).transpose().context("--as-of")?;
+    let mut rows = Vec::new();
+    for m in book.models() {
+        let names_match = |p: &glob::Pattern| std::iter::once(&m.id).chain(&m.aliases).any(|n| p.matches(&n.to_ascii_lowercase()));
+        if pattern.as_ref().is_some_and(|p| !names_match(p)) || args.provider.as_ref().is_some_and(|p| !m.provider.eq_ignore_ascii_case(p)) {
+            continue;
+        }
+        for v in m.versions.iter().filter(|v| as_of.is_none_or(|t| v.covers(t))) {
+            rows.push(version_row(m, v));
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        ListFormat::Table => writeln!(out, "{}", table(&COLUMNS, &rows))?,
+        ListFormat::Csv => {
+            let mut w = csv::Writer::from_writer(out);
+            w.write_record(COLUMNS)?;
+            rows.iter().try_for_each(|r| w.write_record(r))?;
+            w.flush()?;
+        }
+    }
+    Ok(Outcome::Ok)
+}
+
+fn version_row(m: &ModelPrice, v: &PriceVersion) -> Vec<String> {
+    let r = &v.base;
+    let tiers: Vec<String> = v.tiers.iter().map(|t| format!(">{} {}", t.threshold, t.basis.name())).collect();
+    vec![
+        m.provider.clone(),
+        m.id.clone(),
+        date(v.from),
+        date(v.to),
+        r.input.to_string(),
+        r.output.to_string(),
+        r.cache_read.to_string(),
+        r.cache_write.to_string(),
+        r.cache_write_1h.to_string(),
+        tiers.join(" "),
+        v.batch_multiplier.to_string(),
+    ]
+}
+
+fn show(args: ShowArgs) -> Result<Outcome> {
+    let book = load(&args.pricing)?;
+    let Some(m) = book.lookup(args.provider.as_deref(), &args.model) else {
+        bail!("no price table lists {:?} (try `llmcost pricing list --model '*{}*'`)", args.model, args.model);
+    };
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{} resolves to {} ({})", args.model, m.id, m.provider)?;
+    if !m.aliases.is_empty() {
+        writeln!(out, "aliases: {}", m.aliases.join(", "))?;
+    }
+    for v in &m.versions {
+        writeln!(out, "\nin force {} → {}", date(v.from), date(v.to))?;
+        let mut rows = vec![rates_row("base", &v.base)];
+        rows.extend(v.tiers.iter().map(|t| rates_row(&format!("{} > {}", t.basis.name(), t.threshold), &t.rates)));
+        writeln!(out, "{}", table(&["tier", "input", "output", "cache_read", "cache_write", "cache_write_1h"], &rows))?;
+        writeln!(out, "batch multiplier: {}; source: {} (checked {})", v.batch_multiplier, v.source, v.checked)?;
+        if !v.note.is_empty() {
+            writeln!(out, "note: {}", v.note)?;
+        }
+    }
+    Ok(Outcome::Ok)
+}
+
+fn rates_row(name: &str, r: &Rates) -> Vec<String> {
+    vec![name.to_string(), r.input.to_string(), r.output.to_string(), r.cache_read.to_string(), r.cache_write.to_string(), r.cache_write_1h.to_string()]
+}
+
+fn check(args: CheckArgs) -> Result<Outcome> {
+    let book = load(&args.pricing)?;
+    let versions: usize = book.models().iter().map(|m| m.versions.len()).sum();
+    let mut out = std::io::stdout().lock();
+    for s in &book.sources {
+        writeln!(out, "ok  {}  sha256 {}", s.name, &s.sha256[..16])?;
+    }
+    writeln!(out, "{} models, {} price versions, hash {}", book.models().len(), versions, book.hash())?;
+    Ok(Outcome::Ok)
+}
+
+fn date(ms: Option<i64>) -> String {
+    ms.and_then(chrono::DateTime::from_timestamp_millis).map_or_else(|| "-".to_string(), |d| d.format("%Y-%m-%d").to_string())
+}
+
+fn table(headers: &[&str], rows: &[Vec<String>]) -> Table {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED).set_header(headers);
+    for r in rows {
+        t.add_row(r);
+    }
+    for i in 0..headers.len() {
+        if let Some(c) = t.column_mut(i) {
+            let numeric = rows.first().is_some_and(|r| r[i].parse::<f64>().is_ok());
+            c.set_cell_alignment(if numeric { CellAlignment::Right } else { CellAlignment::Left });
+        }
+    }
+    t
+}

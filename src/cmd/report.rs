@@ -1,0 +1,208 @@
+//! `llmcost report`: read the logs, price every call, print totals and breakdowns.
+
+use std::io::{IsTerminal, Write};
+
+use anyhow::{bail, Context, Result};
+
+use super::Outcome;
+use crate::analyze::{self, dims::Dim, AnalysisPlan, Filter};
+use crate::cli::PricingArgs;
+use crate::ingest::{self, Format as InputFormat, IngestPlan, RunContext, Source};
+use crate::normalize::StrCol;
+use crate::price;
+use crate::pricing::{load::parse_date, PriceBook};
+use crate::render::{self, Format};
+
+const EXAMPLES: &str = "\
+Examples:
+  llmcost report fixtures/sample.jsonl                 terminal tables, built-in prices
+  llmcost report logs/ --format json > report.json     every *.jsonl/*.csv(.gz) under logs/
+  llmcost report calls.csv --by route,model --top 20   one breakdown by route × model
+  llmcost report logs/ --by team --by day              extra log fields work as dimensions
+  zcat old.jsonl.gz | llmcost report -                 stdin
+  llmcost report logs/ --since 2026-10-01 --until 2026-11-01 --filter environment=prod
+  llmcost report logs/ --price-as-of 2025-06-01        what-if: every call at June 2025 prices
+  llmcost report logs/ --pricing my-prices.toml        add or override prices
+
+Dimensions: model provider requested_model route feature user environment job operation
+status error_type finish_reason prompt_hash day, or any other field of the log.";
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = EXAMPLES)]
+pub struct Args {
+    /// Log files, directories (searched for *.jsonl, *.ndjson, *.csv and .gz), globs, or - for stdin.
+    #[arg(required = true, value_name = "LOGS")]
+    pub inputs: Vec<String>,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Break down by these dimensions; comma-separated dimensions form one combined breakdown.
+    /// Repeatable. Default: model, provider, route, feature, user, environment, day.
+    #[arg(long, value_name = "DIM[,DIM]")]
+    pub by: Vec<String>,
+    /// Rows per breakdown; the rest are summed in one "others" row. Default: 10 for table and
+    /// md, all for json and csv. A breakdown by day alone is never cut.
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+    /// Only calls at or after this time (YYYY-MM-DD or RFC 3339, UTC).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Only calls before this time (YYYY-MM-DD or RFC 3339, UTC; exclusive).
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// Only calls whose FIELD equals (=) or differs from (!=) VALUE. Repeatable; all must hold.
+    #[arg(long, value_name = "FIELD=VALUE")]
+    pub filter: Vec<String>,
+    #[command(flatten)]
+    pub pricing: PricingArgs,
+    /// Price every call at this date instead of its own (what-if).
+    #[arg(long, value_name = "DATE")]
+    pub price_as_of: Option<String>,
+    /// What to do with calls whose model has no price: list them (warn) or fail (error, exit 2).
+    #[arg(long, value_enum, default_value = "warn")]
+    pub unpriced: UnpricedPolicy,
+    /// Fail (exit 2) at the first rejected line instead of counting it.
+    #[arg(long)]
+    pub strict: bool,
+    /// Input format, instead of detecting it from the file name or content.
+    #[arg(long, value_enum)]
+    pub input_format: Option<InputFormat>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum UnpricedPolicy {
+    Warn,
+    Error,
+}
+
+/// The validated plan for one run.
+struct Plan {
+    sources: Vec<Source>,
+    ingest: IngestPlan,
+    analysis: AnalysisPlan,
+    price_as_of: Option<(String, i64)>,
+}
+
+const DEFAULT_DIMS: [&str; 7] = ["model", "provider", "route", "feature", "user", "environment", "day"];
+
+fn resolve(args: &Args) -> Result<Plan> {
+    let mut extras = Vec::new();
+    let specs: Vec<String> = if args.by.is_empty() { DEFAULT_DIMS.map(String::from).to_vec() } else { args.by.clone() };
+    let breakdowns: Vec<Vec<Dim>> = specs
+        .iter()
+        .map(|spec| spec.split(',').map(str::trim).filter(|s| !s.is_empty()).map(|d| Dim::parse(d, &mut extras)).collect())
+        .collect();
+    if breakdowns.iter().any(Vec::is_empty) {
+        bail!("--by needs at least one dimension name");
+    }
+    let filters = args.filter.iter().map(|f| parse_filter(f, &mut extras)).collect::<Result<Vec<_>>>()?;
+    let date = |flag: &str, v: &Option<String>| v.as_deref().map(|d| parse_date(d).with_context(|| format!("--{flag}"))).transpose();
+    let mut keep = [false; StrCol::COUNT];
+    keep[StrCol::Model as usize] = true;
+    keep[StrCol::Provider as usize] = true;
+    for dim in breakdowns.iter().flatten().chain(filters.iter().map(|f| &f.dim)) {
+        if let Dim::Str(c) = dim {
+            keep[*c as usize] = true;
+        }
+    }
+    let top = args.top.or(match args.format {
+        Format::Table | Format::Md => Some(10),
+        Format::Json | Format::Csv => None,
+    });
+    let price_as_of = match &args.price_as_of {
+        Some(d) => Some((d.clone(), parse_date(d).context("--price-as-of")?)),
+        None => None,
+    };
+    Ok(Plan {
+        sources: ingest::expand(&args.inputs)?,
+        ingest: IngestPlan { extras, keep, strict: args.strict, format: args.input_format },
+        analysis: AnalysisPlan { breakdowns, top, since: date("since", &args.since)?, until: date("until", &args.until)?, filters },
+        price_as_of,
+    })
+}
+
+fn parse_filter(text: &str, extras: &mut Vec<String>) -> Result<Filter> {
+    let (field, value, negate) = match text.split_once("!=") {
+        Some((f, v)) => (f, v, true),
+        None => match text.split_once('=') {
+            Some((f, v)) => (f, v, false),
+            None => bail!("--filter {text:?}: expected FIELD=VALUE or FIELD!=VALUE"),
+        },
+    };
+    Ok(Filter { dim: Dim::parse(field.trim(), extras), value: value.to_string(), negate })
+}
+
+pub fn run(args: Args) -> Result<Outcome> {
+    let plan = resolve(&args)?;
+    let book = PriceBook::load(&args.pricing.pricing, !args.pricing.no_builtin_pricing)?;
+    let progress = progress_bar(&plan.sources, args.quiet);
+    let on_progress = |n: u64| progress.inc(n);
+    let ctx = RunContext { plan: &plan.ingest, on_progress: Some(&on_progress) };
+    let batch = ingest::ingest(&plan.sources, &ctx)?;
+    progress.finish_and_clear();
+    let priced = price::price_all(&batch.calls, &book, plan.price_as_of.as_ref().map(|p| p.1));
+    let inputs = analyze::Inputs {
+        calls: &batch.calls,
+        priced: &priced,
+        book: &book,
+        names: plan.sources.iter().map(Source::name).collect(),
+        lines: batch.lines,
+        rejected: batch.rejects,
+        price_as_of: plan.price_as_of.map(|p| p.0),
+        pricing_source: pricing_source(&args.pricing),
+    };
+    let report = analyze::run(inputs, &plan.analysis);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    render::renderer(args.format).render(&report, &mut out)?;
+    out.flush()?;
+    warn_about_losses(&report);
+    if args.unpriced == UnpricedPolicy::Error && report.totals.unpriced_calls > 0 {
+        let models: Vec<String> = report.unpriced.iter().map(|u| format!("{} ({} calls)", u.model, u.calls)).collect();
+        bail!("{} calls have no price (--unpriced error): {}", report.totals.unpriced_calls, models.join(", "));
+    }
+    Ok(Outcome::Ok)
+}
+
+fn pricing_source(args: &PricingArgs) -> String {
+    let mut parts: Vec<String> = args.pricing.iter().map(|p| p.display().to_string()).collect();
+    if !args.no_builtin_pricing {
+        parts.push("built-in tables".to_string());
+    }
+    parts.join(" + ")
+}
+
+/// One line on stderr when something was left out, so a piped report does not hide it.
+fn warn_about_losses(report: &analyze::Report) {
+    let rejected = report.lines.rejected;
+    let unpriced = report.totals.unpriced_calls;
+    if rejected > 0 {
+        eprintln!("llmcost: warning: {rejected} lines rejected (listed in the report; --strict makes this an error)");
+    }
+    if unpriced > 0 {
+        eprintln!("llmcost: warning: {unpriced} calls have no price and are not in the total (listed in the report)");
+    }
+}
+
+/// A byte-progress bar on stderr, only for a terminal and only for inputs big enough to wait on.
+fn progress_bar(sources: &[Source], quiet: bool) -> indicatif::ProgressBar {
+    const WORTH_SHOWING: u64 = 64 << 20;
+    let total: u64 = sources
+        .iter()
+        .map(|s| match s {
+            Source::File(p) => std::fs::metadata(p).map_or(0, |m| m.len()),
+            Source::Stdin => 0,
+        })
+        .sum();
+    if quiet || total < WORTH_SHOWING || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    let style = indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+        .expect("valid template");
+    bar.set_style(style);
+    bar
+}

@@ -1,0 +1,25 @@
+//! The `llmcost` binary: parse, run, and turn the result into an exit code. This is the only
+//! place that prints errors.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use llmcost::cli::Cli;
+use llmcost::cmd::{self, EXIT_ERROR};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cmd::run(cli) {
+        Ok(outcome) => outcome.exit_code(),
+        // `llmcost report | head` closing the pipe early is not an error.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("llmcost: error: {e:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+}

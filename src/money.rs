@@ -1,0 +1,274 @@
+//! Exact money. Costs are integers of 1e-18 USD (attodollars) in an `i128`; rates are integers
+//! of 1e-12 USD per million tokens, so `tokens * rate` lands exactly on attodollars and no sum
+//! ever depends on the order it was added in. Rounding happens only when a figure is rendered.
+
+use std::fmt;
+use std::iter::Sum;
+use std::ops::{Add, AddAssign, Sub};
+
+use anyhow::{bail, Context, Result};
+
+/// Decimal places of a rate (USD per million tokens).
+const RATE_PLACES: u32 = 12;
+/// Decimal places of a cost (USD).
+const COST_PLACES: u32 = 18;
+const ATTO_PER_USD: i128 = 1_000_000_000_000_000_000;
+
+/// A cost in USD, exact to 1e-18.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Money(i128);
+
+/// A price in USD per million tokens, exact to 1e-12.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Rate(i128);
+
+impl Money {
+    pub const ZERO: Money = Money(0);
+
+    /// The cost of `tokens` at `rate`.
+    pub fn of_tokens(tokens: u64, rate: Rate) -> Money {
+        Money(tokens as i128 * rate.0)
+    }
+
+    pub fn from_atto(atto: i128) -> Money {
+        Money(atto)
+    }
+
+    pub fn atto(self) -> i128 {
+        self.0
+    }
+
+    /// Parses a decimal USD figure such as `"0.0025"` or `"1e-3"`.
+    pub fn parse(text: &str) -> Result<Money> {
+        parse_scaled(text, COST_PLACES).map(Money)
+    }
+
+    /// Nearest `f64`, for JSON consumers; the exact value is in [`Money::exact`].
+    pub fn to_f64(self) -> f64 {
+        self.0 as f64 / ATTO_PER_USD as f64
+    }
+
+    /// Every digit, trailing zeros trimmed: `"0.0025"`.
+    pub fn exact(self) -> String {
+        format_scaled(self.0, COST_PLACES, None)
+    }
+
+    /// Rounded half away from zero to `places` decimals: `rounded(2)` of 0.125 is `"0.13"`.
+    pub fn rounded(self, places: u32) -> String {
+        format_scaled(self.0, COST_PLACES, Some(places))
+    }
+
+    /// `self × factor` (a plain decimal such as a batch multiplier), rounded half up to
+    /// 1e-18 USD; exact whenever the product has no more than 18 decimals, i.e. always for
+    /// whole tokens at real rates and multipliers.
+    pub fn times(self, factor: Rate) -> Money {
+        let unit = 10i128.pow(RATE_PLACES);
+        Money((self.0 * factor.0 + unit / 2).div_euclid(unit))
+    }
+
+    /// Share of `self` in `total` (0 when the total is zero).
+    pub fn share_of(self, total: Money) -> f64 {
+        if total.0 == 0 {
+            0.0
+        } else {
+            self.0 as f64 / total.0 as f64
+        }
+    }
+}
+
+impl Rate {
+    /// Parses a decimal rate in USD per million tokens (`"3"`, `"0.075"`, `"7.5e-2"`).
+    pub fn parse(text: &str) -> Result<Rate> {
+        parse_scaled(text, RATE_PLACES).map(Rate)
+    }
+
+    /// A LiteLLM-style USD-per-token float converted to per million tokens. Binary float noise
+    /// (`1.2500000000000002e-06`) sits far below 1e-12 per million and is rounded off here.
+    pub fn parse_per_token(text: &str) -> Result<Rate> {
+        const EXTRA: u32 = 8;
+        let fine = parse_scaled(text, RATE_PLACES + 6 + EXTRA)
+            .with_context(|| format!("per-token price {text:?}"))?;
+        let div = 10i128.pow(EXTRA);
+        let half = if fine < 0 { -div / 2 } else { div / 2 };
+        Ok(Rate((fine + half) / div))
+    }
+
+    pub fn from_pico(pico: i128) -> Rate {
+        Rate(pico)
+    }
+
+    /// Scales by an exact decimal factor (a batch multiplier), rounding to the nearest 1e-12.
+    pub fn times(self, factor: Rate) -> Rate {
+        let scale = 10i128.pow(RATE_PLACES);
+        Rate((self.0 * factor.0 + scale / 2) / scale)
+    }
+
+    pub fn is_zero(self) -> bool {
+        self.0 == 0
+    }
+}
+
+impl fmt::Display for Rate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&format_scaled(self.0, RATE_PLACES, None))
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.exact())
+    }
+}
+
+/// JSON carries the nearest `f64` (what tools like jq expect); exact figures travel as
+/// decimal strings beside it where it matters (`cost_usd_exact`).
+impl serde::Serialize for Money {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_f64(self.to_f64())
+    }
+}
+
+impl Add for Money {
+    type Output = Money;
+    fn add(self, rhs: Money) -> Money {
+        Money(self.0 + rhs.0)
+    }
+}
+
+impl Sub for Money {
+    type Output = Money;
+    fn sub(self, rhs: Money) -> Money {
+        Money(self.0 - rhs.0)
+    }
+}
+
+impl AddAssign for Money {
+    fn add_assign(&mut self, rhs: Money) {
+        self.0 += rhs.0;
+    }
+}
+
+impl Sum for Money {
+    fn sum<I: Iterator<Item = Money>>(iter: I) -> Money {
+        iter.fold(Money::ZERO, Add::add)
+    }
+}
+
+/// Parses a decimal (optional sign, fraction and exponent) into an integer of 10^-places units.
+/// Digits beyond `places` are an error rather than silently rounded away.
+fn parse_scaled(text: &str, places: u32) -> Result<i128> {
+    let t = text.trim();
+    let (mantissa, exp) = match t.find(['e', 'E']) {
+        Some(i) => (&t[..i], t[i + 1..].parse::<i32>().with_context(|| format!("bad exponent in {t:?}"))?),
+        None => (t, 0),
+    };
+    let (neg, digits) = match mantissa.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, mantissa.strip_prefix('+').unwrap_or(mantissa)),
+    };
+    let (int_part, frac_part) = digits.split_once('.').unwrap_or((digits, ""));
+    if int_part.is_empty() && frac_part.is_empty()
+        || !int_part.bytes().chain(frac_part.bytes()).all(|b| b.is_ascii_digit())
+    {
+        bail!("not a decimal number: {t:?}");
+    }
+    let frac_trimmed = frac_part.trim_end_matches('0');
+    // value = all_digits * 10^(exp - frac_len); we want value * 10^places.
+    let all_digits: String = format!("{int_part}{frac_trimmed}");
+    let shift = places as i32 + exp - frac_trimmed.len() as i32;
+    let base: i128 = if all_digits.is_empty() { 0 } else { all_digits.parse().with_context(|| format!("number too large: {t:?}"))? };
+    let value = if shift >= 0 {
+        base.checked_mul(10i128.checked_pow(shift as u32).context("number too large")?)
+            .with_context(|| format!("number too large: {t:?}"))?
+    } else {
+        let div = 10i128.checked_pow((-shift) as u32).unwrap_or(i128::MAX);
+        if base % div != 0 {
+            bail!("{t:?} has more than {places} decimal places");
+        }
+        base / div
+    };
+    Ok(if neg { -value } else { value })
+}
+
+/// Formats an integer of 10^-places units; `round_to` rounds half away from zero.
+fn format_scaled(value: i128, places: u32, round_to: Option<u32>) -> String {
+    let neg = value < 0;
+    let mut abs = value.unsigned_abs();
+    let mut shown = places;
+    if let Some(r) = round_to.filter(|&r| r < places) {
+        let div = 10u128.pow(places - r);
+        abs = (abs + div / 2) / div;
+        shown = r;
+    }
+    let scale = 10u128.pow(shown);
+    let (int, frac) = (abs / scale, abs % scale);
+    let mut out = String::new();
+    if neg && abs != 0 {
+        out.push('-');
+    }
+    out.push_str(&int.to_string());
+    let mut frac_text = format!("{frac:0width$}", width = shown as usize);
+    if round_to.is_none() {
+        frac_text.truncate(frac_text.trim_end_matches('0').len());
+    }
+    if !frac_text.is_empty() {
+        out.push('.');
+        out.push_str(&frac_text);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cost_of_tokens_is_exact() {
+        // 1,234 tokens at $0.075 per million = $0.00009255
+        let cost = Money::of_tokens(1234, Rate::parse("0.075").unwrap());
+        assert_eq!(cost.exact(), "0.00009255");
+    }
+
+    #[test]
+    fn parses_decimal_forms() {
+        assert_eq!(Rate::parse("3").unwrap().to_string(), "3");
+        assert_eq!(Rate::parse("3.750").unwrap().to_string(), "3.75");
+        assert_eq!(Rate::parse("7.5e-2").unwrap().to_string(), "0.075");
+        assert_eq!(Rate::parse("-1.5").unwrap().to_string(), "-1.5");
+        assert!(Rate::parse("abc").is_err());
+        assert!(Rate::parse("").is_err());
+        assert!(Rate::parse("0.0000000000001").is_err(), "13 places must not be rounded away");
+    }
+
+    #[test]
+    fn per_token_prices_convert_to_per_million() {
+        assert_eq!(Rate::parse_per_token("3e-06").unwrap().to_string(), "3");
+        assert_eq!(Rate::parse_per_token("1.25e-06").unwrap().to_string(), "1.25");
+        assert_eq!(Rate::parse_per_token("0.0000006").unwrap().to_string(), "0.6");
+        assert_eq!(Rate::parse_per_token("1.2500000000000002e-06").unwrap().to_string(), "1.25");
+    }
+
+    #[test]
+    fn rounding_is_half_away_from_zero() {
+        let m = Money::parse("0.125").unwrap();
+        assert_eq!(m.rounded(2), "0.13");
+        assert_eq!(Money::parse("-0.125").unwrap().rounded(2), "-0.13");
+        assert_eq!(Money::parse("2").unwrap().rounded(2), "2.00");
+        assert_eq!(Money::ZERO.exact(), "0");
+    }
+
+    #[test]
+    fn batch_multiplier_scales_rate() {
+        let r = Rate::parse("0.075").unwrap().times(Rate::parse("0.5").unwrap());
+        assert_eq!(r.to_string(), "0.0375");
+    }
+
+    #[test]
+    fn sum_is_order_independent() {
+        let parts = ["0.1", "0.2", "0.3", "0.000000000000000001"];
+        let a: Money = parts.iter().map(|p| Money::parse(p).unwrap()).sum();
+        let b: Money = parts.iter().rev().map(|p| Money::parse(p).unwrap()).sum();
+        assert_eq!(a, b);
+        assert_eq!(a.exact(), "0.600000000000000001");
+    }
+}

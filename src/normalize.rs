@@ -1,0 +1,361 @@
+//! `RawRecord` → `Call`: one canonical, validated call (UTC epoch milliseconds, token classes
+//! checked against each other, outcome and batch flags derived). Impossible rows become a
+//! `Invalid` naming the field, never a guess.
+
+use std::borrow::Cow;
+
+use crate::ingest::record::{Field, RawRecord, Scalar};
+
+/// The string-valued attributes of a call, stored dictionary-encoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StrCol {
+    Provider,
+    Model,
+    RequestedModel,
+    Route,
+    Feature,
+    User,
+    Environment,
+    Job,
+    Operation,
+    Status,
+    ErrorType,
+    FinishReason,
+    PromptHash,
+}
+
+impl StrCol {
+    pub const ALL: [StrCol; 13] = [
+        StrCol::Provider,
+        StrCol::Model,
+        StrCol::RequestedModel,
+        StrCol::Route,
+        StrCol::Feature,
+        StrCol::User,
+        StrCol::Environment,
+        StrCol::Job,
+        StrCol::Operation,
+        StrCol::Status,
+        StrCol::ErrorType,
+        StrCol::FinishReason,
+        StrCol::PromptHash,
+    ];
+    pub const COUNT: usize = Self::ALL.len();
+
+    pub fn field(self) -> Field {
+        match self {
+            StrCol::Provider => Field::Provider,
+            StrCol::Model => Field::Model,
+            StrCol::RequestedModel => Field::RequestedModel,
+            StrCol::Route => Field::Route,
+            StrCol::Feature => Field::Feature,
+            StrCol::User => Field::UserId,
+            StrCol::Environment => Field::Environment,
+            StrCol::Job => Field::JobId,
+            StrCol::Operation => Field::OperationId,
+            StrCol::Status => Field::Status,
+            StrCol::ErrorType => Field::ErrorType,
+            StrCol::FinishReason => Field::FinishReason,
+            StrCol::PromptHash => Field::PromptHash,
+        }
+    }
+
+    pub fn from_field(field: Field) -> Option<StrCol> {
+        Self::ALL.into_iter().find(|c| c.field() == field)
+    }
+}
+
+/// Token counts of one call; the cache and reasoning classes are subsets (see README).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tokens {
+    pub input: u64,
+    pub output: u64,
+    pub cache_read: u64,
+    pub cache_write: u64,
+    pub cache_write_1h: u64,
+    pub reasoning: u64,
+}
+
+/// One canonical call, borrowing its strings from the record it came from.
+#[derive(Debug)]
+pub struct Call<'r> {
+    pub ts_ms: i64,
+    pub strs: [Option<Cow<'r, str>>; StrCol::COUNT],
+    pub tokens: Tokens,
+    pub attempt: Option<u32>,
+    pub http_status: Option<u16>,
+    pub max_tokens: Option<u64>,
+    pub latency_ms: Option<f64>,
+    pub is_error: bool,
+    pub batch: bool,
+    pub cache_hit: bool,
+    pub logged_cost: Option<f64>,
+}
+
+impl Call<'_> {
+    pub fn str(&self, col: StrCol) -> Option<&str> {
+        self.strs[col as usize].as_deref()
+    }
+}
+
+/// Why a record was rejected: the field at fault (if one) and what was wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Invalid {
+    pub field: Option<&'static str>,
+    pub reason: String,
+}
+
+impl Invalid {
+    pub fn new(field: Option<Field>, reason: impl Into<String>) -> Self {
+        Invalid { field: field.map(Field::name), reason: reason.into() }
+    }
+}
+
+/// Validates and converts one record. `keep[c]` says which string columns the run needs.
+pub fn normalize<'r>(raw: &'r RawRecord<'_>, keep: &[bool; StrCol::COUNT]) -> Result<Call<'r>, Invalid> {
+    let ts_ms = timestamp(raw.get(Field::Timestamp))?;
+    let model = string(raw.get(Field::Model)).ok_or_else(|| Invalid::new(Some(Field::Model), "missing"))?;
+    if model.is_empty() {
+        return Err(Invalid::new(Some(Field::Model), "empty"));
+    }
+    let tokens = tokens(raw)?;
+    let mut strs: [Option<Cow<'r, str>>; StrCol::COUNT] = Default::default();
+    for col in StrCol::ALL {
+        if keep[col as usize] {
+            strs[col as usize] = string(raw.get(col.field()));
+        }
+    }
+    strs[StrCol::Model as usize] = Some(model);
+    let status = string(raw.get(Field::Status));
+    let http_status = opt_uint(raw, Field::HttpStatus)?.map(|s| s.min(u16::MAX as u64) as u16);
+    let is_error = match status.as_deref() {
+        Some(s) => matches!(s.to_ascii_lowercase().as_str(), "error" | "failed" | "failure"),
+        None => http_status.is_some_and(|h| h >= 400) || raw.get(Field::ErrorType).is_some(),
+    };
+    let tier = string(raw.get(Field::ServiceTier));
+    let batch = boolean(raw, Field::Batch)? || tier.is_some_and(|t| t.eq_ignore_ascii_case("batch") || t.eq_ignore_ascii_case("flex"));
+    Ok(Call {
+        ts_ms,
+        strs,
+        tokens,
+        attempt: opt_uint(raw, Field::Attempt)?.map(|a| a.min(u32::MAX as u64) as u32),
+        http_status,
+        max_tokens: opt_uint(raw, Field::MaxTokens)?,
+        latency_ms: opt_float(raw, Field::LatencyMs)?,
+        is_error,
+        batch,
+        cache_hit: boolean(raw, Field::CacheHit)?,
+        logged_cost: opt_float(raw, Field::CostUsd)?,
+    })
+}
+
+fn tokens(raw: &RawRecord<'_>) -> Result<Tokens, Invalid> {
+    let required = |f: Field| opt_uint(raw, f)?.ok_or_else(|| Invalid::new(Some(f), "missing"));
+    let optional = |f: Field| opt_uint(raw, f).map(|v| v.unwrap_or(0));
+    let t = Tokens {
+        input: required(Field::InputTokens)?,
+        output: required(Field::OutputTokens)?,
+        cache_read: optional(Field::CacheReadTokens)?,
+        cache_write: optional(Field::CacheWriteTokens)?,
+        cache_write_1h: optional(Field::CacheWrite1hTokens)?,
+        reasoning: optional(Field::ReasoningTokens)?,
+    };
+    if t.cache_read.saturating_add(t.cache_write) > t.input {
+        let why = format!("cache_read_tokens {} + cache_write_tokens {} > input_tokens {}", t.cache_read, t.cache_write, t.input);
+        return Err(Invalid::new(Some(Field::InputTokens), why));
+    }
+    if t.cache_write_1h > t.cache_write {
+        let why = format!("cache_write_1h_tokens {} > cache_write_tokens {}", t.cache_write_1h, t.cache_write);
+        return Err(Invalid::new(Some(Field::CacheWrite1hTokens), why));
+    }
+    if t.reasoning > t.output {
+        let why = format!("reasoning_tokens {} > output_tokens {}", t.reasoning, t.output);
+        return Err(Invalid::new(Some(Field::ReasoningTokens), why));
+    }
+    Ok(t)
+}
+
+fn string<'r>(value: Option<&'r Scalar<'_>>) -> Option<Cow<'r, str>> {
+    match value? {
+        Scalar::Str(s) => Some(Cow::Borrowed(s.as_ref())),
+        Scalar::Int(i) => Some(Cow::Owned(i.to_string())),
+        Scalar::Float(f) => Some(Cow::Owned(f.to_string())),
+        Scalar::Bool(b) => Some(Cow::Owned(b.to_string())),
+    }
+}
+
+/// A non-negative whole number; `"12"` in a CSV cell or a JSON string counts.
+fn opt_uint(raw: &RawRecord<'_>, field: Field) -> Result<Option<u64>, Invalid> {
+    let bad = |what: &str| Invalid::new(Some(field), what.to_string());
+    let n: i64 = match raw.get(field) {
+        None => return Ok(None),
+        Some(Scalar::Int(i)) => *i,
+        Some(Scalar::Float(f)) if f.fract() == 0.0 && f.abs() < 9e15 => *f as i64,
+        Some(Scalar::Str(s)) if s.trim().is_empty() => return Ok(None),
+        Some(Scalar::Str(s)) => match s.trim().parse::<i64>() {
+            Ok(i) => i,
+            Err(_) => return Err(bad(&format!("not a whole number: {s:?}"))),
+        },
+        Some(other) => return Err(bad(&format!("not a whole number: {}", describe(other)))),
+    };
+    if n < 0 {
+        return Err(bad(&format!("negative: {n}")));
+    }
+    Ok(Some(n as u64))
+}
+
+fn opt_float(raw: &RawRecord<'_>, field: Field) -> Result<Option<f64>, Invalid> {
+    match raw.get(field) {
+        None => Ok(None),
+        Some(Scalar::Int(i)) => Ok(Some(*i as f64)),
+        Some(Scalar::Float(f)) => Ok(Some(*f)),
+        Some(Scalar::Str(s)) if s.trim().is_empty() => Ok(None),
+        Some(Scalar::Str(s)) => s.trim().parse().map(Some).map_err(|_| Invalid::new(Some(field), format!("not a number: {s:?}"))),
+        Some(other) => Err(Invalid::new(Some(field), format!("not a number: {}", describe(other)))),
+    }
+}
+
+fn boolean(raw: &RawRecord<'_>, field: Field) -> Result<bool, Invalid> {
+    match raw.get(field) {
+        None => Ok(false),
+        Some(Scalar::Bool(b)) => Ok(*b),
+        Some(Scalar::Int(0)) => Ok(false),
+        Some(Scalar::Int(1)) => Ok(true),
+        Some(Scalar::Str(s)) => match s.trim().to_ascii_lowercase().as_str() {
+            "" | "false" | "0" | "no" => Ok(false),
+            "true" | "1" | "yes" => Ok(true),
+            _ => Err(Invalid::new(Some(field), format!("not true/false: {s:?}"))),
+        },
+        Some(other) => Err(Invalid::new(Some(field), format!("not true/false: {}", describe(other)))),
+    }
+}
+
+/// RFC 3339 text, or epoch seconds / milliseconds (a number, or digits in a CSV cell).
+fn timestamp(value: Option<&Scalar<'_>>) -> Result<i64, Invalid> {
+    let bad = |why: String| Invalid::new(Some(Field::Timestamp), why);
+    match value {
+        None => Err(bad("missing".into())),
+        Some(Scalar::Int(i)) => Ok(epoch_ms(*i as f64)),
+        Some(Scalar::Float(f)) => Ok(epoch_ms(*f)),
+        Some(Scalar::Str(s)) => {
+            let s = s.trim();
+            if let Ok(n) = s.parse::<f64>() {
+                return Ok(epoch_ms(n));
+            }
+            chrono::DateTime::parse_from_rfc3339(s)
+                .map(|t| t.timestamp_millis())
+                .map_err(|_| bad(format!("not RFC 3339 or epoch seconds/milliseconds: {s:?}")))
+        }
+        Some(other) => Err(bad(format!("not a timestamp: {}", describe(other)))),
+    }
+}
+
+/// Epoch numbers above 1e11 are milliseconds (1e11 seconds is the year 5138).
+fn epoch_ms(n: f64) -> i64 {
+    if n.abs() >= 1e11 {
+        n.round() as i64
+    } else {
+        (n * 1000.0).round() as i64
+    }
+}
+
+fn describe(s: &Scalar<'_>) -> String {
+    match s {
+        Scalar::Int(i) => i.to_string(),
+        Scalar::Float(f) => f.to_string(),
+        Scalar::Bool(b) => b.to_string(),
+        Scalar::Str(s) => format!("{s:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEEP_ALL: [bool; StrCol::COUNT] = [true; StrCol::COUNT];
+
+    fn record(pairs: &[(Field, Scalar<'static>)]) -> RawRecord<'static> {
+        let mut r = RawRecord::new(0);
+        for (f, v) in pairs {
+            r.set(*f, Some(v.clone()));
+        }
+        r
+    }
+
+    fn base() -> Vec<(Field, Scalar<'static>)> {
+        vec![
+            (Field::Timestamp, Scalar::Str("2026-03-01T00:30:00+01:00".into())),
+            (Field::Model, Scalar::Str("m".into())),
+            (Field::InputTokens, Scalar::Int(100)),
+            (Field::OutputTokens, Scalar::Str("20".into())),
+        ]
+    }
+
+    fn with(extra: &[(Field, Scalar<'static>)]) -> RawRecord<'static> {
+        let mut pairs = base();
+        pairs.extend_from_slice(extra);
+        record(&pairs)
+    }
+
+    #[test]
+    fn converts_offset_to_utc() {
+        let r = with(&[]);
+        let call = normalize(&r, &KEEP_ALL).unwrap();
+        // 00:30 at +01:00 is 23:30 UTC the day before.
+        assert_eq!(call.ts_ms, chrono::DateTime::parse_from_rfc3339("2026-02-28T23:30:00Z").unwrap().timestamp_millis());
+        assert_eq!(call.tokens.output, 20);
+    }
+
+    #[test]
+    fn epoch_seconds_and_millis() {
+        assert_eq!(timestamp(Some(&Scalar::Int(1_772_323_200))).unwrap(), 1_772_323_200_000);
+        assert_eq!(timestamp(Some(&Scalar::Int(1_772_323_200_123))).unwrap(), 1_772_323_200_123);
+        assert_eq!(timestamp(Some(&Scalar::Str("1772323200".into()))).unwrap(), 1_772_323_200_000);
+    }
+
+    #[test]
+    fn rejects_impossible_rows_naming_the_field() {
+        let cases = [
+            (with(&[(Field::CacheReadTokens, Scalar::Int(60)), (Field::CacheWriteTokens, Scalar::Int(50))]), "input_tokens"),
+            (with(&[(Field::CacheWriteTokens, Scalar::Int(5)), (Field::CacheWrite1hTokens, Scalar::Int(6))]), "cache_write_1h_tokens"),
+            (with(&[(Field::ReasoningTokens, Scalar::Int(21))]), "reasoning_tokens"),
+            (with(&[(Field::InputTokens, Scalar::Int(-1))]), "input_tokens"),
+            (with(&[(Field::InputTokens, Scalar::Str("lots".into()))]), "input_tokens"),
+            (with(&[(Field::Timestamp, Scalar::Str("yesterday".into()))]), "timestamp"),
+            (with(&[(Field::Batch, Scalar::Str("maybe".into()))]), "batch"),
+        ];
+        for (raw, field) in cases {
+            let err = normalize(&raw, &KEEP_ALL).unwrap_err();
+            assert_eq!(err.field, Some(field), "{err:?}");
+        }
+        let mut missing = with(&[]);
+        missing.set(Field::OutputTokens, None);
+        assert_eq!(normalize(&missing, &KEEP_ALL).unwrap_err().field, Some("output_tokens"));
+    }
+
+    #[test]
+    fn batch_from_flag_or_service_tier() {
+        let r = with(&[(Field::ServiceTier, Scalar::Str("flex".into()))]);
+        assert!(normalize(&r, &KEEP_ALL).unwrap().batch);
+        let r = with(&[(Field::ServiceTier, Scalar::Str("priority".into()))]);
+        assert!(!normalize(&r, &KEEP_ALL).unwrap().batch);
+        let r = with(&[(Field::Batch, Scalar::Bool(true))]);
+        assert!(normalize(&r, &KEEP_ALL).unwrap().batch);
+    }
+
+    #[test]
+    fn error_from_status_or_http() {
+        let r = with(&[(Field::Status, Scalar::Str("error".into()))]);
+        assert!(normalize(&r, &KEEP_ALL).unwrap().is_error);
+        let r = with(&[(Field::HttpStatus, Scalar::Int(429))]);
+        assert!(normalize(&r, &KEEP_ALL).unwrap().is_error);
+        let r = with(&[(Field::Status, Scalar::Str("ok".into())), (Field::HttpStatus, Scalar::Int(200))]);
+        assert!(!normalize(&r, &KEEP_ALL).unwrap().is_error);
+    }
+
+    #[test]
+    fn numbers_become_strings_for_attributes() {
+        let r = with(&[(Field::UserId, Scalar::Int(42))]);
+        assert_eq!(normalize(&r, &KEEP_ALL).unwrap().str(StrCol::User), Some("42"));
+    }
+}

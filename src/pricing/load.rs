@@ -1,0 +1,338 @@
+//! Reads price tables: llmcost's TOML (docs/pricing-format.md) and LiteLLM's
+//! `model_prices_and_context_window.json`. Errors name the file, the model and the field.
+
+use std::collections::BTreeMap;
+
+use anyhow::{anyhow, bail, Context, Result};
+use serde::Deserialize;
+
+use super::rate::{Basis, PriceVersion, Rates, Tier};
+use super::ModelPrice;
+use crate::money::Rate;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileToml {
+    provider: String,
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    checked: String,
+    #[serde(default)]
+    models: Vec<ModelToml>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ModelToml {
+    id: String,
+    #[serde(default)]
+    aliases: Vec<String>,
+    #[serde(default)]
+    prices: Vec<PriceToml>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PriceToml {
+    effective_from: Option<String>,
+    effective_to: Option<String>,
+    input: Option<toml::Value>,
+    output: Option<toml::Value>,
+    cache_read: Option<toml::Value>,
+    cache_write: Option<toml::Value>,
+    cache_write_1h: Option<toml::Value>,
+    batch_multiplier: Option<toml::Value>,
+    source: Option<String>,
+    checked: Option<String>,
+    note: Option<String>,
+    #[serde(default)]
+    tiers: Vec<TierToml>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TierToml {
+    threshold: u64,
+    #[serde(default)]
+    basis: Option<String>,
+    input: Option<toml::Value>,
+    output: Option<toml::Value>,
+    cache_read: Option<toml::Value>,
+    cache_write: Option<toml::Value>,
+    cache_write_1h: Option<toml::Value>,
+}
+
+/// Parses one llmcost TOML table. `name` is used in error messages.
+pub fn parse_toml(name: &str, text: &str) -> Result<Vec<ModelPrice>> {
+    let file: FileToml = toml::from_str(text).with_context(|| format!("{name}: invalid price table"))?;
+    let mut models = Vec::with_capacity(file.models.len());
+    for m in file.models {
+        let ctx = || format!("{name}: model {:?}", m.id);
+        let mut versions = Vec::with_capacity(m.prices.len());
+        for (i, p) in m.prices.into_iter().enumerate() {
+            let v = price_version(p, &file.source, &file.checked)
+                .with_context(|| format!("{}: price #{}", ctx(), i + 1))?;
+            versions.push(v);
+        }
+        let model = ModelPrice::new(&file.provider, &m.id, m.aliases, versions).with_context(ctx)?;
+        models.push(model);
+    }
+    check_unique_names(name, &models)?;
+    Ok(models)
+}
+
+fn price_version(p: PriceToml, file_source: &str, file_checked: &str) -> Result<PriceVersion> {
+    let base = rates(
+        &p.input,
+        &p.output,
+        [&p.cache_read, &p.cache_write, &p.cache_write_1h],
+    )?;
+    let mut tiers = Vec::with_capacity(p.tiers.len());
+    for t in &p.tiers {
+        let basis = match t.basis.as_deref() {
+            None | Some("input") => Basis::Input,
+            Some("total") => Basis::Total,
+            Some(other) => bail!("tier {}: basis must be \"input\" or \"total\", not {other:?}", t.threshold),
+        };
+        let tier_rates = rates(&t.input, &t.output, [&t.cache_read, &t.cache_write, &t.cache_write_1h])
+            .with_context(|| format!("tier {}", t.threshold))?;
+        tiers.push(Tier { threshold: t.threshold, basis, rates: tier_rates });
+    }
+    if tiers.windows(2).any(|w| w[0].threshold >= w[1].threshold) {
+        bail!("tier thresholds must be strictly increasing");
+    }
+    let batch_multiplier = match &p.batch_multiplier {
+        Some(v) => rate_value(v).context("field batch_multiplier")?,
+        None => Rate::parse("0.5")?,
+    };
+    let from = p.effective_from.as_deref().map(|d| parse_date(d).context("field effective_from")).transpose()?;
+    let to = p.effective_to.as_deref().map(|d| parse_date(d).context("field effective_to")).transpose()?;
+    if let (Some(f), Some(t)) = (from, to) {
+        if t <= f {
+            bail!("effective_to must be after effective_from");
+        }
+    }
+    Ok(PriceVersion {
+        from,
+        to,
+        base,
+        tiers,
+        batch_multiplier,
+        source: p.source.unwrap_or_else(|| file_source.to_string()),
+        checked: p.checked.unwrap_or_else(|| file_checked.to_string()),
+        note: p.note.unwrap_or_default(),
+    })
+}
+
+/// Resolves the fallbacks: cache rates default to input, 1-hour writes to 5-minute writes.
+fn rates(
+    input: &Option<toml::Value>,
+    output: &Option<toml::Value>,
+    [cache_read, cache_write, cache_write_1h]: [&Option<toml::Value>; 3],
+) -> Result<Rates> {
+    let required = |v: &Option<toml::Value>, field: &str| -> Result<Rate> {
+        let v = v.as_ref().ok_or_else(|| anyhow!("missing field {field}"))?;
+        rate_value(v).with_context(|| format!("field {field}"))
+    };
+    let optional = |v: &Option<toml::Value>, field: &str| -> Result<Option<Rate>> {
+        v.as_ref().map(|v| rate_value(v).with_context(|| format!("field {field}"))).transpose()
+    };
+    let input = required(input, "input")?;
+    let output = required(output, "output")?;
+    let cache_read = optional(cache_read, "cache_read")?.unwrap_or(input);
+    let cache_write = optional(cache_write, "cache_write")?.unwrap_or(input);
+    let cache_write_1h = optional(cache_write_1h, "cache_write_1h")?.unwrap_or(cache_write);
+    Ok(Rates { input, output, cache_read, cache_write, cache_write_1h })
+}
+
+/// A TOML number or string read as an exact decimal. Floats go through their shortest
+/// round-trip text (`0.075`), which is the number the author wrote.
+fn rate_value(v: &toml::Value) -> Result<Rate> {
+    let rate = match v {
+        toml::Value::Integer(i) => Rate::parse(&i.to_string())?,
+        toml::Value::Float(f) => Rate::parse(&f.to_string())?,
+        toml::Value::String(s) => Rate::parse(s)?,
+        other => bail!("expected a number, found {}", other.type_str()),
+    };
+    if rate < Rate::default() {
+        bail!("must not be negative");
+    }
+    Ok(rate)
+}
+
+/// A UTC date (`2025-06-01`) or RFC 3339 timestamp, as epoch milliseconds.
+pub fn parse_date(text: &str) -> Result<i64> {
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Ok(d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc().timestamp_millis());
+    }
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.timestamp_millis())
+        .map_err(|_| anyhow!("{text:?} is not a date (YYYY-MM-DD) or RFC 3339 timestamp"))
+}
+
+fn check_unique_names(name: &str, models: &[ModelPrice]) -> Result<()> {
+    let mut seen: BTreeMap<(String, String), &str> = BTreeMap::new();
+    for m in models {
+        for n in std::iter::once(&m.id).chain(&m.aliases) {
+            let key = (m.provider.clone(), n.to_ascii_lowercase());
+            if let Some(other) = seen.insert(key, &m.id) {
+                if other != m.id {
+                    bail!("{name}: name {n:?} is claimed by both {other:?} and {:?}", m.id);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads LiteLLM's price map as-is: per-token USD floats, `*_above_<N>k_tokens` tiers.
+pub fn parse_litellm(name: &str, text: &str) -> Result<Vec<ModelPrice>> {
+    let map: BTreeMap<String, serde_json::Value> =
+        serde_json::from_str(text).with_context(|| format!("{name}: not a LiteLLM price map"))?;
+    let mut models = Vec::new();
+    for (model, entry) in &map {
+        let Some(obj) = entry.as_object() else { continue };
+        let (Some(input), Some(output)) = (obj.get("input_cost_per_token"), obj.get("output_cost_per_token")) else {
+            continue; // images, audio, embeddings without output prices, `sample_spec`
+        };
+        let version = litellm_version(obj, input, output)
+            .with_context(|| format!("{name}: model {model:?}"))?;
+        let provider = obj.get("litellm_provider").and_then(|p| p.as_str()).unwrap_or("litellm");
+        models.push(ModelPrice::new(provider, model, Vec::new(), vec![version])?);
+    }
+    Ok(models)
+}
+
+fn litellm_version(
+    obj: &serde_json::Map<String, serde_json::Value>,
+    input: &serde_json::Value,
+    output: &serde_json::Value,
+) -> Result<PriceVersion> {
+    let per_token = |v: &serde_json::Value, field: &str| -> Result<Rate> {
+        Rate::parse_per_token(&v.to_string()).with_context(|| format!("field {field}"))
+    };
+    let opt = |field: &str| obj.get(field).filter(|v| v.is_number()).map(|v| per_token(v, field)).transpose();
+    let input = per_token(input, "input_cost_per_token")?;
+    let cache_write = opt("cache_creation_input_token_cost")?.unwrap_or(input);
+    let base = Rates {
+        input,
+        output: per_token(output, "output_cost_per_token")?,
+        cache_read: opt("cache_read_input_token_cost")?.unwrap_or(input),
+        cache_write,
+        cache_write_1h: opt("cache_creation_input_token_cost_above_1hr")?.unwrap_or(cache_write),
+    };
+    let mut tiers = Vec::new();
+    for (key, value) in obj {
+        let Some(threshold) = key
+            .strip_prefix("input_cost_per_token_above_")
+            .and_then(|rest| rest.strip_suffix("k_tokens"))
+            .and_then(|k| k.parse::<u64>().ok())
+        else {
+            continue;
+        };
+        let suffix = format!("_above_{threshold}k_tokens");
+        let tier_input = per_token(value, key)?;
+        let field = |f: &str| opt(&format!("{f}{suffix}"));
+        let tier_write = field("cache_creation_input_token_cost")?.unwrap_or(tier_input);
+        tiers.push(Tier {
+            threshold: threshold * 1000,
+            basis: Basis::Input,
+            rates: Rates {
+                input: tier_input,
+                output: field("output_cost_per_token")?.unwrap_or(base.output),
+                cache_read: field("cache_read_input_token_cost")?.unwrap_or(tier_input),
+                cache_write: tier_write,
+                cache_write_1h: field("cache_creation_input_token_cost_above_1hr")?.unwrap_or(tier_write),
+            },
+        });
+    }
+    tiers.sort_by_key(|t| t.threshold);
+    Ok(PriceVersion {
+        from: None,
+        to: None,
+        base,
+        tiers,
+        batch_multiplier: Rate::parse("0.5")?,
+        source: "LiteLLM model_prices_and_context_window.json".to_string(),
+        checked: String::new(),
+        note: String::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TABLE: &str = r#"
+provider = "acme"
+source = "https://acme.test/pricing"
+[[models]]
+id = "m1"
+aliases = ["m1-2025", "m1-preview-*"]
+[[models.prices]]
+effective_to = "2025-06-01"
+input = 2.0
+output = "8"
+[[models.prices]]
+effective_from = "2025-06-01"
+input = 1.0
+output = 8.0
+cache_write = 1.25
+[[models.prices.tiers]]
+threshold = 1000
+input = 2
+output = 16
+"#;
+
+    #[test]
+    fn reads_versions_and_fallbacks() {
+        let models = parse_toml("t.toml", TABLE).unwrap();
+        assert_eq!(models.len(), 1);
+        let m = &models[0];
+        assert_eq!(m.versions.len(), 2);
+        let v2 = &m.versions[1];
+        assert_eq!(v2.base.cache_read.to_string(), "1", "cache_read falls back to input");
+        assert_eq!(v2.base.cache_write_1h.to_string(), "1.25", "1h write falls back to 5m write");
+        assert_eq!(v2.tiers[0].rates.cache_write.to_string(), "2", "tier falls back to its own input");
+        assert_eq!(v2.source, "https://acme.test/pricing");
+    }
+
+    #[test]
+    fn errors_name_file_model_and_field() {
+        let bad = TABLE.replace("output = \"8\"", "output = \"eight\"");
+        let err = format!("{:#}", parse_toml("t.toml", &bad).unwrap_err());
+        assert!(err.contains("t.toml: model \"m1\""), "{err}");
+        assert!(err.contains("field output"), "{err}");
+        let missing = TABLE.replace("output = \"8\"", "");
+        let err = format!("{:#}", parse_toml("t.toml", &missing).unwrap_err());
+        assert!(err.contains("missing field output"), "{err}");
+    }
+
+    #[test]
+    fn overlapping_versions_are_rejected() {
+        let bad = TABLE.replace("effective_from = \"2025-06-01\"", "effective_from = \"2025-05-01\"");
+        let err = format!("{:#}", parse_toml("t.toml", &bad).unwrap_err());
+        assert!(err.contains("overlap"), "{err}");
+    }
+
+    #[test]
+    fn reads_litellm_per_token_prices_and_tiers() {
+        let json = r#"{
+          "sample_spec": {"input_cost_per_token": 0, "mode": "chat"},
+          "claude-x": {"input_cost_per_token": 3e-06, "output_cost_per_token": 1.5e-05,
+            "cache_read_input_token_cost": 3e-07, "cache_creation_input_token_cost": 3.75e-06,
+            "cache_creation_input_token_cost_above_1hr": 6e-06,
+            "input_cost_per_token_above_200k_tokens": 6e-06, "output_cost_per_token_above_200k_tokens": 2.25e-05,
+            "litellm_provider": "anthropic"}
+        }"#;
+        let models = parse_litellm("prices.json", json).unwrap();
+        assert_eq!(models.len(), 1);
+        let v = &models[0].versions[0];
+        assert_eq!(models[0].provider, "anthropic");
+        assert_eq!(v.base.input.to_string(), "3");
+        assert_eq!(v.base.cache_write_1h.to_string(), "6");
+        assert_eq!(v.tiers[0].threshold, 200_000);
+        assert_eq!(v.tiers[0].rates.output.to_string(), "22.5");
+    }
+}

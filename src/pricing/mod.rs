@@ -1,0 +1,218 @@
+//! The `PriceBook`: every model's price versions, from the built-in tables and any
+//! `--pricing` files, and the lookup of a call's model to the price in force at its time.
+
+pub mod builtin;
+pub mod load;
+pub mod rate;
+
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use rustc_hash::FxHashMap;
+use sha2::{Digest, Sha256};
+
+pub use rate::{Basis, PriceVersion, Rates, Tier};
+
+/// One model of one provider and its price history.
+#[derive(Clone, Debug)]
+pub struct ModelPrice {
+    pub provider: String,
+    pub id: String,
+    pub aliases: Vec<String>,
+    patterns: Vec<glob::Pattern>,
+    /// Sorted by start date; windows do not overlap.
+    pub versions: Vec<PriceVersion>,
+}
+
+impl ModelPrice {
+    pub fn new(provider: &str, id: &str, aliases: Vec<String>, mut versions: Vec<PriceVersion>) -> Result<Self> {
+        if versions.is_empty() {
+            bail!("has no prices");
+        }
+        versions.sort_by_key(|v| v.from.unwrap_or(i64::MIN));
+        for pair in versions.windows(2) {
+            let end = pair[0].to.unwrap_or(i64::MAX);
+            if end > pair[1].from.unwrap_or(i64::MIN) {
+                bail!("price versions overlap in time");
+            }
+        }
+        let patterns = aliases
+            .iter()
+            .filter(|a| a.contains(['*', '?', '[']))
+            .map(|a| glob::Pattern::new(&a.to_ascii_lowercase()).with_context(|| format!("bad alias pattern {a:?}")))
+            .collect::<Result<_>>()?;
+        Ok(ModelPrice { provider: provider.to_string(), id: id.to_string(), aliases, patterns, versions })
+    }
+
+    pub fn version_at(&self, at_ms: i64) -> Option<&PriceVersion> {
+        self.versions.iter().find(|v| v.covers(at_ms))
+    }
+
+    fn exact_names(&self) -> impl Iterator<Item = &String> {
+        std::iter::once(&self.id).chain(self.aliases.iter().filter(|a| !a.contains(['*', '?', '['])))
+    }
+}
+
+/// Where a set of prices came from, for the report's provenance line.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct SourceInfo {
+    pub name: String,
+    pub sha256: String,
+}
+
+/// All price tables, searched in order: user tables first, then the built-in ones.
+#[derive(Debug)]
+pub struct PriceBook {
+    models: Vec<ModelPrice>,
+    by_name: FxHashMap<String, Vec<usize>>,
+    pub sources: Vec<SourceInfo>,
+}
+
+impl PriceBook {
+    /// The built-in tables plus `extra` files or directories, which take precedence.
+    pub fn load(extra: &[impl AsRef<Path>], builtin: bool) -> Result<PriceBook> {
+        let mut tables: Vec<(String, String)> = Vec::new();
+        for path in extra {
+            for file in table_files(path.as_ref())? {
+                let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+                tables.push((file.display().to_string(), text));
+            }
+        }
+        if builtin {
+            tables.extend(builtin::TABLES.iter().map(|(n, t)| (format!("builtin:{n}"), t.to_string())));
+        }
+        Self::from_texts(&tables)
+    }
+
+    /// Builds a book from `(name, content)` pairs; `.json` names are LiteLLM price maps.
+    pub fn from_texts(tables: &[(String, String)]) -> Result<PriceBook> {
+        let mut models = Vec::new();
+        let mut sources = Vec::new();
+        for (name, text) in tables {
+            let parsed = if name.ends_with(".json") {
+                load::parse_litellm(name, text)?
+            } else {
+                load::parse_toml(name, text)?
+            };
+            models.extend(parsed);
+            sources.push(SourceInfo { name: name.clone(), sha256: hex_digest(text.as_bytes()) });
+        }
+        let mut by_name: FxHashMap<String, Vec<usize>> = FxHashMap::default();
+        for (i, m) in models.iter().enumerate() {
+            for n in m.exact_names() {
+                let list = by_name.entry(n.to_ascii_lowercase()).or_default();
+                if !list.contains(&i) {
+                    list.push(i);
+                }
+            }
+        }
+        Ok(PriceBook { models, by_name, sources })
+    }
+
+    pub fn models(&self) -> &[ModelPrice] {
+        &self.models
+    }
+
+    /// One hash over every table's content: a report priced with the same hash used the same prices.
+    pub fn hash(&self) -> String {
+        let mut h = Sha256::new();
+        for s in &self.sources {
+            h.update(s.name.as_bytes());
+            h.update(s.sha256.as_bytes());
+        }
+        hex(&h.finalize())[..16].to_string()
+    }
+
+    /// The model a call's model string names, preferring `provider`'s entries.
+    pub fn lookup(&self, provider: Option<&str>, model: &str) -> Option<&ModelPrice> {
+        let lower = model.to_ascii_lowercase();
+        let stripped = lower.rsplit_once('/').map(|(_, m)| m);
+        for name in std::iter::once(lower.as_str()).chain(stripped) {
+            if let Some(list) = self.by_name.get(name) {
+                return Some(self.prefer(list.iter().copied(), provider));
+            }
+        }
+        let matching = self.models.iter().enumerate().filter(|(_, m)| {
+            m.patterns.iter().any(|p| p.matches(&lower) || stripped.is_some_and(|s| p.matches(s)))
+        });
+        let indices: Vec<usize> = matching.map(|(i, _)| i).collect();
+        (!indices.is_empty()).then(|| self.prefer(indices.into_iter(), provider))
+    }
+
+    fn prefer(&self, mut candidates: impl Iterator<Item = usize> + Clone, provider: Option<&str>) -> &ModelPrice {
+        let first = candidates.clone().next().expect("candidates are never empty");
+        let chosen = provider
+            .and_then(|p| candidates.find(|&i| self.models[i].provider.eq_ignore_ascii_case(p)))
+            .unwrap_or(first);
+        &self.models[chosen]
+    }
+}
+
+/// The table files under `path`: the file itself, or a directory's *.toml and *.json, sorted.
+fn table_files(path: &Path) -> Result<Vec<std::path::PathBuf>> {
+    if !path.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut files: Vec<_> = std::fs::read_dir(path)
+        .with_context(|| format!("reading pricing directory {}", path.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "toml" || e == "json"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn hex_digest(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn book() -> PriceBook {
+        let a = r#"provider = "a"
+[[models]]
+id = "shared"
+aliases = ["fam-*"]
+[[models.prices]]
+input = 1
+output = 1
+"#;
+        let b = r#"provider = "b"
+[[models]]
+id = "shared"
+[[models.prices]]
+input = 2
+output = 2
+"#;
+        PriceBook::from_texts(&[("a.toml".into(), a.into()), ("b.toml".into(), b.into())]).unwrap()
+    }
+
+    #[test]
+    fn exact_then_prefix_stripped_then_glob() {
+        let book = book();
+        assert_eq!(book.lookup(None, "SHARED").unwrap().provider, "a");
+        assert_eq!(book.lookup(None, "b/shared").unwrap().provider, "a");
+        assert_eq!(book.lookup(None, "fam-7").unwrap().id, "shared");
+        assert!(book.lookup(None, "other").is_none());
+    }
+
+    #[test]
+    fn provider_is_preferred_when_named() {
+        assert_eq!(book().lookup(Some("b"), "shared").unwrap().provider, "b");
+        assert_eq!(book().lookup(Some("zzz"), "shared").unwrap().provider, "a");
+    }
+
+    #[test]
+    fn hash_changes_with_content() {
+        let one = book().hash();
+        let other = PriceBook::from_texts(&[]).unwrap().hash();
+        assert_ne!(one, other);
+        assert_eq!(one.len(), 16);
+    }
+}

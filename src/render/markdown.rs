@@ -1,0 +1,68 @@
+//! GitHub-flavoured Markdown: the same grids as the terminal, as pipe tables fit for a
+//! pull-request comment or a wiki page.
+
+use std::io::Write;
+
+use anyhow::Result;
+
+use super::sections::{epilogue, grids, preamble, Grid};
+use super::Render;
+use crate::analyze::Report;
+
+pub struct Markdown;
+
+impl Render for Markdown {
+    fn render(&self, report: &Report, out: &mut dyn Write) -> Result<()> {
+        writeln!(out, "## LLM cost report\n")?;
+        for line in preamble(report) {
+            writeln!(out, "- {}", escape(&line))?;
+        }
+        for grid in grids(report) {
+            writeln!(out, "\n### {}\n", escape(&grid.title))?;
+            table(&grid, out)?;
+        }
+        writeln!(out)?;
+        for line in epilogue(report) {
+            // Indented epilogue lines (the rejects) nest under the line before them.
+            let indent = if line.starts_with("  ") { "  " } else { "" };
+            writeln!(out, "{indent}- {}", escape(line.trim_start()))?;
+        }
+        Ok(())
+    }
+}
+
+fn table(grid: &Grid, out: &mut dyn Write) -> Result<()> {
+    let header: Vec<String> = grid.headers.iter().map(|h| escape(h)).collect();
+    writeln!(out, "| {} |", header.join(" | "))?;
+    let rule: Vec<&str> = grid.numeric.iter().map(|n| if *n { "---:" } else { "---" }).collect();
+    writeln!(out, "|{}|", rule.join("|"))?;
+    for row in &grid.rows {
+        let cells: Vec<String> = row.iter().map(|c| escape(c)).collect();
+        writeln!(out, "| {} |", cells.join(" | "))?;
+    }
+    Ok(())
+}
+
+/// Log values are untrusted: keep them from breaking the table or turning into markup.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '|' | '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' => {
+                out.push('\\');
+                out.push(ch);
+            }
+            '\n' | '\r' => out.push(' '),
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn escapes_pipes_and_markup() {
+        assert_eq!(super::escape("a|b <script>"), "a\\|b \\<script\\>");
+    }
+}

@@ -1,0 +1,103 @@
+//! Render: a finished `Report` → bytes, one file per format behind one trait. Renderers do no
+//! arithmetic; the only decisions here are how many digits a figure shows.
+
+pub mod csv;
+pub mod json;
+pub mod markdown;
+mod sections;
+pub mod table;
+
+use std::io::Write;
+
+use anyhow::Result;
+
+use crate::analyze::Report;
+use crate::money::Money;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Terminal tables.
+    Table,
+    /// The documented JSON contract (see README).
+    Json,
+    /// One long table: section, dimension, key and the figures.
+    Csv,
+    /// GitHub-flavoured Markdown, fit for a pull-request comment.
+    #[value(alias = "markdown")]
+    Md,
+}
+
+pub trait Render {
+    fn render(&self, report: &Report, out: &mut dyn Write) -> Result<()>;
+}
+
+pub fn renderer(format: Format) -> Box<dyn Render> {
+    match format {
+        Format::Table => Box::new(table::Table),
+        Format::Json => Box::new(json::Json),
+        Format::Csv => Box::new(csv::Csv),
+        Format::Md => Box::new(markdown::Markdown),
+    }
+}
+
+/// A cost for people: cents above a dollar, more digits below so small costs are not "$0.00".
+pub fn usd(m: Money) -> String {
+    let abs = m.atto().unsigned_abs();
+    let places = if abs >= 1_000_000_000_000_000_000 || abs == 0 {
+        2
+    } else if abs >= 10_000_000_000_000_000 {
+        4
+    } else {
+        6
+    };
+    let text = m.rounded(places);
+    let (sign, digits) = text.strip_prefix('-').map_or(("", text.as_str()), |d| ("-", d));
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    format!("{sign}${}.{frac}", thousands(int))
+}
+
+/// `1234567` → `1,234,567`.
+pub fn count(n: u64) -> String {
+    thousands(&n.to_string())
+}
+
+fn thousands(digits: &str) -> String {
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+pub fn percent(share: f64) -> String {
+    format!("{:.1}%", share * 100.0)
+}
+
+/// The key of a breakdown row as shown to people.
+pub fn key_label(key: &Option<String>) -> &str {
+    key.as_deref().unwrap_or("(none)")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usd_shows_enough_digits() {
+        assert_eq!(usd(Money::parse("1234.567").unwrap()), "$1,234.57");
+        assert_eq!(usd(Money::parse("0.0316").unwrap()), "$0.0316");
+        assert_eq!(usd(Money::parse("0.00002125").unwrap()), "$0.000021");
+        assert_eq!(usd(Money::ZERO), "$0.00");
+        assert_eq!(usd(Money::parse("-2.5").unwrap()), "-$2.50");
+    }
+
+    #[test]
+    fn counts_get_separators() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(1_234_567), "1,234,567");
+    }
+}

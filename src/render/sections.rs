@@ -1,0 +1,146 @@
+//! The report laid out as titled grids of text, shared by the table-shaped formats (terminal
+//! and Markdown) so both show the same sections with the same digits.
+
+use super::{count, key_label, percent, usd};
+use crate::analyze::{Report, Row};
+
+/// One titled grid; `numeric[i]` says whether column `i` is right-aligned.
+pub struct Grid {
+    pub title: String,
+    pub headers: Vec<String>,
+    pub numeric: Vec<bool>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// Lines above the grids: what was read, over which period, priced with what.
+pub fn preamble(r: &Report) -> Vec<String> {
+    let period = match (&r.period.from, &r.period.to) {
+        (Some(f), Some(t)) => format!("{f} → {t} (UTC)"),
+        _ => "no calls".to_string(),
+    };
+    let mut lines = vec![
+        format!("{} calls, {period}", count(r.totals.sums.calls)),
+        format!("pricing: {} (hash {})", r.pricing.source, r.pricing.hash),
+    ];
+    if let Some(at) = &r.pricing.as_of {
+        lines.push(format!("every call priced as of {at} (--price-as-of)"));
+    }
+    lines
+}
+
+pub fn grids(r: &Report) -> Vec<Grid> {
+    let mut grids = vec![totals(r)];
+    grids.extend(r.breakdowns.iter().map(|b| {
+        let shown = b.rows.len();
+        let title = if shown < b.groups {
+            format!("By {} (top {shown} of {})", b.name, b.groups)
+        } else {
+            format!("By {}", b.name)
+        };
+        breakdown_grid(title, &b.name, b.all_rows())
+    }));
+    if !r.unpriced.is_empty() {
+        grids.push(unpriced(r));
+    }
+    grids
+}
+
+fn totals(r: &Report) -> Grid {
+    let t = &r.totals;
+    let s = &t.sums;
+    let mut cost = usd(s.cost);
+    if t.unpriced_calls > 0 {
+        cost.push_str(&format!(" (excludes {} unpriced calls)", count(t.unpriced_calls)));
+    }
+    let rows = [
+        ("cost", cost),
+        ("calls", count(s.calls)),
+        ("priced calls", count(s.priced_calls)),
+        ("input tokens", count(s.input_tokens)),
+        ("  cache read", count(s.cache_read_tokens)),
+        ("  cache write", count(s.cache_write_tokens)),
+        ("output tokens", count(s.output_tokens)),
+        ("  reasoning", count(s.reasoning_tokens)),
+        ("errors", count(t.error_calls)),
+        ("batch calls", count(t.batch_calls)),
+        ("app cache hits", count(t.app_cache_hits)),
+    ];
+    Grid {
+        title: "Totals".into(),
+        headers: vec!["".into(), "total".into()],
+        numeric: vec![false, true],
+        rows: rows.into_iter().map(|(k, v)| vec![k.to_string(), v]).collect(),
+    }
+}
+
+fn breakdown_grid<'a>(title: String, dim: &str, rows: impl Iterator<Item = &'a Row>) -> Grid {
+    let headers = [dim, "calls", "input", "output", "cache read", "cost", "share"];
+    Grid {
+        title,
+        headers: headers.iter().map(|h| h.to_string()).collect(),
+        numeric: vec![false, true, true, true, true, true, true],
+        rows: rows
+            .map(|row| {
+                let s = &row.sums;
+                vec![
+                    key_label(&row.key).to_string(),
+                    count(s.calls),
+                    count(s.input_tokens),
+                    count(s.output_tokens),
+                    count(s.cache_read_tokens),
+                    cost_cell(s),
+                    percent(row.share),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// "—" for a group with no priced call, so an unpriced model never reads as $0; "*" marks a
+/// group whose cost leaves some calls out.
+fn cost_cell(s: &crate::analyze::Sums) -> String {
+    match (s.priced_calls, s.calls) {
+        (0, c) if c > 0 => "—".to_string(),
+        (p, c) if p < c => format!("{}*", usd(s.cost)),
+        _ => usd(s.cost),
+    }
+}
+
+fn unpriced(r: &Report) -> Grid {
+    Grid {
+        title: "Unpriced models (not in the cost above)".into(),
+        headers: ["model", "calls", "input", "output", "why"].iter().map(|h| h.to_string()).collect(),
+        numeric: vec![false, true, true, true, false],
+        rows: r
+            .unpriced
+            .iter()
+            .map(|u| vec![u.model.clone(), count(u.calls), count(u.input_tokens), count(u.output_tokens), u.reason.clone()])
+            .collect(),
+    }
+}
+
+/// Lines below the grids: the line account, rejects and notes.
+pub fn epilogue(r: &Report) -> Vec<String> {
+    let l = &r.lines;
+    let mut lines = vec![format!(
+        "lines: {} read = {} accepted + {} rejected ({} blank skipped)",
+        count(l.read),
+        count(l.accepted),
+        count(l.rejected),
+        count(l.blank)
+    )];
+    if r.filtered_out > 0 {
+        lines.push(format!("{} accepted calls outside --since/--until/--filter", count(r.filtered_out)));
+    }
+    if l.rejected > 0 {
+        let shown = r.rejected.len() as u64;
+        let more = if l.rejected > shown { format!(" (first {shown} shown)") } else { String::new() };
+        lines.push(format!("rejected lines{more}:"));
+        lines.extend(r.rejected.iter().map(|rej| format!("  {rej}")));
+    }
+    if r.totals.unpriced_calls > 0 {
+        lines.push("—: no priced call in the group; *: the cost leaves out the group's unpriced calls".to_string());
+    }
+    lines.extend(r.notes.iter().map(|n| format!("note: {n}")));
+    lines
+}

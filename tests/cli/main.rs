@@ -1,0 +1,48 @@
+//! The single integration-test binary: every module runs the real `llmcost` binary (or, in
+//! `pipeline`, the library's stages) on files in `fixtures/`, whose figures were worked out
+//! by hand in `fixtures/EXPECTED.md`.
+
+mod help;
+mod pipeline;
+mod pricing;
+mod report;
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+
+pub fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
+}
+
+/// `llmcost` run from the repository root with the hand-made price table only.
+pub fn llmcost() -> Command {
+    let mut cmd = Command::cargo_bin("llmcost").expect("binary built");
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR")).env("NO_COLOR", "1");
+    cmd
+}
+
+pub fn test_pricing() -> [&'static str; 3] {
+    ["--pricing", "fixtures/pricing/test.toml", "--no-builtin-pricing"]
+}
+
+/// The hand-computed figures of `fixtures/expected.json`.
+pub fn expected() -> serde_json::Value {
+    let text = std::fs::read_to_string(fixture("expected.json")).expect("fixtures/expected.json");
+    serde_json::from_str(&text).expect("valid JSON")
+}
+
+pub fn run_json(args: &[&str]) -> serde_json::Value {
+    let out = llmcost().args(args).args(["--format", "json"]).output().expect("runs");
+    assert!(out.status.success(), "llmcost {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("JSON report")
+}
+
+/// Compares decimal strings by value ("0.00526" == "0.005260").
+pub fn same_decimal(a: &str, b: &str) -> bool {
+    let norm = |s: &str| {
+        let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.') } else { s };
+        s.to_string()
+    };
+    norm(a) == norm(b)
+}

@@ -1,0 +1,222 @@
+//! `llmcost report` on the hand-checked fixtures: totals, breakdowns, line accounting,
+//! formats, inputs and exit codes.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use predicates::prelude::*;
+
+use super::{expected, fixture, llmcost, run_json, same_decimal, test_pricing};
+
+fn csv_costs(args: &[&str], dimension: &str) -> BTreeMap<String, String> {
+    let out = llmcost().args(args).args(["--format", "csv"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut rdr = csv::Reader::from_reader(out.stdout.as_slice());
+    rdr.records()
+        .map(Result::unwrap)
+        .filter(|r| &r[0] == "breakdown" && &r[1] == dimension && r[4].parse::<u64>().unwrap() > 0)
+        .map(|r| (r[2].to_string(), r[10].to_string()))
+        .collect()
+}
+
+fn assert_costs(actual: &BTreeMap<String, String>, expected: &serde_json::Value) {
+    let expected = expected.as_object().unwrap();
+    assert_eq!(actual.len(), expected.len(), "{actual:?} vs {expected:?}");
+    for (key, want) in expected {
+        let got = actual.get(key).unwrap_or_else(|| panic!("no row {key} in {actual:?}"));
+        assert!(same_decimal(got, want.as_str().unwrap()), "{key}: got {got}, want {want}");
+    }
+}
+
+#[test]
+fn totals_match_hand_computed_figures() {
+    let want = &expected()["calls.jsonl"];
+    let mut args = vec!["report", "fixtures/calls.jsonl"];
+    args.extend(test_pricing());
+    let r = run_json(&args);
+    let t = &r["totals"];
+    assert!(same_decimal(t["cost_usd_exact"].as_str().unwrap(), want["cost_usd"].as_str().unwrap()));
+    for key in ["calls", "priced_calls", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens"] {
+        assert_eq!(t[key], want[key], "{key}");
+    }
+    assert_eq!(t["unpriced_calls"], 2);
+    assert_eq!(r["unpriced"][0]["model"], "mystery-1");
+    assert_eq!(r["unpriced"][0]["calls"], 2);
+    assert_eq!(r["lines"]["read"], want["lines_read"]);
+    assert_eq!(r["lines"]["accepted"], want["accepted"]);
+    assert_eq!(r["period"]["from"], "2026-02-10T09:00:00Z");
+    assert_eq!(r["schema_version"], 1);
+    assert_eq!(r["pricing"]["tables"][0]["name"], "fixtures/pricing/test.toml");
+}
+
+#[test]
+fn breakdowns_match_hand_computed_figures() {
+    let want = &expected()["calls.jsonl"];
+    let mut args = vec!["report", "fixtures/calls.jsonl", "--by", "model", "--by", "route", "--by", "day", "--by", "team"];
+    args.extend(test_pricing());
+    assert_costs(&csv_costs(&args, "model"), &want["by_model"]);
+    assert_costs(&csv_costs(&args, "route"), &want["by_route"]);
+    assert_costs(&csv_costs(&args, "day"), &want["by_day"]);
+    assert_costs(&csv_costs(&args, "team"), &want["by_team"]);
+}
+
+#[test]
+fn csv_input_gives_the_same_report_as_jsonl() {
+    let mut jsonl = vec!["report", "fixtures/calls.jsonl", "--by", "route,team"];
+    jsonl.extend(test_pricing());
+    let mut csv = jsonl.clone();
+    csv[1] = "fixtures/calls.csv";
+    let (a, b) = (run_json(&jsonl), run_json(&csv));
+    assert_eq!(a["totals"], b["totals"]);
+    assert_eq!(a["breakdowns"], b["breakdowns"]);
+    assert_eq!(a["lines"], b["lines"]);
+}
+
+#[test]
+fn every_line_is_accounted_for() {
+    let want = &expected()["bad.jsonl"];
+    let mut args = vec!["report", "fixtures/bad.jsonl"];
+    args.extend(test_pricing());
+    let r = run_json(&args);
+    assert_eq!(r["lines"]["read"], want["lines_read"]);
+    assert_eq!(r["lines"]["accepted"], want["accepted"]);
+    assert_eq!(r["lines"]["rejected"], want["rejected"]);
+    assert_eq!(r["lines"]["blank"], 1);
+    let lines: Vec<_> = r["rejected"].as_array().unwrap().iter().map(|x| x["line"].clone()).collect();
+    assert_eq!(serde_json::Value::from(lines), want["rejected_lines"]);
+    assert!(r["rejected"].as_array().unwrap().iter().all(|x| x["file"] == "fixtures/bad.jsonl"));
+    assert!(same_decimal(r["totals"]["cost_usd_exact"].as_str().unwrap(), want["cost_usd"].as_str().unwrap()));
+}
+
+#[test]
+fn rejects_name_the_field() {
+    let mut args = vec!["report", "fixtures/bad.jsonl"];
+    args.extend(test_pricing());
+    let r = run_json(&args);
+    let field_of = |line: u64| {
+        let rej = r["rejected"].as_array().unwrap().iter().find(|x| x["line"] == line).unwrap();
+        rej["field"].as_str().map(str::to_string)
+    };
+    assert_eq!(field_of(3).as_deref(), Some("output_tokens"));
+    assert_eq!(field_of(4).as_deref(), Some("input_tokens"));
+    assert_eq!(field_of(8).as_deref(), Some("cache_write_1h_tokens"));
+    assert_eq!(field_of(9).as_deref(), Some("reasoning_tokens"));
+    assert_eq!(field_of(10).as_deref(), Some("timestamp"));
+}
+
+#[test]
+fn rejects_are_reported_and_strict_fails() {
+    let mut args = vec!["report", "fixtures/bad.jsonl"];
+    args.extend(test_pricing());
+    llmcost()
+        .args(&args)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("fixtures/bad.jsonl:3: field output_tokens: missing"))
+        .stderr(predicate::str::contains("8 lines rejected"));
+    llmcost()
+        .args(&args)
+        .arg("--strict")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("fixtures/bad.jsonl:2: invalid JSON"));
+}
+
+#[test]
+fn unpriced_error_exits_2_after_listing() {
+    let mut args = vec!["report", "fixtures/calls.jsonl", "--unpriced", "error"];
+    args.extend(test_pricing());
+    llmcost()
+        .args(&args)
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains("mystery-1"))
+        .stderr(predicate::str::contains("2 calls have no price").and(predicate::str::contains("mystery-1 (2 calls)")));
+}
+
+#[test]
+fn price_as_of_reprices_every_call() {
+    // EXPECTED.md: at alpha v1 prices r04 costs 3000 µ$ (+700), r05 5700 (+1650), r13 760 (+300):
+    // 31590.55 + 2650 = 34240.55 µ$. At v2 prices r01 costs 1650 (-850) and r02 2525 (-2125):
+    // 31590.55 - 2975 = 28615.55 µ$.
+    let mut args = vec!["report", "fixtures/calls.jsonl", "--price-as-of", "2026-02-15"];
+    args.extend(test_pricing());
+    let r = run_json(&args);
+    assert!(same_decimal(r["totals"]["cost_usd_exact"].as_str().unwrap(), "0.03424055"));
+    assert_eq!(r["pricing"]["as_of"], "2026-02-15");
+    args[3] = "2026-03-15";
+    let r = run_json(&args);
+    assert!(same_decimal(r["totals"]["cost_usd_exact"].as_str().unwrap(), "0.02861555"));
+}
+
+#[test]
+fn since_until_and_filter_select_calls() {
+    // 2026-03-02 only: r07..r14 = 4500 + 8256 + 4612.5 + 160.8 + 21.25 + 0 + 460 = 18010.55 µ$.
+    let mut args = vec!["report", "fixtures/calls.jsonl", "--since", "2026-03-02", "--until", "2026-03-03"];
+    args.extend(test_pricing());
+    let r = run_json(&args);
+    assert!(same_decimal(r["totals"]["cost_usd_exact"].as_str().unwrap(), "0.01801055"));
+    assert_eq!(r["filtered_out"], 6);
+    // team=platform: r05 4050 + r08 8256 + r09 4612.5 + r13 460 = 17378.5 µ$.
+    let mut args = vec!["report", "fixtures/calls.jsonl", "--filter", "team=platform"];
+    args.extend(test_pricing());
+    let r = run_json(&args);
+    assert!(same_decimal(r["totals"]["cost_usd_exact"].as_str().unwrap(), "0.0173785"));
+    assert_eq!(r["totals"]["calls"], 4);
+}
+
+#[test]
+fn stdin_gzip_and_directories_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read(fixture("calls.jsonl")).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&text).unwrap();
+    // A .gz file with no telling name: found by walking the directory, unzipped by magic bytes.
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    std::fs::write(dir.path().join("sub/a.jsonl.gz"), gz.finish().unwrap()).unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "not a log").unwrap();
+    let dir_arg = dir.path().to_str().unwrap();
+    let mut args = vec!["report", dir_arg];
+    args.extend(test_pricing());
+    let r = run_json(&args);
+    assert!(same_decimal(r["totals"]["cost_usd_exact"].as_str().unwrap(), "0.03159055"));
+
+    let mut args = vec!["report", "-", "--format", "json"];
+    args.extend(test_pricing());
+    let out = llmcost().args(&args).write_stdin(std::fs::read(fixture("calls.csv")).unwrap()).output().unwrap();
+    assert!(out.status.success());
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["totals"]["calls"], 14);
+    assert!(same_decimal(r["totals"]["cost_usd_exact"].as_str().unwrap(), "0.03159055"));
+}
+
+#[test]
+fn missing_input_is_an_error_naming_it() {
+    llmcost().args(["report", "no/such.jsonl"]).assert().code(2).stderr(predicate::str::contains("no/such.jsonl: no such file"));
+}
+
+#[test]
+fn table_output_snapshot() {
+    let mut args = vec!["report", "fixtures/calls.jsonl", "--by", "model", "--by", "route,team"];
+    args.extend(test_pricing());
+    let out = llmcost().args(&args).output().unwrap();
+    insta::assert_snapshot!("report_table", String::from_utf8(out.stdout).unwrap());
+}
+
+#[test]
+fn markdown_output_snapshot() {
+    let mut args = vec!["report", "fixtures/bad.jsonl", "--format", "md", "--by", "route"];
+    args.extend(test_pricing());
+    let out = llmcost().args(&args).output().unwrap();
+    insta::assert_snapshot!("report_markdown", String::from_utf8(out.stdout).unwrap());
+}
+
+#[test]
+fn bundled_sample_runs_on_builtin_prices() {
+    let r = run_json(&["report", "fixtures/sample.jsonl"]);
+    assert_eq!(r["lines"]["read"], 400);
+    assert_eq!(r["lines"]["rejected"], 0);
+    // The generator's one custom model is the only thing the built-in tables must not know.
+    let unpriced: Vec<_> = r["unpriced"].as_array().unwrap().iter().map(|u| u["model"].as_str().unwrap().to_string()).collect();
+    assert_eq!(unpriced, ["acme-finetune-v2"]);
+}
