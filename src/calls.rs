@@ -144,6 +144,26 @@ impl Calls {
         self.ts_ms.len()
     }
 
+    /// Room for `rows` more calls in every numeric column.
+    pub fn reserve(&mut self, rows: usize) {
+        self.ts_ms.reserve(rows);
+        let t = &mut self.tokens;
+        for v in [&mut t.input, &mut t.output, &mut t.cache_read, &mut t.cache_write, &mut t.cache_write_1h, &mut t.reasoning] {
+            v.reserve(rows);
+        }
+        self.flags.reserve(rows);
+        self.attempt.reserve(rows);
+        self.http_status.reserve(rows);
+        self.max_tokens.reserve(rows);
+        self.latency_ms.reserve(rows);
+        self.logged_cost.reserve(rows);
+        for (col, keep) in self.strs.iter_mut().zip(self.keep) {
+            if keep {
+                col.ids.reserve(rows);
+            }
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.ts_ms.is_empty()
     }

@@ -140,7 +140,7 @@ pub fn run(args: Args) -> Result<Outcome> {
     let book = PriceBook::load(&args.pricing.pricing, !args.pricing.no_builtin_pricing)?;
     let progress = progress_bar(&plan.sources, args.quiet);
     let on_progress = |n: u64| progress.inc(n);
-    let ctx = RunContext { plan: &plan.ingest, on_progress: Some(&on_progress) };
+    let ctx = RunContext::new(&plan.ingest, Some(&on_progress));
     let batch = ingest::ingest(&plan.sources, &ctx)?;
     progress.finish_and_clear();
     let priced = price::price_all(&batch.calls, &book, plan.price_as_of.as_ref().map(|p| p.1));

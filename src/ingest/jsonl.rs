@@ -6,23 +6,26 @@ use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
-use serde_json::value::RawValue;
+use sonic_rs::LazyValue;
 
 use super::record::{Field, RawRecord, Scalar};
 
-/// Parses one line into `out` (cleared first). `extras` are the non-canonical fields to keep.
-pub fn parse_line<'a>(line: &'a [u8], extras: &[String], out: &mut RawRecord<'a>) -> Result<(), String> {
+/// Parses one line into `out` (cleared first). `extras` are the non-canonical fields to keep;
+/// canonical fields not `wanted` are skipped without being read.
+pub fn parse_line<'a>(line: &'a [u8], extras: &[String], wanted: &[bool; Field::COUNT], out: &mut RawRecord<'a>) -> Result<(), String> {
     out.clear();
-    let mut de = serde_json::Deserializer::from_slice(line);
-    RecordSeed { out, extras }
+    let mut de = sonic_rs::Deserializer::from_slice(line);
+    RecordSeed { out, extras, wanted }
         .deserialize(&mut de)
         .and_then(|()| de.end())
-        .map_err(|e| format!("invalid JSON: {e}"))
+        // The parser's message may add lines quoting the input: keep the first.
+        .map_err(|e| format!("invalid JSON: {}", e.to_string().lines().next().unwrap_or_default()))
 }
 
 struct RecordSeed<'x, 'a> {
     out: &'x mut RawRecord<'a>,
     extras: &'x [String],
+    wanted: &'x [bool; Field::COUNT],
 }
 
 impl<'de, 'x> DeserializeSeed<'de> for RecordSeed<'x, 'de> {
@@ -42,13 +45,14 @@ impl<'de, 'x> Visitor<'de> for RecordSeed<'x, 'de> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-            if let Some(field) = Field::from_name(&key) {
+            let field = Field::from_name(&key);
+            if let Some(field) = field.filter(|f| self.wanted[*f as usize]) {
                 let value = map
                     .next_value::<Option<ScalarValue<'de>>>()
                     .map_err(|e| de::Error::custom(format_args!("field {}: {e}", field.name())))?;
                 self.out.set(field, value.map(|v| v.0));
-            } else if let Some(i) = self.extras.iter().position(|x| *x == *key) {
-                let raw: &'de RawValue = map.next_value()?;
+            } else if let Some(i) = self.extras.iter().position(|x| *x == *key).filter(|_| field.is_none()) {
+                let raw: LazyValue<'de> = map.next_value()?;
                 self.out.extras[i] = extra_text(raw);
             } else {
                 map.next_value::<IgnoredAny>()?;
@@ -59,12 +63,12 @@ impl<'de, 'x> Visitor<'de> for RecordSeed<'x, 'de> {
 }
 
 /// An extra field as text: strings unquoted, anything else (numbers, objects) as written.
-fn extra_text(raw: &RawValue) -> Option<Cow<'_, str>> {
-    let text = raw.get();
+fn extra_text(raw: LazyValue<'_>) -> Option<Cow<'_, str>> {
+    let text = raw.as_raw_str();
     match text.as_bytes().first() {
-        Some(b'"') => serde_json::from_str::<Key>(text).ok().map(|k| k.0),
+        Some(b'"') => sonic_rs::from_str::<String>(text).ok().map(Cow::Owned),
         _ if text == "null" => None,
-        _ => Some(Cow::Borrowed(text)),
+        _ => Some(Cow::Owned(text.to_string())),
     }
 }
 
@@ -132,7 +136,7 @@ mod tests {
         let line: &'static str = Box::leak(line.to_string().into_boxed_str());
         let extras: Vec<String> = extras.iter().map(|s| s.to_string()).collect();
         let mut rec = RawRecord::new(extras.len());
-        parse_line(line.as_bytes(), &extras, &mut rec).map(|()| rec)
+        parse_line(line.as_bytes(), &extras, &[true; Field::COUNT], &mut rec).map(|()| rec)
     }
 
     #[test]

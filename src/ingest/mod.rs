@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use crate::calls::Calls;
 use crate::normalize::{normalize, StrCol};
-use record::RawRecord;
+use record::{Field, RawRecord};
 
 /// Text read per block; chunks within a block are parsed in parallel.
 const BLOCK_BYTES: u64 = 32 << 20;
@@ -45,9 +45,28 @@ pub struct IngestPlan {
 pub struct RunContext<'p> {
     pub plan: &'p IngestPlan,
     pub on_progress: Option<&'p (dyn Fn(u64) + Sync)>,
+    /// Canonical fields worth parsing; the rest are skipped unread.
+    wanted: [bool; Field::COUNT],
 }
 
-impl RunContext<'_> {
+impl<'p> RunContext<'p> {
+    pub fn new(plan: &'p IngestPlan, on_progress: Option<&'p (dyn Fn(u64) + Sync)>) -> Self {
+        let mut wanted = [true; Field::COUNT];
+        wanted[Field::RequestId as usize] = false;
+        for col in StrCol::ALL {
+            // Status and error type decide whether a call failed, kept as a column or not.
+            let decides_outcome = matches!(col, StrCol::Status | StrCol::ErrorType);
+            if !plan.keep[col as usize] && !decides_outcome {
+                wanted[col.field() as usize] = false;
+            }
+        }
+        RunContext { plan, on_progress, wanted }
+    }
+
+    pub fn wanted(&self) -> &[bool; Field::COUNT] {
+        &self.wanted
+    }
+
     pub fn progress(&self, bytes: u64) {
         if let Some(f) = self.on_progress {
             f(bytes);
@@ -216,6 +235,12 @@ pub fn ingest(sources: &[Source], ctx: &RunContext) -> Result<Batch> {
     let mut all = Batch::new(ctx.plan);
     for source in sources {
         let name = source.name();
+        let before = all.lines.rejected;
+        if let Some(map) = mappable_jsonl(source, ctx.plan.format)? {
+            read_jsonl_mapped(&map, &name, ctx, &mut all);
+            check_strict(ctx, &all, before)?;
+            continue;
+        }
         let reader = open(source)?;
         let mut reader = BufReader::with_capacity(1 << 20, reader);
         let format = match ctx.plan.format.or_else(|| match source {
@@ -225,18 +250,74 @@ pub fn ingest(sources: &[Source], ctx: &RunContext) -> Result<Batch> {
             Some(f) => f,
             None => sniff(&mut reader).with_context(|| format!("{name}: reading"))?,
         };
-        let before = all.lines.rejected;
         match format {
             Format::Jsonl => read_jsonl(reader, &name, ctx, &mut all),
             Format::Csv => csv::read(reader, &name, ctx, &mut all),
         }
         .with_context(|| format!("reading {name}"))?;
-        if ctx.plan.strict && all.lines.rejected > before {
-            let first = all.rejects.get(before as usize).map_or_else(|| "a line was rejected".to_string(), |r| r.to_string());
-            bail!("{first} (--strict stops at the first rejected line)");
-        }
+        check_strict(ctx, &all, before)?;
     }
     Ok(all)
+}
+
+fn check_strict(ctx: &RunContext, all: &Batch, rejected_before: u64) -> Result<()> {
+    if ctx.plan.strict && all.lines.rejected > rejected_before {
+        let first = all.rejects.get(rejected_before as usize).map_or_else(|| "a line was rejected".to_string(), |r| r.to_string());
+        bail!("{first} (--strict stops at the first rejected line)");
+    }
+    Ok(())
+}
+
+/// A plain (not gzipped) JSONL file, memory-mapped: parsed in place with no copy, and page
+/// faults spread over the parsing threads.
+fn mappable_jsonl(source: &Source, forced: Option<Format>) -> Result<Option<memmap2::Mmap>> {
+    let Source::File(path) = source else { return Ok(None) };
+    if forced.or_else(|| format_from_name(path)) == Some(Format::Csv) {
+        return Ok(None);
+    }
+    let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if len < 2 || !file.metadata().is_ok_and(|m| m.is_file()) {
+        return Ok(None);
+    }
+    // SAFETY: the map is read-only; like ripgrep, we accept that a file truncated by another
+    // process while we read it may fault. Logs being read are not rewritten in place.
+    let map = unsafe { memmap2::Mmap::map(&file) }.with_context(|| format!("mapping {}", path.display()))?;
+    let gzip = map.starts_with(&[0x1f, 0x8b]);
+    let jsonl = forced == Some(Format::Jsonl) || format_from_name(path) == Some(Format::Jsonl) || {
+        let mut head = &map[..map.len().min(4096)];
+        sniff(&mut head).is_ok_and(|f| f == Format::Jsonl)
+    };
+    Ok((!gzip && jsonl).then_some(map))
+}
+
+fn read_jsonl_mapped(map: &memmap2::Mmap, file: &str, ctx: &RunContext, out: &mut Batch) {
+    let _ = map.advise(memmap2::Advice::Sequential);
+    let data: &[u8] = map;
+    let mut start = if data.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    let mut lines_before = 0u64;
+    let mut released = 0usize;
+    while start < data.len() {
+        let cut = (start + BLOCK_BYTES as usize).min(data.len());
+        let end = memchr::memchr(b'\n', &data[cut..]).map_or(data.len(), |i| cut + i + 1);
+        lines_before += parse_block(&data[start..end], lines_before, file, ctx, out);
+        ctx.progress((end - start) as u64);
+        release_pages(map, &mut released, end);
+        start = end;
+    }
+}
+
+/// Drops the mapped pages already parsed from our resident set, so memory stays one block
+/// deep whatever the file size (the page cache keeps them; nothing is lost).
+fn release_pages(map: &memmap2::Mmap, released: &mut usize, upto: usize) {
+    const PAGE: usize = 4096;
+    let end = upto / PAGE * PAGE;
+    if end > *released {
+        // SAFETY: the pages are never read again; DONTNEED on a read-only file mapping only
+        // unmaps them, and a later access would reload them from the file.
+        let _ = unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, *released, end - *released) };
+        *released = end;
+    }
 }
 
 /// Opens a source, unwrapping gzip when the first bytes say so.
@@ -317,26 +398,26 @@ fn split_at_lines(block: &[u8], size: usize) -> Vec<&[u8]> {
 /// Parses the lines of one chunk; reject line numbers are relative to the chunk (1-based).
 fn parse_chunk(chunk: &[u8], file: &str, ctx: &RunContext) -> (Batch, u64) {
     let mut batch = Batch::new(ctx.plan);
+    batch.calls.reserve(chunk.len() / 256);
     let mut raw = RawRecord::new(ctx.plan.extras.len());
     let mut line_no = 0u64;
-    for line in chunk.split(|&b| b == b'\n') {
+    let mut start = 0usize;
+    let ends = memchr::memchr_iter(b'\n', chunk).chain((!chunk.ends_with(b"\n") && !chunk.is_empty()).then_some(chunk.len()));
+    for end in ends {
         line_no += 1;
+        let line = &chunk[start..end];
+        start = end + 1;
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.iter().all(u8::is_ascii_whitespace) {
             batch.lines.blank += 1;
             continue;
         }
-        match jsonl::parse_line(line, &ctx.plan.extras, &mut raw) {
+        match jsonl::parse_line(line, &ctx.plan.extras, ctx.wanted(), &mut raw) {
             Ok(()) => batch.record(&raw, file, line_no, ctx),
             Err(reason) => batch.reject(file, line_no, None, reason),
         }
     }
-    // `split` yields an empty piece after a final newline: it is not a line.
-    let lines = if chunk.ends_with(b"\n") { line_no - 1 } else { line_no };
-    if chunk.ends_with(b"\n") {
-        batch.lines.blank -= 1;
-    }
-    (batch, lines)
+    (batch, line_no)
 }
 
 #[cfg(test)]
@@ -358,12 +439,28 @@ mod tests {
     #[test]
     fn chunk_counts_lines_and_blanks() {
         let p = plan();
-        let ctx = RunContext { plan: &p, on_progress: None };
+        let ctx = RunContext::new(&p, None);
         let text = b"{\"timestamp\":1,\"model\":\"m\",\"input_tokens\":1,\"output_tokens\":1}\n\n  \nnot json\n";
         let (batch, lines) = parse_chunk(text, "f", &ctx);
         assert_eq!(lines, 4);
         assert_eq!(batch.lines, LineCounts { read: 2, accepted: 1, rejected: 1, blank: 2 });
         assert_eq!(batch.rejects[0].line, 4);
+    }
+
+    #[test]
+    fn a_bad_utf8_line_is_rejected_alone() {
+        let p = plan();
+        let ctx = RunContext::new(&p, None);
+        let good = b"{\"timestamp\":1,\"model\":\"m\",\"input_tokens\":1,\"output_tokens\":1}\n";
+        let mut text = good.to_vec();
+        text.extend_from_slice(b"{\"timestamp\":1,\"model\":\"m\xff\",\"input_tokens\":1,\"output_tokens\":1}\r\n");
+        text.extend_from_slice(good);
+        let (batch, lines) = parse_chunk(&text, "f", &ctx);
+        assert_eq!(lines, 3);
+        assert_eq!(batch.lines, LineCounts { read: 3, accepted: 2, rejected: 1, blank: 0 });
+        assert_eq!(batch.rejects[0].line, 2);
+        assert!(batch.rejects[0].reason.contains("UTF-8"), "{}", batch.rejects[0].reason);
+        assert!(!batch.rejects[0].reason.contains('\n'));
     }
 
     #[test]

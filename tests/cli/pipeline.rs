@@ -11,7 +11,7 @@ use super::{expected, fixture, same_decimal};
 
 fn priced_costs(file: &str) -> Vec<Option<String>> {
     let plan = IngestPlan { extras: vec![], keep: [true; StrCol::COUNT], strict: false, format: None };
-    let ctx = RunContext { plan: &plan, on_progress: None };
+    let ctx = RunContext::new(&plan, None);
     let batch = ingest::ingest(&[Source::File(fixture(file))], &ctx).unwrap();
     let book = PriceBook::load(&[fixture("pricing/test.toml")], false).unwrap();
     let priced = price_all(&batch.calls, &book, None);
@@ -47,7 +47,7 @@ fn total_is_the_sum_of_rows_in_any_order() {
     let sum = |costs: Vec<Option<String>>| costs.into_iter().flatten().map(|c| Money::parse(&c).unwrap()).sum::<Money>();
     let original = sum(priced_costs("calls.jsonl"));
     let plan = IngestPlan { extras: vec![], keep: [true; StrCol::COUNT], strict: false, format: None };
-    let ctx = RunContext { plan: &plan, on_progress: None };
+    let ctx = RunContext::new(&plan, None);
     let batch = ingest::ingest(&[Source::File(path)], &ctx).unwrap();
     let book = PriceBook::load(&[fixture("pricing/test.toml")], false).unwrap();
     let shuffled: Money = price_all(&batch.calls, &book, None).cost.iter().copied().sum();
