@@ -129,7 +129,7 @@ pub fn normalize<'r>(raw: &'r RawRecord<'_>, keep: &[bool; StrCol::COUNT]) -> Re
     let status = string(raw.get(Field::Status));
     let http_status = opt_uint(raw, Field::HttpStatus)?.map(|s| s.min(u16::MAX as u64) as u16);
     let is_error = match status.as_deref() {
-        Some(s) => matches!(s.to_ascii_lowercase().as_str(), "error" | "failed" | "failure"),
+        Some(s) => ["error", "failed", "failure"].iter().any(|e| s.eq_ignore_ascii_case(e)),
         None => http_status.is_some_and(|h| h >= 400) || raw.get(Field::ErrorType).is_some(),
     };
     let tier = string(raw.get(Field::ServiceTier));
