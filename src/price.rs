@@ -14,76 +14,144 @@ use crate::pricing::{ModelPrice, PriceBook, PriceVersion};
 pub const BASE: u8 = 0;
 /// `tier` value of a call that could not be priced.
 pub const UNPRICED: u8 = u8::MAX;
+const NO_VERSION: u32 = u32::MAX;
 
-/// Per-call cost, parallel to the rows of `Calls`.
+/// Per-call cost, parallel to the rows of `Calls`, with the price version each call used so
+/// analyses can re-price parts of a call (at base rates, without cache, as another model).
 #[derive(Debug, Default)]
-pub struct Priced {
+pub struct Priced<'b> {
     pub cost: Vec<Money>,
     pub tier: Vec<u8>,
+    /// Index into `versions`; `NO_VERSION` when unpriced.
+    version: Vec<u32>,
+    versions: Vec<(&'b ModelPrice, &'b PriceVersion)>,
 }
 
-impl Priced {
+impl<'b> Priced<'b> {
     pub fn is_priced(&self, row: usize) -> bool {
         self.tier[row] != UNPRICED
+    }
+
+    /// The model entry and price version a call was priced with.
+    pub fn version(&self, row: usize) -> Option<(&'b ModelPrice, &'b PriceVersion)> {
+        let v = self.version[row];
+        (v != NO_VERSION).then(|| self.versions[v as usize])
+    }
+
+    /// The long-context tier a call fell in (`None` = base rates or unpriced).
+    pub fn tier_index(&self, row: usize) -> Option<usize> {
+        match self.tier[row] {
+            BASE | UNPRICED => None,
+            t => Some(t as usize - 1),
+        }
+    }
+}
+
+/// The cost of a call split by token class, batch multiplier applied to each part.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Components {
+    pub uncached_input: Money,
+    pub cache_read: Money,
+    /// 5-minute and 1-hour writes together.
+    pub cache_write: Money,
+    pub output: Money,
+}
+
+impl Components {
+    pub fn total(&self) -> Money {
+        self.uncached_input + self.cache_read + self.cache_write + self.output
     }
 }
 
 /// Prices every call. `as_of` (epoch ms) re-prices all calls at one date.
-pub fn price_all(calls: &Calls, book: &PriceBook, as_of: Option<i64>) -> Priced {
-    let models = resolve_models(calls, book);
+pub fn price_all<'b>(calls: &Calls, book: &'b PriceBook, as_of: Option<i64>) -> Priced<'b> {
+    let (models, versions) = resolve_models(calls, book);
     let provider = &calls.col(StrCol::Provider).ids;
     let model = &calls.col(StrCol::Model).ids;
-    let (cost, tier) = (0..calls.len())
+    let priced: Vec<(Money, u8, u32)> = (0..calls.len())
         .into_par_iter()
         .with_min_len(4096)
         .map(|row| {
             let key = (provider.get(row).copied().unwrap_or(0), model[row]);
             let at = as_of.unwrap_or(calls.ts_ms[row]);
-            let Some(version) = models.get(&key).copied().flatten().and_then(|m| m.version_at(at)) else {
-                return (Money::ZERO, UNPRICED);
+            let Some(&Some((m, first))) = models.get(&key) else {
+                return (Money::ZERO, UNPRICED, NO_VERSION);
+            };
+            let Some(pos) = m.versions.iter().position(|v| v.covers(at)) else {
+                return (Money::ZERO, UNPRICED, NO_VERSION);
             };
             let flags = calls.flags[row];
-            let (cost, tier) = cost_of(&calls.tokens.get(row), version, flags & FLAG_BATCH != 0);
-            if flags & FLAG_CACHE_HIT != 0 {
-                (Money::ZERO, tier)
-            } else {
-                (cost, tier)
-            }
+            let (cost, tier) = cost_of(&calls.tokens.get(row), &m.versions[pos], flags & FLAG_BATCH != 0);
+            let cost = if flags & FLAG_CACHE_HIT != 0 { Money::ZERO } else { cost };
+            (cost, tier, first + pos as u32)
         })
-        .unzip();
-    Priced { cost, tier }
+        .collect();
+    let mut out = Priced { versions, ..Priced::default() };
+    out.cost.reserve(priced.len());
+    out.tier.reserve(priced.len());
+    out.version.reserve(priced.len());
+    for (c, t, v) in priced {
+        out.cost.push(c);
+        out.tier.push(t);
+        out.version.push(v);
+    }
+    out
 }
 
-/// The price-table model for each distinct (provider, model) pair in the calls.
-fn resolve_models<'b>(calls: &Calls, book: &'b PriceBook) -> FxHashMap<(u32, u32), Option<&'b ModelPrice>> {
+type Resolved<'b> = FxHashMap<(u32, u32), Option<(&'b ModelPrice, u32)>>;
+
+/// The price-table model for each distinct (provider, model) pair in the calls, with the
+/// index of its first version in the flat list of versions.
+fn resolve_models<'b>(calls: &Calls, book: &'b PriceBook) -> (Resolved<'b>, Vec<(&'b ModelPrice, &'b PriceVersion)>) {
     let provider = calls.col(StrCol::Provider);
     let model = calls.col(StrCol::Model);
-    let mut out = FxHashMap::default();
+    let mut out: Resolved<'b> = FxHashMap::default();
+    let mut versions = Vec::new();
+    let mut first_of: FxHashMap<*const ModelPrice, u32> = FxHashMap::default();
     for row in 0..calls.len() {
         let key = (provider.ids.get(row).copied().unwrap_or(0), model.ids[row]);
         out.entry(key).or_insert_with(|| {
             let model_name = model.dict.get(key.1).unwrap_or_default();
-            book.lookup(provider.dict.get(key.0), model_name)
+            let m = book.lookup(provider.dict.get(key.0), model_name)?;
+            let first = *first_of.entry(m as *const _).or_insert_with(|| {
+                let first = versions.len() as u32;
+                versions.extend(m.versions.iter().map(|v| (m, v)));
+                first
+            });
+            Some((m, first))
         });
     }
-    out
+    (out, versions)
 }
 
 /// Cost of one call under `version`, and the tier it fell in (`BASE` or index + 1).
 pub fn cost_of(t: &Tokens, version: &PriceVersion, batch: bool) -> (Money, u8) {
     let tier = version.tier_for(t.input, t.output);
+    (components(t, version, tier, batch).total(), tier.map_or(BASE, |i| i as u8 + 1))
+}
+
+/// A call's cost by token class at the rates of `tier` (`None` = base rates), whatever tier
+/// its size would pick: analyses use it to price "the same tokens at base rates".
+pub fn components(t: &Tokens, version: &PriceVersion, tier: Option<usize>, batch: bool) -> Components {
     let r = version.rates(tier);
     let uncached = t.input - t.cache_read - t.cache_write;
     let write_5m = t.cache_write - t.cache_write_1h;
-    let mut cost = Money::of_tokens(uncached, r.input)
-        + Money::of_tokens(t.cache_read, r.cache_read)
-        + Money::of_tokens(write_5m, r.cache_write)
-        + Money::of_tokens(t.cache_write_1h, r.cache_write_1h)
-        + Money::of_tokens(t.output, r.output);
-    if batch {
-        cost = cost.times(version.batch_multiplier);
+    let parts = Components {
+        uncached_input: Money::of_tokens(uncached, r.input),
+        cache_read: Money::of_tokens(t.cache_read, r.cache_read),
+        cache_write: Money::of_tokens(write_5m, r.cache_write) + Money::of_tokens(t.cache_write_1h, r.cache_write_1h),
+        output: Money::of_tokens(t.output, r.output),
+    };
+    if !batch {
+        return parts;
     }
-    (cost, tier.map_or(BASE, |i| i as u8 + 1))
+    let m = version.batch_multiplier;
+    Components {
+        uncached_input: parts.uncached_input.times(m),
+        cache_read: parts.cache_read.times(m),
+        cache_write: parts.cache_write.times(m),
+        output: parts.output.times(m),
+    }
 }
 
 #[cfg(test)]
@@ -140,5 +208,40 @@ output = 22.5
         // 1001 input: 1001 × 6 + 10 × 22.5 = 6006 + 225 = 6231 µ$; cache reads fall back to 6.
         assert_eq!(cost_of(&tokens(1001, 10, 0, 0, 0), v, false), (Money::parse("0.006231").unwrap(), 1));
         assert_eq!(cost_of(&tokens(1001, 10, 1001, 0, 0), v, false).0.exact(), "0.006231");
+    }
+
+    #[test]
+    fn components_add_up_and_can_be_forced_to_base() {
+        let b = book();
+        let v = &b.models()[0].versions[1];
+        let t = tokens(1001, 10, 0, 0, 0);
+        // Same tokens at base rates: 1001 × 1 + 10 × 8 = 1081 µ$.
+        let base = components(&t, v, None, false);
+        assert_eq!(base.total().exact(), "0.001081");
+        assert_eq!(base.output.exact(), "0.00008");
+        let tiered = components(&t, v, v.tier_for(1001, 10), true);
+        assert_eq!(tiered.total().exact(), "0.0031155", "6231 µ$ × 0.5");
+    }
+
+    #[test]
+    fn priced_calls_remember_their_version() {
+        use crate::ingest::record::{Field, RawRecord, Scalar};
+        let b = book();
+        let mut calls = Calls::new([true; StrCol::COUNT], 0);
+        for (ts, model) in [("2026-02-01T00:00:00Z", "m"), ("2026-04-01T00:00:00Z", "m"), ("2026-04-01T00:00:00Z", "zz")] {
+            let mut raw = RawRecord::new(0);
+            raw.set(Field::Timestamp, Some(Scalar::Str(ts.into())));
+            raw.set(Field::Model, Some(Scalar::Str(model.into())));
+            raw.set(Field::InputTokens, Some(Scalar::Int(10)));
+            raw.set(Field::OutputTokens, Some(Scalar::Int(1)));
+            let call = crate::normalize::normalize(&raw, &[true; StrCol::COUNT]).unwrap();
+            calls.push(&call, &[]);
+        }
+        let priced = price_all(&calls, &b, None);
+        let (m, v) = priced.version(0).unwrap();
+        assert_eq!((m.id.as_str(), v.base.input.to_string()), ("m", "2".to_string()));
+        assert_eq!(priced.version(1).unwrap().1.base.input.to_string(), "1");
+        assert!(priced.version(2).is_none());
+        assert!(!priced.is_priced(2));
     }
 }

@@ -2,8 +2,21 @@
 //! window, field filters) and assembles the sections; each analysis lives in its own file and
 //! returns data, never text.
 
+pub mod cache;
+pub mod context;
 pub mod dims;
+pub mod environments;
+pub mod fallbacks;
+pub mod jobs;
+pub mod duplicates;
+pub mod ops;
+pub mod pareto;
+pub mod reconciliation;
+pub mod retries;
+pub mod select;
 pub mod spend;
+pub mod thresholds;
+pub mod waste;
 
 use rayon::prelude::*;
 use serde::{Serialize, Serializer};
@@ -14,6 +27,8 @@ use crate::normalize::StrCol;
 use crate::price::Priced;
 use crate::pricing::{PriceBook, SourceInfo};
 use dims::Dim;
+pub use context::{Ctx, Groups, Options};
+pub use select::Selection;
 pub use spend::{Breakdown, Row, Sums, Totals};
 
 /// Version of the JSON report contract documented in the README.
@@ -27,9 +42,47 @@ pub struct Filter {
     pub negate: bool,
 }
 
+/// The sections of a report; `--only` picks some. `Totals` is the plain report (totals,
+/// breakdowns, unpriced models).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum)]
+pub enum Section {
+    Totals,
+    Pareto,
+    Cache,
+    Retries,
+    Fallbacks,
+    Thresholds,
+    Jobs,
+    Duplicates,
+    Waste,
+    Environments,
+    Reconciliation,
+}
+
+impl Section {
+    pub const ALL: [Section; 11] = [
+        Section::Totals,
+        Section::Pareto,
+        Section::Cache,
+        Section::Retries,
+        Section::Fallbacks,
+        Section::Thresholds,
+        Section::Jobs,
+        Section::Duplicates,
+        Section::Waste,
+        Section::Environments,
+        Section::Reconciliation,
+    ];
+}
+
 /// What a report covers and how it groups, resolved from the command line.
 #[derive(Clone, Debug, Default)]
 pub struct AnalysisPlan {
+    /// Sections to compute, in report order.
+    pub sections: Vec<Section>,
+    /// The grouping of the leak analyses (`--by`'s first entry; route by default).
+    pub group: Vec<Dim>,
+    pub options: Options,
     /// Each entry is one breakdown (several dimensions = one combined breakdown).
     pub breakdowns: Vec<Vec<Dim>>,
     pub top: Option<usize>,
@@ -38,61 +91,6 @@ pub struct AnalysisPlan {
     /// Epoch ms, exclusive.
     pub until: Option<i64>,
     pub filters: Vec<Filter>,
-}
-
-/// The rows a report covers: all of them, or a filtered list.
-pub enum Selection {
-    All(usize),
-    Rows(Vec<usize>),
-}
-
-impl Selection {
-    pub fn new(calls: &Calls, plan: &AnalysisPlan) -> Selection {
-        if plan.since.is_none() && plan.until.is_none() && plan.filters.is_empty() {
-            return Selection::All(calls.len());
-        }
-        let filters: Vec<(dims::Codes, Option<u32>, bool)> = plan
-            .filters
-            .iter()
-            .map(|f| {
-                let codes = f.dim.codes(calls);
-                let code = codes.code_of(&f.value);
-                (codes, code, f.negate)
-            })
-            .collect();
-        let keep = |row: usize| {
-            let t = calls.ts_ms[row];
-            plan.since.is_none_or(|s| t >= s)
-                && plan.until.is_none_or(|u| t < u)
-                && filters.iter().all(|(codes, code, negate)| (Some(codes.code(row)) == *code) != *negate)
-        };
-        Selection::Rows((0..calls.len()).into_par_iter().filter(|&r| keep(r)).collect())
-    }
-
-    pub fn len(&self) -> usize {
-        match self {
-            Selection::All(n) => *n,
-            Selection::Rows(r) => r.len(),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    pub fn rows(&self) -> Box<dyn Iterator<Item = usize> + '_> {
-        match self {
-            Selection::All(n) => Box::new(0..*n),
-            Selection::Rows(r) => Box::new(r.iter().copied()),
-        }
-    }
-
-    pub fn par_rows(&self) -> rayon::iter::Either<rayon::range::Iter<usize>, rayon::iter::Copied<rayon::slice::Iter<'_, usize>>> {
-        match self {
-            Selection::All(n) => rayon::iter::Either::Left((0..*n).into_par_iter()),
-            Selection::Rows(r) => rayon::iter::Either::Right(r.par_iter().copied()),
-        }
-    }
 }
 
 /// Which prices a report used: a closed month re-run with the same hash used the same prices.
@@ -140,12 +138,32 @@ pub struct Report {
     pub rejected: Vec<Reject>,
     /// Things the reader should know (an empty extra dimension, a filter matching nothing).
     pub notes: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pareto: Option<pareto::Pareto>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache: Option<cache::Cache>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retries: Option<retries::Retries>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fallbacks: Option<fallbacks::Fallbacks>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thresholds: Option<thresholds::Thresholds>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jobs: Option<jobs::Jobs>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicates: Option<duplicates::Duplicates>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waste: Option<waste::Waste>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub environments: Option<environments::Environments>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reconciliation: Option<reconciliation::Reconciliation>,
 }
 
 /// What the report is built from.
 pub struct Inputs<'a> {
     pub calls: &'a Calls,
-    pub priced: &'a Priced,
+    pub priced: &'a Priced<'a>,
     pub book: &'a PriceBook,
     pub names: Vec<String>,
     pub lines: LineCounts,
@@ -156,12 +174,16 @@ pub struct Inputs<'a> {
 
 pub fn run(input: Inputs, plan: &AnalysisPlan) -> Report {
     let sel = Selection::new(input.calls, plan);
-    let breakdowns: Vec<Breakdown> = plan
-        .breakdowns
-        .par_iter()
-        .map(|dims| spend::breakdown(input.calls, input.priced, &sel, dims, plan.top))
-        .collect();
+    let wants = |s: Section| plan.sections.contains(&s);
+    let breakdowns: Vec<Breakdown> = if wants(Section::Totals) {
+        plan.breakdowns.par_iter().map(|dims| spend::breakdown(input.calls, input.priced, &sel, dims, plan.top)).collect()
+    } else {
+        Vec::new()
+    };
     let notes = notes(input.calls, plan, &breakdowns);
+    let groups = Groups::new(input.calls, &plan.group);
+    let ctx = Ctx { calls: input.calls, priced: input.priced, book: input.book, sel: &sel, groups: &groups, opts: &plan.options };
+    let sections = Sections::run(&ctx, &wants);
     Report {
         schema_version: SCHEMA_VERSION,
         generator: format!("llmcost {}", env!("CARGO_PKG_VERSION")),
@@ -180,6 +202,55 @@ pub fn run(input: Inputs, plan: &AnalysisPlan) -> Report {
         filtered_out: (input.calls.len() - sel.len()) as u64,
         rejected: input.rejected,
         notes,
+        pareto: sections.pareto,
+        cache: sections.cache,
+        retries: sections.retries,
+        fallbacks: sections.fallbacks,
+        thresholds: sections.thresholds,
+        jobs: sections.jobs,
+        duplicates: sections.duplicates,
+        waste: sections.waste,
+        environments: sections.environments,
+        reconciliation: sections.reconciliation,
+    }
+}
+
+/// The leak analyses, each computed only when its section is wanted; independent analyses
+/// run in parallel.
+#[derive(Default)]
+struct Sections {
+    pareto: Option<pareto::Pareto>,
+    cache: Option<cache::Cache>,
+    retries: Option<retries::Retries>,
+    fallbacks: Option<fallbacks::Fallbacks>,
+    thresholds: Option<thresholds::Thresholds>,
+    jobs: Option<jobs::Jobs>,
+    duplicates: Option<duplicates::Duplicates>,
+    waste: Option<waste::Waste>,
+    environments: Option<environments::Environments>,
+    reconciliation: Option<reconciliation::Reconciliation>,
+}
+
+impl Sections {
+    fn run(ctx: &Ctx, wants: &(dyn Fn(Section) -> bool + Sync)) -> Sections {
+        let needs_ops = wants(Section::Retries) || wants(Section::Fallbacks) || wants(Section::Jobs);
+        let ops = needs_ops.then(|| ops::Operations::build(ctx));
+        let ops = ops.as_ref();
+        let mut s = Sections::default();
+        rayon::scope(|scope| {
+            let Sections { pareto, cache, retries, fallbacks, thresholds, jobs, duplicates, waste, environments, reconciliation } = &mut s;
+            scope.spawn(|_| *pareto = wants(Section::Pareto).then(|| pareto::analyze(ctx)));
+            scope.spawn(|_| *cache = wants(Section::Cache).then(|| cache::analyze(ctx)));
+            scope.spawn(|_| *retries = ops.filter(|_| wants(Section::Retries)).map(|o| retries::analyze(ctx, o)));
+            scope.spawn(|_| *fallbacks = ops.filter(|_| wants(Section::Fallbacks)).map(|o| fallbacks::analyze(ctx, o)));
+            scope.spawn(|_| *thresholds = wants(Section::Thresholds).then(|| thresholds::analyze(ctx)));
+            scope.spawn(|_| *jobs = ops.filter(|_| wants(Section::Jobs)).map(|o| jobs::analyze(ctx, o)));
+            scope.spawn(|_| *duplicates = wants(Section::Duplicates).then(|| duplicates::analyze(ctx)));
+            scope.spawn(|_| *waste = wants(Section::Waste).then(|| waste::analyze(ctx)));
+            scope.spawn(|_| *environments = wants(Section::Environments).then(|| environments::analyze(ctx)));
+            scope.spawn(|_| *reconciliation = wants(Section::Reconciliation).then(|| reconciliation::analyze(ctx)));
+        });
+        s
     }
 }
 
@@ -196,7 +267,7 @@ fn period(calls: &Calls, sel: &Selection) -> Period {
     }
 }
 
-fn unpriced(calls: &Calls, priced: &Priced, sel: &Selection, book: &PriceBook) -> Vec<Unpriced> {
+fn unpriced(calls: &Calls, priced: &Priced<'_>, sel: &Selection, book: &PriceBook) -> Vec<Unpriced> {
     let model = calls.col(StrCol::Model);
     let provider = calls.col(StrCol::Provider);
     let mut groups: std::collections::BTreeMap<u32, (Unpriced, usize)> = Default::default();

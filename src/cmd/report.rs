@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use anyhow::{bail, Context, Result};
 
 use super::Outcome;
-use crate::analyze::{self, dims::Dim, AnalysisPlan, Filter};
+use crate::analyze::{self, dims::Dim, AnalysisPlan, Filter, Options, Section};
 use crate::cli::PricingArgs;
 use crate::ingest::{self, Format as InputFormat, IngestPlan, RunContext, Source};
 use crate::normalize::StrCol;
@@ -61,6 +61,28 @@ pub struct Args {
     /// What to do with calls whose model has no price: list them (warn) or fail (error, exit 2).
     #[arg(long, value_enum, default_value = "warn")]
     pub unpriced: UnpricedPolicy,
+    /// Only these sections (comma-separated): totals (the plain report), pareto, cache,
+    /// retries, fallbacks, thresholds, jobs, duplicates, waste, environments, reconciliation.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "SECTION[,SECTION]")]
+    pub only: Vec<Section>,
+    /// Pareto: report the smallest share of items that makes this share of cost.
+    #[arg(long, value_name = "SHARE", default_value_t = 0.8)]
+    pub pareto: f64,
+    /// Storms: retries closer than this after an error have no backoff (e.g. 2s, 500ms).
+    #[arg(long, value_name = "DURATION", default_value = "2s")]
+    pub storm_gap: String,
+    /// Runaway: operations with more attempts than this are listed.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub runaway_attempts: u32,
+    /// Duplicates: the same prompt_hash, route and model again within this window.
+    #[arg(long, value_name = "DURATION", default_value = "1h")]
+    pub duplicate_window: String,
+    /// Thresholds: the near-miss band above a long-context threshold, as a fraction.
+    #[arg(long, value_name = "FRACTION", default_value_t = 0.10)]
+    pub near_miss: f64,
+    /// Jobs: list jobs costing more than this many times their route's median.
+    #[arg(long, value_name = "FACTOR", default_value_t = 3.0)]
+    pub job_outlier: f64,
     /// Fail (exit 2) at the first rejected line instead of counting it.
     #[arg(long)]
     pub strict: bool,
@@ -108,6 +130,27 @@ fn resolve(args: &Args) -> Result<Plan> {
             keep[*c as usize] = true;
         }
     }
+    let sections: Vec<Section> = if args.only.is_empty() { Section::ALL.to_vec() } else { args.only.clone() };
+    let group = if args.by.is_empty() { vec![Dim::Str(StrCol::Route)] } else { breakdowns[0].clone() };
+    if sections.iter().any(|s| *s != Section::Totals) {
+        for col in [StrCol::Route, StrCol::Operation, StrCol::Job, StrCol::PromptHash, StrCol::RequestedModel, StrCol::FinishReason, StrCol::Environment, StrCol::Status] {
+            keep[col as usize] = true;
+        }
+        for dim in &group {
+            if let Dim::Str(c) = dim {
+                keep[*c as usize] = true;
+            }
+        }
+    }
+    let options = Options {
+        pareto_share: fraction("pareto", args.pareto)?,
+        storm_gap_ms: duration_ms("storm-gap", &args.storm_gap)?,
+        runaway_attempts: args.runaway_attempts,
+        duplicate_window_ms: duration_ms("duplicate-window", &args.duplicate_window)?,
+        near_miss_band: fraction("near-miss", args.near_miss)?,
+        job_outlier_factor: args.job_outlier,
+        ..Options::default()
+    };
     let top = args.top.or(match args.format {
         Format::Table | Format::Md => Some(10),
         Format::Json | Format::Csv => None,
@@ -119,9 +162,45 @@ fn resolve(args: &Args) -> Result<Plan> {
     Ok(Plan {
         sources: ingest::expand(&args.inputs)?,
         ingest: IngestPlan { extras, keep, strict: args.strict, format: args.input_format },
-        analysis: AnalysisPlan { breakdowns, top, since: date("since", &args.since)?, until: date("until", &args.until)?, filters },
+        analysis: AnalysisPlan {
+            sections,
+            group,
+            options,
+            breakdowns,
+            top,
+            since: date("since", &args.since)?,
+            until: date("until", &args.until)?,
+            filters,
+        },
         price_as_of,
     })
+}
+
+fn fraction(flag: &str, value: f64) -> Result<f64> {
+    if !(0.0..=1.0).contains(&value) || value.is_nan() {
+        bail!("--{flag} {value}: expected a fraction between 0 and 1");
+    }
+    Ok(value)
+}
+
+/// `90`, `90s`, `500ms`, `30m`, `1h` → milliseconds.
+fn duration_ms(flag: &str, text: &str) -> Result<i64> {
+    let t = text.trim();
+    let (digits, unit_ms) = if let Some(d) = t.strip_suffix("ms") {
+        (d, 1)
+    } else if let Some(d) = t.strip_suffix('s') {
+        (d, 1_000)
+    } else if let Some(d) = t.strip_suffix('m') {
+        (d, 60_000)
+    } else if let Some(d) = t.strip_suffix('h') {
+        (d, 3_600_000)
+    } else {
+        (t, 1_000)
+    };
+    match digits.trim().parse::<f64>() {
+        Ok(n) if n >= 0.0 => Ok((n * unit_ms as f64).round() as i64),
+        _ => bail!("--{flag} {text:?}: expected a duration such as 90s, 500ms, 30m or 1h"),
+    }
 }
 
 fn parse_filter(text: &str, extras: &mut Vec<String>) -> Result<Filter> {

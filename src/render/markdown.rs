@@ -20,6 +20,12 @@ impl Render for Markdown {
         for grid in grids(report) {
             writeln!(out, "\n### {}\n", escape(&grid.title))?;
             table(&grid, out)?;
+            if !grid.footer.is_empty() {
+                writeln!(out)?;
+            }
+            for line in &grid.footer {
+                writeln!(out, "{}  ", escape(line))?;
+            }
         }
         writeln!(out)?;
         for line in epilogue(report) {

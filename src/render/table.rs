@@ -19,6 +19,9 @@ impl Render for Table {
         for grid in grids(report) {
             writeln!(out, "\n{}", grid.title)?;
             writeln!(out, "{}", comfy(&grid))?;
+            for line in &grid.footer {
+                writeln!(out, "{line}")?;
+            }
         }
         writeln!(out)?;
         for line in epilogue(report) {
@@ -31,9 +34,7 @@ impl Render for Table {
 fn comfy(grid: &Grid) -> Comfy {
     let mut t = Comfy::new();
     t.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
-    if grid.headers.iter().any(|h| !h.is_empty()) {
-        t.set_header(&grid.headers);
-    }
+    t.set_header(&grid.headers);
     for row in &grid.rows {
         t.add_row(row);
     }

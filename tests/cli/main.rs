@@ -2,10 +2,20 @@
 //! `pipeline`, the library's stages) on files in `fixtures/`, whose figures were worked out
 //! by hand in `fixtures/EXPECTED.md`.
 
+mod cache;
+mod duplicates;
+mod environments;
+mod fallbacks;
 mod help;
+mod jobs;
+mod pareto;
 mod pipeline;
 mod pricing;
+mod reconciliation;
 mod report;
+mod retries;
+mod thresholds;
+mod waste;
 
 use std::path::PathBuf;
 

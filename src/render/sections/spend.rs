@@ -1,32 +1,8 @@
-//! The report laid out as titled grids of text, shared by the table-shaped formats (terminal
-//! and Markdown) so both show the same sections with the same digits.
+//! Totals, breakdowns and unpriced models as grids.
 
-use super::{count, key_label, percent, usd};
-use crate::analyze::{Report, Row};
-
-/// One titled grid; `numeric[i]` says whether column `i` is right-aligned.
-pub struct Grid {
-    pub title: String,
-    pub headers: Vec<String>,
-    pub numeric: Vec<bool>,
-    pub rows: Vec<Vec<String>>,
-}
-
-/// Lines above the grids: what was read, over which period, priced with what.
-pub fn preamble(r: &Report) -> Vec<String> {
-    let period = match (&r.period.from, &r.period.to) {
-        (Some(f), Some(t)) => format!("{f} → {t} (UTC)"),
-        _ => "no calls".to_string(),
-    };
-    let mut lines = vec![
-        format!("{} calls, {period}", count(r.totals.sums.calls)),
-        format!("pricing: {} (hash {})", r.pricing.source, r.pricing.hash),
-    ];
-    if let Some(at) = &r.pricing.as_of {
-        lines.push(format!("every call priced as of {at} (--price-as-of)"));
-    }
-    lines
-}
+use super::Grid;
+use crate::analyze::{Report, Row, Sums};
+use crate::render::{count, key_label, percent, usd};
 
 pub fn grids(r: &Report) -> Vec<Grid> {
     let mut grids = vec![totals(r)];
@@ -66,6 +42,7 @@ fn totals(r: &Report) -> Grid {
         ("app cache hits", count(t.app_cache_hits)),
     ];
     Grid {
+        footer: Vec::new(),
         title: "Totals".into(),
         headers: vec!["".into(), "total".into()],
         numeric: vec![false, true],
@@ -76,6 +53,7 @@ fn totals(r: &Report) -> Grid {
 fn breakdown_grid<'a>(title: String, dim: &str, rows: impl Iterator<Item = &'a Row>) -> Grid {
     let headers = [dim, "calls", "input", "output", "cache read", "cost", "share"];
     Grid {
+        footer: Vec::new(),
         title,
         headers: headers.iter().map(|h| h.to_string()).collect(),
         numeric: vec![false, true, true, true, true, true, true],
@@ -98,7 +76,7 @@ fn breakdown_grid<'a>(title: String, dim: &str, rows: impl Iterator<Item = &'a R
 
 /// "—" for a group with no priced call, so an unpriced model never reads as $0; "*" marks a
 /// group whose cost leaves some calls out.
-fn cost_cell(s: &crate::analyze::Sums) -> String {
+pub fn cost_cell(s: &Sums) -> String {
     match (s.priced_calls, s.calls) {
         (0, c) if c > 0 => "—".to_string(),
         (p, c) if p < c => format!("{}*", usd(s.cost)),
@@ -108,6 +86,7 @@ fn cost_cell(s: &crate::analyze::Sums) -> String {
 
 fn unpriced(r: &Report) -> Grid {
     Grid {
+        footer: Vec::new(),
         title: "Unpriced models (not in the cost above)".into(),
         headers: ["model", "calls", "input", "output", "why"].iter().map(|h| h.to_string()).collect(),
         numeric: vec![false, true, true, true, false],
@@ -119,28 +98,3 @@ fn unpriced(r: &Report) -> Grid {
     }
 }
 
-/// Lines below the grids: the line account, rejects and notes.
-pub fn epilogue(r: &Report) -> Vec<String> {
-    let l = &r.lines;
-    let mut lines = vec![format!(
-        "lines: {} read = {} accepted + {} rejected ({} blank skipped)",
-        count(l.read),
-        count(l.accepted),
-        count(l.rejected),
-        count(l.blank)
-    )];
-    if r.filtered_out > 0 {
-        lines.push(format!("{} accepted calls outside --since/--until/--filter", count(r.filtered_out)));
-    }
-    if l.rejected > 0 {
-        let shown = r.rejected.len() as u64;
-        let more = if l.rejected > shown { format!(" (first {shown} shown)") } else { String::new() };
-        lines.push(format!("rejected lines{more}:"));
-        lines.extend(r.rejected.iter().map(|rej| format!("  {rej}")));
-    }
-    if r.totals.unpriced_calls > 0 {
-        lines.push("—: no priced call in the group; *: the cost leaves out the group's unpriced calls".to_string());
-    }
-    lines.extend(r.notes.iter().map(|n| format!("note: {n}")));
-    lines
-}

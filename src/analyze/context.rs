@@ -1,0 +1,108 @@
+//! What every leak analysis reads: the priced calls, the selected rows, the grouping
+//! (`--by`, route by default) and the tunable thresholds.
+
+use rustc_hash::FxHashMap;
+
+use super::dims::{Codes, Dim};
+use super::Selection;
+use crate::calls::Calls;
+use crate::price::Priced;
+use crate::pricing::PriceBook;
+
+/// Knobs of the analyses; the defaults are the ones documented in the README.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Options {
+    /// Pareto: the share of cost whose smallest item set is reported (0.8).
+    pub pareto_share: f64,
+    /// Retries without an operation_id: same prompt_hash and route within this long after an
+    /// error are one operation (60 s).
+    pub retry_window_ms: i64,
+    /// Storms: retries of an error less than this long after it have no backoff (2 s).
+    pub storm_gap_ms: i64,
+    /// Runaway: operations with more attempts than this (5); jobs with more calls than
+    /// `runaway_attempts` × their route's median calls per job.
+    pub runaway_attempts: u32,
+    /// Duplicates: the same prompt_hash, route and model again within this long (1 h).
+    pub duplicate_window_ms: i64,
+    /// Thresholds: the near-miss band just above a tier threshold, as a fraction (0.10).
+    pub near_miss_band: f64,
+    /// Jobs: a job costing more than this × its route's median is listed (3.0).
+    pub job_outlier_factor: f64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            pareto_share: 0.8,
+            retry_window_ms: 60_000,
+            storm_gap_ms: 2_000,
+            runaway_attempts: 5,
+            duplicate_window_ms: 3_600_000,
+            near_miss_band: 0.10,
+            job_outlier_factor: 3.0,
+        }
+    }
+}
+
+/// Every call's group under the analyses' grouping, as a dense id with a label.
+pub struct Groups {
+    /// The grouping's name: `route`, or `route,model` for a combined one.
+    pub name: String,
+    of_row: Vec<u32>,
+    labels: Vec<Option<String>>,
+}
+
+impl Groups {
+    pub fn new(calls: &Calls, dims: &[Dim]) -> Groups {
+        let name = dims.iter().map(Dim::name).collect::<Vec<_>>().join(",");
+        let codes: Vec<Codes> = dims.iter().map(|d| d.codes(calls)).collect();
+        if let [single] = codes.as_slice() {
+            let of_row = (0..calls.len()).map(|r| single.code(r)).collect();
+            let labels = (0..single.cardinality() as u32).map(|c| single.label(c)).collect();
+            return Groups { name, of_row, labels };
+        }
+        let mut ids: FxHashMap<Vec<u32>, u32> = FxHashMap::default();
+        let mut labels = Vec::new();
+        let of_row = (0..calls.len())
+            .map(|r| {
+                let key: Vec<u32> = codes.iter().map(|c| c.code(r)).collect();
+                *ids.entry(key).or_insert_with_key(|key| {
+                    let parts: Vec<String> =
+                        codes.iter().zip(key).map(|(c, &k)| c.label(k).unwrap_or_else(|| "(none)".into())).collect();
+                    labels.push(Some(parts.join(" / ")));
+                    labels.len() as u32 - 1
+                })
+            })
+            .collect();
+        Groups { name, of_row, labels }
+    }
+
+    /// The group of a call.
+    pub fn of(&self, row: usize) -> u32 {
+        self.of_row[row]
+    }
+
+    /// A group's label; `None` when the call has no value for the grouping field.
+    pub fn label(&self, group: u32) -> Option<&str> {
+        self.labels.get(group as usize).and_then(|l| l.as_deref())
+    }
+
+    /// One more than the largest group id.
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+}
+
+/// Everything an analysis needs, borrowed.
+pub struct Ctx<'a> {
+    pub calls: &'a Calls,
+    pub priced: &'a Priced<'a>,
+    pub book: &'a PriceBook,
+    pub sel: &'a Selection,
+    pub groups: &'a Groups,
+    pub opts: &'a Options,
+}

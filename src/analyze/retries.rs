@@ -1,0 +1,13 @@
+//! STUB: being written.
+
+use serde::Serialize;
+
+use super::ops::Operations;
+use super::Ctx;
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Retries {}
+
+pub fn analyze(_ctx: &Ctx, _ops: &Operations) -> Retries {
+    Retries::default()
+}

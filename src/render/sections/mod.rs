@@ -1,0 +1,100 @@
+//! The report laid out as titled grids of text, shared by the table-shaped formats (terminal
+//! and Markdown) so both show the same sections with the same digits. One file per section.
+
+mod cache;
+mod duplicates;
+mod environments;
+mod fallbacks;
+mod jobs;
+mod pareto;
+mod reconciliation;
+mod retries;
+mod spend;
+mod thresholds;
+mod waste;
+
+use super::count;
+use crate::analyze::Report;
+
+/// One titled grid; `numeric[i]` says whether column `i` is right-aligned. `footer` lines
+/// follow the grid (a Pareto bar, flags, what a figure means).
+#[derive(Default)]
+pub struct Grid {
+    pub title: String,
+    pub headers: Vec<String>,
+    pub numeric: Vec<bool>,
+    pub rows: Vec<Vec<String>>,
+    pub footer: Vec<String>,
+}
+
+impl Grid {
+    /// A grid with `headers`, the first column text and the rest numbers.
+    pub fn new(title: impl Into<String>, headers: &[&str]) -> Grid {
+        Grid {
+            title: title.into(),
+            headers: headers.iter().map(|h| h.to_string()).collect(),
+            numeric: (0..headers.len()).map(|i| i > 0).collect(),
+            ..Grid::default()
+        }
+    }
+}
+
+/// Lines above the grids: what was read, over which period, priced with what.
+pub fn preamble(r: &Report) -> Vec<String> {
+    let period = match (&r.period.from, &r.period.to) {
+        (Some(f), Some(t)) => format!("{f} → {t} (UTC)"),
+        _ => "no calls".to_string(),
+    };
+    let mut lines = vec![
+        format!("{} calls, {period}", count(r.totals.sums.calls)),
+        format!("pricing: {} (hash {})", r.pricing.source, r.pricing.hash),
+    ];
+    if let Some(at) = &r.pricing.as_of {
+        lines.push(format!("every call priced as of {at} (--price-as-of)"));
+    }
+    lines
+}
+
+pub fn grids(r: &Report) -> Vec<Grid> {
+    let mut grids = spend::grids(r);
+    let sections: [Option<Vec<Grid>>; 10] = [
+        r.pareto.as_ref().map(pareto::grids),
+        r.cache.as_ref().map(cache::grids),
+        r.retries.as_ref().map(retries::grids),
+        r.fallbacks.as_ref().map(fallbacks::grids),
+        r.thresholds.as_ref().map(thresholds::grids),
+        r.jobs.as_ref().map(jobs::grids),
+        r.duplicates.as_ref().map(duplicates::grids),
+        r.waste.as_ref().map(waste::grids),
+        r.environments.as_ref().map(environments::grids),
+        r.reconciliation.as_ref().map(reconciliation::grids),
+    ];
+    grids.extend(sections.into_iter().flatten().flatten());
+    grids
+}
+
+/// Lines below the grids: the line account, rejects and notes.
+pub fn epilogue(r: &Report) -> Vec<String> {
+    let l = &r.lines;
+    let mut lines = vec![format!(
+        "lines: {} read = {} accepted + {} rejected ({} blank skipped)",
+        count(l.read),
+        count(l.accepted),
+        count(l.rejected),
+        count(l.blank)
+    )];
+    if r.filtered_out > 0 {
+        lines.push(format!("{} accepted calls outside --since/--until/--filter", count(r.filtered_out)));
+    }
+    if l.rejected > 0 {
+        let shown = r.rejected.len() as u64;
+        let more = if l.rejected > shown { format!(" (first {shown} shown)") } else { String::new() };
+        lines.push(format!("rejected lines{more}:"));
+        lines.extend(r.rejected.iter().map(|rej| format!("  {rej}")));
+    }
+    if r.totals.unpriced_calls > 0 {
+        lines.push("—: no priced call in the group; *: the cost leaves out the group's unpriced calls".to_string());
+    }
+    lines.extend(r.notes.iter().map(|n| format!("note: {n}")));
+    lines
+}

@@ -1,0 +1,1 @@
+//! `llmcost report --only environments`: CLI tests on hand-checked fixtures (being written).

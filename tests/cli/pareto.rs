@@ -1,0 +1,1 @@
+//! `llmcost report --only pareto`: CLI tests on hand-checked fixtures (being written).
