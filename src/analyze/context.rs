@@ -106,3 +106,56 @@ pub struct Ctx<'a> {
     pub groups: &'a Groups,
     pub opts: &'a Options,
 }
+
+/// Builders for unit tests of the analyses: calls from JSONL text, priced by the
+/// hand-made table in `fixtures/pricing/test.toml`, grouped by route.
+#[cfg(test)]
+pub mod testing {
+    use super::*;
+    use crate::analyze::{AnalysisPlan, Selection};
+    use crate::ingest::jsonl::parse_line;
+    use crate::ingest::record::{Field, RawRecord};
+    use crate::normalize::{normalize, StrCol};
+    use crate::price::price_all;
+
+    /// Calls from JSON lines, every column kept; panics on a line that would be rejected.
+    pub fn calls_from_jsonl(lines: &[&str]) -> Calls {
+        let keep = [true; StrCol::COUNT];
+        let mut calls = Calls::new(keep, 0);
+        for line in lines {
+            let mut raw = RawRecord::new(0);
+            parse_line(line.as_bytes(), &[], &[true; Field::COUNT], &mut raw).expect("valid JSON");
+            let call = normalize(&raw, &keep).unwrap_or_else(|e| panic!("{line}: {e:?}"));
+            calls.push(&call, &[]);
+        }
+        calls
+    }
+
+    pub fn test_book() -> PriceBook {
+        PriceBook::load(&["fixtures/pricing/test.toml"], false).expect("fixture price table")
+    }
+
+    /// Runs `f` on a context over `lines` (all selected, grouped by route, default options).
+    pub fn with_ctx<R>(lines: &[&str], f: impl FnOnce(&Ctx) -> R) -> R {
+        with_ctx_opts(lines, &Options::default(), f)
+    }
+
+    pub fn with_ctx_opts<R>(lines: &[&str], opts: &Options, f: impl FnOnce(&Ctx) -> R) -> R {
+        let calls = calls_from_jsonl(lines);
+        let book = test_book();
+        let priced = price_all(&calls, &book, None);
+        let sel = Selection::new(&calls, &AnalysisPlan::default());
+        let groups = Groups::new(&calls, &[Dim::Str(StrCol::Route)]);
+        f(&Ctx { calls: &calls, priced: &priced, book: &book, sel: &sel, groups: &groups, opts })
+    }
+
+    #[test]
+    fn builds_a_priced_context() {
+        let line = r#"{"timestamp":"2026-02-10T00:00:00Z","model":"alpha","input_tokens":1000,"output_tokens":100,"route":"chat"}"#;
+        with_ctx(&[line], |ctx| {
+            // 1000 × $2 + 100 × $8 = 2800 µ$ (alpha before 2026-03-01).
+            assert_eq!(ctx.priced.cost[0].exact(), "0.0028");
+            assert_eq!(ctx.groups.label(ctx.groups.of(0)), Some("chat"));
+        });
+    }
+}
