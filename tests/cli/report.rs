@@ -220,3 +220,51 @@ fn bundled_sample_runs_on_builtin_prices() {
     let unpriced: Vec<_> = r["unpriced"].as_array().unwrap().iter().map(|u| u["model"].as_str().unwrap().to_string()).collect();
     assert_eq!(unpriced, ["acme-finetune-v2"]);
 }
+
+/// Line numbers must survive the parallel chunking: a file several chunks long, with bad
+/// lines at known places, a CRLF line, a blank line and no final newline.
+#[test]
+fn line_numbers_are_exact_across_chunks() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = |i: usize| {
+        format!(
+            r#"{{"timestamp":"2026-02-10T09:00:00Z","model":"alpha","input_tokens":1000,"output_tokens":100,"route":"r{}","pad":"{}"}}"#,
+            i % 7,
+            "x".repeat(500)
+        )
+    };
+    let mut lines: Vec<String> = (1..=6000).map(good).collect();
+    lines[1233] = "{\"timestamp\": oops".to_string(); // line 1234
+    lines[4320] = lines[4320].replace("\"input_tokens\":1000", "\"input_tokens\":-1"); // line 4321
+    lines[2999] = String::new(); // line 3000 blank
+    lines[10] = format!("{}\r", lines[10]);
+    let path = dir.path().join("big.jsonl");
+    std::fs::write(&path, lines.join("\n")).unwrap();
+    let r = super::run_json(&["report", path.to_str().unwrap(), "--pricing", "fixtures/pricing/test.toml", "--no-builtin-pricing"]);
+    let rejected: Vec<u64> = r["rejected"].as_array().unwrap().iter().map(|x| x["line"].as_u64().unwrap()).collect();
+    assert_eq!(rejected, [1234, 4321]);
+    assert_eq!(r["lines"]["read"], 5999);
+    assert_eq!(r["lines"]["blank"], 1);
+    assert_eq!(r["lines"]["accepted"], 5997);
+    // 5997 calls × (1000 × $2 + 100 × $8 = 2800 µ$) = $16.7916.
+    assert_eq!(r["totals"]["cost_usd_exact"], "16.7916");
+}
+
+/// Splitting one log into two files changes nothing but the file list.
+#[test]
+fn splitting_input_files_keeps_totals() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(fixture("calls.jsonl")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let (a, b) = lines.split_at(6);
+    std::fs::write(dir.path().join("a.jsonl"), a.join("\n")).unwrap();
+    std::fs::write(dir.path().join("b.jsonl"), b.join("\n")).unwrap();
+    let mut args = vec!["report", dir.path().to_str().unwrap(), "--by", "route,team"];
+    args.extend(test_pricing());
+    let split = run_json(&args);
+    let mut args = vec!["report", "fixtures/calls.jsonl", "--by", "route,team"];
+    args.extend(test_pricing());
+    let whole = run_json(&args);
+    assert_eq!(split["totals"], whole["totals"]);
+    assert_eq!(split["breakdowns"], whole["breakdowns"]);
+}
