@@ -196,6 +196,21 @@ impl Calls {
         self.logged_cost.push(call.logged_cost.unwrap_or(f64::NAN));
     }
 
+    /// Replaces a row's tokens with `t` when `t` has more output (a later line of the same
+    /// streamed call carries the final usage).
+    pub fn raise_tokens(&mut self, row: usize, t: &Tokens) {
+        if t.output <= self.tokens.output[row] {
+            return;
+        }
+        let c = &mut self.tokens;
+        c.input[row] = t.input;
+        c.output[row] = t.output;
+        c.cache_read[row] = t.cache_read;
+        c.cache_write[row] = t.cache_write;
+        c.cache_write_1h[row] = t.cache_write_1h;
+        c.reasoning[row] = t.reasoning;
+    }
+
     /// Appends `other` (parsed from a later part of the input), keeping row order.
     pub fn append(&mut self, mut other: Calls) {
         let string_columns = self.strs.iter_mut().zip(std::mem::take(&mut other.strs));

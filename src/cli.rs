@@ -17,6 +17,8 @@ input, --strict rejects, --unpriced error).
 Examples:
   llmcost report fixtures/sample.jsonl
   llmcost report logs/ --format json > report.json
+  llmcost report ~/.claude/projects                 Claude Code sessions, read natively
+  llmcost formats
   llmcost pricing list --model 'claude*' --as-of 2025-06-01";
 
 #[derive(Debug, Parser)]
@@ -33,6 +35,8 @@ pub enum Command {
     /// Inspect and validate the price tables.
     #[command(subcommand)]
     Pricing(cmd::pricing::PricingCommand),
+    /// List the input formats, how they are detected and their token conventions.
+    Formats,
 }
 
 /// Which price tables to use.

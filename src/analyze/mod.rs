@@ -168,6 +168,8 @@ pub struct Inputs<'a> {
     pub names: Vec<String>,
     pub lines: LineCounts,
     pub rejected: Vec<Reject>,
+    /// Calls whose log gave no time (dated at --price-as-of or the run's start).
+    pub untimed: u64,
     pub price_as_of: Option<String>,
     pub pricing_source: String,
 }
@@ -180,7 +182,11 @@ pub fn run(input: Inputs, plan: &AnalysisPlan) -> Report {
     } else {
         Vec::new()
     };
-    let notes = notes(input.calls, plan, &breakdowns);
+    let mut notes = notes(input.calls, plan, &breakdowns);
+    if input.untimed > 0 {
+        let at = input.price_as_of.as_deref().unwrap_or("the run's start (the newest prices)");
+        notes.push(format!("{} calls carry no time in their log; they are dated and priced as of {at}", input.untimed));
+    }
     let groups = Groups::new(input.calls, &plan.group);
     let ctx = Ctx { calls: input.calls, priced: input.priced, book: input.book, sel: &sel, groups: &groups, opts: &plan.options };
     let sections = Sections::run(&ctx, &wants);

@@ -1,6 +1,7 @@
 //! Subcommands: each file owns its arguments, help examples and `run`, and only wires the
 //! pipeline stages together. `Outcome` is how a command ends when it did not fail.
 
+pub mod formats;
 pub mod pricing;
 pub mod report;
 
@@ -35,5 +36,6 @@ pub fn run(cli: Cli) -> Result<Outcome> {
     match cli.command {
         Command::Report(args) => report::run(args),
         Command::Pricing(command) => pricing::run(command),
+        Command::Formats => formats::run(),
     }
 }

@@ -159,9 +159,10 @@ fn resolve(args: &Args) -> Result<Plan> {
         Some(d) => Some((d.clone(), parse_date(d).context("--price-as-of")?)),
         None => None,
     };
+    let untimed_at = price_as_of.as_ref().map_or_else(|| chrono::Utc::now().timestamp_millis(), |p| p.1);
     Ok(Plan {
         sources: ingest::expand(&args.inputs)?,
-        ingest: IngestPlan { extras, keep, strict: args.strict, format: args.input_format },
+        ingest: IngestPlan { extras, keep, strict: args.strict, format: args.input_format, untimed_at },
         analysis: AnalysisPlan {
             sections,
             group,
@@ -230,6 +231,7 @@ pub fn run(args: Args) -> Result<Outcome> {
         names: plan.sources.iter().map(Source::name).collect(),
         lines: batch.lines,
         rejected: batch.rejects,
+        untimed: batch.untimed,
         price_as_of: plan.price_as_of.map(|p| p.0),
         pricing_source: pricing_source(&args.pricing),
     };

@@ -3,9 +3,9 @@
 //! numbers come from the csv crate, so a quoted cell spanning lines is still located right.
 
 use std::borrow::Cow;
-use std::io::Read;
 
 use super::record::{Field, RawRecord, Scalar};
+use super::source::Input;
 use super::{Batch, RunContext};
 
 /// Where a CSV column goes.
@@ -17,8 +17,8 @@ enum Slot {
 }
 
 /// Reads every row of `reader` into `batch`; `file` names the source in rejects.
-pub fn read(reader: impl Read, file: &str, ctx: &RunContext, batch: &mut Batch) -> anyhow::Result<()> {
-    let mut rdr = ::csv::ReaderBuilder::new().flexible(true).from_reader(reader);
+pub fn read(input: Input, file: &str, ctx: &RunContext, batch: &mut Batch) -> anyhow::Result<()> {
+    let mut rdr = ::csv::ReaderBuilder::new().flexible(true).from_reader(input.into_reader());
     let headers = rdr.headers().map_err(|e| anyhow::anyhow!("{file}: reading the CSV header: {e}"))?.clone();
     let slots: Vec<Slot> = headers.iter().map(|h| slot(h.trim(), &ctx.plan.extras)).collect();
     let mut record = ::csv::StringRecord::new();

@@ -8,7 +8,13 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use sonic_rs::LazyValue;
 
+use std::io::Read;
+
+use rayon::prelude::*;
+
 use super::record::{Field, RawRecord, Scalar};
+use super::source::{self, Input};
+use super::{Batch, RunContext};
 
 /// Parses one line into `out` (cleared first). `extras` are the non-canonical fields to keep;
 /// canonical fields not `wanted` are skipped without being read.
@@ -128,6 +134,116 @@ impl<'de> de::Deserialize<'de> for ScalarValue<'de> {
     }
 }
 
+
+/// Text read per block; chunks within a block are parsed in parallel.
+const BLOCK_BYTES: u64 = 32 << 20;
+const CHUNK_BYTES: usize = 512 << 10;
+
+/// Reads a canonical JSONL input: mapped files in place, streams block by block.
+pub fn read(input: Input, file: &str, ctx: &RunContext, out: &mut Batch) -> anyhow::Result<()> {
+    match input {
+        Input::Mapped(map) => {
+            read_mapped(&map, file, ctx, out);
+            Ok(())
+        }
+        Input::Stream(reader) => read_stream(reader, file, ctx, out),
+    }
+}
+
+fn read_mapped(map: &memmap2::Mmap, file: &str, ctx: &RunContext, out: &mut Batch) {
+    let _ = map.advise(memmap2::Advice::Sequential);
+    let data: &[u8] = map;
+    let mut start = if data.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    let mut lines_before = 0u64;
+    let mut released = 0usize;
+    while start < data.len() {
+        let cut = (start + BLOCK_BYTES as usize).min(data.len());
+        let end = memchr::memchr(b'\n', &data[cut..]).map_or(data.len(), |i| cut + i + 1);
+        lines_before += parse_block(&data[start..end], lines_before, file, ctx, out);
+        ctx.progress((end - start) as u64);
+        source::release_pages(map, &mut released, end);
+        start = end;
+    }
+}
+
+fn read_stream(mut reader: impl Read, file: &str, ctx: &RunContext, out: &mut Batch) -> anyhow::Result<()> {
+    let mut buf: Vec<u8> = Vec::with_capacity(BLOCK_BYTES as usize + (1 << 20));
+    let mut carry: Vec<u8> = Vec::new();
+    let mut lines_before = 0u64;
+    let mut first_block = true;
+    loop {
+        buf.clear();
+        buf.append(&mut carry);
+        let got = (&mut reader).take(BLOCK_BYTES).read_to_end(&mut buf)?;
+        let eof = got == 0 || (got as u64) < BLOCK_BYTES;
+        let end = if eof { buf.len() } else { memchr::memrchr(b'\n', &buf).map_or(0, |i| i + 1) };
+        carry.extend_from_slice(&buf[end..]);
+        let mut block = &buf[..end];
+        if first_block {
+            block = block.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(block);
+            first_block = false;
+        }
+        lines_before += parse_block(block, lines_before, file, ctx, out);
+        ctx.progress(end as u64);
+        if eof {
+            return Ok(());
+        }
+    }
+}
+
+/// Parses one block in parallel chunks; returns the number of lines in it.
+fn parse_block(block: &[u8], lines_before: u64, file: &str, ctx: &RunContext, out: &mut Batch) -> u64 {
+    let chunks = split_at_lines(block, CHUNK_BYTES);
+    let parsed: Vec<(Batch, u64)> = chunks.par_iter().map(|c| parse_chunk(c, file, ctx)).collect();
+    let mut offset = lines_before;
+    for (batch, lines) in parsed {
+        out.append(batch, offset);
+        offset += lines;
+    }
+    offset - lines_before
+}
+
+/// Cuts `block` into pieces of about `size` bytes, each ending at a line end.
+fn split_at_lines(block: &[u8], size: usize) -> Vec<&[u8]> {
+    let mut chunks = Vec::with_capacity(block.len() / size + 1);
+    let mut rest = block;
+    while rest.len() > size {
+        let cut = memchr::memchr(b'\n', &rest[size..]).map_or(rest.len(), |i| size + i + 1);
+        let (head, tail) = rest.split_at(cut);
+        chunks.push(head);
+        rest = tail;
+    }
+    if !rest.is_empty() {
+        chunks.push(rest);
+    }
+    chunks
+}
+
+/// Parses the lines of one chunk; reject line numbers are relative to the chunk (1-based).
+fn parse_chunk(chunk: &[u8], file: &str, ctx: &RunContext) -> (Batch, u64) {
+    let mut batch = Batch::new(ctx.plan);
+    batch.calls.reserve(chunk.len() / 256);
+    let mut raw = RawRecord::new(ctx.plan.extras.len());
+    let mut line_no = 0u64;
+    let mut start = 0usize;
+    let ends = memchr::memchr_iter(b'\n', chunk).chain((!chunk.ends_with(b"\n") && !chunk.is_empty()).then_some(chunk.len()));
+    for end in ends {
+        line_no += 1;
+        let line = &chunk[start..end];
+        start = end + 1;
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.iter().all(u8::is_ascii_whitespace) {
+            batch.lines.blank += 1;
+            continue;
+        }
+        match parse_line(line, &ctx.plan.extras, ctx.wanted(), &mut raw) {
+            Ok(()) => batch.record(&raw, file, line_no, ctx),
+            Err(reason) => batch.reject(file, line_no, None, reason),
+        }
+    }
+    (batch, line_no)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,4 +278,51 @@ mod tests {
         assert!(parse(r#"[1, 2]"#, &[]).is_err());
         assert!(parse(r#"{"a":1} trailing"#, &[]).is_err());
     }
+}
+
+#[cfg(test)]
+mod chunk_tests {
+    use super::*;
+    use crate::ingest::{IngestPlan, LineCounts};
+    use crate::normalize::StrCol;
+
+    fn plan() -> IngestPlan {
+        IngestPlan { extras: vec![], keep: [true; StrCol::COUNT], strict: false, format: None, untimed_at: 0 }
+    }
+
+    #[test]
+    fn chunks_end_at_line_ends_and_cover_everything() {
+        let text = b"aaaa\nbb\ncccccc\nd\n";
+        let chunks = split_at_lines(text, 3);
+        assert!(chunks.iter().all(|c| c.ends_with(b"\n")));
+        assert_eq!(chunks.concat(), text.to_vec());
+    }
+
+    #[test]
+    fn chunk_counts_lines_and_blanks() {
+        let p = plan();
+        let ctx = RunContext::new(&p, None);
+        let text = b"{\"timestamp\":1,\"model\":\"m\",\"input_tokens\":1,\"output_tokens\":1}\n\n  \nnot json\n";
+        let (batch, lines) = parse_chunk(text, "f", &ctx);
+        assert_eq!(lines, 4);
+        assert_eq!(batch.lines, LineCounts { read: 2, accepted: 1, rejected: 1, blank: 2, ..LineCounts::default() });
+        assert_eq!(batch.rejects[0].line, 4);
+    }
+
+    #[test]
+    fn a_bad_utf8_line_is_rejected_alone() {
+        let p = plan();
+        let ctx = RunContext::new(&p, None);
+        let good = b"{\"timestamp\":1,\"model\":\"m\",\"input_tokens\":1,\"output_tokens\":1}\n";
+        let mut text = good.to_vec();
+        text.extend_from_slice(b"{\"timestamp\":1,\"model\":\"m\xff\",\"input_tokens\":1,\"output_tokens\":1}\r\n");
+        text.extend_from_slice(good);
+        let (batch, lines) = parse_chunk(&text, "f", &ctx);
+        assert_eq!(lines, 3);
+        assert_eq!(batch.lines, LineCounts { read: 3, accepted: 2, rejected: 1, blank: 0, ..LineCounts::default() });
+        assert_eq!(batch.rejects[0].line, 2);
+        assert!(batch.rejects[0].reason.contains("UTF-8"), "{}", batch.rejects[0].reason);
+        assert!(!batch.rejects[0].reason.contains('\n'));
+    }
+
 }

@@ -76,13 +76,12 @@ pub fn grids(r: &Report) -> Vec<Grid> {
 /// Lines below the grids: the line account, rejects and notes.
 pub fn epilogue(r: &Report) -> Vec<String> {
     let l = &r.lines;
-    let mut lines = vec![format!(
-        "lines: {} read = {} accepted + {} rejected ({} blank skipped)",
-        count(l.read),
-        count(l.accepted),
-        count(l.rejected),
-        count(l.blank)
-    )];
+    let mut account = format!("lines: {} read = {} accepted + {} rejected", count(l.read), count(l.accepted), count(l.rejected));
+    if l.skipped + l.duplicates > 0 {
+        account.push_str(&format!(" + {} without a call + {} repeating a call", count(l.skipped), count(l.duplicates)));
+    }
+    account.push_str(&format!(" ({} blank skipped)", count(l.blank)));
+    let mut lines = vec![account];
     if r.filtered_out > 0 {
         lines.push(format!("{} accepted calls outside --since/--until/--filter", count(r.filtered_out)));
     }

@@ -1,0 +1,77 @@
+//! Which format a file is in: its name when it says CSV, otherwise its first lines. A JSON
+//! file is canonical when its records carry the canonical fields, else the first native
+//! dialect that recognises one of its first lines; when none does, the error names every
+//! candidate tried and why it did not fit.
+
+use anyhow::{bail, Result};
+use serde_json::Value;
+
+use super::{anthropic, claude_code, codex, gemini, openai, Format};
+
+/// How many lines of the head are looked at.
+const SNIFF_LINES: usize = 50;
+
+/// A native dialect as detection sees it.
+pub struct Dialect {
+    pub format: Format,
+    pub name: &'static str,
+    /// One line for `llmcost formats`: what it reads and its token convention.
+    pub about: &'static str,
+    /// Whether one line of the file is recognisably this dialect.
+    pub recognises: fn(&Value) -> bool,
+    /// What the dialect looks for, for the error when nothing fits.
+    pub looks_for: &'static str,
+}
+
+pub const DIALECTS: &[Dialect] = &[claude_code::DIALECT, codex::DIALECT, openai::DIALECT, anthropic::DIALECT, gemini::DIALECT];
+
+pub fn dialect(format: Format) -> Option<&'static Dialect> {
+    DIALECTS.iter().find(|d| d.format == format)
+}
+
+/// The format of a file from its first bytes and what its name promises.
+pub fn detect(head: &[u8], hint: Option<Format>) -> Result<Format> {
+    let first = head.iter().copied().find(|b| !b.is_ascii_whitespace() && !matches!(b, 0xEF | 0xBB | 0xBF));
+    if hint == Some(Format::Csv) || (first.is_some() && first != Some(b'{')) && hint.is_none() {
+        return Ok(Format::Csv);
+    }
+    let values: Vec<Value> = head
+        .split(|&b| b == b'\n')
+        .take(SNIFF_LINES)
+        .filter_map(|line| serde_json::from_slice(line).ok())
+        .collect();
+    // Nothing parses: read it as canonical so every bad line is reported with its number.
+    if values.is_empty() || values.iter().any(is_canonical) {
+        return Ok(Format::Jsonl);
+    }
+    if let Some(d) = DIALECTS.iter().find(|d| values.iter().any(|v| (d.recognises)(v))) {
+        return Ok(d.format);
+    }
+    let mut tried = vec!["  jsonl (canonical): no line has timestamp, model, input_tokens and output_tokens".to_string()];
+    tried.extend(DIALECTS.iter().map(|d| format!("  {}: no line has {}", d.name, d.looks_for)));
+    bail!(
+        "none of the formats fits its first {} lines; tried:\n{}\n(use --input-format, or see `llmcost formats`)",
+        values.len(),
+        tried.join("\n")
+    )
+}
+
+fn is_canonical(v: &Value) -> bool {
+    ["timestamp", "model", "input_tokens", "output_tokens"].iter().all(|k| v.get(k).is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_csv_and_unknown() {
+        let canonical = br#"{"timestamp":1,"model":"m","input_tokens":1,"output_tokens":1}"#;
+        assert_eq!(detect(canonical, None).unwrap(), Format::Jsonl);
+        assert_eq!(detect(b"timestamp,model\n1,m\n", None).unwrap(), Format::Csv);
+        assert_eq!(detect(b"{not json\n", Some(Format::Jsonl)).unwrap(), Format::Jsonl);
+        let err = format!("{:#}", detect(b"{\"hello\": 1}\n", None).unwrap_err());
+        assert!(err.contains("claude-code: no line has"), "{err}");
+        assert!(err.contains("jsonl (canonical)"), "{err}");
+    }
+}

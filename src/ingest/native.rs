@@ -1,0 +1,131 @@
+//! Reads a native dialect file line by line: each line is parsed as JSON and handed to the
+//! dialect's parser, which returns the calls on it (none for lines that are not calls).
+//! Dialects that write one API call as several lines (Claude Code streams a line per content
+//! block, each repeating the usage so far) give each call a key in `request_id`: the first
+//! line seen is kept and later lines of the same call only raise its token counts to the
+//! largest seen, so the call is counted once with its final usage, across files too.
+
+use std::io::BufRead;
+
+use anyhow::Result;
+use rustc_hash::FxHashMap;
+use serde_json::Value;
+
+use super::record::{Field, RawRecord, Scalar};
+use super::source::Input;
+use super::{anthropic, claude_code, codex, gemini, openai, Batch, Format, RunContext};
+
+/// A record built from a parsed JSON line; it owns its strings.
+pub type Owned = RawRecord<'static>;
+
+/// One file's parser; it may carry state from line to line (Codex names the model once).
+pub trait LineParser {
+    /// Appends the calls on `line` to `out`.
+    fn parse(&mut self, line: &Value, out: &mut Vec<Owned>) -> Result<(), String>;
+}
+
+fn parser_for(format: Format) -> Box<dyn LineParser> {
+    match format {
+        Format::ClaudeCode => Box::new(claude_code::Parser),
+        Format::Codex => Box::<codex::Parser>::default(),
+        Format::Openai => Box::new(openai::Parser),
+        Format::Anthropic => Box::new(anthropic::Parser),
+        Format::Gemini => Box::new(gemini::Parser),
+        Format::Jsonl | Format::Csv => unreachable!("canonical formats have their own readers"),
+    }
+}
+
+/// Calls already counted in this run, by key, with their row.
+#[derive(Default)]
+pub struct Seen(FxHashMap<String, usize>);
+
+pub fn read(input: Input, format: Format, file: &str, ctx: &RunContext, seen: &mut Seen, out: &mut Batch) -> Result<()> {
+    let mut parser = parser_for(format);
+    let mut reader = input.into_reader();
+    let mut buf = Vec::new();
+    let mut records = Vec::new();
+    let mut line_no = 0u64;
+    loop {
+        buf.clear();
+        if reader.read_until(b'\n', &mut buf)? == 0 {
+            return Ok(());
+        }
+        line_no += 1;
+        ctx.progress(buf.len() as u64);
+        let line = buf.trim_ascii();
+        if line.is_empty() {
+            out.lines.blank += 1;
+            continue;
+        }
+        records.clear();
+        let parsed = serde_json::from_slice::<Value>(line)
+            .map_err(|e| format!("invalid JSON: {e}"))
+            .and_then(|v| parser.parse(&v, &mut records));
+        match parsed {
+            Err(reason) => out.reject(file, line_no, None, reason),
+            Ok(()) => keep(&records, file, line_no, ctx, seen, out),
+        }
+    }
+}
+
+/// Counts one line by what its records turned out to be.
+fn keep(records: &[Owned], file: &str, line: u64, ctx: &RunContext, seen: &mut Seen, out: &mut Batch) {
+    if records.is_empty() {
+        out.lines.read += 1;
+        out.lines.skipped += 1;
+        return;
+    }
+    let (mut new, mut repeats) = (0, 0);
+    let rejected_before = out.lines.rejected;
+    for rec in records {
+        match key(rec) {
+            Some(k) if seen.0.contains_key(&k) => {
+                raise_tokens(rec, seen.0[&k], ctx, out);
+                repeats += 1;
+            }
+            key => {
+                let row = out.calls.len();
+                let dated = date_untimed(rec, ctx, out);
+                if out.push(dated.as_ref().unwrap_or(rec), file, line, ctx).is_some() {
+                    new += 1;
+                    if let Some(k) = key {
+                        seen.0.insert(k, row);
+                    }
+                }
+            }
+        }
+    }
+    if out.lines.rejected > rejected_before {
+        return; // the line is already counted as rejected
+    }
+    out.lines.read += 1;
+    match (new, repeats) {
+        (0, _) => out.lines.duplicates += 1,
+        _ => out.lines.accepted += 1,
+    }
+}
+
+/// A copy of `rec` dated `untimed_at` when its log gave it no time, counted as untimed.
+fn date_untimed(rec: &Owned, ctx: &RunContext, out: &mut Batch) -> Option<Owned> {
+    if rec.get(Field::Timestamp).is_some() {
+        return None;
+    }
+    out.untimed += 1;
+    let mut dated = RawRecord { fields: rec.fields.clone(), extras: rec.extras.clone() };
+    dated.set(Field::Timestamp, Some(Scalar::Int(ctx.plan.untimed_at)));
+    Some(dated)
+}
+
+fn key(rec: &Owned) -> Option<String> {
+    match rec.get(Field::RequestId)? {
+        Scalar::Str(s) => Some(s.to_string()),
+        _ => None,
+    }
+}
+
+/// A later line of an already counted call: keep the larger usage (the stream's final one).
+fn raise_tokens(rec: &Owned, row: usize, ctx: &RunContext, out: &mut Batch) {
+    if let Ok(call) = crate::normalize::normalize(rec, &ctx.plan.keep) {
+        out.calls.raise_tokens(row, &call.tokens);
+    }
+}

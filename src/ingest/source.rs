@@ -1,0 +1,180 @@
+//! Inputs: expanding command-line names into sources (files, directory walks, globs, stdin),
+//! and opening them as bytes: plain regular files are memory-mapped (no copy; parsed pages
+//! are released as the scan moves on), everything else is a stream, gunzipped when its first
+//! bytes say so.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+
+use super::Format;
+
+/// An input named on the command line, after expansion.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    Stdin,
+    File(PathBuf),
+}
+
+impl Source {
+    pub fn name(&self) -> String {
+        match self {
+            Source::Stdin => "<stdin>".to_string(),
+            Source::File(p) => p.display().to_string(),
+        }
+    }
+}
+
+/// Expands inputs: `-` is stdin, directories are walked for log files, and a name that is not
+/// a file is tried as a glob pattern.
+pub fn expand(inputs: &[String]) -> Result<Vec<Source>> {
+    let mut sources = Vec::new();
+    for input in inputs {
+        let path = Path::new(input);
+        if input == "-" {
+            sources.push(Source::Stdin);
+        } else if path.is_dir() {
+            let mut files = Vec::new();
+            walk(path, &mut files)?;
+            if files.is_empty() {
+                bail!("{input}: directory holds no *.jsonl, *.ndjson or *.csv files (or their .gz)");
+            }
+            sources.extend(files.into_iter().map(Source::File));
+        } else if path.exists() {
+            sources.push(Source::File(path.to_path_buf()));
+        } else {
+            let matches: Vec<PathBuf> = glob::glob(input)
+                .map(|paths| paths.filter_map(Result::ok).filter(|p| p.is_file()).collect())
+                .unwrap_or_default();
+            if matches.is_empty() {
+                bail!("{input}: no such file or directory");
+            }
+            sources.extend(matches.into_iter().map(Source::File));
+        }
+    }
+    Ok(sources)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading directory {}", dir.display()))?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<std::io::Result<_>>()
+        .with_context(|| format!("reading directory {}", dir.display()))?;
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else if is_log_name(&path) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// What a directory walk picks up: *.jsonl, *.ndjson, *.csv and their .gz (not *.json, which
+/// is as often a manifest or config as a log; name such a file explicitly).
+fn is_log_name(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_ascii_lowercase();
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    [".jsonl", ".ndjson", ".csv"].iter().any(|ext| name.ends_with(ext))
+}
+
+/// The format a file name promises, looking through a `.gz` suffix.
+pub fn format_from_name(path: &Path) -> Option<Format> {
+    let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    match name.rsplit_once('.')?.1 {
+        "jsonl" | "ndjson" | "json" => Some(Format::Jsonl),
+        "csv" => Some(Format::Csv),
+        _ => None,
+    }
+}
+
+/// An opened source.
+pub enum Input {
+    /// A plain regular file, memory-mapped.
+    Mapped(memmap2::Mmap),
+    /// Stdin, a gzip stream, or anything that cannot be mapped.
+    Stream(BufReader<Box<dyn Read + Send>>),
+}
+
+impl Input {
+    pub fn open(source: &Source) -> Result<Input> {
+        if let Source::File(path) = source {
+            if let Some(map) = map_plain_file(path)? {
+                return Ok(Input::Mapped(map));
+            }
+        }
+        let raw: Box<dyn Read + Send> = match source {
+            Source::Stdin => Box::new(std::io::stdin()),
+            Source::File(p) => Box::new(File::open(p).with_context(|| format!("opening {}", p.display()))?),
+        };
+        let mut buffered = BufReader::with_capacity(1 << 16, raw);
+        let head = buffered.fill_buf().with_context(|| format!("reading {}", source.name()))?;
+        let reader: Box<dyn Read + Send> = if head.starts_with(&[0x1f, 0x8b]) {
+            Box::new(flate2::bufread::MultiGzDecoder::new(buffered))
+        } else {
+            Box::new(buffered)
+        };
+        Ok(Input::Stream(BufReader::with_capacity(1 << 20, reader)))
+    }
+
+    /// The whole input as one buffered reader (a mapped file through a cursor).
+    pub fn into_reader(self) -> Box<dyn BufRead + Send> {
+        match self {
+            Input::Mapped(map) => Box::new(std::io::Cursor::new(map)),
+            Input::Stream(reader) => Box::new(reader),
+        }
+    }
+
+    /// The first bytes, for format detection (a whole buffer of a stream, not consumed).
+    pub fn head(&mut self) -> std::io::Result<&[u8]> {
+        match self {
+            Input::Mapped(map) => Ok(&map[..map.len().min(HEAD_BYTES)]),
+            Input::Stream(reader) => reader.fill_buf(),
+        }
+    }
+}
+
+const HEAD_BYTES: usize = 1 << 20;
+
+/// Maps a regular, non-empty, not gzipped file.
+fn map_plain_file(path: &Path) -> Result<Option<memmap2::Mmap>> {
+    let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let meta = file.metadata().with_context(|| format!("reading {}", path.display()))?;
+    if !meta.is_file() || meta.len() < 2 {
+        return Ok(None);
+    }
+    // SAFETY: the map is read-only; like ripgrep, we accept that a file truncated by another
+    // process while we read it may fault. Logs being read are not rewritten in place.
+    let map = unsafe { memmap2::Mmap::map(&file) }.with_context(|| format!("mapping {}", path.display()))?;
+    Ok((!map.starts_with(&[0x1f, 0x8b])).then_some(map))
+}
+
+/// Drops the mapped pages already parsed from our resident set, so memory stays one block
+/// deep whatever the file size (the page cache keeps them; nothing is lost).
+pub fn release_pages(map: &memmap2::Mmap, released: &mut usize, upto: usize) {
+    const PAGE: usize = 4096;
+    let end = upto / PAGE * PAGE;
+    if end > *released {
+        // SAFETY: the pages are never read again; DONTNEED on a read-only file mapping only
+        // unmaps them, and a later access would reload them from the file.
+        let _ = unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, *released, end - *released) };
+        *released = end;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_from_extension_looks_through_gz() {
+        assert_eq!(format_from_name(Path::new("a/b.csv.gz")), Some(Format::Csv));
+        assert_eq!(format_from_name(Path::new("x.NDJSON")), Some(Format::Jsonl));
+        assert_eq!(format_from_name(Path::new("x.txt")), None);
+    }
+}

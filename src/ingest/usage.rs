@@ -1,0 +1,123 @@
+//! Provider usage blocks → canonical token classes. Each provider counts prompt tokens its
+//! own way, and mixing them up is the most common cost bug: Anthropic's `input_tokens`
+//! EXCLUDES cache reads and writes, OpenAI's `prompt_tokens` / `input_tokens` INCLUDE cached
+//! tokens, Gemini's `promptTokenCount` includes cached content and bills thinking as output.
+//! The canonical record counts ALL prompt tokens in `input_tokens` (README).
+
+use std::borrow::Cow;
+
+use serde_json::Value;
+
+use super::native::Owned;
+use super::record::{Field, Scalar};
+
+pub fn num(v: &Value, path: &[&str]) -> Option<u64> {
+    path.iter().try_fold(v, |v, k| v.get(k))?.as_u64()
+}
+
+pub fn text<'v>(v: &'v Value, path: &[&str]) -> Option<&'v str> {
+    path.iter().try_fold(v, |v, k| v.get(k))?.as_str()
+}
+
+pub fn set_num(rec: &mut Owned, field: Field, n: u64) {
+    rec.set(field, Some(Scalar::Int(n.min(i64::MAX as u64) as i64)));
+}
+
+pub fn set_text(rec: &mut Owned, field: Field, s: &str) {
+    rec.set(field, Some(Scalar::Str(Cow::Owned(s.to_string()))));
+}
+
+fn required(u: &Value, key: &str) -> Result<u64, String> {
+    num(u, &[key]).ok_or_else(|| format!("usage has no {key}"))
+}
+
+/// Anthropic Messages `usage` (also Claude Code). `input_tokens` is the uncached part only.
+pub fn anthropic(u: &Value, rec: &mut Owned) -> Result<(), String> {
+    let uncached = required(u, "input_tokens")?;
+    let read = num(u, &["cache_read_input_tokens"]).unwrap_or(0);
+    let write = num(u, &["cache_creation_input_tokens"]).unwrap_or(0);
+    // The 5m/1h split, when given; without it every write is a 5-minute write.
+    let write_1h = num(u, &["cache_creation", "ephemeral_1h_input_tokens"]).unwrap_or(0).min(write);
+    set_num(rec, Field::InputTokens, uncached + read + write);
+    set_num(rec, Field::CacheReadTokens, read);
+    set_num(rec, Field::CacheWriteTokens, write);
+    set_num(rec, Field::CacheWrite1hTokens, write_1h);
+    set_num(rec, Field::OutputTokens, required(u, "output_tokens")?);
+    Ok(())
+}
+
+/// OpenAI Chat Completions `usage`: `prompt_tokens` includes the cached ones. Embeddings
+/// responses have no `completion_tokens`: nothing was generated.
+pub fn openai_chat(u: &Value, rec: &mut Owned) -> Result<(), String> {
+    set_num(rec, Field::InputTokens, required(u, "prompt_tokens")?);
+    set_num(rec, Field::CacheReadTokens, num(u, &["prompt_tokens_details", "cached_tokens"]).unwrap_or(0));
+    set_num(rec, Field::OutputTokens, num(u, &["completion_tokens"]).unwrap_or(0));
+    set_num(rec, Field::ReasoningTokens, num(u, &["completion_tokens_details", "reasoning_tokens"]).unwrap_or(0));
+    Ok(())
+}
+
+/// OpenAI Responses `usage`: `input_tokens` includes the cached ones.
+pub fn openai_responses(u: &Value, rec: &mut Owned) -> Result<(), String> {
+    set_num(rec, Field::InputTokens, required(u, "input_tokens")?);
+    set_num(rec, Field::CacheReadTokens, num(u, &["input_tokens_details", "cached_tokens"]).unwrap_or(0));
+    set_num(rec, Field::OutputTokens, required(u, "output_tokens")?);
+    set_num(rec, Field::ReasoningTokens, num(u, &["output_tokens_details", "reasoning_tokens"]).unwrap_or(0));
+    Ok(())
+}
+
+/// Gemini `usageMetadata`: thinking tokens are billed as output; tool-use prompt tokens as
+/// input. The long-context tier is decided on the prompt, which is what `input_tokens` holds.
+pub fn gemini(u: &Value, rec: &mut Owned) -> Result<(), String> {
+    let prompt = num(u, &["promptTokenCount"]).ok_or("usageMetadata has no promptTokenCount")?;
+    let tool_prompt = num(u, &["toolUsePromptTokenCount"]).unwrap_or(0);
+    let thoughts = num(u, &["thoughtsTokenCount"]).unwrap_or(0);
+    let candidates = num(u, &["candidatesTokenCount"]).unwrap_or(0);
+    set_num(rec, Field::InputTokens, prompt + tool_prompt);
+    set_num(rec, Field::CacheReadTokens, num(u, &["cachedContentTokenCount"]).unwrap_or(0));
+    set_num(rec, Field::OutputTokens, candidates + thoughts);
+    set_num(rec, Field::ReasoningTokens, thoughts);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::record::RawRecord;
+
+    fn tokens(rec: &Owned, f: Field) -> i64 {
+        match rec.get(f) {
+            Some(Scalar::Int(i)) => *i,
+            other => panic!("{f:?}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn anthropic_input_excludes_cache_so_it_is_added() {
+        let u = serde_json::json!({"input_tokens": 3, "cache_creation_input_tokens": 13835, "cache_read_input_tokens": 11515,
+            "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 13835}, "output_tokens": 13});
+        let mut rec = RawRecord::new(0);
+        anthropic(&u, &mut rec).unwrap();
+        assert_eq!(tokens(&rec, Field::InputTokens), 3 + 13835 + 11515);
+        assert_eq!(tokens(&rec, Field::CacheWrite1hTokens), 13835);
+    }
+
+    #[test]
+    fn openai_prompt_tokens_already_include_cache() {
+        let u = serde_json::json!({"prompt_tokens": 1000, "completion_tokens": 50,
+            "prompt_tokens_details": {"cached_tokens": 800}, "completion_tokens_details": {"reasoning_tokens": 20}});
+        let mut rec = RawRecord::new(0);
+        openai_chat(&u, &mut rec).unwrap();
+        assert_eq!(tokens(&rec, Field::InputTokens), 1000);
+        assert_eq!(tokens(&rec, Field::CacheReadTokens), 800);
+    }
+
+    #[test]
+    fn gemini_thoughts_are_output() {
+        let u = serde_json::json!({"promptTokenCount": 100, "candidatesTokenCount": 10, "thoughtsTokenCount": 30, "cachedContentTokenCount": 40});
+        let mut rec = RawRecord::new(0);
+        gemini(&u, &mut rec).unwrap();
+        assert_eq!(tokens(&rec, Field::OutputTokens), 40);
+        assert_eq!(tokens(&rec, Field::ReasoningTokens), 30);
+        assert_eq!(tokens(&rec, Field::CacheReadTokens), 40);
+    }
+}

@@ -1,0 +1,73 @@
+//! Native formats on small fixtures whose costs are worked out in fixtures/formats/README.md,
+//! each with cache tokens where confusing the two prompt-token conventions changes the cost.
+
+use predicates::prelude::*;
+
+use super::{llmcost, run_json};
+
+fn totals(file: &str, extra: &[&str]) -> serde_json::Value {
+    let path = format!("fixtures/formats/{file}");
+    let mut args = vec!["report", path.as_str(), "--only", "totals"];
+    args.extend(extra);
+    run_json(&args)
+}
+
+#[test]
+fn anthropic_input_excludes_cache() {
+    let r = totals("anthropic.jsonl", &["--price-as-of", "2026-01-05"]);
+    assert_eq!(r["totals"]["cost_usd_exact"], "0.0044625");
+    assert_eq!(r["totals"]["input_tokens"], 1300 + 1000);
+    assert_eq!(r["totals"]["batch_calls"], 1);
+    assert!(r["notes"][0].as_str().unwrap().contains("2 calls carry no time"));
+}
+
+#[test]
+fn openai_prompt_tokens_include_cache() {
+    let r = totals("openai.jsonl", &[]);
+    assert_eq!(r["totals"]["cost_usd_exact"], "0.0034");
+    assert_eq!(r["totals"]["cache_read_tokens"], 1800);
+    assert_eq!(r["totals"]["reasoning_tokens"], 100);
+}
+
+#[test]
+fn gemini_thoughts_are_billed_as_output() {
+    let r = totals("gemini.jsonl", &["--price-as-of", "2026-01-05"]);
+    assert_eq!(r["totals"]["cost_usd_exact"], "0.000942");
+    assert_eq!(r["totals"]["output_tokens"], 300);
+}
+
+#[test]
+fn claude_code_counts_a_streamed_call_once_with_its_final_usage() {
+    let r = totals("claude-code.jsonl", &[]);
+    assert_eq!(r["totals"]["cost_usd_exact"], "0.0088");
+    assert_eq!(r["totals"]["calls"], 2);
+    let l = &r["lines"];
+    assert_eq!((l["read"].as_u64(), l["accepted"].as_u64(), l["skipped"].as_u64(), l["duplicates"].as_u64()), (Some(5), Some(2), Some(1), Some(2)));
+}
+
+#[test]
+fn codex_skips_repeated_token_events() {
+    let r = totals("codex.jsonl", &[]);
+    assert_eq!(r["totals"]["cost_usd_exact"], "0.014175");
+    assert_eq!(r["totals"]["calls"], 2);
+    assert_eq!(r["lines"]["skipped"], 4);
+}
+
+#[test]
+fn forced_format_and_unknown_format() {
+    // Forcing the canonical reader on a native file rejects its lines instead of guessing.
+    llmcost()
+        .args(["report", "fixtures/formats/gemini.jsonl", "--input-format", "jsonl", "--only", "totals"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("1 rejected"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.jsonl");
+    std::fs::write(&path, "{\"hello\": 1}\n").unwrap();
+    llmcost()
+        .args(["report", path.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown log format").and(predicate::str::contains("codex: no line has")));
+    llmcost().arg("formats").assert().success().stdout(predicate::str::contains("claude-code"));
+}
