@@ -197,7 +197,7 @@ fn missing_input_is_an_error_naming_it() {
 
 #[test]
 fn table_output_snapshot() {
-    let mut args = vec!["report", "fixtures/calls.jsonl", "--by", "model", "--by", "route,team"];
+    let mut args = vec!["report", "fixtures/calls.jsonl", "--by", "model", "--by", "route,team", "--only", "totals"];
     args.extend(test_pricing());
     let out = llmcost().args(&args).output().unwrap();
     insta::assert_snapshot!("report_table", String::from_utf8(out.stdout).unwrap());
@@ -205,7 +205,7 @@ fn table_output_snapshot() {
 
 #[test]
 fn markdown_output_snapshot() {
-    let mut args = vec!["report", "fixtures/bad.jsonl", "--format", "md", "--by", "route"];
+    let mut args = vec!["report", "fixtures/bad.jsonl", "--format", "md", "--by", "route", "--only", "totals"];
     args.extend(test_pricing());
     let out = llmcost().args(&args).output().unwrap();
     insta::assert_snapshot!("report_markdown", String::from_utf8(out.stdout).unwrap());
