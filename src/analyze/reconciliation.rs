@@ -143,13 +143,38 @@ fn pct(part: Money, whole: Money) -> Option<f64> {
     (whole != Money::ZERO).then(|| 100.0 * part.share_of(whole))
 }
 
-/// A logged `f64` cost as exact money: its shortest round-trip decimal (`{:e}`, the digits
+/// A logged `f64` cost as exact money: its shortest round-trip decimal (the digits
 /// `Money::parse(&format!("{f}"))` would read), rounded half away from zero to 1e-18 USD when
 /// longer. `None` for NaN (not logged), infinities and magnitudes beyond `Money`. No allocation.
 pub fn money_of(f: f64) -> Option<Money> {
     if !f.is_finite() {
         return None;
     }
+    few_digits(f).or_else(|| shortest_text(f))
+}
+
+/// Fast path: the fewest decimal places k ≤ 18 at which an integer m of at most 15 digits has
+/// m / 10^k == f (m and 10^k are exact doubles, so the division is the correctly rounded
+/// decimal). Decimals of up to 15 digits are at least 4 ulps apart, so m is the only one of
+/// its length reading back as f, i.e. the shortest text; and the product f × 10^k lies within
+/// 0.25 of m, so rounding finds it whenever it exists.
+fn few_digits(f: f64) -> Option<Money> {
+    let mut scale = 1.0f64;
+    for k in 0..=18u32 {
+        let m = (f * scale).round();
+        if m.abs() >= 1e15 {
+            return None;
+        }
+        if m / scale == f {
+            return Some(Money::from_atto(m as i128 * 10i128.pow(18 - k)));
+        }
+        scale *= 10.0;
+    }
+    None
+}
+
+/// Slow path: the shortest text itself (`{:e}` into a stack buffer), parsed exactly.
+fn shortest_text(f: f64) -> Option<Money> {
     let mut buf = Buf::default();
     write!(buf, "{f:e}").ok()?;
     let (mantissa, exp) = buf.as_str().split_once('e')?;
@@ -214,6 +239,29 @@ mod tests {
         assert_eq!(money_of(f64::NAN), None);
         assert_eq!(money_of(f64::INFINITY), None);
         assert_eq!(money_of(1e300), None);
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_the_shortest_text() {
+        // Costs as gateways write them (up to 12 places) and arbitrary doubles.
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..100_000 {
+            let places = (next() % 13) as i32;
+            let decimal = (next() % 100_000_000) as f64 / 10f64.powi(places);
+            let arbitrary = f64::from_bits(next() % 0x4330_0000_0000_0000);
+            for f in [decimal, -decimal, arbitrary] {
+                if let Some(fast) = few_digits(f) {
+                    assert_eq!(Some(fast), shortest_text(f), "{f:e}");
+                }
+            }
+            assert!(few_digits(decimal).is_some(), "{decimal:e}");
+        }
     }
 
     #[test]
