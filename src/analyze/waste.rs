@@ -25,6 +25,8 @@ pub const TRUNCATED: [&str; 2] = ["length", "max_tokens"];
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Sums {
     pub calls: u64,
+    /// Calls that log a finish_reason (when 0, truncation is unknown rather than absent).
+    pub finish_reason_calls: u64,
     /// Calls with no price (in `calls`, not in any cost).
     pub unpriced_calls: u64,
     pub cost_usd: Money,
@@ -112,8 +114,10 @@ fn truncation_codes(ctx: &Ctx) -> Vec<bool> {
 
 impl Sums {
     fn add_call(&mut self, ctx: &Ctx, row: usize, truncated: &[bool]) {
-        let cut = truncated[ctx.calls.col(StrCol::FinishReason).ids[row] as usize];
+        let reason = ctx.calls.col(StrCol::FinishReason).ids[row];
+        let cut = truncated[reason as usize];
         self.calls += 1;
+        self.finish_reason_calls += (reason != 0) as u64;
         self.truncated_calls += cut as u64;
         if cut {
             self.truncated_output_tokens += ctx.calls.tokens.output[row];
@@ -138,6 +142,7 @@ impl Sums {
 
     fn merge(&mut self, o: &Sums) {
         self.calls += o.calls;
+        self.finish_reason_calls += o.finish_reason_calls;
         self.unpriced_calls += o.unpriced_calls;
         self.cost_usd += o.cost_usd;
         self.output_cost_usd += o.output_cost_usd;
@@ -189,6 +194,7 @@ mod tests {
         let s = &w.total.sums;
         // Truncated: 5000 + 600 + 80 = 5680 µ$; output tokens 500 + 100 + 10 = 610.
         assert_eq!((s.calls, s.truncated_calls, s.truncated_output_tokens), (4, 3, 610));
+        assert_eq!(s.finish_reason_calls, 4);
         assert_eq!(s.truncated_cost_usd, m("0.00568"));
         // Cost 5000 + 1800 + 600 + 80 = 7480; output 4000 + 800 + 400 + 80 = 5280.
         assert_eq!((s.cost_usd, s.output_cost_usd), (m("0.00748"), m("0.00528")));
@@ -218,6 +224,7 @@ mod tests {
         assert_eq!((s.calls, s.truncated_calls, s.unpriced_calls, s.truncated_unpriced_calls), (2, 2, 1, 1));
         assert_eq!((s.cost_usd, s.output_cost_usd, s.truncated_cost_usd), (Money::ZERO, Money::ZERO, Money::ZERO));
         assert_eq!(b.figures.output_share, 0.0);
+        assert_eq!(w.total.sums.finish_reason_calls, 3);
         // Route a sorts first: same truncated cost (0), higher cost.
         assert_eq!(w.routes[0].figures.sums.cost_usd, m("0.00004"));
     }

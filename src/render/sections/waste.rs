@@ -14,6 +14,9 @@ pub fn grids(x: &Waste) -> Vec<Grid> {
     grid.rows.extend(x.routes.iter().map(|r| row(key_label(&r.route), &r.figures)));
     grid.rows.push(row("all", &x.total));
     grid.footer.push("output share: the output tokens' part of the cost; truncated: finish_reason length or max_tokens".into());
+    if x.total.sums.finish_reason_calls == 0 {
+        grid.footer.push("no call logs finish_reason: truncation is unknown".into());
+    }
     if x.total.sums.unpriced_calls > 0 {
         grid.footer.push("*: the cost leaves out unpriced calls; —: no priced call".into());
     }
@@ -26,7 +29,7 @@ fn row(key: &str, f: &Figures) -> Vec<String> {
         key.to_string(),
         count(s.calls),
         cost(s.cost_usd, s.unpriced_calls, s.calls),
-        percent(f.output_share),
+        if s.unpriced_calls == s.calls { "—".to_string() } else { percent(f.output_share) },
         count(s.truncated_calls),
         percent(f.truncated_rate),
         cost(s.truncated_cost_usd, s.truncated_unpriced_calls, s.truncated_calls),
