@@ -1,5 +1,5 @@
-//! Duplicate calls as grids: per group with the totals last, then the costliest repeated
-//! prompts; no grid when no call carries a prompt_hash.
+//! Duplicate calls as grids: the groups with duplicates and the totals, then the costliest
+//! repeated prompts; no grid when no call carries a prompt_hash.
 
 use super::Grid;
 use crate::analyze::duplicates::{Duplicates, Figures};
@@ -13,7 +13,9 @@ pub fn grids(x: &Duplicates) -> Vec<Grid> {
     let window = duration(x.window_ms);
     let title = format!("Duplicate calls by {} (same prompt_hash, {} and model within {window})", x.grouping, x.grouping);
     let mut groups = Grid::new(title, &[&x.grouping, "calls", "duplicates", "share", "cache would save"]);
-    groups.rows.extend(x.routes.iter().map(|r| row(key_label(&r.route), &r.figures, r.share_of_calls)));
+    // Groups without duplicates only add noise here (they are in the JSON and the totals).
+    let with_duplicates = x.routes.iter().filter(|r| r.figures.count > 0);
+    groups.rows.extend(with_duplicates.map(|r| row(key_label(&r.route), &r.figures, r.share_of_calls)));
     groups.rows.push(row("all", &x.total, x.share_of_calls));
     groups.footer.push(
         "calls: with a prompt_hash, not errors, not app cache hits; the window runs from the previous occurrence".into(),
