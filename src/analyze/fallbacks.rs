@@ -23,12 +23,11 @@
 //!   (of the price versions its calls used) carries more than half of the group's calls,
 //!   and the group uses at least two models.
 
-use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::ops::Operations;
-use super::retries::money_ratio;
+use super::retries::{fold_ops, money_ratio};
 use super::Ctx;
 use crate::calls::{FLAG_BATCH, FLAG_CACHE_HIT, FLAG_ERROR};
 use crate::money::{Money, Rate};
@@ -259,11 +258,7 @@ fn requested_cost(ctx: &Ctx, price: Option<&ModelPrice>, row: usize) -> Option<M
 
 pub fn analyze(ctx: &Ctx, ops: &Operations) -> Fallbacks {
     let models = Models::new(ctx);
-    let pass = (0..ops.len())
-        .into_par_iter()
-        .with_min_len(4096)
-        .fold(|| Pass::new(ctx.groups.len()), |p, i| p.add(ctx, &models, ops.rows(i)))
-        .reduce(|| Pass::new(ctx.groups.len()), Pass::merge);
+    let pass = fold_ops(ops, || Pass::new(ctx.groups.len()), |p, i| p.add(ctx, &models, ops.rows(i)), Pass::merge);
     let mut totals = Acc::default();
     pass.groups.iter().for_each(|a| totals.merge(a));
     let req_dict = &ctx.calls.col(StrCol::RequestedModel).dict;

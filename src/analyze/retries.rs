@@ -220,11 +220,7 @@ fn op_acc(ctx: &Ctx, rows: &[u32]) -> Acc {
 
 pub fn analyze(ctx: &Ctx, ops: &Operations) -> Retries {
     let models = ctx.calls.col(StrCol::Model).dict.len() + 1;
-    let pass = (0..ops.len())
-        .into_par_iter()
-        .with_min_len(4096)
-        .fold(|| Pass::new(ctx.groups.len(), models), |p, i| p.add(ctx, i as u32, ops.rows(i)))
-        .reduce(|| Pass::new(ctx.groups.len(), models), Pass::merge);
+    let pass = fold_ops(ops, || Pass::new(ctx.groups.len(), models), |p, i| p.add(ctx, i as u32, ops.rows(i)), Pass::merge);
     let mut totals = Acc::default();
     pass.groups.iter().for_each(|a| totals.merge(a));
     let storms = storms(ctx, pass.errors);
@@ -325,6 +321,22 @@ fn runaway(ctx: &Ctx, ops: &Operations, indices: Vec<u32>) -> Vec<Runaway> {
         b.cost_usd.cmp(&a.cost_usd).then(b.attempts.cmp(&a.attempts)).then(ta.cmp(tb)).then_with(|| a.operation.cmp(&b.operation))
     });
     out.into_iter().map(|(r, _)| r).collect()
+}
+
+/// Folds the operations on every thread, one contiguous chunk and ONE state per thread (a
+/// state may hold an array per group), then merges the states.
+pub fn fold_ops<S: Send>(
+    ops: &Operations,
+    init: impl Fn() -> S + Sync,
+    add: impl Fn(S, usize) -> S + Sync,
+    merge: impl Fn(S, S) -> S + Sync,
+) -> S {
+    let n = ops.len();
+    let chunk = n.div_ceil(rayon::current_num_threads()).max(1);
+    (0..n.div_ceil(chunk))
+        .into_par_iter()
+        .map(|c| (c * chunk..n.min((c + 1) * chunk)).fold(init(), &add))
+        .reduce(&init, &merge)
 }
 
 /// Epoch ms → RFC 3339 UTC (`2026-02-11T03:00:00.5Z` style: fraction only when needed).
