@@ -170,22 +170,20 @@ pub fn analyze(ctx: &Ctx, ops: &Operations) -> Jobs {
     let mut fleet: Vec<Ranked> = ranked.iter().map(|&(_, c, j)| (0, c, j)).collect();
     fleet.sort_unstable();
     let factor = Rate::parse(&format!("{:.12}", ctx.opts.job_outlier_factor)).unwrap_or_default();
-    let mut routes = Vec::new();
+    let mut routes: Vec<RouteJobs> = Vec::new();
     let (mut outliers, mut runaway) = (Vec::new(), Vec::new());
     for chunk in ranked.chunk_by(|a, b| a.0 == b.0) {
         let s = stats(&jobs, chunk);
-        let limit = Limits { cost: s.median_usd.times(factor), calls: s.median_calls * ctx.opts.runaway_attempts as u64 };
-        let entry = |r: &Ranked| job_entry(ctx, &jobs, r, &s);
-        let out: Vec<JobEntry> = chunk.iter().filter(|r| r.1 > limit.cost).map(entry).collect();
-        let run: Vec<JobEntry> = chunk.iter().filter(|r| jobs[r.2 as usize].calls > limit.calls).map(entry).collect();
-        routes.push(RouteJobs { route: ctx.groups.label(chunk[0].0).map(str::to_string), stats: s, outliers: out.len() as u64, runaway: run.len() as u64 });
-        outliers.extend(out);
-        runaway.extend(run);
+        let (cost_limit, calls_limit) = (s.median_usd.times(factor), s.median_calls * ctx.opts.runaway_attempts as u64);
+        let (i, before) = (routes.len(), (outliers.len(), runaway.len()));
+        outliers.extend(chunk.iter().filter(|r| r.1 > cost_limit).map(|&r| (r, i)));
+        runaway.extend(chunk.iter().filter(|r| jobs[r.2 as usize].calls > calls_limit).map(|&r| (r, i)));
+        let (outliers, runaway) = ((outliers.len() - before.0) as u64, (runaway.len() - before.1) as u64);
+        routes.push(RouteJobs { route: ctx.groups.label(chunk[0].0).map(str::to_string), stats: s, outliers, runaway });
     }
+    let (outlier_count, outlier_cost_usd, outliers) = listed(ctx, &jobs, &routes, outliers);
+    let (runaway_count, runaway_cost_usd, runaway) = listed(ctx, &jobs, &routes, runaway);
     routes.sort_by(|a, b| b.stats.cost_usd.cmp(&a.stats.cost_usd).then_with(|| a.route.cmp(&b.route)));
-    let by_cost = |a: &JobEntry, b: &JobEntry| b.cost_usd.cmp(&a.cost_usd).then(b.calls.cmp(&a.calls)).then_with(|| a.job.cmp(&b.job));
-    outliers.sort_by(by_cost);
-    runaway.sort_by(by_cost);
     Jobs {
         group_by: ctx.groups.name.clone(),
         percentile_method: "nearest-rank".into(),
@@ -195,19 +193,24 @@ pub fn analyze(ctx: &Ctx, ops: &Operations) -> Jobs {
         calls_without_job,
         cost_without_job_usd: cost_without_job,
         routes,
-        outlier_count: outliers.len() as u64,
-        outlier_cost_usd: outliers.iter().map(|j| j.cost_usd).sum(),
-        outliers: outliers.into_iter().take(LIST_LIMIT).collect(),
-        runaway_count: runaway.len() as u64,
-        runaway_cost_usd: runaway.iter().map(|j| j.cost_usd).sum(),
-        runaway: runaway.into_iter().take(LIST_LIMIT).collect(),
+        outlier_count,
+        outlier_cost_usd,
+        outliers,
+        runaway_count,
+        runaway_cost_usd,
+        runaway,
     }
 }
 
-/// Above these a job of a route is listed.
-struct Limits {
-    cost: Money,
-    calls: u64,
+/// Count, cost and the costliest `LIST_LIMIT` entries (then more calls, then job id) of the
+/// jobs flagged on some route (`routes[i]` is the route of a `(job, i)`).
+fn listed(ctx: &Ctx, jobs: &[Job], routes: &[RouteJobs], mut flagged: Vec<(Ranked, usize)>) -> (u64, Money, Vec<JobEntry>) {
+    let dict = &ctx.calls.col(StrCol::Job).dict;
+    let calls = |r: &Ranked| jobs[r.2 as usize].calls;
+    flagged.sort_unstable_by(|(a, _), (b, _)| b.1.cmp(&a.1).then(calls(b).cmp(&calls(a))).then_with(|| dict.get(a.2).cmp(&dict.get(b.2))));
+    let cost = flagged.iter().map(|f| f.0 .1).sum();
+    let entries = flagged.iter().take(LIST_LIMIT).map(|(r, i)| job_entry(ctx, jobs, r, &routes[*i].stats)).collect();
+    (flagged.len() as u64, cost, entries)
 }
 
 fn job_entry(ctx: &Ctx, jobs: &[Job], r: &Ranked, route: &JobStats) -> JobEntry {

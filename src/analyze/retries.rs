@@ -224,7 +224,7 @@ pub fn analyze(ctx: &Ctx, ops: &Operations) -> Retries {
     let mut totals = Acc::default();
     pass.groups.iter().for_each(|a| totals.merge(a));
     let storms = storms(ctx, pass.errors);
-    let runaway = runaway(ctx, ops, pass.runaway);
+    let (runaway_count, runaway_cost_usd, runaway) = runaway(ctx, ops, pass.runaway);
     Retries {
         group_by: ctx.groups.name.clone(),
         storm_gap_ms: ctx.opts.storm_gap_ms,
@@ -237,9 +237,9 @@ pub fn analyze(ctx: &Ctx, ops: &Operations) -> Retries {
         storm_attempts: storms.iter().map(|s| s.attempts).sum(),
         storm_cost_usd: storms.iter().map(|s| s.cost_usd).sum(),
         storms: storms.into_iter().take(LIST_LIMIT).collect(),
-        runaway_count: runaway.len() as u64,
-        runaway_cost_usd: runaway.iter().map(|r| r.cost_usd).sum(),
-        runaway: runaway.into_iter().take(LIST_LIMIT).collect(),
+        runaway_count,
+        runaway_cost_usd,
+        runaway,
     }
 }
 
@@ -265,22 +265,21 @@ fn model_rows(ctx: &Ctx, accs: &[Acc]) -> Vec<ModelRetries> {
 /// Storms from the error calls: runs per (group, provider) with gaps under `storm_gap_ms`.
 fn storms(ctx: &Ctx, mut errors: Vec<ErrorCall>) -> Vec<Storm> {
     errors.par_sort_unstable();
-    let mut out = Vec::new();
+    let mut out: Vec<(Storm, ErrorCall)> = Vec::new();
     let mut start = 0;
     for i in 1..=errors.len() {
         let (a, b) = (errors[i - 1], errors.get(i));
         let joins = b.is_some_and(|b| (b.0, b.1) == (a.0, a.1) && b.2 - a.2 < ctx.opts.storm_gap_ms);
         if !joins {
             if (i - start) as u64 >= STORM_MIN_ERRORS {
-                out.push(storm(ctx, &errors[start..i]));
+                out.push((storm(ctx, &errors[start..i]), errors[start]));
             }
             start = i;
         }
     }
-    out.sort_by(|a: &Storm, b| {
-        b.cost_usd.cmp(&a.cost_usd).then_with(|| a.start.cmp(&b.start)).then_with(|| a.route.cmp(&b.route)).then_with(|| a.provider.cmp(&b.provider))
-    });
-    out
+    // Costliest first, then by start time, group and provider (the run's first error).
+    out.sort_by(|(a, ea), (b, eb)| b.cost_usd.cmp(&a.cost_usd).then((ea.2, ea.0, ea.1).cmp(&(eb.2, eb.0, eb.1))));
+    out.into_iter().map(|(s, _)| s).collect()
 }
 
 fn storm(ctx: &Ctx, run: &[ErrorCall]) -> Storm {
@@ -299,28 +298,33 @@ fn storm(ctx: &Ctx, run: &[ErrorCall]) -> Storm {
     }
 }
 
-fn runaway(ctx: &Ctx, ops: &Operations, indices: Vec<u32>) -> Vec<Runaway> {
-    let mut out: Vec<(Runaway, i64)> = indices
+/// Count, cost and the costliest `LIST_LIMIT` runaway operations (then more attempts, earlier
+/// start, operation id, group); entries are built only for those listed.
+fn runaway(ctx: &Ctx, ops: &Operations, indices: Vec<u32>) -> (u64, Money, Vec<Runaway>) {
+    let op_col = ctx.calls.col(StrCol::Operation);
+    let mut keyed: Vec<(Acc, i64, u32)> = indices
         .into_iter()
         .map(|i| {
             let rows = ops.rows(i as usize);
-            let first = rows[0] as usize;
-            let acc = op_acc(ctx, rows);
-            let r = Runaway {
-                operation: ctx.calls.col(StrCol::Operation).value(first).map(str::to_string),
-                route: ctx.groups.label(ctx.groups.of(first)).map(str::to_string),
-                start: rfc3339(ctx.calls.ts_ms[first]),
-                attempts: acc.calls,
-                failed_attempts: acc.failed_calls,
-                cost_usd: acc.cost,
-            };
-            (r, ctx.calls.ts_ms[first])
+            (op_acc(ctx, rows), ctx.calls.ts_ms[rows[0] as usize], rows[0])
         })
         .collect();
-    out.sort_by(|(a, ta), (b, tb)| {
-        b.cost_usd.cmp(&a.cost_usd).then(b.attempts.cmp(&a.attempts)).then(ta.cmp(tb)).then_with(|| a.operation.cmp(&b.operation))
+    let label = |row: u32| (op_col.value(row as usize), ctx.groups.label(ctx.groups.of(row as usize)));
+    keyed.sort_by(|(a, ta, ra), (b, tb, rb)| {
+        b.cost.cmp(&a.cost).then(b.calls.cmp(&a.calls)).then(ta.cmp(tb)).then_with(|| label(*ra).cmp(&label(*rb)))
     });
-    out.into_iter().map(|(r, _)| r).collect()
+    let listed = keyed.iter().take(LIST_LIMIT).map(|&(acc, start, row)| {
+        let (operation, route) = label(row);
+        Runaway {
+            operation: operation.map(str::to_string),
+            route: route.map(str::to_string),
+            start: rfc3339(start),
+            attempts: acc.calls,
+            failed_attempts: acc.failed_calls,
+            cost_usd: acc.cost,
+        }
+    });
+    (keyed.len() as u64, keyed.iter().map(|k| k.0.cost).sum(), listed.collect())
 }
 
 /// Folds the operations on every thread, one contiguous chunk and ONE state per thread (a
