@@ -5,6 +5,10 @@ use super::Grid;
 use crate::analyze::fallbacks::{FallbackFigures, Fallbacks, RouteFallbacks};
 use crate::render::{count, key_label, percent, usd};
 
+/// The model mix shows this many groups (in the order of the rates grid) and models per group.
+const MIX_ROUTES: usize = 10;
+const MIX_MODELS: usize = 5;
+
 /// Nothing when no operation logged a requested model and no group is flagged: there is no
 /// fallback to speak of (the JSON still has the section).
 pub fn grids(x: &Fallbacks) -> Vec<Grid> {
@@ -18,7 +22,7 @@ pub fn grids(x: &Fallbacks) -> Vec<Grid> {
     rates.rows.extend(x.routes.iter().map(|r| figures_row(key_label(&r.route), &r.figures)));
     rates.rows.push(figures_row("(all)", &x.totals));
     rates.footer.push("fell back: the last successful attempt used another model than the requested one; rate = fell back / operations".into());
-    rates.footer.push("extra cost: escalated attempts' cost minus the same tokens at the requested model's price".into());
+    rates.footer.push("extra cost: escalated attempts' cost minus the same tokens at the requested model's price (negative: the fallback was cheaper)".into());
     if x.totals.extra_cost_skipped_calls > 0 {
         let unpriced = match x.unpriced_requested_models.as_slice() {
             [] => String::new(),
@@ -67,8 +71,8 @@ fn model_mix(x: &Fallbacks) -> Grid {
         &[&x.group_by, "model", "calls", "share", "cost", "cost share", "input $/M", "ended here"],
     );
     g.numeric[1] = false;
-    for r in &x.routes {
-        for m in &r.models {
+    for r in x.routes.iter().take(MIX_ROUTES) {
+        for m in r.models.iter().take(MIX_MODELS) {
             let ended = r.ended.iter().find(|e| e.model == m.model);
             g.rows.push(vec![
                 key_label(&r.route).to_string(),
@@ -83,5 +87,8 @@ fn model_mix(x: &Fallbacks) -> Grid {
         }
     }
     g.footer.push("ended here: operations whose last successful attempt used the model (share of the operations that succeeded)".into());
+    if x.routes.len() > MIX_ROUTES || x.routes.iter().any(|r| r.models.len() > MIX_MODELS) {
+        g.footer.push(format!("the first {MIX_ROUTES} {}s and their {MIX_MODELS} costliest models are shown; --format json has all", x.group_by));
+    }
     g
 }
