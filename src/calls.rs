@@ -2,45 +2,84 @@
 //! dictionary-encoded (`u32` ids, 0 = none), so a million calls over twenty routes keep twenty
 //! route strings, and every later stage groups by integer id.
 
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
 
 use crate::normalize::{Call, StrCol, Tokens};
 
-/// Distinct strings of one column; id 0 is reserved for "none".
-#[derive(Debug, Default, Clone)]
+/// Distinct strings of one column; id 0 is reserved for "none". The strings live in one
+/// arena and the table holds only ids, so interning allocates nothing per string: a column of
+/// a million distinct operation ids costs two vector growths, not two million allocations.
+#[derive(Default, Clone)]
 pub struct Interner {
-    map: FxHashMap<Box<str>, u32>,
-    values: Vec<Box<str>>,
+    table: HashTable<u32>,
+    /// Hash of each value (index id - 1), kept so growing and merging never rehash.
+    hashes: Vec<u64>,
+    /// End offset of each value in `arena`.
+    ends: Vec<usize>,
+    arena: String,
+    hasher: FixedHasher,
+}
+
+type FixedHasher = std::hash::BuildHasherDefault<rustc_hash::FxHasher>;
+
+impl std::fmt::Debug for Interner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.values()).finish()
+    }
 }
 
 impl Interner {
     pub fn intern(&mut self, s: &str) -> u32 {
-        if let Some(&id) = self.map.get(s) {
+        let hash = self.hasher.hash_one(s);
+        self.intern_hashed(hash, s)
+    }
+
+    fn intern_hashed(&mut self, hash: u64, s: &str) -> u32 {
+        let (arena, ends) = (&self.arena, &self.ends);
+        let value = |id: u32| value_of(arena, ends, id);
+        if let Some(&id) = self.table.find(hash, |&id| value(id) == s) {
             return id;
         }
-        self.values.push(s.into());
-        let id = self.values.len() as u32;
-        self.map.insert(s.into(), id);
+        self.arena.push_str(s);
+        self.ends.push(self.arena.len());
+        self.hashes.push(hash);
+        let id = self.ends.len() as u32;
+        let hashes = &self.hashes;
+        self.table.insert_unique(hash, id, |&id| hashes[id as usize - 1]);
         id
     }
 
     pub fn get(&self, id: u32) -> Option<&str> {
-        id.checked_sub(1).map(|i| &*self.values[i as usize])
+        (id != 0 && id as usize <= self.ends.len()).then(|| value_of(&self.arena, &self.ends, id))
     }
 
     pub fn id_of(&self, s: &str) -> Option<u32> {
-        self.map.get(s).copied()
+        let hash = self.hasher.hash_one(s);
+        self.table.find(hash, |&id| value_of(&self.arena, &self.ends, id) == s).copied()
+    }
+
+    /// The values in id order (id 1 first).
+    pub fn values(&self) -> impl Iterator<Item = &str> {
+        (1..=self.ends.len() as u32).map(|id| value_of(&self.arena, &self.ends, id))
     }
 
     /// Number of distinct values (ids run 1..=len).
     pub fn len(&self) -> usize {
-        self.values.len()
+        self.ends.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
+        self.ends.is_empty()
     }
+}
+
+fn value_of<'a>(arena: &'a str, ends: &[usize], id: u32) -> &'a str {
+    let i = id as usize - 1;
+    let start = if i == 0 { 0 } else { ends[i - 1] };
+    &arena[start..ends[i]]
 }
 
 /// One dictionary-encoded string column. A column the run does not need stays empty.
@@ -58,8 +97,9 @@ impl StrColumn {
 
     /// Appends `other`, translating its ids into this column's dictionary.
     fn append(&mut self, other: StrColumn) {
+        // Same hasher on both sides: the stored hashes are reused, nothing is rehashed.
         let remap: Vec<u32> = std::iter::once(0)
-            .chain(other.dict.values.iter().map(|s| self.dict.intern(s)))
+            .chain(other.dict.values().zip(&other.dict.hashes).map(|(s, &h)| self.dict.intern_hashed(h, s)))
             .collect();
         self.ids.extend(other.ids.iter().map(|&id| remap[id as usize]));
     }
