@@ -64,7 +64,7 @@ pub struct Prompt {
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Duplicates {
     /// What `route` means in the rows (`route` unless `--by` says otherwise).
-    pub grouping: String,
+    pub group_by: String,
     pub window_ms: i64,
     #[serde(flatten)]
     pub total: Figures,
@@ -102,7 +102,7 @@ pub fn analyze(ctx: &Ctx) -> Duplicates {
         t
     });
     Duplicates {
-        grouping: ctx.groups.name.clone(),
+        group_by: ctx.groups.name.clone(),
         window_ms: ctx.opts.duplicate_window_ms,
         total,
         share_of_calls: share(&total),

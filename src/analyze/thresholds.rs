@@ -60,7 +60,7 @@ pub struct ModelRow {
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Thresholds {
     /// What `route` means in `by_route` (`route` unless `--by` says otherwise).
-    pub grouping: String,
+    pub group_by: String,
     /// The near-miss band as a fraction of the threshold.
     pub near_miss_band: f64,
     #[serde(flatten)]
@@ -93,7 +93,7 @@ pub fn analyze(ctx: &Ctx) -> Thresholds {
         rows(&acc.models).map(|(m, figures)| ModelRow { model: label(models.dict.get(m as u32)), figures }).collect();
     by_model.sort_by(|a, b| b.figures.cost_usd.cmp(&a.figures.cost_usd).then_with(|| a.model.cmp(&b.model)));
     Thresholds {
-        grouping: ctx.groups.name.clone(),
+        group_by: ctx.groups.name.clone(),
         near_miss_band: ctx.opts.near_miss_band,
         total: acc.total,
         by_route,

@@ -59,7 +59,7 @@ pub struct GroupRow {
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Waste {
     /// What `route` means in `routes` (`route` unless `--by` says otherwise).
-    pub grouping: String,
+    pub group_by: String,
     #[serde(flatten)]
     pub total: Figures,
     /// Groups with calls, by truncated cost desc, then cost desc, then label.
@@ -101,7 +101,7 @@ pub fn analyze(ctx: &Ctx) -> Waste {
         let key = |r: &GroupRow| (r.figures.sums.truncated_cost_usd, r.figures.sums.cost_usd);
         key(b).cmp(&key(a)).then_with(|| a.route.cmp(&b.route))
     });
-    Waste { grouping: ctx.groups.name.clone(), total: Figures::of(total), routes }
+    Waste { group_by: ctx.groups.name.clone(), total: Figures::of(total), routes }
 }
 
 /// For each `finish_reason` dictionary id, whether it means truncated (id 0 = not logged).

@@ -56,6 +56,16 @@ pub fn usd(m: Money) -> String {
     format!("{sign}${}.{frac}", thousands(int))
 }
 
+/// A cost over `calls` of which `unpriced` had no price: "—" when none was priced (an
+/// unpriced model never reads as $0), a trailing "*" when the cost leaves some out.
+pub fn usd_priced(cost: Money, calls: u64, unpriced: u64) -> String {
+    match (calls, unpriced) {
+        (c, u) if c > 0 && u >= c => "—".to_string(),
+        (_, u) if u > 0 => format!("{}*", usd(cost)),
+        _ => usd(cost),
+    }
+}
+
 /// `1234567` → `1,234,567`.
 pub fn count(n: u64) -> String {
     thousands(&n.to_string())

@@ -18,7 +18,7 @@ fn usd(v: &serde_json::Value, want: &str) -> bool {
 #[test]
 fn totals_and_routes_match_hand_figures() {
     let d = report(&[]);
-    assert_eq!(d["grouping"], "route");
+    assert_eq!(d["group_by"], "route");
     assert_eq!(d["window_ms"], 3_600_000);
     assert_eq!(d["calls"], 14);
     assert_eq!(d["count"], 7);

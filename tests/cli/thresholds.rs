@@ -35,7 +35,7 @@ fn totals_routes_and_models_match_hand_figures() {
     assert_eq!(t["near_miss_count"], 4);
     assert!(usd(&t["near_miss_saving_usd"], "0.005992"));
     assert_eq!(t["just_below_count"], 3);
-    assert_eq!(t["grouping"], "route");
+    assert_eq!(t["group_by"], "route");
     let routes = t["by_route"].as_array().unwrap();
     assert_eq!(routes.len(), 3);
     check(&routes[0], ("route", "rag"), (3, "0.02835", "0.01305", 2, "0.00585", 0));
@@ -60,7 +60,7 @@ fn a_wider_band_catches_more_near_misses() {
 #[test]
 fn grouping_follows_by() {
     let t = report(&["--by", "model"]);
-    assert_eq!(t["grouping"], "model");
+    assert_eq!(t["group_by"], "model");
     check(&t["by_route"][0], ("route", "beta"), (4, "0.035181", "0.016428", 2, "0.00585", 2));
 }
 

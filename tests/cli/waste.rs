@@ -33,7 +33,7 @@ fn routes_and_totals_match_hand_figures() {
     let mut args = vec!["report", "fixtures/waste.jsonl", "--only", "waste"];
     args.extend(test_pricing());
     let w = run_json(&args)["waste"].clone();
-    assert_eq!(w["grouping"], "route");
+    assert_eq!(w["group_by"], "route");
     check(&w, (8, "0.02444", "0.0101", 10100.0 / 24440.0, 5, 0.625, "0.0221", 860, 1, 1));
     let routes = w["routes"].as_array().unwrap();
     assert_eq!(routes.len(), 2);

@@ -11,8 +11,8 @@ pub fn grids(x: &Duplicates) -> Vec<Grid> {
         return Vec::new();
     }
     let window = duration(x.window_ms);
-    let title = format!("Duplicate calls by {} (same prompt_hash, {} and model within {window})", x.grouping, x.grouping);
-    let mut groups = Grid::new(title, &[&x.grouping, "calls", "duplicates", "share", "cache would save"]);
+    let title = format!("Duplicate calls by {} (same prompt_hash, {} and model within {window})", x.group_by, x.group_by);
+    let mut groups = Grid::new(title, &[&x.group_by, "calls", "duplicates", "share", "cache would save"]);
     // Groups without duplicates only add noise here (they are in the JSON and the totals).
     let with_duplicates = x.routes.iter().filter(|r| r.figures.count > 0);
     groups.rows.extend(with_duplicates.map(|r| row(key_label(&r.route), &r.figures, r.share_of_calls)));
@@ -25,7 +25,7 @@ pub fn grids(x: &Duplicates) -> Vec<Grid> {
     }
     let mut grids = vec![groups];
     if !x.top_prompts.is_empty() {
-        let mut top = Grid::new("Most costly repeated prompts", &["prompt_hash", &x.grouping, "model", "calls", "duplicates", "cost"]);
+        let mut top = Grid::new("Most costly repeated prompts", &["prompt_hash", &x.group_by, "model", "calls", "duplicates", "cost"]);
         top.numeric[1] = false;
         top.numeric[2] = false;
         top.rows.extend(x.top_prompts.iter().map(|p| {

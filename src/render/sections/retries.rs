@@ -3,7 +3,7 @@
 
 use super::Grid;
 use crate::analyze::retries::{Retries, RetryFigures};
-use crate::render::{count, key_label, usd};
+use crate::render::{usd_priced, count, key_label, usd};
 
 /// Rows of a list shown in a table; JSON carries the whole list.
 const SHOWN: usize = 20;
@@ -53,7 +53,7 @@ fn figures_row(key: &str, f: &RetryFigures) -> Vec<String> {
         count(f.operations),
         count(f.retried_operations),
         times(Some(f.multiplier)),
-        usd(f.cost_usd),
+        usd_priced(f.cost_usd, f.calls, f.unpriced_calls),
         times(f.cost_multiplier),
         count(f.failed_calls),
         usd(f.failed_cost_usd),

@@ -2,7 +2,7 @@
 
 use super::Grid;
 use crate::analyze::{Report, Row, Sums};
-use crate::render::{count, key_label, percent, usd};
+use crate::render::{count, key_label, percent, usd, usd_priced};
 
 pub fn grids(r: &Report) -> Vec<Grid> {
     let mut grids = vec![totals(r)];
@@ -74,14 +74,8 @@ fn breakdown_grid<'a>(title: String, dim: &str, rows: impl Iterator<Item = &'a R
     }
 }
 
-/// "—" for a group with no priced call, so an unpriced model never reads as $0; "*" marks a
-/// group whose cost leaves some calls out.
-pub fn cost_cell(s: &Sums) -> String {
-    match (s.priced_calls, s.calls) {
-        (0, c) if c > 0 => "—".to_string(),
-        (p, c) if p < c => format!("{}*", usd(s.cost)),
-        _ => usd(s.cost),
-    }
+fn cost_cell(s: &Sums) -> String {
+    usd_priced(s.cost, s.calls, s.calls - s.priced_calls)
 }
 
 fn unpriced(r: &Report) -> Grid {

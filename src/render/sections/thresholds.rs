@@ -12,7 +12,7 @@ pub fn grids(x: &Thresholds) -> Vec<Grid> {
     if x.by_route.is_empty() {
         return Vec::new();
     }
-    let mut by_group = grid(format!("Long-context tier crossings by {}", x.grouping), &x.grouping);
+    let mut by_group = grid(format!("Long-context tier crossings by {}", x.group_by), &x.group_by);
     by_group.rows.extend(x.by_route.iter().map(|r| row(key_label(&r.route), &r.figures)));
     by_group.rows.push(row("all", &x.total));
     let band = percent(x.near_miss_band);
@@ -22,7 +22,7 @@ pub fn grids(x: &Thresholds) -> Vec<Grid> {
         format!("just below: at most {band} under the next threshold"),
     ];
     // Grouped by model already: a second grid would repeat the first.
-    if x.grouping == "model" {
+    if x.group_by == "model" {
         return vec![by_group];
     }
     let mut by_model = grid("Long-context tier crossings by model", "model");
