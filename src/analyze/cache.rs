@@ -30,6 +30,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
+use super::context::key_order;
 use super::Ctx;
 use crate::calls::{FLAG_BATCH, FLAG_CACHE_HIT, FLAG_ERROR};
 use crate::money::Money;
@@ -193,9 +194,9 @@ pub fn analyze(ctx: &Ctx) -> Cache {
         groups.push((group, sums));
         collapses.extend(find_collapse(days).map(|c| c.into_collapse(ctx.groups.label(group))));
     }
-    collapses.sort_by(|a, b| b.cost_since_usd.cmp(&a.cost_since_usd).then_with(|| key_order(&a.route, &b.route)));
+    collapses.sort_by(|a, b| b.cost_since_usd.cmp(&a.cost_since_usd).then_with(|| key_order(a.route.as_deref(), b.route.as_deref())));
     let mut routes: Vec<GroupRow> = groups.iter().map(|(g, s)| group_row(ctx, *g, s, &fleet, &collapses)).collect();
-    routes.sort_by(|a, b| b.stats.input_tokens.cmp(&a.stats.input_tokens).then_with(|| key_order(&a.route, &b.route)));
+    routes.sort_by(|a, b| b.stats.input_tokens.cmp(&a.stats.input_tokens).then_with(|| key_order(a.route.as_deref(), b.route.as_deref())));
     Cache { group_by: ctx.groups.name.clone(), fleet: fleet.stats(), routes, collapses }
 }
 
@@ -239,13 +240,6 @@ fn below(s: &Sums, fleet: &Sums) -> bool {
     u128::from(s.read) * u128::from(fleet.input) * BELOW_FACTOR < u128::from(fleet.read) * u128::from(s.input)
 }
 
-/// Groups sort by key with "(none)" last.
-fn key_order(a: &Option<String>, b: &Option<String>) -> std::cmp::Ordering {
-    match (a, b) {
-        (Some(a), Some(b)) => a.cmp(b),
-        (a, b) => a.is_none().cmp(&b.is_none()),
-    }
-}
 
 /// A split found in a group's days, before it gets its label.
 struct Found {
@@ -261,7 +255,7 @@ impl Found {
     fn into_collapse(self, label: Option<&str>) -> Collapse {
         Collapse {
             route: label.map(str::to_string),
-            at: day_label(self.at_day),
+            at: super::dims::day_label(self.at_day),
             before_rate: self.before.0 as f64 / self.before.1 as f64,
             after_rate: self.after.0 as f64 / self.after.1 as f64,
             before_days: self.before_days,
@@ -320,10 +314,6 @@ fn scale(m: Money, num: u64, den: u64) -> Money {
     }
 }
 
-fn day_label(day: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(day * MS_PER_DAY)
-        .map_or_else(|| day.to_string(), |d| d.format("%Y-%m-%d").to_string())
-}
 
 #[cfg(test)]
 mod tests {

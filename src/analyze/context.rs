@@ -97,6 +97,20 @@ impl Groups {
     }
 }
 
+/// Group keys sort by value with "(none)" (no value) last.
+pub fn key_order(a: Option<&str>, b: Option<&str>) -> std::cmp::Ordering {
+    match (a, b) {
+        (Some(a), Some(b)) => a.cmp(b),
+        (a, b) => a.is_none().cmp(&b.is_none()),
+    }
+}
+
+/// Epoch ms → RFC 3339 UTC (`2026-02-11T03:00:00.5Z`: a fraction only when there is one).
+pub fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map_or_else(|| ms.to_string(), |t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+}
+
 /// Everything an analysis needs, borrowed.
 pub struct Ctx<'a> {
     pub calls: &'a Calls,

@@ -117,7 +117,8 @@ impl Codes<'_> {
     }
 }
 
-fn day_label(day: i64) -> String {
+/// A UTC day number (days since 1970-01-01) as `YYYY-MM-DD`.
+pub fn day_label(day: i64) -> String {
     chrono::DateTime::from_timestamp_millis(day * MS_PER_DAY)
         .map_or_else(|| day.to_string(), |d| d.format("%Y-%m-%d").to_string())
 }

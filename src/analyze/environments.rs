@@ -14,6 +14,7 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
+use super::context::key_order;
 use super::Ctx;
 use crate::money::Money;
 use crate::normalize::StrCol;
@@ -66,7 +67,7 @@ pub fn analyze(ctx: &Ctx) -> Environments {
             EnvRow { key, class, calls: s.calls, priced_calls: s.priced, cost_usd: s.cost, share: s.cost.share_of(total) }
         })
         .collect();
-    rows.sort_by(|a, b| b.cost_usd.cmp(&a.cost_usd).then_with(|| key_order(&a.key, &b.key)));
+    rows.sort_by(|a, b| b.cost_usd.cmp(&a.cost_usd).then_with(|| key_order(a.key.as_deref(), b.key.as_deref())));
     let cost_of = |class: &str| rows.iter().filter(|r| r.class == class).map(|r| r.cost_usd).sum::<Money>();
     let non_production_cost_usd = cost_of("non_production");
     Environments {
@@ -120,13 +121,6 @@ fn class_of(env: Option<&str>) -> &'static str {
     }
 }
 
-/// Keys sort by value with "(none)" last.
-fn key_order(a: &Option<String>, b: &Option<String>) -> std::cmp::Ordering {
-    match (a, b) {
-        (Some(a), Some(b)) => a.cmp(b),
-        (a, b) => a.is_none().cmp(&b.is_none()),
-    }
-}
 
 #[cfg(test)]
 mod tests {

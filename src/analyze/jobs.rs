@@ -18,7 +18,8 @@
 use serde::Serialize;
 
 use super::ops::Operations;
-use super::retries::{money_ratio, rfc3339, LIST_LIMIT};
+use super::context::rfc3339;
+use super::retries::{money_ratio, LIST_LIMIT};
 use super::Ctx;
 use crate::calls::FLAG_ERROR;
 use crate::money::{Money, Rate};

@@ -265,11 +265,10 @@ fn period(calls: &Calls, sel: &Selection) -> Period {
         || (i64::MAX, i64::MIN),
         |a, b| (a.0.min(b.0), a.1.max(b.1)),
     );
-    let fmt = |ms: i64| chrono::DateTime::from_timestamp_millis(ms).map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true));
     if sel.is_empty() {
         Period::default()
     } else {
-        Period { from: fmt(min), to: fmt(max) }
+        Period { from: Some(context::rfc3339(min)), to: Some(context::rfc3339(max)) }
     }
 }
 

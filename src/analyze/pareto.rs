@@ -22,6 +22,7 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
+use super::context::key_order;
 use super::Ctx;
 use crate::money::{Money, Rate};
 use crate::normalize::StrCol;
@@ -165,13 +166,6 @@ fn value_items(ctx: &Ctx, col: StrCol) -> Vec<(Money, u32)> {
     items
 }
 
-/// Keys sort by value with "(none)" last.
-fn key_order(a: Option<&str>, b: Option<&str>) -> std::cmp::Ordering {
-    match (a, b) {
-        (Some(a), Some(b)) => a.cmp(b),
-        (a, b) => a.is_none().cmp(&b.is_none()),
-    }
-}
 
 type Key = (Option<String>, Option<String>, Option<String>);
 

@@ -21,6 +21,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::ops::Operations;
+use super::context::rfc3339;
 use super::Ctx;
 use crate::calls::FLAG_ERROR;
 use crate::money::Money;
@@ -343,11 +344,6 @@ pub fn fold_ops<S: Send>(
         .reduce(&init, &merge)
 }
 
-/// Epoch ms → RFC 3339 UTC (`2026-02-11T03:00:00.5Z` style: fraction only when needed).
-pub fn rfc3339(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map_or_else(|| ms.to_string(), |t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
-}
 
 #[cfg(test)]
 mod tests {
