@@ -6,7 +6,7 @@
 use anyhow::{bail, Result};
 use serde_json::Value;
 
-use super::{anthropic, claude_code, codex, gemini, openai, Format};
+use super::{anthropic, claude_code, codex, gemini, litellm, openai, Format};
 
 /// How many lines of the head are looked at.
 const SNIFF_LINES: usize = 50;
@@ -23,7 +23,8 @@ pub struct Dialect {
     pub looks_for: &'static str,
 }
 
-pub const DIALECTS: &[Dialect] = &[claude_code::DIALECT, codex::DIALECT, openai::DIALECT, anthropic::DIALECT, gemini::DIALECT];
+pub const DIALECTS: &[Dialect] =
+    &[claude_code::DIALECT, codex::DIALECT, litellm::DIALECT, openai::DIALECT, anthropic::DIALECT, gemini::DIALECT];
 
 pub fn dialect(format: Format) -> Option<&'static Dialect> {
     DIALECTS.iter().find(|d| d.format == format)

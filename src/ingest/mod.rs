@@ -14,6 +14,7 @@ pub mod csv;
 pub mod detect;
 pub mod gemini;
 pub mod jsonl;
+pub mod litellm;
 pub mod native;
 pub mod openai;
 pub mod record;
@@ -98,6 +99,8 @@ pub enum Format {
     Anthropic,
     /// Gemini generateContent responses (usageMetadata).
     Gemini,
+    /// LiteLLM StandardLoggingPayload lines and SpendLogs JSON rows.
+    Litellm,
 }
 
 /// Lines seen: `read` = `accepted` + `rejected` + `skipped` + `duplicates`; blank lines are

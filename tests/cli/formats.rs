@@ -71,3 +71,16 @@ fn forced_format_and_unknown_format() {
         .stderr(predicate::str::contains("unknown log format").and(predicate::str::contains("codex: no line has")));
     llmcost().arg("formats").assert().success().stdout(predicate::str::contains("claude-code"));
 }
+
+#[test]
+fn litellm_payloads_carry_operations_fallbacks_and_logged_cost() {
+    let r = run_json(&["report", "fixtures/formats/litellm.jsonl", "--only", "totals,fallbacks,reconciliation"]);
+    assert_eq!(r["totals"]["cost_usd_exact"], "0.01157");
+    assert_eq!(r["totals"]["error_calls"], 1);
+    let chat = r["fallbacks"]["routes"].as_array().unwrap().iter().find(|x| x["route"] == "chat").unwrap();
+    assert_eq!(chat["operations"], 2);
+    assert_eq!(chat["fallback_operations"], 1);
+    // Logged 0.0099 against computed 0.0084 for the cached Sonnet call.
+    let sonnet = r["reconciliation"].as_array().unwrap().iter().find(|x| x["model"] == "claude-sonnet-4-5-20250929").unwrap();
+    assert!((sonnet["difference_usd"].as_f64().unwrap() - 0.0015).abs() < 1e-12, "{sonnet}");
+}
