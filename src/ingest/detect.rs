@@ -6,7 +6,7 @@
 use anyhow::{bail, Result};
 use serde_json::Value;
 
-use super::{anthropic, claude_code, codex, gemini, litellm, openai, Format};
+use super::{anthropic, claude_code, codex, gemini, litellm, openai, otel, Format};
 
 /// How many lines of the head are looked at.
 const SNIFF_LINES: usize = 50;
@@ -24,7 +24,7 @@ pub struct Dialect {
 }
 
 pub const DIALECTS: &[Dialect] =
-    &[claude_code::DIALECT, codex::DIALECT, litellm::DIALECT, openai::DIALECT, anthropic::DIALECT, gemini::DIALECT];
+    &[claude_code::DIALECT, codex::DIALECT, litellm::DIALECT, otel::DIALECT, openai::DIALECT, anthropic::DIALECT, gemini::DIALECT];
 
 pub fn dialect(format: Format) -> Option<&'static Dialect> {
     DIALECTS.iter().find(|d| d.format == format)

@@ -17,6 +17,7 @@ pub mod jsonl;
 pub mod litellm;
 pub mod native;
 pub mod openai;
+pub mod otel;
 pub mod record;
 pub mod source;
 pub mod usage;
@@ -101,6 +102,8 @@ pub enum Format {
     Gemini,
     /// LiteLLM StandardLoggingPayload lines and SpendLogs JSON rows.
     Litellm,
+    /// OpenTelemetry GenAI spans as OTLP JSON.
+    Otel,
 }
 
 /// Lines seen: `read` = `accepted` + `rejected` + `skipped` + `duplicates`; blank lines are

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::record::{Field, RawRecord, Scalar};
 use super::source::Input;
-use super::{anthropic, claude_code, codex, gemini, litellm, openai, Batch, Format, RunContext};
+use super::{anthropic, claude_code, codex, gemini, litellm, openai, otel, Batch, Format, RunContext};
 
 /// A record built from a parsed JSON line; it owns its strings.
 pub type Owned = RawRecord<'static>;
@@ -32,6 +32,7 @@ fn parser_for(format: Format) -> Box<dyn LineParser> {
         Format::Anthropic => Box::new(anthropic::Parser),
         Format::Gemini => Box::new(gemini::Parser),
         Format::Litellm => Box::new(litellm::Parser),
+        Format::Otel => Box::new(otel::Parser),
         Format::Jsonl | Format::Csv => unreachable!("canonical formats have their own readers"),
     }
 }

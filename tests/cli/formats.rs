@@ -84,3 +84,14 @@ fn litellm_payloads_carry_operations_fallbacks_and_logged_cost() {
     let sonnet = r["reconciliation"].as_array().unwrap().iter().find(|x| x["model"] == "claude-sonnet-4-5-20250929").unwrap();
     assert!((sonnet["difference_usd"].as_f64().unwrap() - 0.0015).abs() < 1e-12, "{sonnet}");
 }
+
+#[test]
+fn otel_spans_with_new_and_legacy_attribute_names() {
+    let r = run_json(&["report", "fixtures/formats/otel.jsonl", "--only", "totals", "--by", "route", "--by", "job"]);
+    assert_eq!(r["totals"]["cost_usd_exact"], "0.00093");
+    assert_eq!(r["totals"]["calls"], 2);
+    assert_eq!(r["totals"]["error_calls"], 1);
+    assert_eq!(r["totals"]["cache_read_tokens"], 400);
+    assert_eq!(r["breakdowns"]["route"][0]["key"], "support-bot/chat");
+    assert_eq!(r["breakdowns"]["job"][0]["key"], "aa01");
+}
