@@ -4,6 +4,7 @@
 
 mod cache;
 mod duplicates;
+mod diff;
 mod environments;
 mod fallbacks;
 mod formats;
