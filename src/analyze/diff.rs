@@ -371,3 +371,72 @@ fn names<T>(items: &[T], f: impl Fn(&T) -> (Presence, &Key), want: Presence) -> 
     out.sort();
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::summary::RouteFigures;
+
+    fn usd(s: &str) -> Money {
+        Money::parse(s).unwrap()
+    }
+
+    fn run(cost: &str, jobs: Option<u64>, routes: &[(&str, &str)]) -> Summary {
+        let routes = routes
+            .iter()
+            .map(|(k, c)| (Some(k.to_string()), RouteFigures { calls: Some(1), cost: Some(usd(c)), ..RouteFigures::default() }))
+            .collect();
+        Summary { label: "x".into(), calls: 1, cost: usd(cost), jobs, operations: Some(10), routes: Some(routes), ..Summary::default() }
+    }
+
+    #[test]
+    fn per_rounds_half_away_from_zero() {
+        // 0.0193 / 3 = 0.0064333…: 18 decimals kept.
+        assert_eq!(per(usd("0.0193"), 3).exact(), "0.006433333333333333");
+        assert_eq!(per(Money::from_atto(5), 2).atto(), 3);
+        assert_eq!(per(Money::from_atto(-5), 2).atto(), -3);
+        assert_eq!(per(usd("1"), 0), Money::ZERO);
+    }
+
+    #[test]
+    fn changes_beyond_the_noise_are_significant() {
+        let c = Change::new(Some(100u64), Some(105), 0.05);
+        assert_eq!((c.delta, c.relative, c.significant), (Some(5), Some(0.05), false));
+        assert!(Change::new(Some(100u64), Some(106), 0.05).significant);
+        let from_zero = Change::new(Some(0u64), Some(1), 0.5);
+        assert_eq!((from_zero.relative, from_zero.significant), (None, true));
+        assert!(!Change::new(None, Some(1u64), 0.0).significant);
+        let m = Change::new(Some(usd("2.5")), Some(usd("2.4")), 0.0);
+        assert_eq!(m.delta.unwrap().exact(), "-0.1");
+    }
+
+    #[test]
+    fn more_jobs_compare_per_job_not_in_total() {
+        // $10 over 4 jobs = $2.50 per job; $12 over 5 jobs = $2.40: the total rose 20%,
+        // the cost per job fell 0.1 / 2.5 = 4%.
+        let base = run("10", Some(4), &[("a", "10")]);
+        let current = run("12", Some(5), &[("a", "9"), ("b", "3")]);
+        let mut policy = Policy::default();
+        policy.apply("max-increase", "0%").unwrap();
+        let d = compare(&base, &current, &policy);
+        assert_eq!(d.basis, Basis::Job);
+        assert_eq!(d.headline.change.after.unwrap().exact(), "2.4");
+        assert!((d.headline.change.relative.unwrap() + 0.04).abs() < 1e-12);
+        assert!((d.totals.cost_usd.relative.unwrap() - 0.2).abs() < 1e-12);
+        assert_eq!(d.failed, 0);
+        // a: 10/4 = 2.5 → 9/5 = 1.8 (−0.7); b: new, 3/5 = 0.6. Largest change first.
+        assert_eq!(d.routes[0].route.as_deref(), Some("a"));
+        assert_eq!(d.routes[0].cost_per_unit_usd.delta.unwrap().exact(), "-0.7");
+        assert_eq!((d.routes[1].status, d.routes[1].cost_per_unit_usd.after.unwrap().exact()), (Presence::New, "0.6".to_string()));
+        assert_eq!(d.new_routes, ["b"]);
+    }
+
+    #[test]
+    fn without_job_counts_the_basis_is_the_operation() {
+        // Both sides have 10 operations: $10 → $12 is $1.00 → $1.20 per operation.
+        let d = compare(&run("10", None, &[]), &run("12", Some(5), &[]), &Policy::default());
+        assert_eq!(d.basis, Basis::Operation);
+        assert_eq!(d.headline.change.after.unwrap().exact(), "1.2");
+        assert!(d.notes.iter().any(|n| n.contains("per operation")));
+    }
+}

@@ -573,3 +573,97 @@ fn specificity(p: &str) -> (bool, usize) {
 pub fn label(key: &Key) -> &str {
     key.as_deref().unwrap_or("(none)")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_parse_as_documented() {
+        assert_eq!(parse_rate("60%").unwrap(), 0.6);
+        assert_eq!(parse_rate("0.6").unwrap(), 0.6);
+        assert!(parse_rate("60").is_err(), "a bare 60 is not a rate");
+        assert!(parse_rate("-1%").is_err());
+        assert!(parse_rate("120%").is_err());
+        assert_eq!(parse_increase("5%").unwrap(), Increase::Relative(0.05));
+        assert_eq!(parse_increase("150%").unwrap(), Increase::Relative(1.5));
+        assert_eq!(parse_increase("0.002").unwrap(), Increase::Absolute(Money::parse("0.002").unwrap()));
+        assert_eq!(parse_increase("$1").unwrap(), Increase::Absolute(Money::parse("1").unwrap()));
+        assert!(parse_increase("five").is_err());
+        assert!(parse_usd("-0.1").is_err());
+    }
+
+    #[test]
+    fn the_most_specific_pattern_wins() {
+        let mut s = Scoped::default();
+        for (p, v) in [("*", 1), ("c*", 2), ("chat.*", 3), ("chat.answer", 4)] {
+            s.set(Some(p), v);
+        }
+        assert_eq!(s.for_route("chat.answer"), Some(("chat.answer", 4)));
+        assert_eq!(s.for_route("chat.search"), Some(("chat.*", 3)), "5 literal characters beat 1");
+        assert_eq!(s.for_route("code"), Some(("c*", 2)));
+        assert_eq!(s.for_route("search"), Some(("*", 1)));
+        s.set(Some("chat.*"), 5);
+        assert_eq!(s.for_route("chat.search"), Some(("chat.*", 5)), "a later value replaces");
+        assert_eq!(s.routes.len(), 4);
+    }
+
+    #[test]
+    fn flags_split_route_and_value() {
+        let mut p = Policy::default();
+        p.apply("min-cache-hit-rate", "chat.*=50%").unwrap();
+        p.apply("min-cache-hit-rate", "40%").unwrap();
+        p.apply("forbid-model", "gpt-4*").unwrap();
+        p.apply("forbid-model", "chat.*=*-opus*").unwrap();
+        assert_eq!(p.min_cache_hit_rate.fleet, Some(0.4));
+        assert_eq!(p.min_cache_hit_rate.routes, [("chat.*".to_string(), 0.5)]);
+        assert_eq!(p.forbid_models, [("*".to_string(), "gpt-4*".to_string()), ("chat.*".to_string(), "*-opus*".to_string())]);
+        assert!(p.apply("max-unpriced", "x=1").is_err(), "not a route rule");
+        assert!(p.apply("min-cache-hit-rate", "[=50%").is_err(), "bad glob");
+    }
+
+    #[test]
+    fn the_policy_file_format() {
+        let text = r#"
+            noise = "1%"
+            max_increase = 0.002
+            max_unpriced = 3
+            max_cost_per_job = 0.05
+            min_cache_hit_rate = 0.5
+            forbid_models = ["*-preview*"]
+            [routes."chat.*"]
+            max_retry_multiplier = 1.2
+            max_fallback_rate = "5%"
+            forbid_models = ["beta"]
+        "#;
+        let mut p = Policy::default();
+        p.apply_file(toml::from_str(text).unwrap()).unwrap();
+        assert_eq!((p.noise, p.max_unpriced), (0.01, 3));
+        assert_eq!(p.max_increase, Some(Increase::Absolute(Money::parse("0.002").unwrap())));
+        assert_eq!(p.max_cost_per_job.fleet, Some(Money::parse("0.05").unwrap()));
+        assert_eq!(p.min_cache_hit_rate.fleet, Some(0.5));
+        assert_eq!(p.max_retry_multiplier.routes, [("chat.*".to_string(), 1.2)]);
+        assert_eq!(p.max_fallback_rate.routes, [("chat.*".to_string(), 0.05)]);
+        assert_eq!(p.forbid_models.len(), 2);
+        assert!(toml::from_str::<PolicyFile>("max_increse = 1").is_err());
+        assert!(toml::from_str::<PolicyFile>("[routes.x]\nmin_cache = 1").is_err());
+    }
+
+    #[test]
+    fn equal_to_the_limit_holds() {
+        // $1.00 → $1.10 per job: +$0.10, +10%.
+        let change = crate::analyze::diff::Change::new(Some(Money::parse("1").unwrap()), Some(Money::parse("1.1").unwrap()), 0.0);
+        let h = Headline { basis: Basis::Job, change };
+        let verdict = |limit: &str, noise: &str| {
+            let mut p = Policy::default();
+            p.apply("max-increase", limit).unwrap();
+            p.apply("noise", noise).unwrap();
+            let v = p.evaluate(&Summary::default(), Some(&h));
+            v.into_iter().find(|v| v.rule == "max-increase").unwrap().status
+        };
+        assert_eq!(verdict("0.1", "0"), Status::Pass);
+        assert_eq!(verdict("0.09", "0"), Status::Fail);
+        assert_eq!(verdict("9%", "0"), Status::Fail);
+        assert_eq!(verdict("9%", "10%"), Status::Pass, "+10% is within a 10% noise");
+    }
+}
