@@ -228,6 +228,11 @@ pub fn compare(base: &Summary, current: &Summary, policy: &Policy) -> Diff {
     let verdicts = sort_verdicts(policy.evaluate(current, Some(&headline)));
     let mut notes: Vec<String> = base.notes.iter().chain(&current.notes).cloned().collect();
     notes.extend(basis_note);
+    if let (Some(a), Some(b)) = (&base.pricing_hash, &current.pricing_hash) {
+        if a != b {
+            notes.push(format!("the runs were priced with different tables (hash {a} vs {b}): part of the change may be prices"));
+        }
+    }
     if base.routes.is_none() || current.routes.is_none() {
         notes.push("routes are not compared: a side has no route breakdown".to_string());
     }

@@ -56,6 +56,8 @@ pub struct Fleet {
 pub struct Summary {
     /// Where it came from (a path or a log pattern).
     pub label: String,
+    /// `pricing.hash`: which price tables priced the run.
+    pub pricing_hash: Option<String>,
     pub calls: u64,
     /// Priced calls only (exact, from `totals.cost_usd_exact`).
     pub cost: Money,
@@ -119,6 +121,7 @@ impl Summary {
             .with_context(|| format!("{label}: totals.cost_usd missing"))?;
         let mut s = Summary {
             label: label.to_string(),
+            pricing_hash: at(v, "pricing.hash").and_then(Value::as_str).map(str::to_string),
             calls: totals.get("calls").and_then(Value::as_u64).with_context(|| format!("{label}: totals.calls missing"))?,
             cost,
             unpriced_calls: totals.get("unpriced_calls").and_then(Value::as_u64).unwrap_or(0),

@@ -127,3 +127,24 @@ fn help_has_examples() {
         assert!(help.contains("Examples:") && help.contains(&format!("llmcost {cmd} ")) && help.contains("Exit codes"), "{cmd}: {help}");
     }
 }
+
+/// The first fenced block of `lang` after `heading` in the README.
+fn readme_block(heading: &str, lang: &str) -> String {
+    let readme = std::fs::read_to_string(super::fixture("../README.md")).unwrap();
+    let after = &readme[readme.find(heading).unwrap_or_else(|| panic!("no {heading}"))..];
+    let start = after.find(&format!("```{lang}\n")).unwrap() + lang.len() + 4;
+    after[start..start + after[start..].find("```").unwrap()].to_string()
+}
+
+#[test]
+fn the_readme_examples_are_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("llmcost.toml");
+    std::fs::write(&policy, readme_block("### Policy file", "toml")).unwrap();
+    let (code, out) = check(&["fixtures/ci/current.json", "--policy", policy.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, 1, "{out}");
+    let budgets = dir.path().join("budgets.yaml");
+    std::fs::write(&budgets, readme_block("### Budgets", "yaml")).unwrap();
+    let out = llmcost().args(["budget", "--budgets", budgets.to_str().unwrap(), "fixtures/ci/budget.jsonl"]).args(test_pricing()).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}

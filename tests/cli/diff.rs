@@ -84,6 +84,9 @@ fn a_saved_report_and_a_log_take_one_path() {
         assert_eq!(d["new_routes"], logs["new_routes"]);
         assert_eq!(route(d, "chat.answer")["cost_per_unit_usd"], route(&logs, "chat.answer")["cost_per_unit_usd"]);
     }
+    // The hand-written baseline names no real price table hash: the diff says so.
+    assert!(mixed["notes"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().contains("different tables")), "{}", mixed["notes"]);
+    assert!(!saved["notes"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().contains("different tables")));
     // Only the hand-written reports carry the analysis sections: 80% → 45% on chat.answer.
     let chat = route(&saved, "chat.answer");
     assert!(close(&chat["cache_hit_rate"]["before"], 0.8) && close(&chat["cache_hit_rate"]["after"], 0.45));
