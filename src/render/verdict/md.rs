@@ -23,7 +23,7 @@ pub fn diff(d: &Diff, out: &mut dyn Write) -> Result<()> {
     failed_rules(&d.verdicts, out)?;
     let top: Vec<usize> = (0..d.routes.len()).filter(|&i| d.routes[i].status != Presence::Unchanged).take(TOP_ROUTES).collect();
     if !top.is_empty() {
-        writeln!(out, "### Top route changes (cost per {})\n", super::unit(d.basis))?;
+        writeln!(out, "### Top route changes ({})\n", super::headline_name(d.basis))?;
         table(&routes_grid("", d, top.iter().map(|&i| &d.routes[i])), out)?;
     } else if !d.routes.is_empty() {
         writeln!(out, "No route changed beyond the noise tolerance.\n")?;

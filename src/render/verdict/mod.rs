@@ -250,8 +250,16 @@ pub fn route_cells(r: &crate::analyze::diff::RouteDiff) -> Vec<String> {
     ]
 }
 
+/// "cost/job", "cost/operation", or "cost" for whole runs.
+pub fn per_header(basis: Basis) -> String {
+    match basis {
+        Basis::Run => "cost".to_string(),
+        b => format!("cost/{}", unit(b)),
+    }
+}
+
 pub fn route_headers(basis: Basis) -> Vec<String> {
-    let per = format!("cost/{}", unit(basis));
+    let per = per_header(basis);
     [per.as_str(), "Δ", "Δ%", "calls", "cache hit", "retry ×", "fallback", "crossings", "unpriced"]
         .iter()
         .fold(vec!["route".to_string(), "status".to_string()], |mut v, h| {
@@ -342,7 +350,7 @@ pub fn routes_grid<'a>(title: &str, d: &Diff, routes: impl Iterator<Item = &'a c
 }
 
 pub fn models_grid(d: &Diff) -> Grid {
-    let per = format!("cost/{}", unit(d.basis));
+    let per = per_header(d.basis);
     let mut g = Grid::new("Models", &["model", "status", &per, "Δ", "Δ%", "calls", "cost"]);
     g.rows = d
         .models
