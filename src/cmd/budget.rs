@@ -48,7 +48,7 @@ pub fn run(args: Args) -> Result<Outcome> {
     let fields = budget::fields(&budgets);
     let mut by: Vec<&str> = vec!["route", "model"];
     by.extend(fields.iter().map(String::as_str));
-    let loaded = report::load(&runs::report_args(&args.inputs, &by, &args.log)?)?;
+    let loaded = report::load(&runs::report_args(&args.inputs, "totals", &by, &args.log)?)?;
     let priced = loaded.price();
     let result = budget::replay(&budgets, &loaded.batch.calls, &priced, &loaded.selection(), |f| loaded.dim(f))?;
     runs::write_stdout(|out| verdict::budget(args.format, &result, out))?;

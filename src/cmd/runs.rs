@@ -113,9 +113,9 @@ struct AsReport {
     args: report::Args,
 }
 
-/// `report` arguments for `inputs`, with the breakdowns `by` and the log options.
-pub fn report_args(inputs: &[String], by: &[&str], log: &LogArgs) -> Result<report::Args> {
-    let mut argv: Vec<String> = vec!["report".into(), "--format".into(), "json".into()];
+/// `report` arguments for `inputs`: the sections `only`, the breakdowns `by`, the log options.
+pub fn report_args(inputs: &[String], only: &str, by: &[&str], log: &LogArgs) -> Result<report::Args> {
+    let mut argv: Vec<String> = vec!["report".into(), "--format".into(), "json".into(), "--only".into(), only.into()];
     let mut flag = |name: &str, value: &str| argv.extend([format!("--{name}"), value.to_string()]);
     by.iter().for_each(|b| flag("by", b));
     log.pricing.pricing.iter().for_each(|p| flag("pricing", &p.to_string_lossy()));
@@ -137,6 +137,8 @@ pub fn report_args(inputs: &[String], by: &[&str], log: &LogArgs) -> Result<repo
 
 /// The breakdowns diff and check read from a log's report.
 const SUMMARY_BREAKDOWNS: [&str; 3] = ["route", "model", "route,model"];
+/// The sections they read (the others are not computed).
+const SUMMARY_SECTIONS: &str = "totals,cache,retries,fallbacks,thresholds,jobs";
 
 /// A run as a `Summary`: one saved JSON report, or logs priced and analysed like `report`.
 pub fn summary(inputs: &[String], log: &LogArgs) -> Result<Summary> {
@@ -146,7 +148,7 @@ pub fn summary(inputs: &[String], log: &LogArgs) -> Result<Summary> {
             return Summary::from_value(&value, &label);
         }
     }
-    let args = report_args(inputs, &SUMMARY_BREAKDOWNS, log)?;
+    let args = report_args(inputs, SUMMARY_SECTIONS, &SUMMARY_BREAKDOWNS, log)?;
     let loaded = report::load(&args)?;
     let priced = loaded.price();
     let report = loaded.report(&priced);
