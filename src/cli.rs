@@ -19,6 +19,9 @@ Examples:
   llmcost report logs/ --format json > report.json
   llmcost report ~/.claude/projects                 Claude Code sessions, read natively
   llmcost formats
+  llmcost diff baseline.json run.jsonl --max-increase 5% --format md
+  llmcost check run.jsonl --policy llmcost.toml
+  llmcost budget --budgets budgets.yaml logs/
   llmcost pricing list --model 'claude*' --as-of 2025-06-01";
 
 #[derive(Debug, Parser)]
@@ -37,6 +40,12 @@ pub enum Command {
     Pricing(cmd::pricing::PricingCommand),
     /// List the input formats, how they are detected and their token conventions.
     Formats,
+    /// Compare two runs (logs or saved JSON reports) and check the policy: a CI cost gate.
+    Diff(cmd::diff::Args),
+    /// Check one run against the policy, without a baseline.
+    Check(cmd::check::Args),
+    /// Replay logs against budgets: alerts, hard stops, calls over the per-call limit.
+    Budget(cmd::budget::Args),
 }
 
 /// Which price tables to use.

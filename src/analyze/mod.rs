@@ -18,6 +18,12 @@ pub mod spend;
 pub mod thresholds;
 pub mod waste;
 
+// CI checks (issue 4): summaries read back from a report's JSON, their comparison, policies, budgets.
+pub mod budget;
+pub mod diff;
+pub mod policy;
+pub mod summary;
+
 use rayon::prelude::*;
 use serde::{Serialize, Serializer};
 

@@ -1,9 +1,13 @@
 //! Subcommands: each file owns its arguments, help examples and `run`, and only wires the
 //! pipeline stages together. `Outcome` is how a command ends when it did not fail.
 
+pub mod budget;
+pub mod check;
+pub mod diff;
 pub mod formats;
 pub mod pricing;
 pub mod report;
+pub mod runs;
 
 use std::process::ExitCode;
 
@@ -37,5 +41,8 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Report(args) => report::run(args),
         Command::Pricing(command) => pricing::run(command),
         Command::Formats => formats::run(),
+        Command::Diff(args) => diff::run(args),
+        Command::Check(args) => check::run(args),
+        Command::Budget(args) => budget::run(args),
     }
 }

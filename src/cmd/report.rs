@@ -215,27 +215,66 @@ fn parse_filter(text: &str, extras: &mut Vec<String>) -> Result<Filter> {
     Ok(Filter { dim: Dim::parse(field.trim(), extras), value: value.to_string(), negate })
 }
 
-pub fn run(args: Args) -> Result<Outcome> {
-    let plan = resolve(&args)?;
+/// The pipeline up to the calls and their prices, shared by `report` and the commands built on
+/// it (`diff`, `check`, `budget`).
+pub struct Loaded {
+    plan: Plan,
+    pub book: PriceBook,
+    pub batch: ingest::Batch,
+    pricing_source: String,
+}
+
+/// Resolves the arguments, loads the price tables and reads the logs.
+pub fn load(args: &Args) -> Result<Loaded> {
+    let plan = resolve(args)?;
     let book = PriceBook::load(&args.pricing.pricing, !args.pricing.no_builtin_pricing)?;
     let progress = progress_bar(&plan.sources, args.quiet);
     let on_progress = |n: u64| progress.inc(n);
     let ctx = RunContext::new(&plan.ingest, Some(&on_progress));
     let batch = ingest::ingest(&plan.sources, &ctx)?;
     progress.finish_and_clear();
-    let priced = price::price_all(&batch.calls, &book, plan.price_as_of.as_ref().map(|p| p.1));
-    let inputs = analyze::Inputs {
-        calls: &batch.calls,
-        priced: &priced,
-        book: &book,
-        names: plan.sources.iter().map(Source::name).collect(),
-        lines: batch.lines,
-        rejected: batch.rejects,
-        untimed: batch.untimed,
-        price_as_of: plan.price_as_of.map(|p| p.0),
-        pricing_source: pricing_source(&args.pricing),
-    };
-    let report = analyze::run(inputs, &plan.analysis);
+    Ok(Loaded { plan, book, batch, pricing_source: pricing_source(&args.pricing) })
+}
+
+impl Loaded {
+    /// Every call priced at its own date, or at `--price-as-of`.
+    pub fn price(&self) -> price::Priced<'_> {
+        price::price_all(&self.batch.calls, &self.book, self.plan.price_as_of.as_ref().map(|p| p.1))
+    }
+
+    /// The report over the priced calls.
+    pub fn report(&self, priced: &price::Priced<'_>) -> analyze::Report {
+        let inputs = analyze::Inputs {
+            calls: &self.batch.calls,
+            priced,
+            book: &self.book,
+            names: self.plan.sources.iter().map(Source::name).collect(),
+            lines: self.batch.lines,
+            rejected: self.batch.rejects.clone(),
+            untimed: self.batch.untimed,
+            price_as_of: self.plan.price_as_of.as_ref().map(|p| p.0.clone()),
+            pricing_source: self.pricing_source.clone(),
+        };
+        analyze::run(inputs, &self.plan.analysis)
+    }
+
+    /// The calls the report covers (after --since, --until and --filter).
+    pub fn selection(&self) -> analyze::Selection {
+        analyze::Selection::new(&self.batch.calls, &self.plan.analysis)
+    }
+
+    /// A dimension by name, when the run kept its column (any `--by` or `--filter` field).
+    pub fn dim(&self, name: &str) -> Option<Dim> {
+        let mut extras = self.plan.ingest.extras.clone();
+        let dim = Dim::parse(name, &mut extras);
+        (extras.len() == self.plan.ingest.extras.len()).then_some(dim)
+    }
+}
+
+pub fn run(args: Args) -> Result<Outcome> {
+    let loaded = load(&args)?;
+    let priced = loaded.price();
+    let report = loaded.report(&priced);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     render::renderer(args.format).render(&report, &mut out)?;

@@ -6,6 +6,7 @@ pub mod json;
 pub mod markdown;
 mod sections;
 pub mod table;
+pub mod verdict;
 
 use std::io::Write;
 

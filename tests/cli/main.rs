@@ -2,8 +2,11 @@
 //! `pipeline`, the library's stages) on files in `fixtures/`, whose figures were worked out
 //! by hand in `fixtures/EXPECTED.md`.
 
+mod budget;
 mod cache;
+mod check;
 mod duplicates;
+mod diff;
 mod environments;
 mod fallbacks;
 mod formats;

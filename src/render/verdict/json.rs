@@ -1,0 +1,24 @@
+//! JSON for machines: the computed result as it is, under `schema_version` and `kind`
+//! (`diff`, `check` or `budget`). Money is a JSON number (nearest double); exact totals travel
+//! as `cost_usd_exact` strings.
+
+use std::io::Write;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use crate::analyze::SCHEMA_VERSION;
+
+#[derive(Serialize)]
+struct Doc<'a, T: Serialize> {
+    schema_version: u32,
+    kind: &'a str,
+    #[serde(flatten)]
+    body: &'a T,
+}
+
+pub fn write<T: Serialize>(out: &mut dyn Write, kind: &str, body: &T) -> Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &Doc { schema_version: SCHEMA_VERSION, kind, body })?;
+    writeln!(out)?;
+    Ok(())
+}

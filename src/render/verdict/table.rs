@@ -1,0 +1,77 @@
+//! Terminal output of `diff`, `check` and `budget`: a headline, then comfy-table grids.
+
+use std::io::Write;
+
+use anyhow::Result;
+use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
+
+use super::{
+    appeared, budget_summary, budgets_grid, events_grid, headline, per_call_grid, routes_grid, rules_grid, rules_summary, run_grid,
+    side_line, totals_grid, Grid,
+};
+use crate::analyze::budget::BudgetReport;
+use crate::analyze::diff::Diff;
+use crate::analyze::policy::Check;
+
+pub fn diff(d: &Diff, out: &mut dyn Write) -> Result<()> {
+    writeln!(out, "llmcost diff: {}", headline(d))?;
+    writeln!(out, "  base:    {}", side_line(&d.base))?;
+    writeln!(out, "  current: {}", side_line(&d.current))?;
+    writeln!(out, "{}", verdict_line(d.failed, &rules_summary(&d.verdicts, d.failed)))?;
+    let grids = [rules_grid(&d.verdicts), totals_grid(d), routes_grid("Routes", d, d.routes.iter()), super::models_grid(d)];
+    for g in grids.iter().filter(|g| !g.rows.is_empty()) {
+        grid(g, out)?;
+    }
+    writeln!(out)?;
+    for line in appeared(d, |s| s.to_string()) {
+        writeln!(out, "{line}")?;
+    }
+    notes(&d.notes, out)
+}
+
+pub fn check(c: &Check, out: &mut dyn Write) -> Result<()> {
+    writeln!(out, "llmcost check: {}", side_line(&c.run))?;
+    writeln!(out, "{}", verdict_line(c.failed, &rules_summary(&c.verdicts, c.failed)))?;
+    for g in [rules_grid(&c.verdicts), run_grid(c)].iter().filter(|g| !g.rows.is_empty()) {
+        grid(g, out)?;
+    }
+    notes(&c.notes, out)
+}
+
+pub fn budget(b: &BudgetReport, out: &mut dyn Write) -> Result<()> {
+    writeln!(out, "llmcost budget: {}", budget_summary(b))?;
+    for g in [budgets_grid(b), events_grid(b), per_call_grid(b)].iter().filter(|g| !g.rows.is_empty()) {
+        grid(g, out)?;
+    }
+    notes(&b.notes, out)
+}
+
+fn verdict_line(failed: usize, summary: &str) -> String {
+    if failed > 0 {
+        format!("FAILED: {summary}")
+    } else {
+        format!("PASSED: {summary}")
+    }
+}
+
+fn grid(g: &Grid, out: &mut dyn Write) -> Result<()> {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
+    t.set_header(&g.headers);
+    for row in &g.rows {
+        t.add_row(row);
+    }
+    writeln!(out, "\n{}", g.title)?;
+    writeln!(out, "{t}")?;
+    Ok(())
+}
+
+fn notes(notes: &[String], out: &mut dyn Write) -> Result<()> {
+    if !notes.is_empty() {
+        writeln!(out, "\nNotes:")?;
+    }
+    for n in notes {
+        writeln!(out, "  - {n}")?;
+    }
+    Ok(())
+}
