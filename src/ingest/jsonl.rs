@@ -154,22 +154,23 @@ fn read_mapped(map: &memmap2::Mmap, file: &str, ctx: &RunContext, out: &mut Batc
     let _ = map.advise(memmap2::Advice::Sequential);
     let data: &[u8] = map;
     let mut start = if data.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
-    let mut lines_before = 0u64;
+    let mut pipeline = Pipeline::new(out);
     let mut released = 0usize;
     while start < data.len() {
         let cut = (start + BLOCK_BYTES as usize).min(data.len());
         let end = memchr::memchr(b'\n', &data[cut..]).map_or(data.len(), |i| cut + i + 1);
-        lines_before += parse_block(&data[start..end], lines_before, file, ctx, out);
+        pipeline.feed(&data[start..end], file, ctx);
         ctx.progress((end - start) as u64);
         source::release_pages(map, &mut released, end);
         start = end;
     }
+    pipeline.finish();
 }
 
 fn read_stream(mut reader: impl Read, file: &str, ctx: &RunContext, out: &mut Batch) -> anyhow::Result<()> {
     let mut buf: Vec<u8> = Vec::with_capacity(BLOCK_BYTES as usize + (1 << 20));
     let mut carry: Vec<u8> = Vec::new();
-    let mut lines_before = 0u64;
+    let mut pipeline = Pipeline::new(out);
     let mut first_block = true;
     loop {
         buf.clear();
@@ -183,18 +184,59 @@ fn read_stream(mut reader: impl Read, file: &str, ctx: &RunContext, out: &mut Ba
             block = block.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(block);
             first_block = false;
         }
-        lines_before += parse_block(block, lines_before, file, ctx, out);
+        pipeline.feed(block, file, ctx);
         ctx.progress(end as u64);
         if eof {
+            pipeline.finish();
             return Ok(());
         }
     }
 }
 
-/// Parses one block in parallel chunks; returns the number of lines in it.
-fn parse_block(block: &[u8], lines_before: u64, file: &str, ctx: &RunContext, out: &mut Batch) -> u64 {
+/// Blocks flow through two stages: parsing (in parallel chunks) and appending to the run's
+/// calls (interning into the global dictionaries, mostly sequential). Appending block N
+/// overlaps parsing block N+1, so the sequential stage does not idle the other cores; at
+/// 5M rows it had become most of the run.
+struct Pipeline<'o> {
+    out: &'o mut Batch,
+    pending: Option<Vec<(Batch, u64)>>,
+    lines_before: u64,
+}
+
+impl<'o> Pipeline<'o> {
+    fn new(out: &'o mut Batch) -> Self {
+        Pipeline { out, pending: None, lines_before: 0 }
+    }
+
+    fn feed(&mut self, block: &[u8], file: &str, ctx: &RunContext) {
+        let pending = self.pending.take();
+        let (out, lines_before) = (&mut *self.out, &mut self.lines_before);
+        let (parsed, ()) = rayon::join(
+            || parse_chunks(block, file, ctx),
+            || {
+                if let Some(p) = pending {
+                    *lines_before += append(p, *lines_before, out);
+                }
+            },
+        );
+        self.pending = Some(parsed);
+    }
+
+    fn finish(mut self) {
+        if let Some(p) = self.pending.take() {
+            append(p, self.lines_before, self.out);
+        }
+    }
+}
+
+/// Parses one block in parallel chunks, each with its line count.
+fn parse_chunks(block: &[u8], file: &str, ctx: &RunContext) -> Vec<(Batch, u64)> {
     let chunks = split_at_lines(block, CHUNK_BYTES);
-    let parsed: Vec<(Batch, u64)> = chunks.par_iter().map(|c| parse_chunk(c, file, ctx)).collect();
+    chunks.par_iter().map(|c| parse_chunk(c, file, ctx)).collect()
+}
+
+/// Appends parsed chunks in order; returns the number of lines they held.
+fn append(parsed: Vec<(Batch, u64)>, lines_before: u64, out: &mut Batch) -> u64 {
     let mut offset = lines_before;
     for (batch, lines) in parsed {
         out.append(batch, offset);
