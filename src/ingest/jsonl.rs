@@ -367,4 +367,23 @@ mod chunk_tests {
         assert!(!batch.rejects[0].reason.contains('\n'));
     }
 
+
+    #[test]
+    fn blocks_through_the_pipeline_keep_order_and_line_numbers() {
+        let p = plan();
+        let ctx = RunContext::new(&p, None);
+        let good = |m: &str| format!("{{\"timestamp\":1,\"model\":\"{m}\",\"input_tokens\":1,\"output_tokens\":1}}\n");
+        let blocks = [good("a") + "bad\n", good("b") + &good("c"), "\n".to_string() + "bad\n" + &good("d")];
+        let mut out = Batch::new(&p);
+        let mut pipeline = Pipeline::new(&mut out);
+        for b in &blocks {
+            pipeline.feed(b.as_bytes(), "f", &ctx);
+        }
+        pipeline.finish();
+        let lines: Vec<u64> = out.rejects.iter().map(|r| r.line).collect();
+        assert_eq!(lines, [2, 6], "block 3 starts at line 5: blank, then bad");
+        let models: Vec<_> = (0..4).map(|r| out.calls.col(StrCol::Model).value(r).unwrap().to_string()).collect();
+        assert_eq!(models, ["a", "b", "c", "d"]);
+        assert_eq!(out.lines, LineCounts { read: 6, accepted: 4, rejected: 2, blank: 1, ..LineCounts::default() });
+    }
 }
