@@ -7,6 +7,7 @@ use anyhow::{bail, Context, Result};
 use super::Outcome;
 use crate::analyze::{self, dims::Dim, AnalysisPlan, Filter, Options, Section};
 use crate::cli::PricingArgs;
+use crate::ingest::mapping::Mapping;
 use crate::ingest::{self, Format as InputFormat, IngestPlan, RunContext, Source};
 use crate::normalize::StrCol;
 use crate::price;
@@ -89,6 +90,10 @@ pub struct Args {
     /// Input format, instead of detecting it from the file name or content.
     #[arg(long, value_enum)]
     pub input_format: Option<InputFormat>,
+    /// Read every input through this mapping file (docs/mapping-format.md): paths of the
+    /// canonical fields in any JSONL or CSV log, constants, token convention, time format.
+    #[arg(long, value_name = "FILE", conflicts_with = "input_format")]
+    pub mapping: Option<std::path::PathBuf>,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -162,7 +167,14 @@ fn resolve(args: &Args) -> Result<Plan> {
     let untimed_at = price_as_of.as_ref().map_or_else(|| chrono::Utc::now().timestamp_millis(), |p| p.1);
     Ok(Plan {
         sources: ingest::expand(&args.inputs)?,
-        ingest: IngestPlan { extras, keep, strict: args.strict, format: args.input_format, untimed_at },
+        ingest: IngestPlan {
+            extras,
+            keep,
+            strict: args.strict,
+            format: args.input_format,
+            mapping: args.mapping.as_deref().map(Mapping::load).transpose()?,
+            untimed_at,
+        },
         analysis: AnalysisPlan {
             sections,
             group,

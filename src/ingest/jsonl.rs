@@ -329,7 +329,7 @@ mod chunk_tests {
     use crate::normalize::StrCol;
 
     fn plan() -> IngestPlan {
-        IngestPlan { extras: vec![], keep: [true; StrCol::COUNT], strict: false, format: None, untimed_at: 0 }
+        IngestPlan { extras: vec![], keep: [true; StrCol::COUNT], strict: false, format: None, mapping: None, untimed_at: 0 }
     }
 
     #[test]

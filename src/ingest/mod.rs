@@ -15,6 +15,7 @@ pub mod detect;
 pub mod gemini;
 pub mod jsonl;
 pub mod litellm;
+pub mod mapping;
 pub mod native;
 pub mod openai;
 pub mod otel;
@@ -44,6 +45,8 @@ pub struct IngestPlan {
     pub strict: bool,
     /// `--input-format`: skip detection.
     pub format: Option<Format>,
+    /// `--mapping`: read every input through this field mapping instead of detecting.
+    pub mapping: Option<std::sync::Arc<mapping::Mapping>>,
     /// The time given to calls whose log has none (Anthropic and Gemini responses):
     /// `--price-as-of`, or the run's start, so they get the newest prices (epoch ms).
     pub untimed_at: i64,
@@ -214,16 +217,26 @@ pub fn ingest(sources: &[Source], ctx: &RunContext) -> Result<Batch> {
             Source::File(p) => source::format_from_name(p),
             Source::Stdin => None,
         };
+        let before = all.lines.rejected;
+        if let Some(m) = &ctx.plan.mapping {
+            let parser = Box::new(mapping::Parser(m.clone()));
+            match m.format.or(hint) {
+                Some(Format::Csv) => native::read_csv(input, parser, &name, ctx, &mut seen, &mut all),
+                _ => native::read(input, parser, &name, ctx, &mut seen, &mut all),
+            }
+            .with_context(|| format!("reading {name} with mapping {}", m.name))?;
+            check_strict(ctx, &all, before)?;
+            continue;
+        }
         let format = match ctx.plan.format {
             Some(f) => f,
             None => detect::detect(input.head().with_context(|| format!("reading {name}"))?, hint)
                 .with_context(|| format!("{name}: unknown log format"))?,
         };
-        let before = all.lines.rejected;
         match format {
             Format::Jsonl => jsonl::read(input, &name, ctx, &mut all),
             Format::Csv => csv::read(input, &name, ctx, &mut all),
-            dialect => native::read(input, dialect, &name, ctx, &mut seen, &mut all),
+            dialect => native::read(input, native::parser_for(dialect), &name, ctx, &mut seen, &mut all),
         }
         .with_context(|| format!("reading {name}"))?;
         check_strict(ctx, &all, before)?;

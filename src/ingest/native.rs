@@ -24,7 +24,7 @@ pub trait LineParser {
     fn parse(&mut self, line: &Value, out: &mut Vec<Owned>) -> Result<(), String>;
 }
 
-fn parser_for(format: Format) -> Box<dyn LineParser> {
+pub fn parser_for(format: Format) -> Box<dyn LineParser> {
     match format {
         Format::ClaudeCode => Box::new(claude_code::Parser),
         Format::Codex => Box::<codex::Parser>::default(),
@@ -41,8 +41,8 @@ fn parser_for(format: Format) -> Box<dyn LineParser> {
 #[derive(Default)]
 pub struct Seen(FxHashMap<String, usize>);
 
-pub fn read(input: Input, format: Format, file: &str, ctx: &RunContext, seen: &mut Seen, out: &mut Batch) -> Result<()> {
-    let mut parser = parser_for(format);
+/// Reads JSON lines through `parser`.
+pub fn read(input: Input, mut parser: Box<dyn LineParser>, file: &str, ctx: &RunContext, seen: &mut Seen, out: &mut Batch) -> Result<()> {
     let mut reader = input.into_reader();
     let mut buf = Vec::new();
     let mut records = Vec::new();
@@ -68,6 +68,39 @@ pub fn read(input: Input, format: Format, file: &str, ctx: &RunContext, seen: &m
             Ok(()) => keep(&records, file, line_no, ctx, seen, out),
         }
     }
+}
+
+/// Reads CSV rows through `parser`, each row as a JSON object of its header's columns
+/// (empty cells left out), so a mapping file addresses CSV columns and JSON fields alike.
+pub fn read_csv(input: Input, mut parser: Box<dyn LineParser>, file: &str, ctx: &RunContext, seen: &mut Seen, out: &mut Batch) -> Result<()> {
+    let mut rdr = ::csv::ReaderBuilder::new().flexible(true).from_reader(input.into_reader());
+    let headers = rdr.headers()?.clone();
+    let mut records = Vec::new();
+    for row in rdr.records() {
+        let (row, line) = match row {
+            Ok(r) => {
+                let line = r.position().map_or(0, |p| p.line());
+                (r, line)
+            }
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                out.reject(file, line, None, format!("unreadable CSV row: {e}"));
+                continue;
+            }
+        };
+        let object: serde_json::Map<String, Value> = headers
+            .iter()
+            .zip(row.iter())
+            .filter(|(_, cell)| !cell.is_empty())
+            .map(|(h, cell)| (h.trim().to_string(), Value::String(cell.to_string())))
+            .collect();
+        records.clear();
+        match parser.parse(&Value::Object(object), &mut records) {
+            Err(reason) => out.reject(file, line, None, reason),
+            Ok(()) => keep(&records, file, line, ctx, seen, out),
+        }
+    }
+    Ok(())
 }
 
 /// Counts one line by what its records turned out to be.

@@ -12,6 +12,7 @@ mod fallbacks;
 mod formats;
 mod help;
 mod jobs;
+mod mapping;
 mod pareto;
 mod pipeline;
 mod pricing;

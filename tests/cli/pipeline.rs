@@ -10,7 +10,7 @@ use llmcost::pricing::PriceBook;
 use super::{expected, fixture, same_decimal};
 
 fn priced_costs(file: &str) -> Vec<Option<String>> {
-    let plan = IngestPlan { extras: vec![], keep: [true; StrCol::COUNT], strict: false, format: None, untimed_at: 0 };
+    let plan = IngestPlan { extras: vec![], keep: [true; StrCol::COUNT], strict: false, format: None, mapping: None, untimed_at: 0 };
     let ctx = RunContext::new(&plan, None);
     let batch = ingest::ingest(&[Source::File(fixture(file))], &ctx).unwrap();
     let book = PriceBook::load(&[fixture("pricing/test.toml")], false).unwrap();
@@ -46,7 +46,7 @@ fn total_is_the_sum_of_rows_in_any_order() {
     std::fs::write(&path, lines.join("\n")).unwrap();
     let sum = |costs: Vec<Option<String>>| costs.into_iter().flatten().map(|c| Money::parse(&c).unwrap()).sum::<Money>();
     let original = sum(priced_costs("calls.jsonl"));
-    let plan = IngestPlan { extras: vec![], keep: [true; StrCol::COUNT], strict: false, format: None, untimed_at: 0 };
+    let plan = IngestPlan { extras: vec![], keep: [true; StrCol::COUNT], strict: false, format: None, mapping: None, untimed_at: 0 };
     let ctx = RunContext::new(&plan, None);
     let batch = ingest::ingest(&[Source::File(path)], &ctx).unwrap();
     let book = PriceBook::load(&[fixture("pricing/test.toml")], false).unwrap();

@@ -166,7 +166,7 @@ fn expected_price(rec: &serde_json::Value, provider: &str) -> Option<Money> {
 
 fn price_file(path: PathBuf) -> Vec<Option<Money>> {
     let as_of = parse_date("2026-08-21").unwrap();
-    let plan = IngestPlan { extras: vec![], keep: [true; StrCol::COUNT], strict: false, format: None, untimed_at: as_of };
+    let plan = IngestPlan { extras: vec![], keep: [true; StrCol::COUNT], strict: false, format: None, mapping: None, untimed_at: as_of };
     let batch = ingest::ingest(&[Source::File(path)], &RunContext::new(&plan, None)).unwrap();
     assert_eq!(batch.lines.rejected, 0, "{:?}", batch.rejects.first());
     let book = PriceBook::load(&[] as &[&str], true).unwrap();
