@@ -82,6 +82,16 @@ impl Rate {
         parse_scaled(text, RATE_PLACES).map(Rate)
     }
 
+    /// A rate written as a binary float by a tool (`0.18000000000000002`): the float noise
+    /// below 1e-12 is rounded off.
+    pub fn parse_float_text(text: &str) -> Result<Rate> {
+        const EXTRA: u32 = 8;
+        let fine = parse_scaled(text, RATE_PLACES + EXTRA).with_context(|| format!("price {text:?}"))?;
+        let div = 10i128.pow(EXTRA);
+        let half = if fine < 0 { -div / 2 } else { div / 2 };
+        Ok(Rate((fine + half) / div))
+    }
+
     /// A LiteLLM-style USD-per-token float converted to per million tokens. Binary float noise
     /// (`1.2500000000000002e-06`) sits far below 1e-12 per million and is rounded off here.
     pub fn parse_per_token(text: &str) -> Result<Rate> {
@@ -253,6 +263,7 @@ mod tests {
         assert_eq!(Rate::parse_per_token("1.25e-06").unwrap().to_string(), "1.25");
         assert_eq!(Rate::parse_per_token("0.0000006").unwrap().to_string(), "0.6");
         assert_eq!(Rate::parse_per_token("1.2500000000000002e-06").unwrap().to_string(), "1.25");
+        assert_eq!(Rate::parse_float_text("0.18000000000000002").unwrap().to_string(), "0.18");
     }
 
     #[test]

@@ -46,20 +46,23 @@ pub fn anthropic(u: &Value, rec: &mut Owned) -> Result<(), String> {
     Ok(())
 }
 
-/// OpenAI Chat Completions `usage`: `prompt_tokens` includes the cached ones. Embeddings
+/// OpenAI Chat Completions `usage`: `prompt_tokens` includes cached tokens and, on models
+/// that bill them, cache writes (`prompt_tokens_details.cache_write_tokens`). Embeddings
 /// responses have no `completion_tokens`: nothing was generated.
 pub fn openai_chat(u: &Value, rec: &mut Owned) -> Result<(), String> {
     set_num(rec, Field::InputTokens, required(u, "prompt_tokens")?);
     set_num(rec, Field::CacheReadTokens, num(u, &["prompt_tokens_details", "cached_tokens"]).unwrap_or(0));
+    set_num(rec, Field::CacheWriteTokens, num(u, &["prompt_tokens_details", "cache_write_tokens"]).unwrap_or(0));
     set_num(rec, Field::OutputTokens, num(u, &["completion_tokens"]).unwrap_or(0));
     set_num(rec, Field::ReasoningTokens, num(u, &["completion_tokens_details", "reasoning_tokens"]).unwrap_or(0));
     Ok(())
 }
 
-/// OpenAI Responses `usage`: `input_tokens` includes the cached ones.
+/// OpenAI Responses `usage`: `input_tokens` includes cached tokens and cache writes.
 pub fn openai_responses(u: &Value, rec: &mut Owned) -> Result<(), String> {
     set_num(rec, Field::InputTokens, required(u, "input_tokens")?);
     set_num(rec, Field::CacheReadTokens, num(u, &["input_tokens_details", "cached_tokens"]).unwrap_or(0));
+    set_num(rec, Field::CacheWriteTokens, num(u, &["input_tokens_details", "cache_write_tokens"]).unwrap_or(0));
     set_num(rec, Field::OutputTokens, required(u, "output_tokens")?);
     set_num(rec, Field::ReasoningTokens, num(u, &["output_tokens_details", "reasoning_tokens"]).unwrap_or(0));
     Ok(())
@@ -109,6 +112,16 @@ mod tests {
         openai_chat(&u, &mut rec).unwrap();
         assert_eq!(tokens(&rec, Field::InputTokens), 1000);
         assert_eq!(tokens(&rec, Field::CacheReadTokens), 800);
+    }
+
+    #[test]
+    fn openai_responses_break_out_cache_writes() {
+        // A real gpt-5.6-sol block (genai-prices usages): 8 uncached + 4012 cache-write tokens.
+        let u = serde_json::json!({"input_tokens": 4020, "input_tokens_details": {"cache_write_tokens": 4012, "cached_tokens": 0}, "output_tokens": 5});
+        let mut rec = RawRecord::new(0);
+        openai_responses(&u, &mut rec).unwrap();
+        assert_eq!(tokens(&rec, Field::InputTokens), 4020);
+        assert_eq!(tokens(&rec, Field::CacheWriteTokens), 4012);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! `--pricing` files, and the lookup of a call's model to the price in force at its time.
 
 pub mod builtin;
+pub mod genai_prices;
 pub mod load;
 pub mod rate;
 
@@ -84,12 +85,15 @@ impl PriceBook {
         Self::from_texts(&tables)
     }
 
-    /// Builds a book from `(name, content)` pairs; `.json` names are LiteLLM price maps.
+    /// Builds a book from `(name, content)` pairs; a `.json` holding an array is a
+    /// genai-prices data.json, an object LiteLLM's price map.
     pub fn from_texts(tables: &[(String, String)]) -> Result<PriceBook> {
         let mut models = Vec::new();
         let mut sources = Vec::new();
         for (name, text) in tables {
-            let parsed = if name.ends_with(".json") {
+            let parsed = if name.ends_with(".json") && text.trim_start().starts_with('[') {
+                genai_prices::parse(name, text)?
+            } else if name.ends_with(".json") {
                 load::parse_litellm(name, text)?
             } else {
                 load::parse_toml(name, text)?

@@ -85,6 +85,26 @@ fn openai_batch_output_is_priced_at_batch_rates() {
 #[test]
 fn genai_prices_real_usages_match_expected_prices() {
     let Some(dir) = shared("genai-prices-real-usages") else { return };
+    let book = PriceBook::load(&[] as &[&str], true).unwrap();
+    let share = usage_match_share(&dir, &book, "built-in tables");
+    assert!(share >= MATCH_FLOOR, "match share {share:.3} fell below {MATCH_FLOOR}");
+}
+
+/// The same blocks priced with genai-prices' own data.json read by `--pricing`: what is left
+/// over are differences of method (modality rates, request fees), not of prices.
+#[test]
+fn genai_prices_data_json_reproduces_its_own_prices() {
+    let (Some(dir), Some(prices)) = (shared("genai-prices-real-usages"), shared("pricing-genai-prices")) else { return };
+    let book = PriceBook::load(&[prices.join("data.json")], false).unwrap();
+    let share = usage_match_share(&dir, &book, "genai-prices data.json");
+    assert!(share >= GENAI_PRICES_FLOOR, "match share {share:.3} fell below {GENAI_PRICES_FLOOR}");
+}
+
+const GENAI_PRICES_FLOOR: f64 = 0.95;
+
+/// Prices every comparable usage block with `book`; prints the mismatches; returns the share
+/// priced identically.
+fn usage_match_share(dir: &std::path::Path, book: &PriceBook, label: &str) -> f64 {
     let data: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("usages.json")).unwrap()).unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let mut cases: Vec<(String, String, Money)> = Vec::new(); // (dialect, model, expected)
@@ -99,7 +119,7 @@ fn genai_prices_real_usages_match_expected_prices() {
     for (dialect, ls) in &lines {
         let path = tmp.path().join(format!("{dialect}.jsonl"));
         std::fs::write(&path, ls.join("\n")).unwrap();
-        got.extend(price_file(path).into_iter().map(|c| (dialect.to_string(), c)));
+        got.extend(price_file(path, book).into_iter().map(|c| (dialect.to_string(), c)));
     }
     // Files were written per dialect in BTreeMap order: line the expectations up the same way.
     cases.sort_by(|a, b| a.0.cmp(&b.0));
@@ -117,11 +137,11 @@ fn genai_prices_real_usages_match_expected_prices() {
         }
     }
     let share = matched as f64 / cases.len() as f64;
-    eprintln!("genai-prices usages: {matched} of {} comparable blocks priced identically ({:.1}%)", cases.len(), share * 100.0);
+    eprintln!("genai-prices usages with {label}: {matched} of {} comparable blocks priced identically ({:.1}%)", cases.len(), share * 100.0);
     for (model, (n, example)) in &mismatches {
         eprintln!("  mismatch {model}: {n} blocks, e.g. {example}");
     }
-    assert!(share >= MATCH_FLOOR, "match share {share:.3} fell below {MATCH_FLOOR}");
+    share
 }
 
 /// The share measured when the tables were cross-checked (see the issue note); a drop means a
@@ -164,12 +184,11 @@ fn expected_price(rec: &serde_json::Value, provider: &str) -> Option<Money> {
     None
 }
 
-fn price_file(path: PathBuf) -> Vec<Option<Money>> {
+fn price_file(path: PathBuf, book: &PriceBook) -> Vec<Option<Money>> {
     let as_of = parse_date("2026-08-21").unwrap();
     let plan = IngestPlan { extras: vec![], keep: [true; StrCol::COUNT], strict: false, format: None, mapping: None, untimed_at: as_of };
     let batch = ingest::ingest(&[Source::File(path)], &RunContext::new(&plan, None)).unwrap();
     assert_eq!(batch.lines.rejected, 0, "{:?}", batch.rejects.first());
-    let book = PriceBook::load(&[] as &[&str], true).unwrap();
-    let priced = price_all(&batch.calls, &book, Some(as_of));
+    let priced = price_all(&batch.calls, book, Some(as_of));
     (0..batch.calls.len()).map(|r| priced.is_priced(r).then(|| priced.cost[r])).collect()
 }
