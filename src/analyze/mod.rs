@@ -144,6 +144,9 @@ pub struct Report {
     pub rejected: Vec<Reject>,
     /// Things the reader should know (an empty extra dimension, a filter matching nothing).
     pub notes: Vec<String>,
+    /// Rows a table or Markdown grid of a section shows (`--top`); JSON keeps every row.
+    #[serde(skip)]
+    pub display_top: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pareto: Option<pareto::Pareto>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -214,6 +217,7 @@ pub fn run(input: Inputs, plan: &AnalysisPlan) -> Report {
         filtered_out: (input.calls.len() - sel.len()) as u64,
         rejected: input.rejected,
         notes,
+        display_top: plan.top,
         pareto: sections.pareto,
         cache: sections.cache,
         retries: sections.retries,

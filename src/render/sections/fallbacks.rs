@@ -21,6 +21,7 @@ pub fn grids(x: &Fallbacks) -> Vec<Grid> {
     );
     rates.rows.extend(x.routes.iter().map(|r| figures_row(key_label(&r.route), &r.figures)));
     rates.rows.push(figures_row("(all)", &x.totals));
+    rates.total_row = true;
     rates.footer.push("fell back: the last successful attempt used another model than the requested one; rate = fell back / operations".into());
     rates.footer.push("extra cost: escalated attempts' cost minus the same tokens at the requested model's price (negative: the fallback was cheaper)".into());
     if x.totals.extra_cost_skipped_calls > 0 {

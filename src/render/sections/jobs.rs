@@ -20,6 +20,7 @@ pub fn grids(x: &Jobs) -> Vec<Grid> {
     );
     g.rows.extend(x.routes.iter().map(|r| stats_row(key_label(&r.route), &r.stats, r.outliers, r.runaway)));
     g.rows.push(stats_row("(all)", &x.stats, x.outlier_count, x.runaway_count));
+    g.total_row = true;
     g.footer.push(format!(
         "percentiles by nearest rank; outlier: cost above {}× its {}'s median job; runaway: more than {}× its median calls per job",
         x.outlier_factor, x.group_by, x.runaway_attempts

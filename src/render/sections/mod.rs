@@ -25,6 +25,8 @@ pub struct Grid {
     pub numeric: Vec<bool>,
     pub rows: Vec<Vec<String>>,
     pub footer: Vec<String>,
+    /// The last row sums the others: it stays when the rows are cut to `--top`.
+    pub total_row: bool,
 }
 
 impl Grid {
@@ -69,8 +71,22 @@ pub fn grids(r: &Report) -> Vec<Grid> {
         r.environments.as_ref().map(environments::grids),
         r.reconciliation.as_ref().map(reconciliation::grids),
     ];
-    grids.extend(sections.into_iter().flatten().flatten());
+    let top = r.display_top.unwrap_or(usize::MAX);
+    grids.extend(sections.into_iter().flatten().flatten().map(|g| cut(g, top)));
     grids
+}
+
+/// Keeps a section grid to `top` rows (plus its total row), saying how many were left out:
+/// a `--by user` grid would otherwise list every user. JSON keeps every row.
+fn cut(mut grid: Grid, top: usize) -> Grid {
+    let total = if grid.total_row { grid.rows.pop() } else { None };
+    if grid.rows.len() > top {
+        let left_out = grid.rows.len() - top;
+        grid.rows.truncate(top);
+        grid.footer.insert(0, format!("… {left_out} more rows (raise --top, or see --format json)"));
+    }
+    grid.rows.extend(total);
+    grid
 }
 
 /// Lines below the grids: the line account, rejects and notes.
@@ -96,4 +112,23 @@ pub fn epilogue(r: &Report) -> Vec<String> {
     }
     lines.extend(r.notes.iter().map(|n| format!("note: {n}")));
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cut_keeps_top_rows_and_the_total() {
+        let mut g = Grid::new("t", &["k", "v"]);
+        g.rows = (0..5).map(|i| vec![i.to_string(), String::new()]).collect();
+        g.rows.push(vec!["(all)".into(), String::new()]);
+        g.total_row = true;
+        let g = cut(g, 2);
+        let keys: Vec<&str> = g.rows.iter().map(|r| r[0].as_str()).collect();
+        assert_eq!(keys, ["0", "1", "(all)"]);
+        assert!(g.footer[0].contains("3 more rows"));
+        let short = cut(Grid::new("t", &["k"]), 2);
+        assert!(short.footer.is_empty());
+    }
 }

@@ -35,6 +35,7 @@ pub fn grids(x: &Reconciliation) -> Vec<Grid> {
             signed(t.difference_usd),
             pct(t.difference_pct),
         ]);
+        grid.total_row = true;
     }
     grid.footer.push("difference: logged minus computed (positive: the log charges more)".into());
     if t.unpriced_calls > 0 {

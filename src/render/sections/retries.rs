@@ -17,6 +17,7 @@ pub fn grids(x: &Retries) -> Vec<Grid> {
     let mut by_group = figures_grid(format!("Retries by {}", x.group_by), &x.group_by);
     by_group.rows.extend(x.routes.iter().map(|r| figures_row(key_label(&r.route), &r.figures)));
     by_group.rows.push(figures_row("(all)", &x.totals));
+    by_group.total_row = true;
     by_group.footer.push("multiplier = calls / operations; cost × = total cost / cost of each operation's final attempt".into());
     by_group.footer.push(format!(
         "storms: {} ({} errors, {}); runaway operations (more than {} attempts): {} ({})",

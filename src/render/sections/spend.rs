@@ -43,6 +43,7 @@ fn totals(r: &Report) -> Grid {
     ];
     Grid {
         footer: Vec::new(),
+        total_row: false,
         title: "Totals".into(),
         headers: vec!["".into(), "total".into()],
         numeric: vec![false, true],
@@ -54,6 +55,7 @@ fn breakdown_grid<'a>(title: String, dim: &str, rows: impl Iterator<Item = &'a R
     let headers = [dim, "calls", "input", "output", "cache read", "cost", "share"];
     Grid {
         footer: Vec::new(),
+        total_row: false,
         title,
         headers: headers.iter().map(|h| h.to_string()).collect(),
         numeric: vec![false, true, true, true, true, true, true],
@@ -81,6 +83,7 @@ fn cost_cell(s: &Sums) -> String {
 fn unpriced(r: &Report) -> Grid {
     Grid {
         footer: Vec::new(),
+        total_row: false,
         title: "Unpriced models (not in the cost above)".into(),
         headers: ["model", "calls", "input", "output", "why"].iter().map(|h| h.to_string()).collect(),
         numeric: vec![false, true, true, true, false],
