@@ -47,7 +47,7 @@ pub enum Command {
     Check(cmd::check::Args),
     /// Replay logs against budgets: alerts, hard stops, calls over the per-call limit.
     Budget(cmd::budget::Args),
-    /// Write the monthly cost-review pack: summary.md, CSV tables, focus.csv.
+    /// Write the monthly cost-review pack: summary.md, CSV, FOCUS, HTML with charts.
     Export(cmd::export::Args),
 }
 

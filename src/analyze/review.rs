@@ -70,3 +70,45 @@ mod tests {
         assert_eq!(c.change_share, Some(0.5));
     }
 }
+
+/// Daily cost of the costliest models, the rest summed as "other models": a stacked chart's data.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DailyStack {
+    /// `YYYY-MM-DD`, in order.
+    pub days: Vec<String>,
+    /// (model, cost per day in `days` order), costliest model first.
+    pub series: Vec<(String, Vec<Money>)>,
+}
+
+/// `by_day_model`: a breakdown by day × model (keys `[day, model]`), uncut.
+pub fn daily_stack(by_day_model: &super::Breakdown, keep: usize) -> DailyStack {
+    let mut days: Vec<String> = Vec::new();
+    let mut model_cost: std::collections::BTreeMap<String, Money> = Default::default();
+    let parts = |row: &super::Row| -> Option<(String, String)> {
+        let keys = row.keys.as_ref()?;
+        Some((keys.first()?.clone()?, keys.get(1)?.clone().unwrap_or_else(|| "(none)".into())))
+    };
+    for row in by_day_model.all_rows() {
+        if let Some((day, model)) = parts(row) {
+            days.push(day);
+            *model_cost.entry(model).or_default() += row.sums.cost;
+        }
+    }
+    days.sort();
+    days.dedup();
+    let mut models: Vec<(String, Money)> = model_cost.into_iter().collect();
+    models.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let shown: Vec<String> = models.iter().take(keep).map(|m| m.0.clone()).collect();
+    let has_other = models.len() > keep;
+    let mut series: Vec<(String, Vec<Money>)> = shown.iter().map(|m| (m.clone(), vec![Money::ZERO; days.len()])).collect();
+    if has_other {
+        series.push(("other models".into(), vec![Money::ZERO; days.len()]));
+    }
+    for row in by_day_model.all_rows() {
+        let Some((day, model)) = parts(row) else { continue };
+        let d = days.binary_search(&day).expect("collected above");
+        let s = shown.iter().position(|m| *m == model).unwrap_or(shown.len());
+        series[s].1[d] += row.sums.cost;
+    }
+    DailyStack { days, series }
+}

@@ -1,5 +1,5 @@
-//! `llmcost export LOGS --out DIR`: the monthly cost-review pack — summary.md, CSV tables and
-//! focus.csv — from the same pipeline as `report`, written to a directory.
+//! `llmcost export LOGS --out DIR`: the monthly cost-review pack — summary.md, CSV tables,
+//! focus.csv and report.html — from the same pipeline as `report`, written to a directory.
 
 use std::path::{Path, PathBuf};
 
@@ -7,7 +7,7 @@ use anyhow::{bail, Context, Result};
 
 use super::runs::{self, LogArgs};
 use super::{report, Outcome};
-use crate::analyze::review::{month_bounds, Comparison};
+use crate::analyze::review::{daily_stack, month_bounds, Comparison, DailyStack};
 use crate::analyze::{self, focus, latency, spend, AnalysisPlan, Selection};
 use crate::cli::PricingArgs;
 use crate::money::Money;
@@ -23,7 +23,8 @@ Examples:
   llmcost export logs/ --month 2026-10 --no-timestamp --out review/        byte-identical re-runs
 
 Files: summary.md (md); by_feature, by_model, by_route, by_user, by_environment, by_provider,
-by_day, cache, retries, fallbacks, thresholds, jobs .csv (csv); focus.csv (focus).
+by_day, cache, retries, fallbacks, thresholds, jobs .csv (csv); focus.csv (focus);
+report.html (html: tables and SVG charts in one file, no network, prints to PDF).
 The month-over-month change needs the prior month in the logs, or --previous.";
 
 #[derive(Debug, clap::Args)]
@@ -64,7 +65,8 @@ pub struct Args {
 }
 
 /// The breakdowns an export shows, each also written as by_<dim>.csv.
-const DIMS: [&str; 7] = ["feature", "model", "route", "user", "environment", "provider", "day"];
+/// Route first: the leak analyses group by the first breakdown.
+const DIMS: [&str; 7] = ["route", "feature", "model", "user", "environment", "provider", "day"];
 const SECTIONS: &str = "totals,pareto,cache,retries,fallbacks,thresholds,jobs,duplicates,waste,environments,reconciliation";
 
 /// The reviewed window and the one before it, as dates (`--month`, or `--since`/`--until`).
@@ -132,12 +134,19 @@ pub fn run(args: Args) -> Result<Outcome> {
         latency,
         comparison,
         focus: focus::rows(calls, &priced, &sel),
+        daily: daily(&loaded, &priced, &sel),
         generated_at: (!args.no_timestamp).then(|| analyze::context::rfc3339(chrono::Utc::now().timestamp_millis() / 1000 * 1000)),
     };
     let parts = if args.format.is_empty() { Part::ALL.to_vec() } else { args.format.clone() };
     let written = export::write_all(&args.out, &export, &parts)?;
     eprintln!("llmcost: wrote {} files to {}", written.len(), args.out.display());
     Ok(Outcome::Ok)
+}
+
+/// Daily spend of the 6 costliest models (the rest summed), for the HTML chart.
+fn daily(loaded: &report::Loaded, priced: &crate::price::Priced, sel: &Selection) -> Option<DailyStack> {
+    let dims = [loaded.dim("day")?, loaded.dim("model")?];
+    Some(daily_stack(&spend::breakdown(&loaded.batch.calls, priced, sel, &dims, None), 6))
 }
 
 /// The previous period from the same logs, when they hold any call in it.

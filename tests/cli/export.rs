@@ -152,3 +152,23 @@ fn bad_month_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     llmcost().args(["export", "fixtures/export/calls.jsonl", "--month", "2026-13", "--out"]).arg(dir.path()).assert().code(2);
 }
+
+#[test]
+fn html_is_self_contained_and_escapes_log_values() {
+    let dir = tempfile::tempdir().unwrap();
+    export(dir.path(), &["--format", "html", "--no-timestamp"]);
+    let html = read(dir.path(), "report.html");
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(!html.contains("<script"), "no script, and hostile names are escaped");
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(html.contains("@u3 &amp; &quot;friends&quot;"));
+    assert!(html.contains("=HYPERLINK(&quot;http://evil.example&quot;,&quot;x&quot;)"));
+    for fetch in ["<link", "src=", "@import", "url(", "href="] {
+        assert!(!html.contains(fetch), "{fetch} would load something");
+    }
+    let urls: Vec<&str> = html.match_indices("http").map(|(i, _)| &html[i..(i + 40).min(html.len())]).collect();
+    assert!(urls.iter().all(|u| u.starts_with("http://www.w3.org/2000/svg") || u.starts_with("http://evil.exam")), "{urls:?}");
+    assert!(html.matches("<svg").count() >= 4, "charts: daily, Pareto, cache, cost by feature");
+    assert!(html.contains("Daily spend by model (USD per UTC day)"));
+    assert!(html.contains("$0.0170"));
+}

@@ -1,10 +1,12 @@
 //! `llmcost export`: one review pack written to a directory, one file per output format —
-//! `summary.md`, CSV tables, `focus.csv` and `report.html`. Everything the files show is
+//! `summary.md`, CSV tables, `focus.csv` and `report.html` (SVG charts by plotters). Everything the files show is
 //! computed before (`Export`); these renderers only lay it out. Files are deterministic: the
 //! same input gives the same bytes, but for the generated-at line of summary.md and report.html.
 
+pub mod charts;
 pub mod csv_tables;
 pub mod focus;
+pub mod html;
 pub mod summary;
 
 use std::path::{Path, PathBuf};
@@ -13,7 +15,7 @@ use anyhow::{Context, Result};
 
 use crate::analyze::focus::FocusRow;
 use crate::analyze::latency::LatencyRow;
-use crate::analyze::review::Comparison;
+use crate::analyze::review::{Comparison, DailyStack};
 use crate::analyze::{Breakdown, Report};
 
 /// The files `--format` can choose.
@@ -25,10 +27,12 @@ pub enum Part {
     Csv,
     /// focus.csv: FinOps FOCUS rows.
     Focus,
+    /// report.html: one self-contained page with the tables and SVG charts.
+    Html,
 }
 
 impl Part {
-    pub const ALL: [Part; 3] = [Part::Md, Part::Csv, Part::Focus];
+    pub const ALL: [Part; 4] = [Part::Md, Part::Csv, Part::Focus, Part::Html];
 }
 
 /// Everything an export shows, computed.
@@ -41,6 +45,8 @@ pub struct Export<'a> {
     pub latency: Vec<(String, Vec<LatencyRow>)>,
     pub comparison: Option<Comparison>,
     pub focus: Vec<FocusRow>,
+    /// Daily spend of the costliest models, for the stacked chart.
+    pub daily: Option<DailyStack>,
     /// RFC 3339 time of the run; `None` with --no-timestamp.
     pub generated_at: Option<String>,
 }
@@ -61,6 +67,7 @@ pub fn write_all(dir: &Path, export: &Export, parts: &[Part]) -> Result<Vec<Path
             Part::Md => files.push(("summary.md".into(), summary::render(export)?)),
             Part::Csv => files.extend(csv_tables::render(export)?),
             Part::Focus => files.push(("focus.csv".into(), focus::render(&export.focus)?)),
+            Part::Html => files.push(("report.html".into(), html::render(export)?)),
         }
     }
     let mut written = Vec::new();
