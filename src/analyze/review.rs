@@ -63,6 +63,24 @@ mod tests {
     }
 
     #[test]
+    fn daily_stack_keeps_the_costliest_models_and_sums_the_rest() {
+        use crate::analyze::{Breakdown, Row, Sums};
+        let row = |day: &str, model: &str, cost: &str| Row {
+            key: None,
+            keys: Some(vec![Some(day.into()), Some(model.into())]),
+            sums: Sums { cost: Money::parse(cost).unwrap(), ..Sums::default() },
+            share: 0.0,
+            other: false,
+        };
+        let rows = vec![row("2026-10-02", "a", "5"), row("2026-10-01", "b", "2"), row("2026-10-01", "c", "1"), row("2026-10-02", "c", "0.5")];
+        let b = Breakdown { name: "day,model".into(), groups: 4, rows, other: None };
+        let s = daily_stack(&b, 1);
+        assert_eq!(s.days, ["2026-10-01", "2026-10-02"]);
+        let m = |x: &str| Money::parse(x).unwrap();
+        assert_eq!(s.series, vec![("a".to_string(), vec![m("0"), m("5")]), ("other models".to_string(), vec![m("3"), m("0.5")])]);
+    }
+
+    #[test]
     fn change_is_exact_and_relative() {
         let m = |s| Money::parse(s).unwrap();
         let c = Comparison::new("2026-09".into(), (m("2"), 3), (m("3"), 4));
