@@ -54,10 +54,10 @@ pub fn daily(stack: &DailyStack) -> Result<String> {
     let totals: Vec<f64> = (0..stack.days.len()).map(|d| stack.series.iter().map(|s| s.1[d].to_f64()).sum()).collect();
     let y_max = totals.iter().copied().fold(0.0, f64::max).max(1e-9) * 1.1;
     svg(420, |root| {
-        let mut chart = ChartBuilder::on(root)
+        let (plot, key) = root.split_horizontally(WIDTH - 250);
+        let mut chart = ChartBuilder::on(&plot)
             .caption("Daily spend by model (USD per UTC day)", (FONT, 22))
             .margin(12)
-            .margin_right(36)
             .x_label_area_size(48)
             .y_label_area_size(80)
             .build_cartesian_2d(0f64..n as f64, 0f64..y_max)?;
@@ -75,7 +75,7 @@ pub fn daily(stack: &DailyStack) -> Result<String> {
             .axis_desc_style((FONT, 15))
             .draw()?;
         let mut base = vec![0.0; stack.days.len()];
-        for (i, (model, costs)) in stack.series.iter().enumerate() {
+        for (i, (_, costs)) in stack.series.iter().enumerate() {
             let color = PALETTE[i % PALETTE.len()];
             let bars: Vec<Rectangle<(f64, f64)>> = costs
                 .iter()
@@ -86,13 +86,22 @@ pub fn daily(stack: &DailyStack) -> Result<String> {
                     Rectangle::new([(d as f64 + 0.1, lo), (d as f64 + 0.9, hi)], color.filled())
                 })
                 .collect();
-            chart
-                .draw_series(bars)?
-                .label(short(model, 32))
-                .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 12, y + 6)], color.filled()));
+            chart.draw_series(bars)?;
         }
-        legend(&mut chart, SeriesLabelPosition::UpperLeft)
+        side_legend(&key, stack.series.iter().map(|s| s.0.as_str()))
     })
+}
+
+/// A legend in its own area beside the plot, so it never hides a bar.
+fn side_legend<'a>(area: &Area, names: impl Iterator<Item = &'a str>) -> DrawResult {
+    let style = (FONT, 14).into_text_style(area).pos(Pos::new(HPos::Left, VPos::Center));
+    area.draw(&Text::new("model", (8, 56), (FONT, 15).into_text_style(area).pos(Pos::new(HPos::Left, VPos::Center))))?;
+    for (i, name) in names.enumerate() {
+        let y = 82 + i as i32 * 24;
+        area.draw(&Rectangle::new([(8, y - 7), (22, y + 7)], PALETTE[i % PALETTE.len()].filled()))?;
+        area.draw(&Text::new(short(name, 28), (30, y), style.clone()))?;
+    }
+    Ok(())
 }
 
 fn label_at(days: &[String], x: f64, step: usize) -> String {
