@@ -22,6 +22,7 @@ Examples:
   llmcost diff baseline.json run.jsonl --max-increase 5% --format md
   llmcost check run.jsonl --policy llmcost.toml
   llmcost budget --budgets budgets.yaml logs/
+  llmcost export logs/ --month 2026-10 --out review-2026-10/
   llmcost pricing list --model 'claude*' --as-of 2025-06-01";
 
 #[derive(Debug, Parser)]
@@ -46,6 +47,8 @@ pub enum Command {
     Check(cmd::check::Args),
     /// Replay logs against budgets: alerts, hard stops, calls over the per-call limit.
     Budget(cmd::budget::Args),
+    /// Write the monthly cost-review pack: summary.md, CSV, FOCUS, HTML with charts.
+    Export(cmd::export::Args),
 }
 
 /// Which price tables to use.

@@ -4,6 +4,7 @@
 pub mod budget;
 pub mod check;
 pub mod diff;
+pub mod export;
 pub mod formats;
 pub mod pricing;
 pub mod report;
@@ -44,5 +45,6 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Diff(args) => diff::run(args),
         Command::Check(args) => check::run(args),
         Command::Budget(args) => budget::run(args),
+        Command::Export(args) => export::run(args),
     }
 }

@@ -8,6 +8,7 @@ mod check;
 mod duplicates;
 mod diff;
 mod environments;
+mod export;
 mod fallbacks;
 mod formats;
 mod help;

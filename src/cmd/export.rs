@@ -1,0 +1,171 @@
+//! `llmcost export LOGS --out DIR`: the monthly cost-review pack — summary.md, CSV tables,
+//! focus.csv and report.html — from the same pipeline as `report`, written to a directory.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+
+use super::runs::{self, LogArgs};
+use super::{report, Outcome};
+use crate::analyze::review::{daily_stack, month_bounds, Comparison, DailyStack};
+use crate::analyze::{self, focus, latency, spend, AnalysisPlan, Selection};
+use crate::cli::PricingArgs;
+use crate::money::Money;
+use crate::pricing::load::parse_date;
+use crate::render::export::{self, Export, Part};
+
+const EXAMPLES: &str = "\
+Examples:
+  llmcost export logs/ --month 2026-10 --out review-2026-10/
+  llmcost export logs/ --since 2026-10-01 --until 2026-10-15 --out half-month/
+  llmcost export logs/ --month 2026-10 --previous sept.json --out review/   compare with a saved report
+  llmcost export logs/ --month 2026-10 --format focus --out finops/        only focus.csv
+  llmcost export logs/ --month 2026-10 --no-timestamp --out review/        byte-identical re-runs
+
+Files: summary.md (md); by_feature, by_model, by_route, by_user, by_environment, by_provider,
+by_day, cache, retries, fallbacks, thresholds, jobs .csv (csv); focus.csv (focus);
+report.html (html: tables and SVG charts in one file, no network, prints to PDF).
+The month-over-month change needs the prior month in the logs, or --previous.";
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = EXAMPLES)]
+pub struct Args {
+    /// Log files, directories or globs.
+    #[arg(required = true, value_name = "LOGS")]
+    pub inputs: Vec<String>,
+    /// Directory to write the files into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// The calendar month to review (UTC), e.g. 2026-10; instead of --since/--until.
+    #[arg(long, value_name = "YYYY-MM", conflicts_with_all = ["since", "until"])]
+    pub month: Option<String>,
+    /// Only calls at or after this time (YYYY-MM-DD or RFC 3339, UTC).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Only calls before this time (exclusive).
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// Files to write (comma-separated). Default: all.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "PART[,PART]")]
+    pub format: Vec<Part>,
+    /// Leave out the generated-at line, so re-runs give byte-identical files.
+    #[arg(long)]
+    pub no_timestamp: bool,
+    /// A saved JSON report (`report --format json`) of the previous period to compare with.
+    #[arg(long, value_name = "REPORT.json")]
+    pub previous: Option<PathBuf>,
+    #[command(flatten)]
+    pub pricing: PricingArgs,
+    /// Fail (exit 2) at the first rejected line.
+    #[arg(long)]
+    pub strict: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// The breakdowns an export shows, each also written as by_<dim>.csv.
+/// Route first: the leak analyses group by the first breakdown.
+const DIMS: [&str; 7] = ["route", "feature", "model", "user", "environment", "provider", "day"];
+const SECTIONS: &str = "totals,pareto,cache,retries,fallbacks,thresholds,jobs,duplicates,waste,environments,reconciliation";
+
+/// The reviewed window and the one before it, as dates (`--month`, or `--since`/`--until`).
+struct Window {
+    since: Option<String>,
+    until: Option<String>,
+    previous: Option<(String, String, String)>,
+}
+
+fn window(args: &Args) -> Result<Window> {
+    if let Some(month) = &args.month {
+        let (since, until, prev) = month_bounds(month).with_context(|| format!("--month {month:?}: expected YYYY-MM"))?;
+        let label = prev[..7].to_string();
+        return Ok(Window { previous: Some((label, prev, since.clone())), since: Some(since), until: Some(until) });
+    }
+    let previous = match (&args.since, &args.until) {
+        (Some(s), Some(u)) => {
+            let (a, b) = (parse_date(s).context("--since")?, parse_date(u).context("--until")?);
+            if b <= a {
+                bail!("--until must be after --since");
+            }
+            let start = analyze::context::rfc3339(a - (b - a));
+            Some((format!("{start} → {s}"), start, s.clone()))
+        }
+        _ => None,
+    };
+    Ok(Window { since: args.since.clone(), until: args.until.clone(), previous })
+}
+
+pub fn run(args: Args) -> Result<Outcome> {
+    let win = window(&args)?;
+    let log = LogArgs {
+        pricing: args.pricing.clone(),
+        price_as_of: None,
+        since: win.since.clone(),
+        until: win.until.clone(),
+        filter: Vec::new(),
+        strict: args.strict,
+        input_format: None,
+        quiet: args.quiet,
+    };
+    let mut report_args = runs::report_args(&args.inputs, SECTIONS, &DIMS, &log)?;
+    report_args.top = Some(10);
+    let loaded = report::load(&report_args)?;
+    let priced = loaded.price();
+    let report = loaded.report(&priced);
+    let sel = loaded.selection();
+    let calls = &loaded.batch.calls;
+    let tables = DIMS
+        .iter()
+        .filter_map(|d| loaded.dim(d).map(|dim| (format!("by_{d}"), spend::breakdown(calls, &priced, &sel, &[dim], None))))
+        .collect();
+    let latency = ["model", "route"]
+        .iter()
+        .filter_map(|d| loaded.dim(d).map(|dim| (d.to_string(), latency::by_dim(calls, &sel, &dim))))
+        .collect();
+    let current = (report.totals.sums.cost, report.totals.sums.calls);
+    let comparison = match &args.previous {
+        Some(path) => Some(from_saved(path, current)?),
+        None => win.previous.as_ref().and_then(|(label, s, u)| from_logs(&loaded, &priced, label, s, u, current)),
+    };
+    let export = Export {
+        report: &report,
+        tables,
+        latency,
+        comparison,
+        focus: focus::rows(calls, &priced, &sel),
+        daily: daily(&loaded, &priced, &sel),
+        generated_at: (!args.no_timestamp).then(|| analyze::context::rfc3339(chrono::Utc::now().timestamp_millis() / 1000 * 1000)),
+    };
+    let parts = if args.format.is_empty() { Part::ALL.to_vec() } else { args.format.clone() };
+    let written = export::write_all(&args.out, &export, &parts)?;
+    eprintln!("llmcost: wrote {} files to {}", written.len(), args.out.display());
+    Ok(Outcome::Ok)
+}
+
+/// Daily spend of the 6 costliest models (the rest summed), for the HTML chart.
+fn daily(loaded: &report::Loaded, priced: &crate::price::Priced, sel: &Selection) -> Option<DailyStack> {
+    let dims = [loaded.dim("day")?, loaded.dim("model")?];
+    Some(daily_stack(&spend::breakdown(&loaded.batch.calls, priced, sel, &dims, None), 6))
+}
+
+/// The previous period from the same logs, when they hold any call in it.
+fn from_logs(loaded: &report::Loaded, priced: &crate::price::Priced, label: &str, since: &str, until: &str, current: (Money, u64)) -> Option<Comparison> {
+    let plan = AnalysisPlan { since: parse_date(since).ok(), until: parse_date(until).ok(), ..AnalysisPlan::default() };
+    let sel = Selection::new(&loaded.batch.calls, &plan);
+    if sel.is_empty() {
+        return None;
+    }
+    let t = spend::totals(&loaded.batch.calls, priced, &sel);
+    Some(Comparison::new(label.to_string(), (t.sums.cost, t.sums.calls), current))
+}
+
+/// The previous period from a saved JSON report's totals.
+fn from_saved(path: &Path, current: (Money, u64)) -> Result<Comparison> {
+    let value = runs::saved_report(path)?.with_context(|| format!("--previous {}: not a saved JSON report", path.display()))?;
+    let totals = &value["totals"];
+    let cost = totals["cost_usd_exact"].as_str().context("--previous: no totals.cost_usd_exact")?;
+    let calls = totals["calls"].as_u64().context("--previous: no totals.calls")?;
+    let label = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    Ok(Comparison::new(label, (Money::parse(cost)?, calls), current))
+}

@@ -1,0 +1,108 @@
+//! `llmcost export`: one review pack written to a directory, one file per output format —
+//! `summary.md`, CSV tables, `focus.csv` and `report.html` (SVG charts by plotters). Everything the files show is
+//! computed before (`Export`); these renderers only lay it out. Files are deterministic: the
+//! same input gives the same bytes, but for the generated-at line of summary.md and report.html.
+
+pub mod charts;
+pub mod csv_tables;
+pub mod focus;
+pub mod html;
+pub mod summary;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::analyze::focus::FocusRow;
+use crate::analyze::latency::LatencyRow;
+use crate::analyze::review::{Comparison, DailyStack};
+use crate::analyze::{Breakdown, Report};
+
+/// The files `--format` can choose.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+pub enum Part {
+    /// summary.md: the review as Markdown tables.
+    Md,
+    /// by_*.csv, cache.csv, retries.csv, fallbacks.csv, thresholds.csv, jobs.csv.
+    Csv,
+    /// focus.csv: FinOps FOCUS rows.
+    Focus,
+    /// report.html: one self-contained page with the tables and SVG charts.
+    Html,
+}
+
+impl Part {
+    pub const ALL: [Part; 4] = [Part::Md, Part::Csv, Part::Focus, Part::Html];
+}
+
+/// Everything an export shows, computed.
+pub struct Export<'a> {
+    /// The report with breakdowns cut to the top rows (for the Markdown and HTML tables).
+    pub report: &'a Report,
+    /// Full breakdowns for the CSV tables: (file stem, breakdown), e.g. ("by_model", …).
+    pub tables: Vec<(String, Breakdown)>,
+    /// Latency per group: ("model" | "route", rows).
+    pub latency: Vec<(String, Vec<LatencyRow>)>,
+    pub comparison: Option<Comparison>,
+    pub focus: Vec<FocusRow>,
+    /// Daily spend of the costliest models, for the stacked chart.
+    pub daily: Option<DailyStack>,
+    /// RFC 3339 time of the run; `None` with --no-timestamp.
+    pub generated_at: Option<String>,
+}
+
+impl Export<'_> {
+    /// The latency rows of `dim` (`model`, `route`).
+    pub fn latency_of(&self, dim: &str) -> &[LatencyRow] {
+        self.latency.iter().find(|(d, _)| d == dim).map_or(&[], |(_, rows)| rows.as_slice())
+    }
+}
+
+/// Writes the chosen parts into `dir` (created if missing); returns the files written.
+pub fn write_all(dir: &Path, export: &Export, parts: &[Part]) -> Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    for part in parts {
+        match part {
+            Part::Md => files.push(("summary.md".into(), summary::render(export)?)),
+            Part::Csv => files.extend(csv_tables::render(export)?),
+            Part::Focus => files.push(("focus.csv".into(), focus::render(&export.focus)?)),
+            Part::Html => files.push(("report.html".into(), html::render(export)?)),
+        }
+    }
+    let mut written = Vec::new();
+    for (name, bytes) in files {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// A CSV cell a spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a leading `'`.
+pub fn neutralise(cell: &str) -> String {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
+        _ => cell.to_string(),
+    }
+}
+
+/// A float figure with a fixed number of digits, or empty.
+pub fn fixed(value: Option<f64>, places: usize) -> String {
+    value.map_or_else(String::new, |v| format!("{v:.places$}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::neutralise;
+
+    #[test]
+    fn every_formula_lead_is_neutralised() {
+        for lead in ["=", "+", "-", "@", "\t", "\r"] {
+            let cell = format!("{lead}cmd|' /C calc'!A0");
+            assert_eq!(neutralise(&cell), format!("'{cell}"));
+        }
+        assert_eq!(neutralise("chat.answer"), "chat.answer");
+        assert_eq!(neutralise(""), "");
+    }
+}
