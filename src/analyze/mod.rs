@@ -13,6 +13,7 @@ pub mod latency;
 pub mod duplicates;
 pub mod ops;
 pub mod pareto;
+pub mod per_call;
 pub mod reconciliation;
 pub mod retries;
 pub mod review;

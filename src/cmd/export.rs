@@ -24,6 +24,7 @@ Examples:
 
 Files: summary.md (md); by_feature, by_model, by_route, by_user, by_environment, by_provider,
 by_day, cache, retries, fallbacks, thresholds, jobs .csv (csv); focus.csv (focus);
+calls.parquet (parquet: every call, cost, tier, rates, flags);
 report.html (html: tables and SVG charts in one file, no network, prints to PDF).
 The month-over-month change needs the prior month in the logs, or --previous.";
 
@@ -128,6 +129,8 @@ pub fn run(args: Args) -> Result<Outcome> {
         Some(path) => Some(from_saved(path, current)?),
         None => win.previous.as_ref().and_then(|(label, s, u)| from_logs(&loaded, &priced, label, s, u, current)),
     };
+    let parts = if args.format.is_empty() { Part::ALL.to_vec() } else { args.format.clone() };
+    let retried = if parts.contains(&Part::Parquet) { retried_flags(&loaded, &priced, &sel) } else { Vec::new() };
     let export = Export {
         report: &report,
         tables,
@@ -135,9 +138,9 @@ pub fn run(args: Args) -> Result<Outcome> {
         comparison,
         focus: focus::rows(calls, &priced, &sel),
         daily: daily(&loaded, &priced, &sel),
+        calls: parts.contains(&Part::Parquet).then_some(export::parquet::CallsTable { calls, priced: &priced, sel: &sel, retried: &retried }),
         generated_at: (!args.no_timestamp).then(|| analyze::context::rfc3339(chrono::Utc::now().timestamp_millis() / 1000 * 1000)),
     };
-    let parts = if args.format.is_empty() { Part::ALL.to_vec() } else { args.format.clone() };
     let written = export::write_all(&args.out, &export, &parts)?;
     eprintln!("llmcost: wrote {} files to {}", written.len(), args.out.display());
     Ok(Outcome::Ok)
@@ -147,6 +150,15 @@ pub fn run(args: Args) -> Result<Outcome> {
 fn daily(loaded: &report::Loaded, priced: &crate::price::Priced, sel: &Selection) -> Option<DailyStack> {
     let dims = [loaded.dim("day")?, loaded.dim("model")?];
     Some(daily_stack(&spend::breakdown(&loaded.batch.calls, priced, sel, &dims, None), 6))
+}
+
+/// Per row: a later attempt of its operation followed (operations grouped by route, as in the report).
+fn retried_flags(loaded: &report::Loaded, priced: &crate::price::Priced, sel: &Selection) -> Vec<bool> {
+    let calls = &loaded.batch.calls;
+    let groups = analyze::Groups::new(calls, &loaded.dim("route").into_iter().collect::<Vec<_>>());
+    let opts = analyze::Options::default();
+    let ctx = analyze::Ctx { calls, priced, book: &loaded.book, sel, groups: &groups, opts: &opts };
+    analyze::per_call::retried(&ctx)
 }
 
 /// The previous period from the same logs, when they hold any call in it.

@@ -172,3 +172,32 @@ fn html_is_self_contained_and_escapes_log_values() {
     assert!(html.contains("Daily spend by model (USD per UTC day)"));
     assert!(html.contains("$0.0170"));
 }
+
+#[test]
+fn parquet_reads_back_with_polars() {
+    use polars::prelude::*;
+    let dir = tempfile::tempdir().unwrap();
+    export(dir.path(), &["--format", "parquet"]);
+    let file = std::fs::File::open(dir.path().join("calls.parquet")).expect("calls.parquet");
+    let df = ParquetReader::new(file).finish().expect("reads back");
+    assert_eq!(df.height(), 5, "the October calls");
+    let text = |name: &str| -> Vec<Option<String>> {
+        let col = df.column(name).unwrap().str().unwrap().clone();
+        (0..col.len()).map(|i| col.get(i).map(str::to_string)).collect()
+    };
+    let cost = text("cost_usd");
+    let model = text("model");
+    let at = |m: &str| model.iter().position(|x| x.as_deref() == Some(m)).unwrap();
+    assert_eq!(cost[at("alpha")].as_deref(), Some("0.0053"));
+    assert_eq!(cost[at("mystery")], None, "unpriced: null, never 0");
+    let beta = model.iter().position(|x| x.as_deref() == Some("beta")).unwrap();
+    assert_eq!(cost[beta].as_deref(), Some("0.007125"));
+    assert_eq!(text("rate_input_per_mtok")[beta].as_deref(), Some("6"));
+    let float = df.column("cost_usd_float").unwrap().f64().unwrap().get(beta).unwrap();
+    assert!((float - 0.007125).abs() < 1e-12);
+    let crossed = df.column("crossed_threshold").unwrap().bool().unwrap().clone();
+    assert_eq!((0..5).filter(|&i| crossed.get(i) == Some(true)).count(), 1);
+    assert_eq!(crossed.get(beta), Some(true));
+    assert_eq!(df.column("tier").unwrap().u32().unwrap().get(beta), Some(1));
+    assert_eq!(text("user")[at("alpha")].as_deref(), Some("<script>alert(1)</script>"), "stored as data, unchanged");
+}

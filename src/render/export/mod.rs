@@ -1,5 +1,6 @@
 //! `llmcost export`: one review pack written to a directory, one file per output format —
-//! `summary.md`, CSV tables, `focus.csv` and `report.html` (SVG charts by plotters). Everything the files show is
+//! `summary.md`, CSV tables, `focus.csv`, `report.html` (SVG charts by plotters) and
+//! `calls.parquet` (polars). Everything the files show is
 //! computed before (`Export`); these renderers only lay it out. Files are deterministic: the
 //! same input gives the same bytes, but for the generated-at line of summary.md and report.html.
 
@@ -7,6 +8,7 @@ pub mod charts;
 pub mod csv_tables;
 pub mod focus;
 pub mod html;
+pub mod parquet;
 pub mod summary;
 
 use std::path::{Path, PathBuf};
@@ -29,10 +31,12 @@ pub enum Part {
     Focus,
     /// report.html: one self-contained page with the tables and SVG charts.
     Html,
+    /// calls.parquet: every call with its cost, tier, rates and flags.
+    Parquet,
 }
 
 impl Part {
-    pub const ALL: [Part; 4] = [Part::Md, Part::Csv, Part::Focus, Part::Html];
+    pub const ALL: [Part; 5] = [Part::Md, Part::Csv, Part::Focus, Part::Html, Part::Parquet];
 }
 
 /// Everything an export shows, computed.
@@ -47,6 +51,8 @@ pub struct Export<'a> {
     pub focus: Vec<FocusRow>,
     /// Daily spend of the costliest models, for the stacked chart.
     pub daily: Option<DailyStack>,
+    /// The calls for calls.parquet.
+    pub calls: Option<parquet::CallsTable<'a>>,
     /// RFC 3339 time of the run; `None` with --no-timestamp.
     pub generated_at: Option<String>,
 }
@@ -68,9 +74,15 @@ pub fn write_all(dir: &Path, export: &Export, parts: &[Part]) -> Result<Vec<Path
             Part::Csv => files.extend(csv_tables::render(export)?),
             Part::Focus => files.push(("focus.csv".into(), focus::render(&export.focus)?)),
             Part::Html => files.push(("report.html".into(), html::render(export)?)),
+            Part::Parquet => {}
         }
     }
     let mut written = Vec::new();
+    if let Some(table) = export.calls.as_ref().filter(|_| parts.contains(&Part::Parquet)) {
+        let path = dir.join("calls.parquet");
+        parquet::write(&path, table)?;
+        written.push(path);
+    }
     for (name, bytes) in files {
         let path = dir.join(name);
         std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;

@@ -1,0 +1,95 @@
+//! calls.parquet: every selected call with its computed cost (exact decimal string and a
+//! float), tier, the rates it was priced at, and flags, written with polars for BI tools and
+//! notebooks. Unpriced calls have null cost, tier and rates.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use polars::prelude::*;
+
+use crate::analyze::context::rfc3339;
+use crate::analyze::Selection;
+use crate::calls::{Calls, FLAG_BATCH, FLAG_CACHE_HIT, FLAG_ERROR};
+use crate::normalize::StrCol;
+use crate::price::Priced;
+
+/// What the file is built from.
+pub struct CallsTable<'a> {
+    pub calls: &'a Calls,
+    pub priced: &'a Priced<'a>,
+    pub sel: &'a Selection,
+    /// Per row: a later attempt of the same operation followed.
+    pub retried: &'a [bool],
+}
+
+const TEXT: [(StrCol, &str); 9] = [
+    (StrCol::Provider, "provider"),
+    (StrCol::Model, "model"),
+    (StrCol::RequestedModel, "requested_model"),
+    (StrCol::Route, "route"),
+    (StrCol::Feature, "feature"),
+    (StrCol::User, "user"),
+    (StrCol::Environment, "environment"),
+    (StrCol::Operation, "operation_id"),
+    (StrCol::Job, "job_id"),
+];
+
+pub fn write(path: &Path, t: &CallsTable) -> Result<()> {
+    let rows: Vec<usize> = t.sel.rows().collect();
+    let mut df = DataFrame::new(rows.len(), columns(t, &rows)).context("calls.parquet columns")?;
+    let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    ParquetWriter::new(file).finish(&mut df).with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+fn columns(t: &CallsTable, rows: &[usize]) -> Vec<Column> {
+    let (calls, priced) = (t.calls, t.priced);
+    let mut cols = vec![Column::new("timestamp".into(), rows.iter().map(|&r| rfc3339(calls.ts_ms[r])).collect::<Vec<_>>())];
+    for (col, name) in TEXT {
+        let c = calls.col(col);
+        cols.push(Column::new(name.into(), rows.iter().map(|&r| c.value(r)).collect::<Vec<Option<&str>>>()));
+    }
+    let tok = &calls.tokens;
+    let counts: [(&str, &Vec<u64>); 5] = [
+        ("input_tokens", &tok.input),
+        ("output_tokens", &tok.output),
+        ("cache_read_tokens", &tok.cache_read),
+        ("cache_write_tokens", &tok.cache_write),
+        ("reasoning_tokens", &tok.reasoning),
+    ];
+    for (name, v) in counts {
+        cols.push(Column::new(name.into(), rows.iter().map(|&r| v[r]).collect::<Vec<u64>>()));
+    }
+    let priced_opt = |f: &dyn Fn(usize) -> String| rows.iter().map(|&r| priced.is_priced(r).then(|| f(r))).collect::<Vec<Option<String>>>();
+    cols.push(Column::new("cost_usd".into(), priced_opt(&|r| priced.cost[r].exact())));
+    cols.push(Column::new("cost_usd_float".into(), rows.iter().map(|&r| priced.is_priced(r).then(|| priced.cost[r].to_f64())).collect::<Vec<_>>()));
+    cols.push(Column::new("tier".into(), rows.iter().map(|&r| priced.is_priced(r).then(|| priced.tier[r] as u32)).collect::<Vec<_>>()));
+    cols.extend(rates(t, rows));
+    let flag = |bit: u8| rows.iter().map(|&r| calls.flags[r] & bit != 0).collect::<Vec<bool>>();
+    cols.push(Column::new("batch".into(), flag(FLAG_BATCH)));
+    cols.push(Column::new("app_cache_hit".into(), flag(FLAG_CACHE_HIT)));
+    cols.push(Column::new("error".into(), flag(FLAG_ERROR)));
+    cols.push(Column::new("retried".into(), rows.iter().map(|&r| t.retried[r]).collect::<Vec<bool>>()));
+    cols.push(Column::new("crossed_threshold".into(), rows.iter().map(|&r| priced.tier_index(r).is_some()).collect::<Vec<bool>>()));
+    cols
+}
+
+/// The rates (USD per 1M tokens, exact decimals) of the tier each call was priced at.
+fn rates(t: &CallsTable, rows: &[usize]) -> Vec<Column> {
+    let names = ["rate_input_per_mtok", "rate_output_per_mtok", "rate_cache_read_per_mtok", "rate_cache_write_per_mtok"];
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let values: Vec<Option<String>> = rows
+                .iter()
+                .map(|&r| {
+                    let (_, version) = t.priced.version(r)?;
+                    let rates = version.rates(t.priced.tier_index(r));
+                    Some([rates.input, rates.output, rates.cache_read, rates.cache_write][i].to_string())
+                })
+                .collect();
+            Column::new((*name).into(), values)
+        })
+        .collect()
+}
