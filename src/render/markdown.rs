@@ -19,13 +19,7 @@ impl Render for Markdown {
         }
         for grid in grids(report) {
             writeln!(out, "\n### {}\n", escape(&grid.title))?;
-            table(&grid, out)?;
-            if !grid.footer.is_empty() {
-                writeln!(out)?;
-            }
-            for line in &grid.footer {
-                writeln!(out, "{}  ", escape(line))?;
-            }
+            self::grid(&grid, out)?;
         }
         writeln!(out)?;
         for line in epilogue(report) {
@@ -35,6 +29,18 @@ impl Render for Markdown {
         }
         Ok(())
     }
+}
+
+/// A grid as a pipe table, then its footer lines (shared with the export's summary.md).
+pub fn grid(grid: &Grid, out: &mut dyn Write) -> Result<()> {
+    table(grid, out)?;
+    if !grid.footer.is_empty() {
+        writeln!(out)?;
+    }
+    for line in &grid.footer {
+        writeln!(out, "{}  ", escape(line))?;
+    }
+    Ok(())
 }
 
 fn table(grid: &Grid, out: &mut dyn Write) -> Result<()> {
@@ -50,7 +56,7 @@ fn table(grid: &Grid, out: &mut dyn Write) -> Result<()> {
 }
 
 /// Log values are untrusted: keep them from breaking the table or turning into markup.
-fn escape(text: &str) -> String {
+pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for ch in text.chars() {
         match ch {

@@ -8,6 +8,7 @@ use anyhow::Result;
 
 use super::{fixed, Export};
 use crate::analyze::latency::LatencyRow;
+use crate::render::markdown::{self, escape};
 use crate::render::sections::{epilogue, grids, preamble, Grid};
 use crate::render::{count, key_label, percent, usd, usd_priced};
 
@@ -90,35 +91,6 @@ fn cost_and_latency(e: &Export, dim: &str) -> Option<Grid> {
 
 fn write_grid(grid: &Grid, out: &mut Vec<u8>) -> Result<()> {
     writeln!(out, "\n## {}\n", escape(&grid.title))?;
-    let header: Vec<String> = grid.headers.iter().map(|h| escape(h)).collect();
-    writeln!(out, "| {} |", header.join(" | "))?;
-    let rule: Vec<&str> = grid.numeric.iter().map(|n| if *n { "---:" } else { "---" }).collect();
-    writeln!(out, "|{}|", rule.join("|"))?;
-    for row in &grid.rows {
-        let cells: Vec<String> = row.iter().map(|c| escape(c)).collect();
-        writeln!(out, "| {} |", cells.join(" | "))?;
-    }
-    if !grid.footer.is_empty() {
-        writeln!(out)?;
-    }
-    for line in &grid.footer {
-        writeln!(out, "{}  ", escape(line))?;
-    }
-    Ok(())
+    markdown::grid(grid, out)
 }
 
-/// Log values are untrusted: keep them from breaking the table or turning into markup.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '|' | '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '&' => {
-                out.push('\\');
-                out.push(ch);
-            }
-            '\n' | '\r' => out.push(' '),
-            _ => out.push(ch),
-        }
-    }
-    out
-}
