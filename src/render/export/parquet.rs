@@ -74,22 +74,29 @@ fn columns(t: &CallsTable, rows: &[usize]) -> Vec<Column> {
     cols
 }
 
-/// The rates (USD per 1M tokens, exact decimals) of the tier each call was priced at.
+/// The rates (USD per 1M tokens, exact decimals) of the tier each call was priced at; the
+/// text of each (price version, tier) is made once.
 fn rates(t: &CallsTable, rows: &[usize]) -> Vec<Column> {
     let names = ["rate_input_per_mtok", "rate_output_per_mtok", "rate_cache_read_per_mtok", "rate_cache_write_per_mtok"];
+    let mut memo: rustc_hash::FxHashMap<(usize, Option<usize>), [std::sync::Arc<str>; 4]> = Default::default();
+    let mut cols: [Vec<Option<std::sync::Arc<str>>>; 4] = Default::default();
+    for &r in rows {
+        let texts = t.priced.version(r).map(|(_, version)| {
+            let tier = t.priced.tier_index(r);
+            memo.entry((version as *const _ as usize, tier))
+                .or_insert_with(|| {
+                    let x = version.rates(tier);
+                    [x.input, x.output, x.cache_read, x.cache_write].map(|v| std::sync::Arc::from(v.to_string()))
+                })
+                .clone()
+        });
+        for (i, col) in cols.iter_mut().enumerate() {
+            col.push(texts.as_ref().map(|t| t[i].clone()));
+        }
+    }
     names
         .iter()
-        .enumerate()
-        .map(|(i, name)| {
-            let values: Vec<Option<String>> = rows
-                .iter()
-                .map(|&r| {
-                    let (_, version) = t.priced.version(r)?;
-                    let rates = version.rates(t.priced.tier_index(r));
-                    Some([rates.input, rates.output, rates.cache_read, rates.cache_write][i].to_string())
-                })
-                .collect();
-            Column::new((*name).into(), values)
-        })
+        .zip(cols)
+        .map(|(name, values)| Column::new((*name).into(), values.iter().map(|v| v.as_deref()).collect::<Vec<Option<&str>>>()))
         .collect()
 }
