@@ -68,34 +68,26 @@ pub fn price_all<'b>(calls: &Calls, book: &'b PriceBook, as_of: Option<i64>) -> 
     let (models, versions) = resolve_models(calls, book);
     let provider = &calls.col(StrCol::Provider).ids;
     let model = &calls.col(StrCol::Model).ids;
-    let priced: Vec<(Money, u8, u32)> = (0..calls.len())
+    // Straight into the three columns: no intermediate vector of tuples.
+    let (cost, (tier, version)): (Vec<Money>, (Vec<u8>, Vec<u32>)) = (0..calls.len())
         .into_par_iter()
         .with_min_len(4096)
         .map(|row| {
             let key = (provider.get(row).copied().unwrap_or(0), model[row]);
             let at = as_of.unwrap_or(calls.ts_ms[row]);
             let Some(&Some((m, first))) = models.get(&key) else {
-                return (Money::ZERO, UNPRICED, NO_VERSION);
+                return (Money::ZERO, (UNPRICED, NO_VERSION));
             };
             let Some(pos) = m.versions.iter().position(|v| v.covers(at)) else {
-                return (Money::ZERO, UNPRICED, NO_VERSION);
+                return (Money::ZERO, (UNPRICED, NO_VERSION));
             };
             let flags = calls.flags[row];
             let (cost, tier) = cost_of(&calls.tokens.get(row), &m.versions[pos], flags & FLAG_BATCH != 0);
             let cost = if flags & FLAG_CACHE_HIT != 0 { Money::ZERO } else { cost };
-            (cost, tier, first + pos as u32)
+            (cost, (tier, first + pos as u32))
         })
-        .collect();
-    let mut out = Priced { versions, ..Priced::default() };
-    out.cost.reserve(priced.len());
-    out.tier.reserve(priced.len());
-    out.version.reserve(priced.len());
-    for (c, t, v) in priced {
-        out.cost.push(c);
-        out.tier.push(t);
-        out.version.push(v);
-    }
-    out
+        .unzip();
+    Priced { cost, tier, version, versions }
 }
 
 type Resolved<'b> = FxHashMap<(u32, u32), Option<(&'b ModelPrice, u32)>>;
