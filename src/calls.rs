@@ -154,6 +154,12 @@ impl TokenColumns {
 pub const FLAG_ERROR: u8 = 1;
 pub const FLAG_BATCH: u8 = 2;
 pub const FLAG_CACHE_HIT: u8 = 4;
+/// Pre-aggregated usage (a usage-API bucket): priced and summed, kept out of per-call analyses.
+pub const FLAG_AGGREGATE: u8 = 8;
+/// An aggregate whose requests crossed the long-context threshold.
+pub const FLAG_LONG_CONTEXT: u8 = 16;
+/// An aggregate whose source says whether its requests crossed the threshold.
+pub const FLAG_TIER_STATED: u8 = 32;
 
 /// The calls of a run, column by column.
 #[derive(Debug, Default, Clone)]
@@ -172,6 +178,9 @@ pub struct Calls {
     pub latency_ms: Vec<f32>,
     /// Cost as the log stated it (NaN = not logged); for reconciliation only, never for pricing.
     pub logged_cost: Vec<f64>,
+    /// Requests each row stands for: 1 for a call, the count of an aggregate (0 = not
+    /// counted). Empty while every row is a call, so call logs pay nothing for it.
+    requests: Vec<u32>,
     keep: [bool; StrCol::COUNT],
 }
 
@@ -216,6 +225,24 @@ impl Calls {
         self.flags[row] & flag != 0
     }
 
+    /// The requests a row stands for: 1 for a call; an aggregate's count, 0 when its source
+    /// does not count requests.
+    pub fn requests(&self, row: usize) -> u64 {
+        self.requests.get(row).map_or(1, |&n| n as u64)
+    }
+
+    /// Whether any row is an aggregate.
+    pub fn has_aggregates(&self) -> bool {
+        !self.requests.is_empty()
+    }
+
+    /// Gives every row so far an explicit request count (the first aggregate arrived).
+    fn materialise_requests(&mut self, rows: usize) {
+        if self.requests.len() < rows {
+            self.requests.resize(rows, 1);
+        }
+    }
+
     pub fn push(&mut self, call: &Call<'_>, extras: &[Option<std::borrow::Cow<'_, str>>]) {
         self.ts_ms.push(call.ts_ms);
         for col in StrCol::ALL {
@@ -227,7 +254,17 @@ impl Calls {
             column.push(value.as_deref());
         }
         self.tokens.push(&call.tokens);
-        let flags = (call.is_error as u8 * FLAG_ERROR) | (call.batch as u8 * FLAG_BATCH) | (call.cache_hit as u8 * FLAG_CACHE_HIT);
+        let mut flags = (call.is_error as u8 * FLAG_ERROR) | (call.batch as u8 * FLAG_BATCH) | (call.cache_hit as u8 * FLAG_CACHE_HIT);
+        if let Some(agg) = call.aggregate {
+            flags |= FLAG_AGGREGATE;
+            if let Some(long) = agg.long_context {
+                flags |= FLAG_TIER_STATED | (long as u8 * FLAG_LONG_CONTEXT);
+            }
+            self.materialise_requests(self.flags.len());
+            self.requests.push(agg.requests.map_or(0, |n| n.min(u32::MAX as u64) as u32));
+        } else if !self.requests.is_empty() {
+            self.requests.push(1);
+        }
         self.flags.push(flags);
         self.attempt.push(call.attempt.unwrap_or(0));
         self.http_status.push(call.http_status.unwrap_or(0));
@@ -257,6 +294,11 @@ impl Calls {
         let extra_columns = self.extras.iter_mut().zip(std::mem::take(&mut other.extras));
         // Each column's dictionary merge is independent: do them in parallel.
         string_columns.chain(extra_columns).par_bridge().for_each(|(mine, theirs)| mine.append(theirs));
+        if self.has_aggregates() || other.has_aggregates() {
+            self.materialise_requests(self.len());
+            other.materialise_requests(other.len());
+            self.requests.append(&mut other.requests);
+        }
         self.ts_ms.append(&mut other.ts_ms);
         self.tokens.append(other.tokens);
         self.flags.append(&mut other.flags);
@@ -271,6 +313,39 @@ impl Calls {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn request_counts_survive_appends_in_any_order() {
+        use crate::normalize::{Aggregate, Call};
+        let call = |aggregate: Option<Aggregate>| Call {
+            ts_ms: 0,
+            strs: Default::default(),
+            tokens: Tokens::default(),
+            attempt: None,
+            http_status: None,
+            max_tokens: None,
+            latency_ms: None,
+            is_error: false,
+            batch: false,
+            cache_hit: false,
+            logged_cost: None,
+            aggregate,
+        };
+        let bucket = Some(Aggregate { requests: Some(7), long_context: None });
+        let unknown = Some(Aggregate { requests: None, long_context: Some(true) });
+        let mut a = Calls::new([false; StrCol::COUNT], 0);
+        a.push(&call(None), &[]);
+        assert!(!a.has_aggregates());
+        a.push(&call(bucket), &[]);
+        let mut b = Calls::new([false; StrCol::COUNT], 0);
+        b.push(&call(None), &[]);
+        a.append(b);
+        let mut c = Calls::new([false; StrCol::COUNT], 0);
+        c.push(&call(unknown), &[]);
+        a.append(c);
+        assert_eq!((0..4).map(|r| a.requests(r)).collect::<Vec<_>>(), [1, 7, 1, 0]);
+        assert!(a.has_flag(3, FLAG_LONG_CONTEXT) && a.has_flag(3, FLAG_AGGREGATE) && !a.has_flag(2, FLAG_AGGREGATE));
+    }
 
     #[test]
     fn append_remaps_dictionaries() {

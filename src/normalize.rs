@@ -90,6 +90,18 @@ pub struct Call<'r> {
     pub batch: bool,
     pub cache_hit: bool,
     pub logged_cost: Option<f64>,
+    /// Pre-aggregated usage (a usage-API bucket), not one call.
+    pub aggregate: Option<Aggregate>,
+}
+
+/// What a pre-aggregated row says about the requests it sums.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Aggregate {
+    /// How many requests it sums, when the source counts them.
+    pub requests: Option<u64>,
+    /// Whether the requests crossed the model's long-context threshold, when the source says
+    /// (summed tokens cannot tell).
+    pub long_context: Option<bool>,
 }
 
 impl Call<'_> {
@@ -146,7 +158,21 @@ pub fn normalize<'r>(raw: &'r RawRecord<'_>, keep: &[bool; StrCol::COUNT]) -> Re
         batch,
         cache_hit: boolean(raw, Field::CacheHit)?,
         logged_cost: opt_float(raw, Field::CostUsd)?,
+        aggregate: aggregate(raw)?,
     })
+}
+
+/// A row is an aggregate when it says so or counts its requests.
+fn aggregate(raw: &RawRecord<'_>) -> Result<Option<Aggregate>, Invalid> {
+    let requests = opt_uint(raw, Field::Requests)?;
+    if !boolean(raw, Field::Aggregate)? && requests.is_none() {
+        return Ok(None);
+    }
+    let long_context = match raw.get(Field::LongContext) {
+        None => None,
+        Some(_) => Some(boolean(raw, Field::LongContext)?),
+    };
+    Ok(Some(Aggregate { requests, long_context }))
 }
 
 fn tokens(raw: &RawRecord<'_>) -> Result<Tokens, Invalid> {

@@ -5,7 +5,7 @@
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use crate::calls::{Calls, FLAG_BATCH, FLAG_CACHE_HIT};
+use crate::calls::{Calls, FLAG_AGGREGATE, FLAG_BATCH, FLAG_CACHE_HIT, FLAG_LONG_CONTEXT};
 use crate::money::Money;
 use crate::normalize::{StrCol, Tokens};
 use crate::pricing::{ModelPrice, PriceBook, PriceVersion};
@@ -82,7 +82,12 @@ pub fn price_all<'b>(calls: &Calls, book: &'b PriceBook, as_of: Option<i64>) -> 
                 return (Money::ZERO, (UNPRICED, NO_VERSION));
             };
             let flags = calls.flags[row];
-            let (cost, tier) = cost_of(&calls.tokens.get(row), &m.versions[pos], flags & FLAG_BATCH != 0);
+            let (tokens, version, batch) = (calls.tokens.get(row), &m.versions[pos], flags & FLAG_BATCH != 0);
+            let (cost, tier) = if flags & FLAG_AGGREGATE != 0 {
+                aggregate_cost(&tokens, version, batch, flags & FLAG_LONG_CONTEXT != 0)
+            } else {
+                cost_of(&tokens, version, batch)
+            };
             let cost = if flags & FLAG_CACHE_HIT != 0 { Money::ZERO } else { cost };
             (cost, (tier, first + pos as u32))
         })
@@ -119,6 +124,13 @@ fn resolve_models<'b>(calls: &Calls, book: &'b PriceBook) -> (Resolved<'b>, Vec<
 /// Cost of one call under `version`, and the tier it fell in (`BASE` or index + 1).
 pub fn cost_of(t: &Tokens, version: &PriceVersion, batch: bool) -> (Money, u8) {
     let tier = version.tier_for(t.input, t.output);
+    (components(t, version, tier, batch).total(), tier.map_or(BASE, |i| i as u8 + 1))
+}
+
+/// Cost of an aggregate row: its summed tokens say nothing of any one request's size, so the
+/// tier is what the source says (long context = the first tier), never the summed count.
+pub fn aggregate_cost(t: &Tokens, version: &PriceVersion, batch: bool, long_context: bool) -> (Money, u8) {
+    let tier = (long_context && !version.tiers.is_empty()).then_some(0);
     (components(t, version, tier, batch).total(), tier.map_or(BASE, |i| i as u8 + 1))
 }
 

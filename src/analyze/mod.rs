@@ -31,8 +31,9 @@ pub mod summary;
 use rayon::prelude::*;
 use serde::{Serialize, Serializer};
 
-use crate::calls::Calls;
+use crate::calls::{Calls, FLAG_AGGREGATE, FLAG_TIER_STATED};
 use crate::ingest::{LineCounts, Reject};
+use crate::money::Money;
 use crate::normalize::StrCol;
 use crate::price::Priced;
 use crate::pricing::{PriceBook, SourceInfo};
@@ -201,7 +202,13 @@ pub fn run(input: Inputs, plan: &AnalysisPlan) -> Report {
         notes.push(format!("{} calls carry no time in their log; they are dated and priced as of {at}", input.untimed));
     }
     let groups = Groups::new(input.calls, &plan.group);
-    let ctx = Ctx { calls: input.calls, priced: input.priced, book: input.book, sel: &sel, groups: &groups, opts: &plan.options };
+    // The leak analyses look at single calls: usage-API buckets are summed above, not here.
+    let calls_only = sel.calls_only(input.calls);
+    if let Some(single) = &calls_only {
+        notes.extend(aggregate_notes(input.calls, input.priced, &sel, sel.len() - single.len()));
+    }
+    let per_call = calls_only.as_ref().unwrap_or(&sel);
+    let ctx = Ctx { calls: input.calls, priced: input.priced, book: input.book, sel: per_call, groups: &groups, opts: &plan.options };
     let sections = Sections::run(&ctx, &wants);
     Report {
         schema_version: SCHEMA_VERSION,
@@ -295,7 +302,7 @@ fn unpriced(calls: &Calls, priced: &Priced<'_>, sel: &Selection, book: &PriceBoo
             let name = model.dict.get(model.ids[row]).unwrap_or_default().to_string();
             (Unpriced { model: name, calls: 0, input_tokens: 0, output_tokens: 0, reason: String::new() }, row)
         });
-        entry.0.calls += 1;
+        entry.0.calls += calls.requests(row);
         entry.0.input_tokens += calls.tokens.input[row];
         entry.0.output_tokens += calls.tokens.output[row];
     }
@@ -311,6 +318,39 @@ fn unpriced(calls: &Calls, priced: &Priced<'_>, sel: &Selection, book: &PriceBoo
         .collect();
     out.sort_by(|a, b| b.calls.cmp(&a.calls).then(a.model.cmp(&b.model)));
     out
+}
+
+/// What a reader must know about the pre-aggregated rows of a report.
+fn aggregate_notes(calls: &Calls, priced: &Priced<'_>, sel: &Selection, rows: usize) -> Vec<String> {
+    if rows == 0 {
+        return Vec::new();
+    }
+    let aggregates: Vec<usize> = sel.rows().filter(|&r| calls.has_flag(r, FLAG_AGGREGATE)).collect();
+    let requests: u64 = aggregates.iter().map(|&r| calls.requests(r)).sum();
+    let uncounted = aggregates.iter().filter(|&&r| calls.requests(r) == 0).count();
+    let cost: Money = aggregates.iter().map(|&r| priced.cost[r]).sum();
+    let mut notes = vec![format!(
+        "{rows} rows are pre-aggregated usage (usage-API buckets: {requests} requests, ${}): in the totals and breakdowns, \
+         left out of every per-call analysis",
+        cost.exact()
+    )];
+    if uncounted > 0 {
+        notes.push(format!(
+            "{uncounted} aggregate rows carry no request count (Anthropic's usage report has none): their cost and tokens are \
+             counted, their requests are not"
+        ));
+    }
+    let base_only = aggregates
+        .iter()
+        .filter(|&&r| !calls.has_flag(r, FLAG_TIER_STATED) && priced.version(r).is_some_and(|(_, v)| !v.tiers.is_empty()))
+        .count();
+    if base_only > 0 {
+        notes.push(format!(
+            "{base_only} aggregate rows are of models with long-context prices; their source gives no request sizes, so they \
+             are priced at base rates (requests above the threshold would cost more)"
+        ));
+    }
+    notes
 }
 
 fn notes(calls: &Calls, plan: &AnalysisPlan, breakdowns: &[Breakdown]) -> Vec<String> {

@@ -3,7 +3,7 @@
 use rayon::prelude::*;
 
 use super::{dims, AnalysisPlan};
-use crate::calls::Calls;
+use crate::calls::{Calls, FLAG_AGGREGATE};
 
 /// The rows a report covers: all of them, or a filtered list.
 pub enum Selection {
@@ -32,6 +32,16 @@ impl Selection {
                 && filters.iter().all(|(codes, code, negate)| (Some(codes.code(row)) == *code) != *negate)
         };
         Selection::Rows((0..calls.len()).into_par_iter().filter(|&r| keep(r)).collect())
+    }
+
+    /// The selected rows that are single calls, or `None` when every one is (aggregates of
+    /// usage buckets are summed in totals but say nothing about any one call).
+    pub fn calls_only(&self, calls: &Calls) -> Option<Selection> {
+        if !calls.has_aggregates() {
+            return None;
+        }
+        let single = |&r: &usize| !calls.has_flag(r, FLAG_AGGREGATE);
+        Some(Selection::Rows(self.par_rows().filter(single).collect()))
     }
 
     pub fn len(&self) -> usize {

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::dims::{Codes, Dim};
 use super::Selection;
-use crate::calls::{Calls, FLAG_BATCH, FLAG_CACHE_HIT, FLAG_ERROR};
+use crate::calls::{Calls, FLAG_AGGREGATE, FLAG_BATCH, FLAG_CACHE_HIT, FLAG_ERROR};
 use crate::money::Money;
 use crate::price::Priced;
 
@@ -25,14 +25,24 @@ pub struct Sums {
     pub cache_write_tokens: u64,
     pub cache_write_1h_tokens: u64,
     pub reasoning_tokens: u64,
+    /// Rows summed, and those priced: a call is one row, a usage bucket one row of many
+    /// (or uncounted) requests.
+    #[serde(skip)]
+    pub rows: u64,
+    #[serde(skip)]
+    pub priced_rows: u64,
 }
 
 impl Sums {
     fn add_row(&mut self, calls: &Calls, priced: &Priced, row: usize) {
         let t = &calls.tokens;
-        self.calls += 1;
+        // An aggregate row counts the requests it sums.
+        let n = calls.requests(row);
+        self.calls += n;
+        self.rows += 1;
         if priced.is_priced(row) {
-            self.priced_calls += 1;
+            self.priced_calls += n;
+            self.priced_rows += 1;
             self.cost += priced.cost[row];
         }
         self.input_tokens += t.input[row];
@@ -45,6 +55,8 @@ impl Sums {
 
     fn merge(&mut self, o: &Sums) {
         self.calls += o.calls;
+        self.rows += o.rows;
+        self.priced_rows += o.priced_rows;
         self.priced_calls += o.priced_calls;
         self.cost += o.cost;
         self.input_tokens += o.input_tokens;
@@ -68,24 +80,36 @@ pub struct Totals {
     pub batch_calls: u64,
     /// Served from the application's own response cache: no provider charge.
     pub app_cache_hits: u64,
+    /// Rows of pre-aggregated usage (usage-API buckets) among the calls; their requests are
+    /// in `calls` when the source counts them.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub aggregate_rows: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 pub fn totals(calls: &Calls, priced: &Priced, sel: &Selection) -> Totals {
-    let (sums, errors, batch, hits) = sel
+    let (sums, [errors, batch, hits, aggregates]) = sel
         .par_rows()
         .fold(
-            || (Sums::default(), 0u64, 0u64, 0u64),
-            |(mut s, e, b, h), row| {
+            || (Sums::default(), [0u64; 4]),
+            |(mut s, mut n), row| {
                 s.add_row(calls, priced, row);
-                let f = calls.flags[row];
-                (s, e + (f & FLAG_ERROR != 0) as u64, b + (f & FLAG_BATCH != 0) as u64, h + (f & FLAG_CACHE_HIT != 0) as u64)
+                let (f, requests) = (calls.flags[row], calls.requests(row));
+                for (count, flag) in n[..3].iter_mut().zip([FLAG_ERROR, FLAG_BATCH, FLAG_CACHE_HIT]) {
+                    *count += (f & flag != 0) as u64 * requests;
+                }
+                n[3] += (f & FLAG_AGGREGATE != 0) as u64;
+                (s, n)
             },
         )
         .reduce(
-            || (Sums::default(), 0, 0, 0),
-            |(mut a, e1, b1, h1), (s, e2, b2, h2)| {
+            || (Sums::default(), [0; 4]),
+            |(mut a, n1), (s, n2)| {
                 a.merge(&s);
-                (a, e1 + e2, b1 + b2, h1 + h2)
+                (a, std::array::from_fn(|i| n1[i] + n2[i]))
             },
         );
     Totals {
@@ -95,6 +119,7 @@ pub fn totals(calls: &Calls, priced: &Priced, sel: &Selection) -> Totals {
         error_calls: errors,
         batch_calls: batch,
         app_cache_hits: hits,
+        aggregate_rows: aggregates,
     }
 }
 
@@ -197,7 +222,7 @@ fn group_one(calls: &Calls, priced: &Priced, sel: &Selection, codes: &Codes) -> 
         );
     sums.into_iter()
         .enumerate()
-        .filter(|(_, s)| s.calls > 0)
+        .filter(|(_, s)| s.rows > 0)
         .map(|(code, s)| (vec![code as u32], s))
         .collect()
 }

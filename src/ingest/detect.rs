@@ -6,7 +6,7 @@
 use anyhow::{bail, Result};
 use serde_json::Value;
 
-use super::{anthropic, claude_code, codex, gemini, litellm, openai, otel, Format};
+use super::{anthropic, anthropic_usage, claude_code, codex, gemini, litellm, openai, openai_usage, otel, Format};
 
 /// How many lines of the head are looked at.
 const SNIFF_LINES: usize = 50;
@@ -23,8 +23,17 @@ pub struct Dialect {
     pub looks_for: &'static str,
 }
 
-pub const DIALECTS: &[Dialect] =
-    &[claude_code::DIALECT, codex::DIALECT, litellm::DIALECT, otel::DIALECT, openai::DIALECT, anthropic::DIALECT, gemini::DIALECT];
+pub const DIALECTS: &[Dialect] = &[
+    claude_code::DIALECT,
+    codex::DIALECT,
+    litellm::DIALECT,
+    otel::DIALECT,
+    openai_usage::DIALECT,
+    anthropic_usage::DIALECT,
+    openai::DIALECT,
+    anthropic::DIALECT,
+    gemini::DIALECT,
+];
 
 pub fn dialect(format: Format) -> Option<&'static Dialect> {
     DIALECTS.iter().find(|d| d.format == format)
@@ -42,17 +51,33 @@ pub fn detect(head: &[u8], hint: Option<Format>) -> Result<Format> {
         .filter_map(|line| serde_json::from_slice(line).ok())
         .collect();
     // Nothing parses: read it as canonical so every bad line is reported with its number.
-    if values.is_empty() || values.iter().any(is_canonical) {
+    if values.is_empty() {
         return Ok(Format::Jsonl);
     }
-    if let Some(d) = DIALECTS.iter().find(|d| values.iter().any(|v| (d.recognises)(v))) {
+    detect_records(&values)
+}
+
+/// The format of JSON records (lines of a file, or items of a document); a record that is an
+/// API page (`{"data": [...]}`) is judged by its items.
+pub fn detect_records(values: &[Value]) -> Result<Format> {
+    let records: Vec<&Value> = values
+        .iter()
+        .flat_map(|v| match super::native::page_items(v) {
+            Some(items) => items.iter().take(SNIFF_LINES).collect(),
+            None => vec![v],
+        })
+        .collect();
+    if records.iter().any(|v| is_canonical(v)) {
+        return Ok(Format::Jsonl);
+    }
+    if let Some(d) = DIALECTS.iter().find(|d| records.iter().any(|v| (d.recognises)(v))) {
         return Ok(d.format);
     }
     let mut tried = vec!["  jsonl (canonical): no line has timestamp, model, input_tokens and output_tokens".to_string()];
     tried.extend(DIALECTS.iter().map(|d| format!("  {}: no line has {}", d.name, d.looks_for)));
     bail!(
-        "none of the formats fits its first {} lines; tried:\n{}\n(use --input-format, or see `llmcost formats`)",
-        values.len(),
+        "none of the formats fits its first {} records; tried:\n{}\n(use --input-format, or see `llmcost formats`)",
+        records.len(),
         tried.join("\n")
     )
 }

@@ -8,16 +8,19 @@
 //! dialect line by line (`native` with one file per dialect).
 
 pub mod anthropic;
+pub mod anthropic_usage;
 pub mod claude_code;
 pub mod codex;
 pub mod csv;
 pub mod detect;
+pub mod document;
 pub mod gemini;
 pub mod jsonl;
 pub mod litellm;
 pub mod mapping;
 pub mod native;
 pub mod openai;
+pub mod openai_usage;
 pub mod otel;
 pub mod record;
 pub mod source;
@@ -107,6 +110,10 @@ pub enum Format {
     Litellm,
     /// OpenTelemetry GenAI spans as OTLP JSON.
     Otel,
+    /// OpenAI Usage API buckets (pre-aggregated; priced, kept out of per-call analyses).
+    OpenaiUsage,
+    /// Anthropic usage_report buckets (pre-aggregated; priced, kept out of per-call analyses).
+    AnthropicUsage,
 }
 
 /// Lines seen: `read` = `accepted` + `rejected` + `skipped` + `duplicates`; blank lines are
@@ -212,36 +219,88 @@ pub fn ingest(sources: &[Source], ctx: &RunContext) -> Result<Batch> {
     let mut seen = native::Seen::default();
     for source in sources {
         let name = source.name();
-        let mut input = Input::open(source)?;
         let hint = match source {
             Source::File(p) => source::format_from_name(p),
             Source::Stdin => None,
         };
         let before = all.lines.rejected;
-        if let Some(m) = &ctx.plan.mapping {
-            let parser = Box::new(mapping::Parser(m.clone()));
-            match m.format.or(hint) {
-                Some(Format::Csv) => native::read_csv(input, parser, &name, ctx, &mut seen, &mut all),
-                _ => native::read(input, parser, &name, ctx, &mut seen, &mut all),
-            }
-            .with_context(|| format!("reading {name} with mapping {}", m.name))?;
-            check_strict(ctx, &all, before)?;
-            continue;
-        }
-        let format = match ctx.plan.format {
-            Some(f) => f,
-            None => detect::detect(input.head().with_context(|| format!("reading {name}"))?, hint)
-                .with_context(|| format!("{name}: unknown log format"))?,
-        };
-        match format {
-            Format::Jsonl => jsonl::read(input, &name, ctx, &mut all),
-            Format::Csv => csv::read(input, &name, ctx, &mut all),
-            dialect => native::read(input, native::parser_for(dialect), &name, ctx, &mut seen, &mut all),
-        }
-        .with_context(|| format!("reading {name}"))?;
+        read_source(Input::open(source)?, hint, &name, ctx, &mut seen, &mut all)?;
         check_strict(ctx, &all, before)?;
     }
     Ok(all)
+}
+
+/// Reads one opened source: a whole JSON document, or lines and rows.
+fn read_source(mut input: Input, hint: Option<Format>, name: &str, ctx: &RunContext, seen: &mut native::Seen, all: &mut Batch) -> Result<()> {
+    let csv = hint == Some(Format::Csv) || ctx.plan.mapping.as_ref().is_some_and(|m| m.format == Some(Format::Csv));
+    let head = input.head().with_context(|| format!("reading {name}"))?;
+    if csv || !document::looks_like_document(head) {
+        return read_lines(input, hint, name, ctx, seen, all);
+    }
+    let text = input.into_bytes().with_context(|| format!("reading {name}"))?;
+    match document::parse(text) {
+        Ok(doc) => read_document(&doc, name, ctx, seen, all),
+        Err(e) if document::opens_array(&e.text) => bail!("{name}: {}", e.reason),
+        // An object that neither closes on its first line nor makes a document: JSON lines
+        // with a broken first line, read line by line so each bad line is reported.
+        Err(e) => read_lines(Input::from_bytes(e.text), hint, name, ctx, seen, all),
+    }
+}
+
+/// Reads a file line by line (JSONL, a native dialect) or row by row (CSV).
+fn read_lines(mut input: Input, hint: Option<Format>, name: &str, ctx: &RunContext, seen: &mut native::Seen, all: &mut Batch) -> Result<()> {
+    if let Some(m) = &ctx.plan.mapping {
+        let parser = Box::new(mapping::Parser(m.clone()));
+        return match m.format.or(hint) {
+            Some(Format::Csv) => native::read_csv(input, parser, name, ctx, seen, all),
+            _ => native::read(input, parser, name, ctx, seen, all),
+        }
+        .with_context(|| format!("reading {name} with mapping {}", m.name));
+    }
+    let format = match ctx.plan.format {
+        Some(f) => f,
+        None => detect::detect(input.head().with_context(|| format!("reading {name}"))?, hint)
+            .with_context(|| format!("{name}: unknown log format"))?,
+    };
+    match format {
+        Format::Jsonl => jsonl::read(input, name, ctx, all),
+        Format::Csv => csv::read(input, name, ctx, all),
+        dialect => native::read(input, native::parser_for(dialect), name, ctx, seen, all),
+    }
+    .with_context(|| format!("reading {name}"))
+}
+
+/// Reads the items of a JSON document, each counted like a line.
+fn read_document(doc: &document::Document, name: &str, ctx: &RunContext, seen: &mut native::Seen, all: &mut Batch) -> Result<()> {
+    if let Some(m) = &ctx.plan.mapping {
+        native::read_document(doc, Box::new(mapping::Parser(m.clone())), name, ctx, seen, all);
+        return Ok(());
+    }
+    let format = match ctx.plan.format {
+        Some(f) => f,
+        None => {
+            let head: Vec<serde_json::Value> = doc.items.iter().take(50).filter_map(|i| doc.value_of(i).ok()).collect();
+            detect::detect_records(&head).with_context(|| format!("{name}: unknown log format"))?
+        }
+    };
+    match format {
+        Format::Jsonl => read_canonical_items(doc, name, ctx, all),
+        Format::Csv => bail!("{name}: a JSON document, not CSV"),
+        dialect => native::read_document(doc, native::parser_for(dialect), name, ctx, seen, all),
+    }
+    Ok(())
+}
+
+/// Canonical records given as a JSON array.
+fn read_canonical_items(doc: &document::Document, name: &str, ctx: &RunContext, all: &mut Batch) {
+    let mut raw = RawRecord::new(ctx.plan.extras.len());
+    for item in &doc.items {
+        ctx.progress(item.span.len() as u64);
+        match jsonl::parse_line(doc.text_of(item), &ctx.plan.extras, ctx.wanted(), &mut raw) {
+            Ok(()) => all.record(&raw, name, item.line, ctx),
+            Err(reason) => all.reject(name, item.line, None, reason),
+        }
+    }
 }
 
 fn check_strict(ctx: &RunContext, all: &Batch, rejected_before: u64) -> Result<()> {

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::record::{Field, RawRecord, Scalar};
 use super::source::Input;
-use super::{anthropic, claude_code, codex, gemini, litellm, openai, otel, Batch, Format, RunContext};
+use super::{anthropic, anthropic_usage, claude_code, codex, document, gemini, litellm, openai, openai_usage, otel, Batch, Format, RunContext};
 
 /// A record built from a parsed JSON line; it owns its strings.
 pub type Owned = RawRecord<'static>;
@@ -33,6 +33,8 @@ pub fn parser_for(format: Format) -> Box<dyn LineParser> {
         Format::Gemini => Box::new(gemini::Parser),
         Format::Litellm => Box::new(litellm::Parser),
         Format::Otel => Box::new(otel::Parser),
+        Format::OpenaiUsage => Box::new(openai_usage::Parser),
+        Format::AnthropicUsage => Box::new(anthropic_usage::Parser),
         Format::Jsonl | Format::Csv => unreachable!("canonical formats have their own readers"),
     }
 }
@@ -62,10 +64,38 @@ pub fn read(input: Input, mut parser: Box<dyn LineParser>, file: &str, ctx: &Run
         records.clear();
         let parsed = serde_json::from_slice::<Value>(line)
             .map_err(|e| format!("invalid JSON: {e}"))
-            .and_then(|v| parser.parse(&v, &mut records));
+            .and_then(|v| parse_value(parser.as_mut(), &v, &mut records));
         match parsed {
             Err(reason) => out.reject(file, line_no, None, reason),
             Ok(()) => keep(&records, file, line_no, ctx, seen, out),
+        }
+    }
+}
+
+/// Hands `v` to `parser`, or each of its items when it is a page of an API listing
+/// (`{"data": [...]}`, as the usage, Langfuse and Helicone APIs return them).
+pub fn parse_value(parser: &mut dyn LineParser, v: &Value, out: &mut Vec<Owned>) -> Result<(), String> {
+    match page_items(v) {
+        Some(items) => items.iter().try_for_each(|item| parser.parse(item, out)),
+        None => parser.parse(v, out),
+    }
+}
+
+/// The items of an API page: `{"data": [...]}` with an array of objects.
+pub fn page_items(v: &Value) -> Option<&Vec<Value>> {
+    v.get("data")?.as_array().filter(|items| items.iter().all(Value::is_object))
+}
+
+/// Reads a whole JSON document (an array of records, or an API page `{"data": [...]}`, pretty
+/// printed or not): each item is counted like a line and reported at the line it starts on.
+pub fn read_document(doc: &document::Document, mut parser: Box<dyn LineParser>, file: &str, ctx: &RunContext, seen: &mut Seen, out: &mut Batch) {
+    let mut records = Vec::new();
+    for item in &doc.items {
+        ctx.progress(item.span.len() as u64);
+        records.clear();
+        match doc.value_of(item).and_then(|v| parser.parse(&v, &mut records)) {
+            Err(reason) => out.reject(file, item.line, None, reason),
+            Ok(()) => keep(&records, file, item.line, ctx, seen, out),
         }
     }
 }

@@ -63,6 +63,9 @@ fields! {
     CacheHit = "cache_hit",
     CostUsd = "cost_usd",
     PromptHash = "prompt_hash",
+    Aggregate = "aggregate",
+    Requests = "requests",
+    LongContext = "long_context",
 }
 
 /// One input record. `None` means missing or null: the two are the same.

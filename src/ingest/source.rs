@@ -122,6 +122,23 @@ impl Input {
         Ok(Input::Stream(BufReader::with_capacity(1 << 20, reader)))
     }
 
+    /// Text already in memory (a document that turned out to be JSON lines).
+    pub fn from_bytes(bytes: Vec<u8>) -> Input {
+        Input::Stream(BufReader::new(Box::new(std::io::Cursor::new(bytes))))
+    }
+
+    /// The whole input in memory (a JSON document is parsed at once).
+    pub fn into_bytes(self) -> std::io::Result<Vec<u8>> {
+        match self {
+            Input::Mapped(map) => Ok(map.to_vec()),
+            Input::Stream(mut reader) => {
+                let mut bytes = Vec::new();
+                reader.read_to_end(&mut bytes)?;
+                Ok(bytes)
+            }
+        }
+    }
+
     /// The whole input as one buffered reader (a mapped file through a cursor).
     pub fn into_reader(self) -> Box<dyn BufRead + Send> {
         match self {

@@ -95,3 +95,82 @@ fn otel_spans_with_new_and_legacy_attribute_names() {
     assert_eq!(r["breakdowns"]["route"][0]["key"], "support-bot/chat");
     assert_eq!(r["breakdowns"]["job"][0]["key"], "aa01");
 }
+
+#[test]
+fn openai_usage_buckets_are_priced_as_aggregates() {
+    let r = run_json(&["report", "fixtures/formats/openai-usage.json", "--by", "feature", "--only", "totals"]);
+    let t = &r["totals"];
+    assert_eq!(t["cost_usd_exact"], "4.65");
+    // Calls are the requests the buckets count, not the rows.
+    assert_eq!((t["calls"].as_u64(), t["aggregate_rows"].as_u64(), t["batch_calls"].as_u64()), (Some(1130), Some(3), Some(1000)));
+    assert_eq!(t["input_tokens"], 3_100_000);
+    let by: Vec<(String, String)> = r["breakdowns"]["feature"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| (row["key"].as_str().unwrap().to_string(), row["cost_usd"].to_string()))
+        .collect();
+    assert_eq!(by, [("proj_search".to_string(), "4.35".to_string()), ("proj_etl".to_string(), "0.3".to_string())]);
+    let note = r["notes"].as_array().unwrap().iter().filter_map(|n| n.as_str()).find(|n| n.contains("pre-aggregated"));
+    assert!(note.is_some_and(|n| n.starts_with("3 rows") && n.contains("1130 requests")), "{:?}", r["notes"]);
+    assert_eq!((r["lines"]["read"].as_u64(), r["lines"]["accepted"].as_u64()), (Some(2), Some(2)), "two buckets");
+}
+
+#[test]
+fn anthropic_usage_report_tops_up_uncached_input_and_takes_the_tier_it_states() {
+    let r = run_json(&["report", "fixtures/formats/anthropic-usage.json", "--by", "feature", "--only", "totals"]);
+    let t = &r["totals"];
+    assert_eq!(t["cost_usd_exact"], "5.1225");
+    assert_eq!(t["input_tokens"], 1_160_000 + 500_000 + 1_000_000);
+    // The report counts no requests: three rows, no calls, said in a note.
+    assert_eq!((t["calls"].as_u64(), t["aggregate_rows"].as_u64()), (Some(0), Some(3)));
+    let notes = r["notes"].to_string();
+    assert!(notes.contains("3 aggregate rows carry no request count"), "{notes}");
+    assert_eq!(r["breakdowns"]["feature"][0]["key"], "wrkspc_support");
+    assert_eq!(r["breakdowns"]["feature"][0]["cost_usd"].to_string(), "4.3725");
+}
+
+#[test]
+fn usage_buckets_stay_out_of_per_call_analyses() {
+    // The leak analyses of a call log are the same with usage buckets beside it.
+    let alone = run_json(&["report", "fixtures/sample.jsonl"]);
+    let mixed = run_json(&["report", "fixtures/sample.jsonl", "fixtures/formats/openai-usage.json"]);
+    for section in ["pareto", "cache", "retries", "fallbacks", "thresholds", "jobs", "duplicates", "waste"] {
+        assert_eq!(alone[section], mixed[section], "{section}");
+    }
+    let (a, m) = (alone["totals"]["calls"].as_u64().unwrap(), mixed["totals"]["calls"].as_u64().unwrap());
+    assert_eq!(m, a + 1130);
+}
+
+#[test]
+fn a_broken_document_is_reported_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("usage.json");
+    std::fs::write(&path, "[\n  {\"object\": \"bucket\",\n   \"start_time\": 1772323200,\n   \"results\": [}\n]\n").unwrap();
+    llmcost()
+        .args(["report", path.to_str().unwrap(), "--only", "totals"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("invalid JSON document").and(predicate::str::contains("line 4")));
+}
+
+#[test]
+fn canonical_records_as_a_json_array_are_read_with_their_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("calls.json");
+    let doc = r#"[
+  {"timestamp": "2026-01-01T00:00:00Z", "model": "gpt-4o-mini", "input_tokens": 1000, "output_tokens": 1000},
+  {
+    "timestamp": "2026-01-01T00:00:01Z",
+    "model": "gpt-4o-mini",
+    "input_tokens": -5,
+    "output_tokens": 1
+  }
+]"#;
+    std::fs::write(&path, doc).unwrap();
+    let r = run_json(&["report", path.to_str().unwrap(), "--only", "totals"]);
+    // 1000 × $0.15 + 1000 × $0.6 per million = $0.00075.
+    assert_eq!(r["totals"]["cost_usd_exact"], "0.00075");
+    assert_eq!(r["rejected"][0]["line"], 3, "the second record starts on line 3");
+    assert_eq!(r["rejected"][0]["field"], "input_tokens");
+}

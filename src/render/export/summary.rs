@@ -80,7 +80,7 @@ fn cost_and_latency(e: &Export, dim: &str) -> Option<Grid> {
         g.rows.push(vec![
             key_label(&row.key).to_string(),
             count(s.calls),
-            usd_priced(s.cost, s.calls, s.calls - s.priced_calls),
+            usd_priced(s.cost, s.rows, s.rows - s.priced_rows),
             percent(row.share),
             l.and_then(|l| l.p50_ms).map_or("—".into(), |v| fixed(Some(v), 0)),
             l.and_then(|l| l.p95_ms).map_or("—".into(), |v| fixed(Some(v), 0)),

@@ -48,13 +48,21 @@ pub fn preamble(r: &Report) -> Vec<String> {
         _ => "no calls".to_string(),
     };
     let mut lines = vec![
-        format!("{} calls, {period}", count(r.totals.sums.calls)),
+        format!("{} calls{}, {period}", count(r.totals.sums.calls), buckets(r.totals.aggregate_rows)),
         format!("pricing: {} (hash {})", r.pricing.source, r.pricing.hash),
     ];
     if let Some(at) = &r.pricing.as_of {
         lines.push(format!("every call priced as of {at} (--price-as-of)"));
     }
     lines
+}
+
+/// Says how many rows were usage-API buckets, when some were.
+fn buckets(rows: u64) -> String {
+    match rows {
+        0 => String::new(),
+        n => format!(" ({} rows of them pre-aggregated usage-API buckets)", count(n)),
+    }
 }
 
 pub fn grids(r: &Report) -> Vec<Grid> {

@@ -77,7 +77,7 @@ fn breakdown_grid<'a>(title: String, dim: &str, rows: impl Iterator<Item = &'a R
 }
 
 fn cost_cell(s: &Sums) -> String {
-    usd_priced(s.cost, s.calls, s.calls - s.priced_calls)
+    usd_priced(s.cost, s.rows, s.rows - s.priced_rows)
 }
 
 fn unpriced(r: &Report) -> Grid {

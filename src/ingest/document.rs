@@ -1,0 +1,141 @@
+//! Whole-document JSON inputs: what an API listing returns when saved with `curl > file.json`
+//! — an array of records, or a page `{"data": [...], ...}` — pretty-printed over many lines, so
+//! it cannot be read line by line. The document is parsed once; each item keeps the line it
+//! starts on, so a rejected item is reported at its real line.
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::Value;
+
+/// One record of a document: where its text is and the line it starts on.
+#[derive(Debug)]
+pub struct Item {
+    /// Byte range of the item's JSON text in the document.
+    pub span: std::ops::Range<usize>,
+    /// 1-based line of the item's first character.
+    pub line: u64,
+}
+
+/// A parsed document: its text and its items.
+#[derive(Debug)]
+pub struct Document {
+    pub text: Vec<u8>,
+    pub items: Vec<Item>,
+}
+
+impl Document {
+    pub fn text_of(&self, item: &Item) -> &[u8] {
+        &self.text[item.span.clone()]
+    }
+
+    /// An item as a JSON value.
+    pub fn value_of(&self, item: &Item) -> Result<Value, String> {
+        serde_json::from_slice(self.text_of(item)).map_err(|e| format!("invalid JSON: {e}"))
+    }
+}
+
+/// Whether `head` (a file's first bytes) opens a JSON document rather than JSON lines: an
+/// array, or an object that does not close on its first line.
+pub fn looks_like_document(head: &[u8]) -> bool {
+    let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let start = text.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(text.len());
+    match text.get(start) {
+        Some(b'[') => true,
+        Some(b'{') => {
+            let rest = &text[start..];
+            let first_line = rest.split(|&b| b == b'\n').next().unwrap_or(rest);
+            serde_json::from_slice::<serde::de::IgnoredAny>(first_line).is_err()
+        }
+        _ => false,
+    }
+}
+
+/// An API page: its records are in `data`; an object without `data` is one record.
+#[derive(Deserialize)]
+struct Page<'a> {
+    #[serde(borrow)]
+    data: Option<Vec<&'a RawValue>>,
+}
+
+/// Text that is not a JSON document, handed back with why.
+#[derive(Debug)]
+pub struct Unparsed {
+    pub reason: String,
+    pub text: Vec<u8>,
+}
+
+/// Parses a document into its items. The error says where the document is broken.
+pub fn parse(text: Vec<u8>) -> Result<Document, Unparsed> {
+    match spans(&text) {
+        Ok(spans) => Ok(Document { items: items(&text, spans), text }),
+        Err(reason) => Err(Unparsed { reason, text }),
+    }
+}
+
+/// Whether the text opens with `[` (after a byte-order mark and blanks).
+pub fn opens_array(text: &[u8]) -> bool {
+    let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
+    text.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[')
+}
+
+/// Each item's (offset, length) in `text`.
+fn spans(text: &[u8]) -> Result<Vec<(usize, usize)>, String> {
+        let s = std::str::from_utf8(&text).map_err(|e| format!("not UTF-8: {e}"))?;
+        let body = s.trim_start_matches('\u{feff}');
+        let raw: Vec<&RawValue> = if body.trim_start().starts_with('[') {
+            serde_json::from_str(body).map_err(|e| format!("invalid JSON document: {e}"))?
+        } else {
+            let page: Page = serde_json::from_str(body).map_err(|e| format!("invalid JSON document: {e}"))?;
+            match page.data {
+                Some(items) => items,
+                None => vec![serde_json::from_str::<&RawValue>(body).map_err(|e| format!("invalid JSON document: {e}"))?],
+            }
+        };
+    let base = s.as_ptr() as usize;
+    Ok(raw.iter().map(|r| (r.get().as_ptr() as usize - base, r.get().len())).collect())
+}
+
+/// Items with the line each starts on.
+fn items(text: &[u8], spans: Vec<(usize, usize)>) -> Vec<Item> {
+    let mut items = Vec::with_capacity(spans.len());
+    let (mut line, mut counted_to) = (1u64, 0usize);
+    for (start, len) in spans {
+        line += memchr::memchr_iter(b'\n', &text[counted_to..start]).count() as u64;
+        counted_to = start;
+        items.push(Item { span: start..start + len, line });
+    }
+    items
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn items_keep_the_line_they_start_on() {
+        let doc = "{\n  \"object\": \"page\",\n  \"data\": [\n    {\"a\": 1},\n    {\n      \"b\": 2\n    }\n  ],\n  \"has_more\": false\n}\n";
+        assert!(looks_like_document(doc.as_bytes()));
+        let parsed = parse(doc.as_bytes().to_vec()).unwrap();
+        let lines: Vec<u64> = parsed.items.iter().map(|i| i.line).collect();
+        assert_eq!(lines, [4, 5]);
+        assert_eq!(parsed.value_of(&parsed.items[1]).unwrap()["b"], 2);
+    }
+
+    #[test]
+    fn arrays_and_lines_told_apart() {
+        assert!(looks_like_document(b"  [{\"a\":1},\n{\"a\":2}]"));
+        assert!(!looks_like_document(b"{\"a\":1}\n{\"a\":2}\n"));
+        assert!(!looks_like_document(b"timestamp,model\n"));
+        let parsed = parse(b"[{\"a\":1},\n{\"a\":2}]".to_vec()).unwrap();
+        assert_eq!(parsed.items.iter().map(|i| i.line).collect::<Vec<_>>(), [1, 2]);
+        // A single pretty-printed record is a document of one item.
+        let one = parse(b"{\n  \"type\": \"message\"\n}".to_vec()).unwrap();
+        assert_eq!(one.items.len(), 1);
+    }
+
+    #[test]
+    fn broken_documents_say_where_and_why() {
+        let err = parse(b"[\n{\"a\":1},\n{\"a\":}\n]".to_vec()).err().unwrap().reason;
+        assert!(err.contains("line 3"), "{err}");
+    }
+}
