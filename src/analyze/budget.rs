@@ -18,7 +18,7 @@ use super::dims::Dim;
 use super::policy::glob_matches;
 use super::summary::money_of_f64;
 use super::Selection;
-use crate::calls::Calls;
+use crate::calls::{Calls, FLAG_AGGREGATE};
 use crate::money::Money;
 use crate::normalize::StrCol;
 use crate::price::Priced;
@@ -328,15 +328,16 @@ fn replay_one(b: &Budget, calls: &Calls, priced: &Priced, rows: impl Iterator<It
     let mut over: Vec<(Money, i64, usize)> = Vec::new();
     let (mut n, mut cost, mut unpriced) = (0u64, Money::ZERO, 0u64);
     for row in rows {
-        n += 1;
+        n += calls.requests(row);
         if !priced.is_priced(row) {
-            unpriced += 1;
+            unpriced += calls.requests(row);
             continue;
         }
         let (c, ts) = (priced.cost[row], calls.ts_ms[row]);
         cost += c;
         trackers.iter_mut().for_each(|t| t.feed(ts, c));
-        if b.per_call.is_some_and(|l| c > l) {
+        // A usage bucket is many calls: the per-call limit does not apply to it.
+        if b.per_call.is_some_and(|l| c > l) && !calls.has_flag(row, FLAG_AGGREGATE) {
             over.push((c, ts, row));
         }
     }
