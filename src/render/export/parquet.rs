@@ -9,7 +9,7 @@ use polars::prelude::*;
 
 use crate::analyze::context::rfc3339;
 use crate::analyze::Selection;
-use crate::calls::{Calls, FLAG_BATCH, FLAG_CACHE_HIT, FLAG_ERROR};
+use crate::calls::{Calls, FLAG_AGGREGATE, FLAG_BATCH, FLAG_CACHE_HIT, FLAG_ERROR};
 use crate::normalize::StrCol;
 use crate::price::Priced;
 
@@ -69,6 +69,9 @@ fn columns(t: &CallsTable, rows: &[usize]) -> Vec<Column> {
     cols.push(Column::new("batch".into(), flag(FLAG_BATCH)));
     cols.push(Column::new("app_cache_hit".into(), flag(FLAG_CACHE_HIT)));
     cols.push(Column::new("error".into(), flag(FLAG_ERROR)));
+    // A usage-API bucket is one row of many requests (0 = its source did not count them).
+    cols.push(Column::new("aggregate".into(), flag(FLAG_AGGREGATE)));
+    cols.push(Column::new("requests".into(), rows.iter().map(|&r| calls.requests(r)).collect::<Vec<u64>>()));
     cols.push(Column::new("retried".into(), rows.iter().map(|&r| t.retried[r]).collect::<Vec<bool>>()));
     cols.push(Column::new("crossed_threshold".into(), rows.iter().map(|&r| priced.tier_index(r).is_some()).collect::<Vec<bool>>()));
     cols
