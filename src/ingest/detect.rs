@@ -6,7 +6,7 @@
 use anyhow::{bail, Result};
 use serde_json::Value;
 
-use super::{anthropic, anthropic_usage, claude_code, codex, gemini, litellm, openai, openai_usage, otel, Format};
+use super::{anthropic, anthropic_usage, claude_code, codex, gemini, helicone, langfuse, litellm, openai, openai_usage, otel, Format};
 
 /// How many lines of the head are looked at.
 const SNIFF_LINES: usize = 50;
@@ -28,6 +28,8 @@ pub const DIALECTS: &[Dialect] = &[
     codex::DIALECT,
     litellm::DIALECT,
     otel::DIALECT,
+    langfuse::DIALECT,
+    helicone::DIALECT,
     openai_usage::DIALECT,
     anthropic_usage::DIALECT,
     openai::DIALECT,

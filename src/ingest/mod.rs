@@ -15,7 +15,9 @@ pub mod csv;
 pub mod detect;
 pub mod document;
 pub mod gemini;
+pub mod helicone;
 pub mod jsonl;
+pub mod langfuse;
 pub mod litellm;
 pub mod mapping;
 pub mod native;
@@ -110,6 +112,10 @@ pub enum Format {
     Litellm,
     /// OpenTelemetry GenAI spans as OTLP JSON.
     Otel,
+    /// Langfuse observations (API pages or exports; generations are the calls).
+    Langfuse,
+    /// Helicone request exports (API pages or lines).
+    Helicone,
     /// OpenAI Usage API buckets (pre-aggregated; priced, kept out of per-call analyses).
     OpenaiUsage,
     /// Anthropic usage_report buckets (pre-aggregated; priced, kept out of per-call analyses).

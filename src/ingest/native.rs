@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::record::{Field, RawRecord, Scalar};
 use super::source::Input;
-use super::{anthropic, anthropic_usage, claude_code, codex, document, gemini, litellm, openai, openai_usage, otel, Batch, Format, RunContext};
+use super::{anthropic, anthropic_usage, claude_code, codex, document, gemini, helicone, langfuse, litellm, openai, openai_usage, otel, Batch, Format, RunContext};
 
 /// A record built from a parsed JSON line; it owns its strings.
 pub type Owned = RawRecord<'static>;
@@ -33,6 +33,8 @@ pub fn parser_for(format: Format) -> Box<dyn LineParser> {
         Format::Gemini => Box::new(gemini::Parser),
         Format::Litellm => Box::new(litellm::Parser),
         Format::Otel => Box::new(otel::Parser),
+        Format::Langfuse => Box::new(langfuse::Parser),
+        Format::Helicone => Box::new(helicone::Parser),
         Format::OpenaiUsage => Box::new(openai_usage::Parser),
         Format::AnthropicUsage => Box::new(anthropic_usage::Parser),
         Format::Jsonl | Format::Csv => unreachable!("canonical formats have their own readers"),

@@ -174,3 +174,32 @@ fn canonical_records_as_a_json_array_are_read_with_their_lines() {
     assert_eq!(r["rejected"][0]["line"], 3, "the second record starts on line 3");
     assert_eq!(r["rejected"][0]["field"], "input_tokens");
 }
+
+/// Langfuse and Helicone fixtures hold the same four calls (fixtures/formats/README.md).
+fn observability_export(file: &str) -> serde_json::Value {
+    let r = run_json(&["report", &format!("fixtures/formats/{file}"), "--by", "route", "--only", "totals"]);
+    let t = &r["totals"];
+    assert_eq!(t["cost_usd_exact"], "0.00925", "{file}");
+    assert_eq!((t["calls"].as_u64(), t["error_calls"].as_u64()), (Some(4), Some(1)), "{file}");
+    assert_eq!((t["input_tokens"].as_u64(), t["cache_read_tokens"].as_u64(), t["cache_write_tokens"].as_u64()), (Some(8100), Some(5800), Some(1000)), "{file}");
+    let routes: Vec<&str> = r["breakdowns"]["route"].as_array().unwrap().iter().map(|row| row["key"].as_str().unwrap()).collect();
+    assert_eq!(routes, ["summarise", "answer", "classify"], "{file}");
+    r
+}
+
+#[test]
+fn langfuse_usage_details_break_the_cache_out_beside_the_prompt() {
+    let r = observability_export("langfuse.json");
+    let l = &r["lines"];
+    assert_eq!((l["read"].as_u64(), l["accepted"].as_u64(), l["skipped"].as_u64()), (Some(5), Some(4), Some(1)), "the span is skipped");
+}
+
+#[test]
+fn helicone_prompt_tokens_are_the_fresh_tokens() {
+    observability_export("helicone.jsonl");
+    // Helicone's own cost per call is kept for reconciliation and agrees with ours.
+    let r = run_json(&["report", "fixtures/formats/helicone.jsonl", "--only", "reconciliation"]);
+    let rows = r["reconciliation"].as_array().expect("rows by model");
+    assert_eq!(rows.iter().map(|m| m["calls"].as_u64().unwrap()).sum::<u64>(), 3, "the 429 logged no cost");
+    assert!(rows.iter().all(|m| m["difference_usd"] == 0.0), "{rows:?}");
+}

@@ -1,0 +1,176 @@
+//! Langfuse observations, as the public API lists them (`GET /api/public/observations`, a
+//! page `{"data": [...], "meta": {...}}`) or exported one per line. Only generations are
+//! calls; spans and events are skipped. Langfuse prices every key of `usageDetails` at its
+//! own rate, so `input` holds only the UNCACHED prompt tokens: cache reads
+//! (`input_cached_tokens`, `input_cache_read`, `cache_read_input_tokens`) and writes
+//! (`input_cache_creation`, `cache_creation_input_tokens`) are broken out beside it, and
+//! likewise `output` beside `output_reasoning_tokens`. The prompt is `input` plus every
+//! `input_*`/`cache_*` key; the completion `output` plus every `output_*` key. Old SDKs
+//! sent only `usage {input, output}`, the whole prompt with no cache split. The trace is the
+//! job, the generation's name the route; level ERROR marks a failure; `calculatedTotalCost`
+//! is Langfuse's own figure, kept for reconciliation. camelCase and snake_case keys both read.
+
+use serde_json::{Map, Value};
+
+use super::detect::Dialect;
+use super::native::{LineParser, Owned};
+use super::record::{Field, RawRecord, Scalar};
+use super::usage::{set_num, set_text};
+use super::Format;
+
+pub const DIALECT: Dialect = Dialect {
+    format: Format::Langfuse,
+    name: "langfuse",
+    about: "Langfuse observations (API pages or exports; generations only): usageDetails input EXCLUDES \
+            the cache reads/writes and output the reasoning broken out beside them; trace = job, name = route, \
+            level ERROR = failure, calculatedTotalCost kept for reconciliation",
+    recognises,
+    looks_for: "an observation with traceId, type and startTime",
+};
+
+fn recognises(v: &Value) -> bool {
+    key(v, "traceId", "trace_id").is_some() && v.get("type").is_some() && key(v, "startTime", "start_time").is_some()
+}
+
+/// A field under its camelCase or snake_case name.
+fn key<'v>(v: &'v Value, camel: &str, snake: &str) -> Option<&'v Value> {
+    v.get(camel).or_else(|| v.get(snake)).filter(|x| !x.is_null())
+}
+
+fn key_text<'v>(v: &'v Value, camel: &str, snake: &str) -> Option<&'v str> {
+    key(v, camel, snake)?.as_str().filter(|s| !s.is_empty())
+}
+
+pub struct Parser;
+
+impl LineParser for Parser {
+    fn parse(&mut self, obs: &Value, out: &mut Vec<Owned>) -> Result<(), String> {
+        let kind = obs.get("type").and_then(Value::as_str).ok_or("observation has no type")?;
+        if !kind.eq_ignore_ascii_case("generation") && !kind.eq_ignore_ascii_case("embedding") {
+            return Ok(()); // a span, event, tool or agent step: no model call of its own
+        }
+        let mut rec = RawRecord::new(0);
+        let model = key_text(obs, "model", "provided_model_name").ok_or("generation has no model")?;
+        set_text(&mut rec, Field::Model, model);
+        set_text(&mut rec, Field::Timestamp, key_text(obs, "startTime", "start_time").ok_or("observation has no startTime")?);
+        tokens(obs, &mut rec)?;
+        attribution(obs, &mut rec);
+        outcome(obs, &mut rec);
+        out.push(rec);
+        Ok(())
+    }
+}
+
+/// Token classes from `usageDetails` (uncached input), else the legacy `usage` (whole prompt).
+fn tokens(obs: &Value, rec: &mut Owned) -> Result<(), String> {
+    if let Some(details) = key(obs, "usageDetails", "usage_details").and_then(Value::as_object).filter(|d| !d.is_empty()) {
+        return usage_details(details, rec);
+    }
+    let usage = key(obs, "usage", "usage").ok_or("generation has no usageDetails or usage")?;
+    let n = |k: &str| usage.get(k).and_then(as_count);
+    let input = n("input").or_else(|| n("promptTokens")).ok_or("usage has no input")?;
+    set_num(rec, Field::InputTokens, input);
+    set_num(rec, Field::OutputTokens, n("output").or_else(|| n("completionTokens")).unwrap_or(0));
+    Ok(())
+}
+
+fn usage_details(d: &Map<String, Value>, rec: &mut Owned) -> Result<(), String> {
+    let sum = |pred: &dyn Fn(&str) -> bool| d.iter().filter(|(k, _)| pred(k)).filter_map(|(_, v)| as_count(v)).sum::<u64>();
+    let is_read = |k: &str| matches!(k, "input_cached_tokens" | "input_cache_read" | "cache_read_input_tokens");
+    let is_write = |k: &str| matches!(k, "input_cache_creation" | "input_cache_write" | "cache_creation_input_tokens" | "cache_write_input_tokens");
+    let input = d.get("input").and_then(as_count).ok_or("usageDetails has no input")?;
+    let broken_out = sum(&|k| k.starts_with("input_") || k.starts_with("cache_"));
+    set_num(rec, Field::InputTokens, input + broken_out);
+    set_num(rec, Field::CacheReadTokens, sum(&is_read));
+    set_num(rec, Field::CacheWriteTokens, sum(&is_write));
+    let output = d.get("output").and_then(as_count).unwrap_or(0);
+    set_num(rec, Field::OutputTokens, output + sum(&|k| k.starts_with("output_")));
+    set_num(rec, Field::ReasoningTokens, sum(&|k| k.starts_with("output_reasoning")));
+    Ok(())
+}
+
+/// A token count: a whole number, or a float with no fraction (JSON exports write `12.0`).
+fn as_count(v: &Value) -> Option<u64> {
+    v.as_u64().or_else(|| v.as_f64().filter(|f| *f >= 0.0 && f.fract() == 0.0).map(|f| f as u64))
+}
+
+fn attribution(obs: &Value, rec: &mut Owned) {
+    let pairs = [
+        (Field::RequestId, key_text(obs, "id", "id")),
+        (Field::JobId, key_text(obs, "traceId", "trace_id")),
+        (Field::Route, key_text(obs, "name", "name")),
+        (Field::UserId, key_text(obs, "userId", "user_id")),
+        (Field::Environment, key_text(obs, "environment", "environment")),
+    ];
+    for (field, value) in pairs {
+        if let Some(v) = value {
+            set_text(rec, field, v);
+        }
+    }
+    let params = key(obs, "modelParameters", "model_parameters");
+    let max = params.and_then(|p| p.get("max_tokens").or_else(|| p.get("maxTokens")).or_else(|| p.get("max_output_tokens")));
+    if let Some(m) = max.and_then(|m| m.as_u64().or_else(|| m.as_str().and_then(|s| s.parse().ok()))) {
+        set_num(rec, Field::MaxTokens, m);
+    }
+    let cost = key(obs, "calculatedTotalCost", "total_cost").or_else(|| obs.pointer("/costDetails/total"));
+    if let Some(c) = cost.and_then(Value::as_f64) {
+        rec.set(Field::CostUsd, Some(Scalar::Float(c)));
+    }
+}
+
+fn outcome(obs: &Value, rec: &mut Owned) {
+    let failed = key_text(obs, "level", "level").is_some_and(|l| l.eq_ignore_ascii_case("error"));
+    set_text(rec, Field::Status, if failed { "error" } else { "ok" });
+    if failed {
+        set_text(rec, Field::ErrorType, key_text(obs, "statusMessage", "status_message").unwrap_or("error"));
+    }
+    let (start, end) = (key_text(obs, "startTime", "start_time"), key_text(obs, "endTime", "end_time"));
+    if let (Some(s), Some(e)) = (start.and_then(parse_time), end.and_then(parse_time)) {
+        if e >= s {
+            rec.set(Field::LatencyMs, Some(Scalar::Float((e - s) as f64)));
+        }
+    }
+}
+
+/// RFC 3339 → epoch ms; Langfuse writes `2026-03-01T10:00:00.123Z` (exports may use a space).
+fn parse_time(s: &str) -> Option<i64> {
+    let s = s.replacen(' ', "T", 1);
+    chrono::DateTime::parse_from_rfc3339(&s).ok().map(|t| t.timestamp_millis())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(v: Value) -> Vec<Owned> {
+        let mut out = Vec::new();
+        Parser.parse(&v, &mut out).unwrap();
+        out
+    }
+
+    fn n(rec: &Owned, f: Field) -> i64 {
+        match rec.get(f) {
+            Some(Scalar::Int(i)) => *i,
+            other => panic!("{f:?}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn broken_out_cache_tokens_are_added_back_to_the_prompt() {
+        let obs = serde_json::json!({"id": "g1", "traceId": "t1", "type": "GENERATION", "name": "answer", "model": "gpt-4o",
+            "startTime": "2026-03-01T10:00:00.000Z", "endTime": "2026-03-01T10:00:01.500Z",
+            "usageDetails": {"input": 200, "input_cached_tokens": 800, "output": 80, "output_reasoning_tokens": 20, "total": 1100}});
+        let rec = &parse(obs)[0];
+        assert_eq!((n(rec, Field::InputTokens), n(rec, Field::CacheReadTokens)), (1000, 800));
+        assert_eq!((n(rec, Field::OutputTokens), n(rec, Field::ReasoningTokens)), (100, 20));
+        assert_eq!(rec.get(Field::LatencyMs), Some(&Scalar::Float(1500.0)));
+    }
+
+    #[test]
+    fn spans_are_not_calls_and_legacy_usage_is_the_whole_prompt() {
+        assert!(parse(serde_json::json!({"traceId": "t", "type": "SPAN", "startTime": "2026-03-01T10:00:00Z"})).is_empty());
+        let legacy = serde_json::json!({"traceId": "t", "type": "GENERATION", "model": "m", "startTime": "2026-03-01T10:00:00Z",
+            "usage": {"input": 50, "output": 5, "total": 55, "unit": "TOKENS"}});
+        assert_eq!(n(&parse(legacy)[0], Field::InputTokens), 50);
+    }
+}
