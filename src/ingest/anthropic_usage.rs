@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::detect::Dialect;
 use super::native::{LineParser, Owned};
 use super::record::{Field, RawRecord, Scalar};
-use super::usage::{num, set_num, set_text, text};
+use super::usage::{copy_texts, num, set_num, set_text, text};
 use super::Format;
 
 pub const DIALECT: Dialect = Dialect {
@@ -61,11 +61,7 @@ fn row(result: &Value, start: &str) -> Result<Owned, String> {
     set_num(&mut rec, Field::OutputTokens, num(result, &["output_tokens"]).ok_or("result has no output_tokens")?);
     let long = text(result, &["context_window"]).is_some_and(|w| !w.starts_with("0-"));
     rec.set(Field::LongContext, Some(Scalar::Bool(long)));
-    for (field, key) in [(Field::ServiceTier, "service_tier"), (Field::Feature, "workspace_id"), (Field::Route, "api_key_id")] {
-        if let Some(v) = text(result, &[key]) {
-            set_text(&mut rec, field, v);
-        }
-    }
+    copy_texts(result, &mut rec, &[(Field::ServiceTier, "service_tier"), (Field::Feature, "workspace_id"), (Field::Route, "api_key_id")]);
     set_text(&mut rec, Field::Status, "ok");
     Ok(rec)
 }

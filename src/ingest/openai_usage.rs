@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::detect::Dialect;
 use super::native::{LineParser, Owned};
 use super::record::{Field, RawRecord, Scalar};
-use super::usage::{num, set_num, set_text, text};
+use super::usage::{copy_texts, num, set_num, set_text, text};
 use super::Format;
 
 pub const DIALECT: Dialect = Dialect {
@@ -64,11 +64,8 @@ fn row(result: &Value, start: u64) -> Result<Owned, String> {
     if result.get("batch").and_then(Value::as_bool) == Some(true) {
         rec.set(Field::Batch, Some(Scalar::Bool(true)));
     }
-    for (field, key) in [(Field::ServiceTier, "service_tier"), (Field::Feature, "project_id"), (Field::Route, "api_key_id"), (Field::UserId, "user_id")] {
-        if let Some(v) = text(result, &[key]) {
-            set_text(&mut rec, field, v);
-        }
-    }
+    let texts = [(Field::ServiceTier, "service_tier"), (Field::Feature, "project_id"), (Field::Route, "api_key_id"), (Field::UserId, "user_id")];
+    copy_texts(result, &mut rec, &texts);
     set_text(&mut rec, Field::Status, "ok");
     Ok(rec)
 }

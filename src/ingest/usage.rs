@@ -27,6 +27,16 @@ pub fn set_text(rec: &mut Owned, field: Field, s: &str) {
     rec.set(field, Some(Scalar::Str(Cow::Owned(s.to_string()))));
 }
 
+/// Copies the text fields named in `pairs` (canonical field, key in `v`), skipping absent
+/// and empty ones.
+pub fn copy_texts(v: &Value, rec: &mut Owned, pairs: &[(Field, &str)]) {
+    for &(field, key) in pairs {
+        if let Some(s) = text(v, &[key]).filter(|s| !s.is_empty()) {
+            set_text(rec, field, s);
+        }
+    }
+}
+
 fn required(u: &Value, key: &str) -> Result<u64, String> {
     num(u, &[key]).ok_or_else(|| format!("usage has no {key}"))
 }
