@@ -332,9 +332,24 @@ fn progress_bar(sources: &[Source], quiet: bool) -> indicatif::ProgressBar {
     if quiet || total < WORTH_SHOWING || !std::io::stderr().is_terminal() {
         return indicatif::ProgressBar::hidden();
     }
+    // Readers count decompressed bytes: against compressed sizes a bar would overflow, so
+    // gzip inputs get a running count instead.
+    if sources.iter().any(is_gzip) {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(indicatif::ProgressStyle::with_template("{spinner} {bytes} decompressed, {bytes_per_sec}").expect("valid template"));
+        return bar;
+    }
     let bar = indicatif::ProgressBar::new(total);
     let style = indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
         .expect("valid template");
     bar.set_style(style);
     bar
+}
+
+/// Whether a file starts with the gzip magic bytes.
+fn is_gzip(source: &Source) -> bool {
+    use std::io::Read;
+    let Source::File(path) = source else { return false };
+    let mut magic = [0u8; 2];
+    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && magic == [0x1f, 0x8b]
 }
