@@ -4,8 +4,9 @@
 //! own rate, so `input` holds only the UNCACHED prompt tokens: cache reads
 //! (`input_cached_tokens`, `input_cache_read`, `cache_read_input_tokens`) and writes
 //! (`input_cache_creation`, `cache_creation_input_tokens`) are broken out beside it, and
-//! likewise `output` beside `output_reasoning_tokens`. The prompt is `input` plus every
-//! `input_*`/`cache_*` key; the completion `output` plus every `output_*` key. Old SDKs
+//! likewise `output` beside `output_reasoning_tokens`. As Langfuse itself sums them, the
+//! prompt is every usage type whose name contains "input", the completion every one
+//! containing "output". Old SDKs
 //! sent only `usage {input, output}`, the whole prompt with no cache split. The trace is the
 //! job, the generation's name the route; level ERROR marks a failure; `calculatedTotalCost`
 //! is Langfuse's own figure, kept for reconciliation. camelCase and snake_case keys both read.
@@ -74,18 +75,21 @@ fn tokens(obs: &Value, rec: &mut Owned) -> Result<(), String> {
     Ok(())
 }
 
+/// Langfuse counts every usage type whose name contains "input" as input and "output" as
+/// output (its docs: the UI sums them that way), each type priced at its own rate.
 fn usage_details(d: &Map<String, Value>, rec: &mut Owned) -> Result<(), String> {
     let sum = |pred: &dyn Fn(&str) -> bool| d.iter().filter(|(k, _)| pred(k)).filter_map(|(_, v)| as_count(v)).sum::<u64>();
-    let is_read = |k: &str| matches!(k, "input_cached_tokens" | "input_cache_read" | "cache_read_input_tokens");
-    let is_write = |k: &str| matches!(k, "input_cache_creation" | "input_cache_write" | "cache_creation_input_tokens" | "cache_write_input_tokens");
-    let input = d.get("input").and_then(as_count).ok_or("usageDetails has no input")?;
-    let broken_out = sum(&|k| k.starts_with("input_") || k.starts_with("cache_"));
-    set_num(rec, Field::InputTokens, input + broken_out);
+    let is_read = |k: &str| k.contains("input") && (k.contains("cached") || k.contains("cache_read"));
+    let is_write = |k: &str| k.contains("input") && (k.contains("cache_creation") || k.contains("cache_write"));
+    if !d.keys().any(|k| k.contains("input")) {
+        return Err("usageDetails has no input usage".into());
+    }
+    set_num(rec, Field::InputTokens, sum(&|k| k.contains("input")));
     set_num(rec, Field::CacheReadTokens, sum(&is_read));
     set_num(rec, Field::CacheWriteTokens, sum(&is_write));
-    let output = d.get("output").and_then(as_count).unwrap_or(0);
-    set_num(rec, Field::OutputTokens, output + sum(&|k| k.starts_with("output_")));
-    set_num(rec, Field::ReasoningTokens, sum(&|k| k.starts_with("output_reasoning")));
+    set_num(rec, Field::CacheWrite1hTokens, sum(&|k| is_write(k) && k.contains("1h")));
+    set_num(rec, Field::OutputTokens, sum(&|k| k.contains("output")));
+    set_num(rec, Field::ReasoningTokens, sum(&|k| k.contains("output") && k.contains("reasoning")));
     Ok(())
 }
 
@@ -164,6 +168,12 @@ mod tests {
         assert_eq!((n(rec, Field::InputTokens), n(rec, Field::CacheReadTokens)), (1000, 800));
         assert_eq!((n(rec, Field::OutputTokens), n(rec, Field::ReasoningTokens)), (100, 20));
         assert_eq!(rec.get(Field::LatencyMs), Some(&Scalar::Float(1500.0)));
+        // Anthropic through Langfuse: cache keys named the provider's way, a 1h write among them.
+        let obs = serde_json::json!({"traceId": "t", "type": "GENERATION", "model": "m", "startTime": "2026-03-01T10:00:00Z",
+            "usageDetails": {"input": 10, "cache_read_input_tokens": 100, "input_cache_creation_1h": 40, "output": 5}});
+        let rec = &parse(obs)[0];
+        assert_eq!((n(rec, Field::InputTokens), n(rec, Field::CacheReadTokens)), (150, 100));
+        assert_eq!((n(rec, Field::CacheWriteTokens), n(rec, Field::CacheWrite1hTokens)), (40, 40));
     }
 
     #[test]
