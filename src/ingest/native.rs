@@ -95,7 +95,7 @@ pub fn read_document(doc: &document::Document, mut parser: Box<dyn LineParser>, 
     for item in &doc.items {
         ctx.progress(item.span.len() as u64);
         records.clear();
-        match doc.value_of(item).and_then(|v| parser.parse(&v, &mut records)) {
+        match doc.value_of(item).and_then(|v| parse_value(parser.as_mut(), &v, &mut records)) {
             Err(reason) => out.reject(file, item.line, None, reason),
             Ok(()) => keep(&records, file, item.line, ctx, seen, out),
         }

@@ -203,3 +203,16 @@ fn helicone_prompt_tokens_are_the_fresh_tokens() {
     assert_eq!(rows.iter().map(|m| m["calls"].as_u64().unwrap()).sum::<u64>(), 3, "the 429 logged no cost");
     assert!(rows.iter().all(|m| m["difference_usd"] == 0.0), "{rows:?}");
 }
+
+#[test]
+fn an_array_of_api_pages_is_read_page_by_page() {
+    // What a paginating script dumps: every page of the listing in one JSON array.
+    let page = std::fs::read_to_string("fixtures/formats/openai-usage.json").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pages.json");
+    std::fs::write(&path, format!("[\n{page},\n{page}\n]\n")).unwrap();
+    let r = run_json(&["report", path.to_str().unwrap(), "--only", "totals"]);
+    assert_eq!(r["totals"]["cost_usd_exact"], "9.3", "twice $4.65");
+    assert_eq!(r["totals"]["calls"], 2260);
+    assert_eq!(r["lines"]["accepted"], 2, "two pages");
+}
