@@ -5,7 +5,7 @@
 //! own rate — `prompt_tokens` are "the fresh, uncached tokens" — so the prompt is prompt +
 //! cache reads + cache writes + audio, whatever the provider. `request_model` is what the
 //! caller asked for, `model`/`response_model` what served it. The HTTP status decides failure;
-//! a Helicone cache hit (`cache_reference_id`) cost nothing; `cost`/`cost_usd` is Helicone's
+//! a Helicone cache hit (`cache_reference_id`) cost nothing; `cost_usd` is Helicone's
 //! own figure, kept for reconciliation. Custom properties: `Helicone-Property-Route`/`-Feature`
 //! /`-Environment` (any case, prefix optional) fill the matching fields.
 
@@ -101,7 +101,9 @@ fn attribution(row: &Value, rec: &mut Owned) {
     if let Some(p) = text(row, &["provider"]).filter(|p| !p.is_empty()) {
         set_text(rec, Field::Provider, &p.to_ascii_lowercase());
     }
-    if let Some(c) = row.get("cost").or_else(|| row.get("cost_usd")).and_then(Value::as_f64) {
+    // Only `cost_usd`: Helicone's ClickHouse keeps `cost` multiplied by 1e9, so a bare `cost`
+    // cannot be told from dollars.
+    if let Some(c) = row.get("cost_usd").and_then(Value::as_f64) {
         rec.set(Field::CostUsd, Some(Scalar::Float(c)));
     }
 }
