@@ -72,10 +72,12 @@ pub fn parse(text: Vec<u8>) -> Result<Document, Unparsed> {
     }
 }
 
-/// Whether the text opens with `[` (after a byte-order mark and blanks).
-pub fn opens_array(text: &[u8]) -> bool {
-    let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
-    text.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[')
+/// Whether some of the first lines are JSON objects on their own: text that is no document
+/// but JSON lines, some of them broken.
+pub fn has_json_lines(text: &[u8]) -> bool {
+    text.split(|&b| b == b'\n')
+        .take(50)
+        .any(|line| line.trim_ascii().starts_with(b"{") && serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok())
 }
 
 /// Each item's (offset, length) in `text`.
@@ -137,5 +139,10 @@ mod tests {
     fn broken_documents_say_where_and_why() {
         let err = parse(b"[\n{\"a\":1},\n{\"a\":}\n]".to_vec()).err().unwrap().reason;
         assert!(err.contains("line 3"), "{err}");
+        // A pretty-printed page with a typo is a broken document, not JSON lines.
+        let broken = b"{\n  \"data\": [\n    {\"a\": 1,}\n  ]\n}\n".to_vec();
+        assert!(!has_json_lines(&parse(broken).err().unwrap().text));
+        // JSON lines whose first line is cut short are JSON lines.
+        assert!(has_json_lines(b"{\"a\":\n{\"a\":1}\n"));
     }
 }
