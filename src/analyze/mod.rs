@@ -125,6 +125,9 @@ pub struct Period {
 pub struct Unpriced {
     pub model: String,
     pub calls: u64,
+    /// Usage-API bucket rows among them (their requests are in `calls` when counted).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub aggregate_rows: u64,
     pub input_tokens: u64,
     pub output_tokens: u64,
     pub reason: String,
@@ -300,9 +303,10 @@ fn unpriced(calls: &Calls, priced: &Priced<'_>, sel: &Selection, book: &PriceBoo
     for row in sel.rows().filter(|&r| !priced.is_priced(r)) {
         let entry = groups.entry(model.ids[row]).or_insert_with(|| {
             let name = model.dict.get(model.ids[row]).unwrap_or_default().to_string();
-            (Unpriced { model: name, calls: 0, input_tokens: 0, output_tokens: 0, reason: String::new() }, row)
+            (Unpriced { model: name, calls: 0, aggregate_rows: 0, input_tokens: 0, output_tokens: 0, reason: String::new() }, row)
         });
         entry.0.calls += calls.requests(row);
+        entry.0.aggregate_rows += calls.has_flag(row, FLAG_AGGREGATE) as u64;
         entry.0.input_tokens += calls.tokens.input[row];
         entry.0.output_tokens += calls.tokens.output[row];
     }
@@ -370,6 +374,10 @@ fn notes(calls: &Calls, plan: &AnalysisPlan, breakdowns: &[Breakdown]) -> Vec<St
         }
     }
     notes
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 fn breakdowns_as_map<S: Serializer>(breakdowns: &[Breakdown], s: S) -> Result<S::Ok, S::Error> {

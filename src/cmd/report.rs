@@ -292,9 +292,10 @@ pub fn run(args: Args) -> Result<Outcome> {
     render::renderer(args.format).render(&report, &mut out)?;
     out.flush()?;
     warn_about_losses(&report);
-    if args.unpriced == UnpricedPolicy::Error && report.totals.unpriced_calls > 0 {
-        let models: Vec<String> = report.unpriced.iter().map(|u| format!("{} ({} calls)", u.model, u.calls)).collect();
-        bail!("{} calls have no price (--unpriced error): {}", report.totals.unpriced_calls, models.join(", "));
+    // The list, not the call count: a usage bucket without a request count is 0 calls.
+    if args.unpriced == UnpricedPolicy::Error && !report.unpriced.is_empty() {
+        let models: Vec<String> = report.unpriced.iter().map(|u| format!("{} ({})", u.model, unpriced_amount(u))).collect();
+        bail!("{} have no price (--unpriced error): {}", unpriced_total(&report), models.join(", "));
     }
     Ok(Outcome::Ok)
 }
@@ -310,12 +311,28 @@ fn pricing_source(args: &PricingArgs) -> String {
 /// One line on stderr when something was left out, so a piped report does not hide it.
 fn warn_about_losses(report: &analyze::Report) {
     let rejected = report.lines.rejected;
-    let unpriced = report.totals.unpriced_calls;
     if rejected > 0 {
         eprintln!("llmcost: warning: {rejected} lines rejected (listed in the report; --strict makes this an error)");
     }
-    if unpriced > 0 {
-        eprintln!("llmcost: warning: {unpriced} calls have no price and are not in the total (listed in the report)");
+    if !report.unpriced.is_empty() {
+        eprintln!("llmcost: warning: {} have no price and are not in the total (listed in the report)", unpriced_total(report));
+    }
+}
+
+/// "5 calls", or "5 calls and 2 usage-bucket rows" when buckets are among them.
+fn unpriced_total(report: &analyze::Report) -> String {
+    let rows: u64 = report.unpriced.iter().map(|u| u.aggregate_rows).sum();
+    with_rows(report.totals.unpriced_calls, rows)
+}
+
+fn unpriced_amount(u: &analyze::Unpriced) -> String {
+    with_rows(u.calls, u.aggregate_rows)
+}
+
+fn with_rows(calls: u64, rows: u64) -> String {
+    match rows {
+        0 => format!("{calls} calls"),
+        _ => format!("{calls} calls and {rows} usage-bucket rows"),
     }
 }
 

@@ -216,3 +216,22 @@ fn an_array_of_api_pages_is_read_page_by_page() {
     assert_eq!(r["totals"]["calls"], 2260);
     assert_eq!(r["lines"]["accepted"], 2, "two pages");
 }
+
+#[test]
+fn an_unpriced_bucket_is_listed_with_its_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("usage.json");
+    let page = r#"{"data": [{"starting_at": "2026-03-01T00:00:00Z", "results": [
+        {"uncached_input_tokens": 1000, "cache_read_input_tokens": 0, "output_tokens": 10, "model": "claude-imaginary-9"}]}]}"#;
+    std::fs::write(&path, page).unwrap();
+    let r = run_json(&["report", path.to_str().unwrap(), "--only", "totals"]);
+    let u = &r["unpriced"][0];
+    assert_eq!((u["model"].as_str(), u["calls"].as_u64(), u["aggregate_rows"].as_u64()), (Some("claude-imaginary-9"), Some(0), Some(1)));
+    assert_eq!(r["totals"]["cost_usd_exact"], "0");
+    // No call count, yet still a loss: warned about, and an error under --unpriced error.
+    llmcost()
+        .args(["report", path.to_str().unwrap(), "--only", "totals", "--unpriced", "error"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("claude-imaginary-9 (0 calls and 1 usage-bucket rows)"));
+}

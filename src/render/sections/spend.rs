@@ -80,6 +80,14 @@ fn cost_cell(s: &Sums) -> String {
     usd_priced(s.cost, s.rows, s.rows - s.priced_rows)
 }
 
+/// Calls, and the usage-bucket rows among them when there are some.
+fn calls_cell(u: &crate::analyze::Unpriced) -> String {
+    match u.aggregate_rows {
+        0 => count(u.calls),
+        rows => format!("{} ({} bucket rows)", count(u.calls), count(rows)),
+    }
+}
+
 fn unpriced(r: &Report) -> Grid {
     Grid {
         footer: Vec::new(),
@@ -90,7 +98,7 @@ fn unpriced(r: &Report) -> Grid {
         rows: r
             .unpriced
             .iter()
-            .map(|u| vec![u.model.clone(), count(u.calls), count(u.input_tokens), count(u.output_tokens), u.reason.clone()])
+            .map(|u| vec![u.model.clone(), calls_cell(u), count(u.input_tokens), count(u.output_tokens), u.reason.clone()])
             .collect(),
     }
 }
