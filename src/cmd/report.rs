@@ -293,9 +293,10 @@ pub fn run(args: Args) -> Result<Outcome> {
     out.flush()?;
     warn_about_losses(&report);
     // The list, not the call count: a usage bucket without a request count is 0 calls.
-    if args.unpriced == UnpricedPolicy::Error && !report.unpriced.is_empty() {
-        let models: Vec<String> = report.unpriced.iter().map(|u| format!("{} ({})", u.model, unpriced_amount(u))).collect();
-        bail!("{} have no price (--unpriced error): {}", unpriced_total(&report), models.join(", "));
+    if let Some(lost) = render::unpriced_summary(&report).filter(|_| args.unpriced == UnpricedPolicy::Error) {
+        let models: Vec<String> =
+            report.unpriced.iter().map(|u| format!("{} ({})", u.model, render::calls_and_rows(u.calls, u.aggregate_rows))).collect();
+        bail!("{lost} have no price (--unpriced error): {}", models.join(", "));
     }
     Ok(Outcome::Ok)
 }
@@ -314,27 +315,11 @@ fn warn_about_losses(report: &analyze::Report) {
     if rejected > 0 {
         eprintln!("llmcost: warning: {rejected} lines rejected (listed in the report; --strict makes this an error)");
     }
-    if !report.unpriced.is_empty() {
-        eprintln!("llmcost: warning: {} have no price and are not in the total (listed in the report)", unpriced_total(report));
+    if let Some(lost) = render::unpriced_summary(report) {
+        eprintln!("llmcost: warning: {lost} have no price and are not in the total (listed in the report)");
     }
 }
 
-/// "5 calls", or "5 calls and 2 usage-bucket rows" when buckets are among them.
-fn unpriced_total(report: &analyze::Report) -> String {
-    let rows: u64 = report.unpriced.iter().map(|u| u.aggregate_rows).sum();
-    with_rows(report.totals.unpriced_calls, rows)
-}
-
-fn unpriced_amount(u: &analyze::Unpriced) -> String {
-    with_rows(u.calls, u.aggregate_rows)
-}
-
-fn with_rows(calls: u64, rows: u64) -> String {
-    match rows {
-        0 => format!("{calls} calls"),
-        _ => format!("{calls} calls and {rows} usage-bucket rows"),
-    }
-}
 
 /// A byte-progress bar on stderr, only for a terminal and only for inputs big enough to wait on.
 fn progress_bar(sources: &[Source], quiet: bool) -> indicatif::ProgressBar {

@@ -115,7 +115,7 @@ pub fn epilogue(r: &Report) -> Vec<String> {
         lines.push(format!("rejected lines{more}:"));
         lines.extend(r.rejected.iter().map(|rej| format!("  {rej}")));
     }
-    if r.totals.unpriced_calls > 0 {
+    if !r.unpriced.is_empty() {
         lines.push("—: no priced call in the group; *: the cost leaves out the group's unpriced calls".to_string());
     }
     lines.extend(r.notes.iter().map(|n| format!("note: {n}")));

@@ -25,8 +25,8 @@ fn totals(r: &Report) -> Grid {
     let t = &r.totals;
     let s = &t.sums;
     let mut cost = usd(s.cost);
-    if t.unpriced_calls > 0 {
-        cost.push_str(&format!(" (excludes {} unpriced calls)", count(t.unpriced_calls)));
+    if let Some(lost) = crate::render::unpriced_summary(r) {
+        cost.push_str(&format!(" (excludes unpriced {lost})"));
     }
     let rows = [
         ("cost", cost),
