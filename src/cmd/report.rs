@@ -293,9 +293,9 @@ pub fn run(args: Args) -> Result<Outcome> {
     out.flush()?;
     warn_about_losses(&report);
     // The list, not the call count: a usage bucket without a request count is 0 calls.
-    if let Some(lost) = render::unpriced_summary(&report).filter(|_| args.unpriced == UnpricedPolicy::Error) {
+    if let Some(lost) = render::unpriced_summary(&report, "").filter(|_| args.unpriced == UnpricedPolicy::Error) {
         let models: Vec<String> =
-            report.unpriced.iter().map(|u| format!("{} ({})", u.model, render::calls_and_rows(u.calls, u.aggregate_rows))).collect();
+            report.unpriced.iter().map(|u| format!("{} ({})", u.model, render::calls_and_rows(u.calls, u.aggregate_rows, ""))).collect();
         bail!("{lost} have no price (--unpriced error): {}", models.join(", "));
     }
     Ok(Outcome::Ok)
@@ -315,7 +315,7 @@ fn warn_about_losses(report: &analyze::Report) {
     if rejected > 0 {
         eprintln!("llmcost: warning: {rejected} lines rejected (listed in the report; --strict makes this an error)");
     }
-    if let Some(lost) = render::unpriced_summary(report) {
+    if let Some(lost) = render::unpriced_summary(report, "") {
         eprintln!("llmcost: warning: {lost} have no price and are not in the total (listed in the report)");
     }
 }

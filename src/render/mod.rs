@@ -69,19 +69,21 @@ pub fn usd_priced(cost: Money, calls: u64, unpriced: u64) -> String {
 }
 
 /// What the report could not price: "5 calls", or "5 calls and 2 usage-bucket rows" (a bucket
-/// of Anthropic's usage report counts no calls); `None` when everything was priced.
-pub fn unpriced_summary(r: &crate::analyze::Report) -> Option<String> {
+/// of Anthropic's usage report counts no calls), `adjective` before "calls"; `None` when
+/// everything was priced.
+pub fn unpriced_summary(r: &crate::analyze::Report, adjective: &str) -> Option<String> {
     if r.unpriced.is_empty() {
         return None;
     }
     let rows: u64 = r.unpriced.iter().map(|u| u.aggregate_rows).sum();
-    Some(calls_and_rows(r.totals.unpriced_calls, rows))
+    Some(calls_and_rows(r.totals.unpriced_calls, rows, adjective))
 }
 
-pub fn calls_and_rows(calls: u64, rows: u64) -> String {
+/// "5 calls" or "5 calls and 2 usage-bucket rows", with `adjective` before "calls".
+pub fn calls_and_rows(calls: u64, rows: u64, adjective: &str) -> String {
     match rows {
-        0 => format!("{} calls", count(calls)),
-        _ => format!("{} calls and {} usage-bucket rows", count(calls), count(rows)),
+        0 => format!("{} {adjective}calls", count(calls)),
+        _ => format!("{} {adjective}calls and {} usage-bucket rows", count(calls), count(rows)),
     }
 }
 

@@ -25,8 +25,8 @@ fn totals(r: &Report) -> Grid {
     let t = &r.totals;
     let s = &t.sums;
     let mut cost = usd(s.cost);
-    if let Some(lost) = crate::render::unpriced_summary(r) {
-        cost.push_str(&format!(" (excludes unpriced {lost})"));
+    if let Some(lost) = crate::render::unpriced_summary(r, "unpriced ") {
+        cost.push_str(&format!(" (excludes {lost})"));
     }
     let rows = [
         ("cost", cost),
