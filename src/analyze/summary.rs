@@ -84,7 +84,7 @@ pub struct Summary {
 pub struct LogCounts {
     /// Distinct job_id values; `None` when no call has one.
     pub jobs: Option<u64>,
-    /// Distinct operation_id values plus one per call without one.
+    /// Distinct operation_id values plus one per call without one (a usage bucket's requests).
     pub operations: u64,
 }
 
@@ -96,7 +96,8 @@ pub fn log_counts(calls: &Calls, sel: &Selection) -> LogCounts {
         let mut none = 0u64;
         for row in sel.rows() {
             match ids.get(row).copied().unwrap_or(0) {
-                0 => none += 1,
+                // A usage bucket stands for its requests, each an operation of its own.
+                0 => none += calls.requests(row),
                 id => seen[id as usize] = true,
             }
         }
