@@ -75,6 +75,9 @@ pub struct Summary {
     /// From the `route,model` breakdown.
     pub route_models: Option<BTreeMap<(Key, Key), ModelFigures>>,
     pub fleet: Fleet,
+    /// Usage-API bucket rows in the run: its sections count single calls only.
+    #[serde(skip)]
+    pub aggregate_rows: u64,
     /// What is missing or partial, for the reader.
     pub notes: Vec<String>,
 }
@@ -127,6 +130,7 @@ impl Summary {
             cost,
             unpriced_calls: totals.get("unpriced_calls").and_then(Value::as_u64).unwrap_or(0),
             unpriced_models: unpriced_models(v),
+            aggregate_rows: totals.get("aggregate_rows").and_then(Value::as_u64).unwrap_or(0),
             ..Summary::default()
         };
         s.read_counts(v);
@@ -139,7 +143,7 @@ impl Summary {
 
     /// Fills the counts the report lacks from the log's calls.
     pub fn fill_from_log(&mut self, counts: LogCounts) {
-        if self.jobs.is_none() && counts.jobs.is_some() {
+        if self.jobs.is_none() && counts.jobs.is_some() && self.aggregate_rows == 0 {
             self.jobs = counts.jobs;
             self.jobs_source = Some("log");
         }
@@ -150,6 +154,15 @@ impl Summary {
     }
 
     fn read_counts(&mut self, v: &Value) {
+        if self.aggregate_rows > 0 {
+            // Sections count single calls while the cost includes the buckets: per job or per
+            // operation figures would be inflated. Operations come from the log instead.
+            self.notes.push(format!(
+                "{}: {} rows are usage-API buckets (no jobs, no operations of their own): cost per job is not compared",
+                self.label, self.aggregate_rows
+            ));
+            return;
+        }
         let jobs_section = ["jobs.count", "jobs.totals.count", "jobs.fleet.count", "jobs.jobs"];
         if let Some(n) = jobs_section.iter().find_map(|p| at(v, p).and_then(Value::as_u64)) {
             (self.jobs, self.jobs_source) = (Some(n), Some("jobs section"));

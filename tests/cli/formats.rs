@@ -235,3 +235,17 @@ fn an_unpriced_bucket_is_listed_with_its_rows() {
         .code(2)
         .stderr(predicate::str::contains("claude-imaginary-9 (0 calls and 1 usage-bucket rows)"));
 }
+
+#[test]
+fn diff_of_usage_buckets_counts_their_requests_as_operations() {
+    let out = llmcost()
+        .args(["diff", "fixtures/formats/openai-usage.json", "fixtures/formats/openai-usage.json", "--format", "json"])
+        .output()
+        .unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("diff JSON");
+    assert_eq!(r["base"]["operations"], 1130);
+    // $4.65 over 1,130 requests, not over 3 bucket rows nor over the 0 single calls.
+    let per_op = r["base"]["cost_per_operation_usd"].as_f64().unwrap();
+    assert!((per_op - 4.65 / 1130.0).abs() < 1e-12, "{per_op}");
+    assert_eq!(r["base"]["cost_per_job_usd"], serde_json::Value::Null);
+}
