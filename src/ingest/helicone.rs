@@ -125,13 +125,7 @@ fn outcome(row: &Value, rec: &mut Owned) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn n(rec: &Owned, f: Field) -> i64 {
-        match rec.get(f) {
-            Some(Scalar::Int(i)) => *i,
-            other => panic!("{f:?}: {other:?}"),
-        }
-    }
+    use crate::ingest::record::int_of as n;
 
     #[test]
     fn cache_tokens_are_added_back_to_the_prompt() {

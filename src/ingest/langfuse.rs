@@ -145,18 +145,12 @@ fn parse_time(s: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::record::int_of as n;
 
     fn parse(v: Value) -> Vec<Owned> {
         let mut out = Vec::new();
         Parser.parse(&v, &mut out).unwrap();
         out
-    }
-
-    fn n(rec: &Owned, f: Field) -> i64 {
-        match rec.get(f) {
-            Some(Scalar::Int(i)) => *i,
-            other => panic!("{f:?}: {other:?}"),
-        }
     }
 
     #[test]

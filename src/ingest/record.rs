@@ -95,6 +95,15 @@ impl<'a> RawRecord<'a> {
     }
 }
 
+/// A whole-number field of a record, for tests; panics when it is anything else.
+#[cfg(test)]
+pub fn int_of(rec: &RawRecord<'_>, f: Field) -> i64 {
+    match rec.get(f) {
+        Some(Scalar::Int(i)) => *i,
+        other => panic!("{f:?}: {other:?}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -95,14 +95,7 @@ pub fn gemini(u: &Value, rec: &mut Owned) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::record::RawRecord;
-
-    fn tokens(rec: &Owned, f: Field) -> i64 {
-        match rec.get(f) {
-            Some(Scalar::Int(i)) => *i,
-            other => panic!("{f:?}: {other:?}"),
-        }
-    }
+    use crate::ingest::record::{int_of as tokens, RawRecord};
 
     #[test]
     fn anthropic_input_excludes_cache_so_it_is_added() {
