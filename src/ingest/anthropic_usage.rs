@@ -4,7 +4,8 @@
 //! reads and writes, so the prompt is uncached + `cache_read_input_tokens` + the
 //! `cache_creation` 5m and 1h writes. The report counts no requests. `service_tier: batch`
 //! prices at batch rates; `context_window: "200k-1M"` says the requests crossed the
-//! long-context threshold (summed tokens cannot say it). Export with `group_by[]=model`.
+//! long-context threshold (summed tokens cannot say it); it is there only when the report is
+//! grouped by it. Export with `group_by[]=model&group_by[]=context_window`.
 //! Workspace → feature, API key → route.
 
 use serde_json::Value;
@@ -59,8 +60,10 @@ fn row(result: &Value, start: &str) -> Result<Owned, String> {
     set_num(&mut rec, Field::CacheWriteTokens, write_5m + write_1h);
     set_num(&mut rec, Field::CacheWrite1hTokens, write_1h);
     set_num(&mut rec, Field::OutputTokens, num(result, &["output_tokens"]).ok_or("result has no output_tokens")?);
-    let long = text(result, &["context_window"]).is_some_and(|w| !w.starts_with("0-"));
-    rec.set(Field::LongContext, Some(Scalar::Bool(long)));
+    // Only a report grouped by context_window says which tier its requests were in.
+    if let Some(window) = text(result, &["context_window"]) {
+        rec.set(Field::LongContext, Some(Scalar::Bool(!window.starts_with("0-"))));
+    }
     copy_texts(result, &mut rec, &[(Field::ServiceTier, "service_tier"), (Field::Feature, "workspace_id"), (Field::Route, "api_key_id")]);
     set_text(&mut rec, Field::Status, "ok");
     Ok(rec)
@@ -89,5 +92,13 @@ mod tests {
     fn results_without_model_are_refused() {
         let bucket = serde_json::json!({"starting_at": "2026-03-01T00:00:00Z", "results": [{"uncached_input_tokens": 1, "output_tokens": 1, "model": null}]});
         assert!(Parser.parse(&bucket, &mut Vec::new()).unwrap_err().contains("group_by[]=model"));
+    }
+
+    #[test]
+    fn no_context_window_leaves_the_tier_unstated() {
+        let bucket = serde_json::json!({"starting_at": "2026-03-01T00:00:00Z", "results": [{"uncached_input_tokens": 1, "output_tokens": 1, "model": "m"}]});
+        let mut out = Vec::new();
+        Parser.parse(&bucket, &mut out).unwrap();
+        assert_eq!(out[0].get(Field::LongContext), None);
     }
 }

@@ -62,6 +62,10 @@ pub fn detect(head: &[u8], hint: Option<Format>) -> Result<Format> {
 /// The format of JSON records (lines of a file, or items of a document); a record that is an
 /// API page (`{"data": [...]}`) is judged by its items.
 pub fn detect_records(values: &[Value]) -> Result<Format> {
+    // Canonical records are read as they are; only native readers split API pages.
+    if values.iter().any(is_canonical) {
+        return Ok(Format::Jsonl);
+    }
     let records: Vec<&Value> = values
         .iter()
         .flat_map(|v| match super::native::page_items(v) {
@@ -69,8 +73,10 @@ pub fn detect_records(values: &[Value]) -> Result<Format> {
             None => vec![v],
         })
         .collect();
-    if records.iter().any(|v| is_canonical(v)) {
-        return Ok(Format::Jsonl);
+    if records.is_empty() {
+        // Only empty API pages: no record to tell the format by, and none to read; any native
+        // reader counts each page as skipped.
+        return Ok(DIALECTS[0].format);
     }
     if let Some(d) = DIALECTS.iter().find(|d| records.iter().any(|v| (d.recognises)(v))) {
         return Ok(d.format);

@@ -3,9 +3,10 @@
 //! it cannot be read line by line. The document is parsed once; each item keeps the line it
 //! starts on, so a rejected item is reported at its real line.
 
-use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
+
+use super::native::PAGE_KEYS;
 
 /// One record of a document: where its text is and the line it starts on.
 #[derive(Debug)]
@@ -41,20 +42,13 @@ pub fn looks_like_document(head: &[u8]) -> bool {
     let start = text.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(text.len());
     match text.get(start) {
         Some(b'[') => true,
-        Some(b'{') => {
-            let rest = &text[start..];
-            let first_line = rest.split(|&b| b == b'\n').next().unwrap_or(rest);
-            serde_json::from_slice::<serde::de::IgnoredAny>(first_line).is_err()
-        }
+        // A first line longer than the head is a long JSON line, not a document to load whole.
+        Some(b'{') => match memchr::memchr(b'\n', &text[start..]) {
+            None => false,
+            Some(end) => serde_json::from_slice::<serde::de::IgnoredAny>(&text[start..start + end]).is_err(),
+        },
         _ => false,
     }
-}
-
-/// An API page: its records are in `data`; an object without `data` is one record.
-#[derive(Deserialize)]
-struct Page<'a> {
-    #[serde(borrow)]
-    data: Option<Vec<&'a RawValue>>,
 }
 
 /// Text that is not a JSON document, handed back with why.
@@ -80,19 +74,22 @@ pub fn has_json_lines(text: &[u8]) -> bool {
         .any(|line| line.trim_ascii().starts_with(b"{") && serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok())
 }
 
-/// Each item's (offset, length) in `text`.
+/// Each item's (offset, length) in `text`: the elements of an array, the records of an API
+/// page (`data` beside page metadata only), else the one object the document is.
 fn spans(text: &[u8]) -> Result<Vec<(usize, usize)>, String> {
-        let s = std::str::from_utf8(&text).map_err(|e| format!("not UTF-8: {e}"))?;
-        let body = s.trim_start_matches('\u{feff}');
-        let raw: Vec<&RawValue> = if body.trim_start().starts_with('[') {
-            serde_json::from_str(body).map_err(|e| format!("invalid JSON document: {e}"))?
-        } else {
-            let page: Page = serde_json::from_str(body).map_err(|e| format!("invalid JSON document: {e}"))?;
-            match page.data {
-                Some(items) => items,
-                None => vec![serde_json::from_str::<&RawValue>(body).map_err(|e| format!("invalid JSON document: {e}"))?],
-            }
-        };
+    let s = std::str::from_utf8(text).map_err(|e| format!("not UTF-8: {e}"))?;
+    let body = s.trim_start_matches('\u{feff}');
+    let invalid = |e: serde_json::Error| format!("invalid JSON document: {e}");
+    let raw: Vec<&RawValue> = if body.trim_start().starts_with('[') {
+        serde_json::from_str(body).map_err(invalid)?
+    } else {
+        let fields: std::collections::HashMap<String, &RawValue> = serde_json::from_str(body).map_err(invalid)?;
+        let is_page = fields.keys().all(|k| k == "data" || PAGE_KEYS.contains(&k.as_str()));
+        match fields.get("data").filter(|d| is_page && d.get().starts_with('[')) {
+            Some(data) => serde_json::from_str(data.get()).map_err(invalid)?,
+            None => vec![serde_json::from_str::<&RawValue>(body).map_err(invalid)?],
+        }
+    };
     let base = s.as_ptr() as usize;
     Ok(raw.iter().map(|r| (r.get().as_ptr() as usize - base, r.get().len())).collect())
 }
@@ -128,11 +125,18 @@ mod tests {
         assert!(looks_like_document(b"  [{\"a\":1},\n{\"a\":2}]"));
         assert!(!looks_like_document(b"{\"a\":1}\n{\"a\":2}\n"));
         assert!(!looks_like_document(b"timestamp,model\n"));
+        assert!(!looks_like_document(b"{\"a\": \"a line longer than the head"), "no newline in the head: JSONL");
         let parsed = parse(b"[{\"a\":1},\n{\"a\":2}]".to_vec()).unwrap();
         assert_eq!(parsed.items.iter().map(|i| i.line).collect::<Vec<_>>(), [1, 2]);
         // A single pretty-printed record is a document of one item.
         let one = parse(b"{\n  \"type\": \"message\"\n}".to_vec()).unwrap();
         assert_eq!(one.items.len(), 1);
+        // A record with a `data` field of its own is a record, not a page.
+        let record = parse(b"{\n  \"model\": \"m\",\n  \"data\": [{\"x\": 1}]\n}".to_vec()).unwrap();
+        assert_eq!(record.items.len(), 1);
+        let odd = parse(b"{\n  \"data\": {\"x\": 1}\n}".to_vec()).unwrap();
+        assert_eq!(odd.items.len(), 1);
+        assert!(parse(b"{\n  \"data\": [],\n  \"has_more\": false\n}".to_vec()).unwrap().items.is_empty());
     }
 
     #[test]

@@ -277,6 +277,9 @@ fn read_lines(mut input: Input, hint: Option<Format>, name: &str, ctx: &RunConte
 
 /// Reads the items of a JSON document, each counted like a line.
 fn read_document(doc: &document::Document, name: &str, ctx: &RunContext, seen: &mut native::Seen, all: &mut Batch) -> Result<()> {
+    if doc.items.is_empty() {
+        return Ok(()); // `[]`, or a page of a quiet period: nothing to read
+    }
     if let Some(m) = &ctx.plan.mapping {
         native::read_document(doc, Box::new(mapping::Parser(m.clone())), name, ctx, seen, all);
         return Ok(());

@@ -49,7 +49,6 @@ pub struct Seen(FxHashMap<String, usize>);
 pub fn read(input: Input, mut parser: Box<dyn LineParser>, file: &str, ctx: &RunContext, seen: &mut Seen, out: &mut Batch) -> Result<()> {
     let mut reader = input.into_reader();
     let mut buf = Vec::new();
-    let mut records = Vec::new();
     let mut line_no = 0u64;
     loop {
         buf.clear();
@@ -63,41 +62,51 @@ pub fn read(input: Input, mut parser: Box<dyn LineParser>, file: &str, ctx: &Run
             out.lines.blank += 1;
             continue;
         }
-        records.clear();
-        let parsed = serde_json::from_slice::<Value>(line)
-            .map_err(|e| format!("invalid JSON: {e}"))
-            .and_then(|v| parse_value(parser.as_mut(), &v, &mut records));
-        match parsed {
-            Err(reason) => out.reject(file, line_no, None, reason),
-            Ok(()) => keep(&records, file, line_no, ctx, seen, out),
+        match serde_json::from_slice::<Value>(line) {
+            Err(e) => out.reject(file, line_no, None, format!("invalid JSON: {e}")),
+            Ok(v) => parse_units(parser.as_mut(), &v, file, line_no, ctx, seen, out),
         }
     }
 }
 
-/// Hands `v` to `parser`, or each of its items when it is a page of an API listing
-/// (`{"data": [...]}`, as the usage, Langfuse and Helicone APIs return them).
-pub fn parse_value(parser: &mut dyn LineParser, v: &Value, out: &mut Vec<Owned>) -> Result<(), String> {
-    match page_items(v) {
-        Some(items) => items.iter().try_for_each(|item| parser.parse(item, out)),
-        None => parser.parse(v, out),
+/// Parses one line or document item: each record of an API page (`{"data": [...]}`, as the
+/// usage, Langfuse and Helicone APIs return them) on its own, so one bad record rejects
+/// itself, not its page; a page with no records counts as skipped.
+fn parse_units(parser: &mut dyn LineParser, v: &Value, file: &str, line: u64, ctx: &RunContext, seen: &mut Seen, out: &mut Batch) {
+    let units: Vec<&Value> = page_items(v).map_or_else(|| vec![v], |items| items.iter().collect());
+    let mut records = Vec::new();
+    if units.is_empty() {
+        keep(&records, file, line, ctx, seen, out);
+    }
+    for unit in units {
+        records.clear();
+        match parser.parse(unit, &mut records) {
+            Err(reason) => out.reject(file, line, None, reason),
+            Ok(()) => keep(&records, file, line, ctx, seen, out),
+        }
     }
 }
 
-/// The items of an API page: `{"data": [...]}` with an array of objects.
+/// What an API page carries beside its `data`.
+pub const PAGE_KEYS: &[&str] = &["object", "has_more", "next_page", "first_id", "last_id", "meta", "error", "total", "page", "limit"];
+
+/// The records of an API page: an object whose `data` is an array of objects and whose other
+/// keys are page metadata (a record that merely has a `data` list is not a page).
 pub fn page_items(v: &Value) -> Option<&Vec<Value>> {
-    v.get("data")?.as_array().filter(|items| items.iter().all(Value::is_object))
+    let object = v.as_object()?;
+    let items = object.get("data")?.as_array()?;
+    let only_page_keys = object.keys().all(|k| k == "data" || PAGE_KEYS.contains(&k.as_str()));
+    (only_page_keys && items.iter().all(Value::is_object)).then_some(items)
 }
 
 /// Reads a whole JSON document (an array of records, or an API page `{"data": [...]}`, pretty
 /// printed or not): each item is counted like a line and reported at the line it starts on.
 pub fn read_document(doc: &document::Document, mut parser: Box<dyn LineParser>, file: &str, ctx: &RunContext, seen: &mut Seen, out: &mut Batch) {
-    let mut records = Vec::new();
     for item in &doc.items {
         ctx.progress(item.span.len() as u64);
-        records.clear();
-        match doc.value_of(item).and_then(|v| parse_value(parser.as_mut(), &v, &mut records)) {
+        match doc.value_of(item) {
             Err(reason) => out.reject(file, item.line, None, reason),
-            Ok(()) => keep(&records, file, item.line, ctx, seen, out),
+            Ok(v) => parse_units(parser.as_mut(), &v, file, item.line, ctx, seen, out),
         }
     }
 }

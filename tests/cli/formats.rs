@@ -214,7 +214,7 @@ fn an_array_of_api_pages_is_read_page_by_page() {
     let r = run_json(&["report", path.to_str().unwrap(), "--only", "totals"]);
     assert_eq!(r["totals"]["cost_usd_exact"], "9.3", "twice $4.65");
     assert_eq!(r["totals"]["calls"], 2260);
-    assert_eq!(r["lines"]["accepted"], 2, "two pages");
+    assert_eq!(r["lines"]["accepted"], 4, "two pages of two buckets, each counted on its own");
 }
 
 #[test]
@@ -248,4 +248,31 @@ fn diff_of_usage_buckets_counts_their_requests_as_operations() {
     let per_op = r["base"]["cost_per_operation_usd"].as_f64().unwrap();
     assert!((per_op - 4.65 / 1130.0).abs() < 1e-12, "{per_op}");
     assert_eq!(r["base"]["cost_per_job_usd"], serde_json::Value::Null);
+}
+
+#[test]
+fn a_bad_record_rejects_itself_not_its_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("observations.jsonl");
+    let good = r#"{"id": "g1", "traceId": "t", "type": "GENERATION", "model": "gpt-4o-mini", "startTime": "2026-03-01T10:00:00Z", "usageDetails": {"input": 1000, "output": 1000}}"#;
+    let no_model = r#"{"id": "g2", "traceId": "t", "type": "GENERATION", "startTime": "2026-03-01T10:00:01Z", "usageDetails": {"input": 1, "output": 1}}"#;
+    std::fs::write(&path, format!("{{\"data\": [{good}, {no_model}], \"meta\": {{\"page\": 1}}}}\n{{\"data\": [], \"meta\": {{\"page\": 2}}}}\n")).unwrap();
+    let r = run_json(&["report", path.to_str().unwrap(), "--only", "totals"]);
+    // 1000 × $0.15 + 1000 × $0.6 per million.
+    assert_eq!(r["totals"]["cost_usd_exact"], "0.00075");
+    let l = &r["lines"];
+    assert_eq!((l["accepted"].as_u64(), l["rejected"].as_u64(), l["skipped"].as_u64()), (Some(1), Some(1), Some(1)), "{l}");
+    assert_eq!(r["rejected"][0]["line"], 1);
+    assert!(r["rejected"][0]["reason"].as_str().unwrap().contains("no model"));
+}
+
+#[test]
+fn an_empty_api_page_is_nothing_to_read() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in [("pretty.json", "{\n  \"object\": \"page\",\n  \"data\": [],\n  \"has_more\": false\n}\n"), ("line.json", "{\"data\": [], \"has_more\": false}\n"), ("array.json", "[]\n")] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let r = run_json(&["report", path.to_str().unwrap(), "--only", "totals"]);
+        assert_eq!(r["totals"]["calls"], 0, "{name}");
+    }
 }
