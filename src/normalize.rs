@@ -162,11 +162,15 @@ pub fn normalize<'r>(raw: &'r RawRecord<'_>, keep: &[bool; StrCol::COUNT]) -> Re
     })
 }
 
-/// A row is an aggregate when it says so or counts its requests.
+/// A row is an aggregate when `aggregate` says so; a single call may say `requests: 1`, never
+/// more, so a log that counts requests per call loses nothing to the per-call analyses.
 fn aggregate(raw: &RawRecord<'_>) -> Result<Option<Aggregate>, Invalid> {
     let requests = opt_uint(raw, Field::Requests)?;
-    if !boolean(raw, Field::Aggregate)? && requests.is_none() {
-        return Ok(None);
+    if !boolean(raw, Field::Aggregate)? {
+        return match requests {
+            Some(n) if n != 1 => Err(Invalid::new(Some(Field::Requests), format!("{n} requests on a row without aggregate: true"))),
+            _ => Ok(None),
+        };
     }
     let long_context = match raw.get(Field::LongContext) {
         None => None,
@@ -357,6 +361,17 @@ mod tests {
         let mut missing = with(&[]);
         missing.set(Field::OutputTokens, None);
         assert_eq!(normalize(&missing, &KEEP_ALL).unwrap_err().field, Some("output_tokens"));
+    }
+
+    #[test]
+    fn aggregate_rows_are_marked_not_guessed() {
+        let call = with(&[(Field::Requests, Scalar::Int(1))]);
+        assert_eq!(normalize(&call, &KEEP_ALL).unwrap().aggregate, None, "a call counting itself is a call");
+        let unmarked = with(&[(Field::Requests, Scalar::Int(40))]);
+        assert_eq!(normalize(&unmarked, &KEEP_ALL).unwrap_err().field, Some("requests"));
+        let bucket = with(&[(Field::Aggregate, Scalar::Bool(true)), (Field::Requests, Scalar::Int(40))]);
+        let agg = normalize(&bucket, &KEEP_ALL).unwrap().aggregate.unwrap();
+        assert_eq!((agg.requests, agg.long_context), (Some(40), None));
     }
 
     #[test]
