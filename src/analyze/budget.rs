@@ -236,9 +236,19 @@ pub struct BudgetResult {
     pub calls: u64,
     pub cost_usd: Money,
     pub unpriced_calls: u64,
+    /// Usage-API bucket rows among its calls: they count toward daily limits only.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub bucket_rows: u64,
+    /// Bucket rows without a price (a bucket may count no requests).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub unpriced_bucket_rows: u64,
     pub limits: Vec<LimitResult>,
     pub per_call: Option<PerCall>,
     pub hard_stop_fired: bool,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -263,10 +273,17 @@ pub fn replay(budgets: &[Budget], calls: &Calls, priced: &Priced, sel: &Selectio
         })
         .collect::<Result<Vec<_>>>()?;
     let mut notes = Vec::new();
-    for r in results.iter().filter(|r| r.unpriced_calls > 0) {
-        notes.push(format!("budget {}: {} calls have no price and are not in its spend", r.name, r.unpriced_calls));
+    for r in results.iter().filter(|r| r.unpriced_calls > 0 || r.unpriced_bucket_rows > 0) {
+        let buckets = match r.unpriced_bucket_rows {
+            0 => String::new(),
+            n => format!(" and {n} usage-bucket rows"),
+        };
+        notes.push(format!("budget {}: {} calls{buckets} have no price and are not in its spend", r.name, r.unpriced_calls));
     }
-    for r in results.iter().filter(|r| r.calls == 0) {
+    for (r, b) in results.iter().zip(budgets).filter(|(r, b)| r.bucket_rows > 0 && b.limits.iter().any(|l| l.0 == Period::Hour)) {
+        notes.push(format!("budget {}: {} usage-bucket rows count toward its daily limit only (a bucket's hours are unknown)", b.name, r.bucket_rows));
+    }
+    for r in results.iter().filter(|r| r.calls == 0 && r.bucket_rows == 0) {
         notes.push(format!("budget {}: no call matches it", r.name));
     }
     Ok(BudgetReport { hard_stops: results.iter().filter(|r| r.hard_stop_fired).count(), events: events(&results), budgets: results, notes })
@@ -327,24 +344,39 @@ fn replay_one(b: &Budget, calls: &Calls, priced: &Priced, rows: impl Iterator<It
     let mut trackers: Vec<Tracker> = b.limits.iter().map(|&(p, l)| Tracker::new(p, l, &b.alerts, b.hard_stop)).collect();
     let mut over: Vec<(Money, i64, usize)> = Vec::new();
     let (mut n, mut cost, mut unpriced) = (0u64, Money::ZERO, 0u64);
+    let (mut buckets, mut unpriced_buckets) = (0u64, 0u64);
     for row in rows {
+        let bucket = calls.has_flag(row, FLAG_AGGREGATE);
         n += calls.requests(row);
+        buckets += bucket as u64;
         if !priced.is_priced(row) {
             unpriced += calls.requests(row);
+            unpriced_buckets += bucket as u64;
             continue;
         }
         let (c, ts) = (priced.cost[row], calls.ts_ms[row]);
         cost += c;
-        trackers.iter_mut().for_each(|t| t.feed(ts, c));
+        // A bucket is dated at its start: its day is known, its hour is not.
+        trackers.iter_mut().filter(|t| !bucket || t.period == Period::Day).for_each(|t| t.feed(ts, c));
         // A usage bucket is many calls: the per-call limit does not apply to it.
-        if b.per_call.is_some_and(|l| c > l) && !calls.has_flag(row, FLAG_AGGREGATE) {
+        if b.per_call.is_some_and(|l| c > l) && !bucket {
             over.push((c, ts, row));
         }
     }
     let limits: Vec<LimitResult> = trackers.into_iter().map(Tracker::finish).collect();
     let hard_stop_fired = limits.iter().any(|l| l.hard_stops > 0);
     let per_call = b.per_call.map(|l| per_call(l, over, calls));
-    BudgetResult { name: b.name.clone(), calls: n, cost_usd: cost, unpriced_calls: unpriced, limits, per_call, hard_stop_fired }
+    BudgetResult {
+        name: b.name.clone(),
+        calls: n,
+        cost_usd: cost,
+        unpriced_calls: unpriced,
+        bucket_rows: buckets,
+        unpriced_bucket_rows: unpriced_buckets,
+        limits,
+        per_call,
+        hard_stop_fired,
+    }
 }
 
 fn per_call(limit: Money, mut over: Vec<(Money, i64, usize)>, calls: &Calls) -> PerCall {

@@ -130,3 +130,22 @@ fn formats() {
     let (_, table, _) = budget(&["--budgets", "fixtures/ci/budgets.yaml", LOG]);
     assert!(table.starts_with("llmcost budget: 2 budgets, 1 budget's hard stop would have fired\n"), "{table}");
 }
+
+#[test]
+fn usage_buckets_count_toward_daily_limits_only() {
+    // fixtures/formats/anthropic-usage.json: $5.1225 in three buckets dated 2026-03-01 00:00.
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("budgets.yaml");
+    std::fs::write(&spec, "budgets:\n  - name: all\n    daily_limit_usd: 5\n    hourly_limit_usd: 1\n    per_call_limit_usd: 0.5\n").unwrap();
+    // Built-in prices: the test table has no Claude models.
+    let out = llmcost().args(["budget", "--budgets", spec.to_str().unwrap(), "fixtures/formats/anthropic-usage.json", "--format", "json"]).output().unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let all = &r["budgets"][0];
+    assert_eq!((all["calls"].as_u64(), all["bucket_rows"].as_u64()), (Some(0), Some(3)));
+    assert!(close(&limit(all, "day")["periods"][0]["spend_usd"], 5.1225), "the day sees every bucket");
+    assert_eq!(limit(all, "hour")["periods"].as_array().map(Vec::len), Some(0), "no hour is known");
+    assert_eq!(all["per_call"]["calls"], 0, "a bucket is not one call over the per-call limit");
+    let notes = r["notes"].to_string();
+    assert!(notes.contains("3 usage-bucket rows count toward its daily limit only"), "{notes}");
+    assert!(!notes.contains("no call matches"), "{notes}");
+}
