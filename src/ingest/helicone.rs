@@ -14,7 +14,7 @@ use serde_json::Value;
 use super::detect::Dialect;
 use super::native::{LineParser, Owned};
 use super::record::{Field, RawRecord, Scalar};
-use super::usage::{num, set_num, set_text, text};
+use super::usage::{set_num, set_text, text};
 use super::Format;
 
 pub const DIALECT: Dialect = Dialect {
@@ -109,11 +109,12 @@ fn attribution(row: &Value, rec: &mut Owned) {
 }
 
 fn outcome(row: &Value, rec: &mut Owned) {
-    if let Some(status) = num(row, &["response_status"]) {
+    // ClickHouse writes 64-bit numbers as quoted strings in JSON: `count` reads both.
+    if let Some(status) = count(row, "response_status") {
         set_num(rec, Field::HttpStatus, status);
         set_text(rec, Field::Status, if status >= 400 || status == 0 { "error" } else { "ok" });
     }
-    let latency = row.get("latency").or_else(|| row.get("delay_ms")).and_then(Value::as_f64);
+    let latency = row.get("latency").or_else(|| row.get("delay_ms")).and_then(|v| v.as_f64().or_else(|| v.as_str()?.parse().ok()));
     if let Some(ms) = latency {
         rec.set(Field::LatencyMs, Some(Scalar::Float(ms)));
     }

@@ -61,7 +61,7 @@ pub fn preamble(r: &Report) -> Vec<String> {
 fn buckets(rows: u64) -> String {
     match rows {
         0 => String::new(),
-        n => format!(" ({} rows of them pre-aggregated usage-API buckets)", count(n)),
+        n => format!(" (counting the requests of {} pre-aggregated usage-API bucket rows)", count(n)),
     }
 }
 
