@@ -66,6 +66,13 @@ pub fn parse(text: Vec<u8>) -> Result<Document, Unparsed> {
     }
 }
 
+/// Whether the text opens with `[` (after a byte-order mark and blanks): an array is a
+/// document, never JSON lines.
+pub fn opens_array(text: &[u8]) -> bool {
+    let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
+    text.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[')
+}
+
 /// Whether some of the first lines are JSON objects on their own: text that is no document
 /// but JSON lines, some of them broken.
 pub fn has_json_lines(text: &[u8]) -> bool {

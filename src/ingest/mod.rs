@@ -247,7 +247,9 @@ fn read_source(mut input: Input, hint: Option<Format>, name: &str, ctx: &RunCont
     match document::parse(text) {
         Ok(doc) => read_document(&doc, name, ctx, seen, all),
         // JSON lines with a broken first line: read line by line so each bad line is reported.
-        Err(e) if document::has_json_lines(&e.text) => read_lines(Input::from_bytes(e.text), hint, name, ctx, seen, all),
+        Err(e) if !document::opens_array(&e.text) && document::has_json_lines(&e.text) => {
+            read_lines(Input::from_bytes(e.text), hint, name, ctx, seen, all)
+        }
         Err(e) => bail!("{name}: {}", e.reason),
     }
 }

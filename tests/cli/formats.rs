@@ -146,7 +146,8 @@ fn usage_buckets_stay_out_of_per_call_analyses() {
 fn a_broken_document_is_reported_at_its_line() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("usage.json");
-    std::fs::write(&path, "[\n  {\"object\": \"bucket\",\n   \"start_time\": 1772323200,\n   \"results\": [}\n]\n").unwrap();
+    // Its last record sits whole on one line, yet an array is never read as JSON lines.
+    std::fs::write(&path, "[\n  {\"object\": \"bucket\",\n   \"start_time\": 1772323200,\n   \"results\": [},\n  {\"object\": \"bucket\", \"start_time\": 1772323200, \"results\": []}\n]\n").unwrap();
     llmcost()
         .args(["report", path.to_str().unwrap(), "--only", "totals"])
         .assert()
