@@ -277,3 +277,31 @@ fn an_empty_api_page_is_nothing_to_read() {
         assert_eq!(r["totals"]["calls"], 0, "{name}");
     }
 }
+
+#[test]
+fn native_logs_read_in_parallel_blocks_count_like_a_sequential_read() {
+    // 25,000 Helicone lines (~9 MB: more than one 8 MiB block), ids made unique, with a
+    // broken line and a blank line far into the file.
+    let rows: Vec<String> = std::fs::read_to_string("fixtures/formats/helicone.jsonl").unwrap().lines().map(str::to_string).collect();
+    let mut text = String::new();
+    for i in 0..25_000 {
+        match i {
+            20_000 => text.push_str("{broken\n"),
+            20_001 => text.push('\n'),
+            _ => {
+                text.push_str(&rows[i % 4].replacen("\"request_id\":\"req-", &format!("\"request_id\":\"r{i}-"), 1));
+                text.push('\n');
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("helicone-big.jsonl");
+    std::fs::write(&path, text).unwrap();
+    let r = run_json(&["report", path.to_str().unwrap(), "--only", "totals"]);
+    // Rows 20,000 and 20,001 (0-based) would have been a gpt-4o call ($0.0025) and a sonnet
+    // call ($0.0063); 6,250 groups of four cost $0.00925 each.
+    assert_eq!(r["totals"]["cost_usd_exact"], "57.8037", "6250 × 0.00925 − 0.0025 − 0.0063");
+    let l = &r["lines"];
+    assert_eq!((l["read"].as_u64(), l["accepted"].as_u64(), l["rejected"].as_u64(), l["blank"].as_u64()), (Some(24_999), Some(24_998), Some(1), Some(1)));
+    assert_eq!(r["rejected"][0]["line"], 20_001, "1-based line of the broken one");
+}
