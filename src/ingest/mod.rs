@@ -260,7 +260,7 @@ fn read_lines(mut input: Input, hint: Option<Format>, name: &str, ctx: &RunConte
         let parser = Box::new(mapping::Parser(m.clone()));
         return match m.format.or(hint) {
             Some(Format::Csv) => native::read_csv(input, parser, name, ctx, seen, all),
-            _ => native::read(input, &|| Box::new(mapping::Parser(m.clone())), false, name, ctx, seen, all),
+            _ => native::read(input, parser, name, ctx, seen, all),
         }
         .with_context(|| format!("reading {name} with mapping {}", m.name));
     }
@@ -272,7 +272,7 @@ fn read_lines(mut input: Input, hint: Option<Format>, name: &str, ctx: &RunConte
     match format {
         Format::Jsonl => jsonl::read(input, name, ctx, all),
         Format::Csv => csv::read(input, name, ctx, all),
-        dialect => native::read(input, &|| native::parser_for(dialect), native::is_stateful(dialect), name, ctx, seen, all),
+        dialect => native::read(input, native::parser_for(dialect), name, ctx, seen, all),
     }
     .with_context(|| format!("reading {name}"))
 }

@@ -24,12 +24,6 @@ pub trait LineParser {
     fn parse(&mut self, line: &Value, out: &mut Vec<Owned>) -> Result<(), String>;
 }
 
-/// Whether a dialect's parser carries state from line to line (Codex names the model once
-/// for the lines after it), so its lines must be parsed in order.
-pub fn is_stateful(format: Format) -> bool {
-    format == Format::Codex
-}
-
 pub fn parser_for(format: Format) -> Box<dyn LineParser> {
     match format {
         Format::ClaudeCode => Box::new(claude_code::Parser),
@@ -51,91 +45,44 @@ pub fn parser_for(format: Format) -> Box<dyn LineParser> {
 #[derive(Default)]
 pub struct Seen(FxHashMap<String, usize>);
 
-/// Makes a parser for one file (or, for a parser without state, one per thread).
-pub type MakeParser<'a> = &'a (dyn Fn() -> Box<dyn LineParser> + Sync);
-
-/// Lines read per parallel block.
-const BLOCK_BYTES: usize = 8 << 20;
-
-/// Reads JSON lines. A parser without state from line to line (`stateful` false: all but
-/// Codex) parses blocks of lines on every core; the lines are then counted and kept in file
-/// order, so duplicates, rejects and line numbers come out as a sequential read's would.
-pub fn read(input: Input, make: MakeParser, stateful: bool, file: &str, ctx: &RunContext, seen: &mut Seen, out: &mut Batch) -> Result<()> {
+/// Reads JSON lines through `parser`.
+pub fn read(input: Input, mut parser: Box<dyn LineParser>, file: &str, ctx: &RunContext, seen: &mut Seen, out: &mut Batch) -> Result<()> {
     let mut reader = input.into_reader();
+    let mut buf = Vec::new();
     let mut line_no = 0u64;
-    let mut block = Vec::new();
-    let mut sequential = make();
     loop {
-        block.clear();
-        while block.len() < BLOCK_BYTES && reader.read_until(b'\n', &mut block)? > 0 {
-            if stateful {
-                break; // one line at a time: the parser's state follows the file
-            }
-        }
-        if block.is_empty() {
+        buf.clear();
+        if reader.read_until(b'\n', &mut buf)? == 0 {
             return Ok(());
         }
-        ctx.progress(block.len() as u64);
-        let lines: Vec<&[u8]> = block.split_inclusive(|&b| b == b'\n').collect();
-        let parsed: Vec<Parsed> = if stateful {
-            lines.iter().map(|line| parse_line(sequential.as_mut(), line)).collect()
-        } else {
-            use rayon::prelude::*;
-            lines.par_iter().with_min_len(256).map_init(make, |parser, line| parse_line(parser.as_mut(), line)).collect()
-        };
-        for p in parsed {
-            line_no += 1;
-            apply(p, file, line_no, ctx, seen, out);
+        line_no += 1;
+        ctx.progress(buf.len() as u64);
+        let line = buf.trim_ascii();
+        if line.is_empty() {
+            out.lines.blank += 1;
+            continue;
+        }
+        match serde_json::from_slice::<Value>(line) {
+            Err(e) => out.reject(file, line_no, None, format!("invalid JSON: {e}")),
+            Ok(v) => parse_units(parser.as_mut(), &v, file, line_no, ctx, seen, out),
         }
     }
 }
 
-/// A line or document item after parsing, before it is counted.
-enum Parsed {
-    Blank,
-    Invalid(String),
-    /// Each record of an API page (`{"data": [...]}`, as the usage, Langfuse and Helicone
-    /// APIs return them) on its own, so one bad record rejects itself, not its page.
-    Units(Vec<Result<Vec<Owned>, String>>),
-}
-
-fn parse_line(parser: &mut dyn LineParser, line: &[u8]) -> Parsed {
-    let line = line.trim_ascii();
-    if line.is_empty() {
-        return Parsed::Blank;
-    }
-    match serde_json::from_slice::<Value>(line) {
-        Err(e) => Parsed::Invalid(format!("invalid JSON: {e}")),
-        Ok(v) => parse_value(parser, &v),
-    }
-}
-
-fn parse_value(parser: &mut dyn LineParser, v: &Value) -> Parsed {
+/// Parses one line or document item: each record of an API page (`{"data": [...]}`, as the
+/// usage, Langfuse and Helicone APIs return them) on its own, so one bad record rejects
+/// itself, not its page; a page with no records counts as skipped.
+fn parse_units(parser: &mut dyn LineParser, v: &Value, file: &str, line: u64, ctx: &RunContext, seen: &mut Seen, out: &mut Batch) {
     let units: Vec<&Value> = page_items(v).map_or_else(|| vec![v], |items| items.iter().collect());
-    Parsed::Units(
-        units
-            .into_iter()
-            .map(|unit| {
-                let mut records = Vec::new();
-                parser.parse(unit, &mut records).map(|()| records)
-            })
-            .collect(),
-    )
-}
-
-/// Counts one parsed line; a page with no records counts as skipped.
-fn apply(parsed: Parsed, file: &str, line: u64, ctx: &RunContext, seen: &mut Seen, out: &mut Batch) {
-    match parsed {
-        Parsed::Blank => out.lines.blank += 1,
-        Parsed::Invalid(reason) => out.reject(file, line, None, reason),
-        Parsed::Units(units) if units.is_empty() => keep(&[], file, line, ctx, seen, out),
-        Parsed::Units(units) => {
-            for unit in units {
-                match unit {
-                    Err(reason) => out.reject(file, line, None, reason),
-                    Ok(records) => keep(&records, file, line, ctx, seen, out),
-                }
-            }
+    let mut records = Vec::new();
+    if units.is_empty() {
+        keep(&records, file, line, ctx, seen, out);
+    }
+    for unit in units {
+        records.clear();
+        match parser.parse(unit, &mut records) {
+            Err(reason) => out.reject(file, line, None, reason),
+            Ok(()) => keep(&records, file, line, ctx, seen, out),
         }
     }
 }
@@ -157,8 +104,10 @@ pub fn page_items(v: &Value) -> Option<&Vec<Value>> {
 pub fn read_document(doc: &document::Document, mut parser: Box<dyn LineParser>, file: &str, ctx: &RunContext, seen: &mut Seen, out: &mut Batch) {
     for item in &doc.items {
         ctx.progress(item.span.len() as u64);
-        let parsed = doc.value_of(item).map_or_else(Parsed::Invalid, |v| parse_value(parser.as_mut(), &v));
-        apply(parsed, file, item.line, ctx, seen, out);
+        match doc.value_of(item) {
+            Err(reason) => out.reject(file, item.line, None, reason),
+            Ok(v) => parse_units(parser.as_mut(), &v, file, item.line, ctx, seen, out),
+        }
     }
 }
 

@@ -279,8 +279,8 @@ fn an_empty_api_page_is_nothing_to_read() {
 }
 
 #[test]
-fn native_logs_read_in_parallel_blocks_count_like_a_sequential_read() {
-    // 25,000 Helicone lines (~9 MB: more than one 8 MiB block), ids made unique, with a
+fn a_large_native_log_counts_every_line() {
+    // 25,000 Helicone lines (~9 MB), ids made unique, with a
     // broken line and a blank line far into the file.
     let rows: Vec<String> = std::fs::read_to_string("fixtures/formats/helicone.jsonl").unwrap().lines().map(str::to_string).collect();
     let mut text = String::new();
