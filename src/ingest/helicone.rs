@@ -67,10 +67,11 @@ fn tokens(row: &Value, rec: &mut Owned) -> Result<(), String> {
     set_num(rec, Field::InputTokens, fresh + read + write + n("prompt_audio_tokens"));
     set_num(rec, Field::CacheReadTokens, read);
     set_num(rec, Field::CacheWriteTokens, write);
-    set_num(rec, Field::OutputTokens, n("completion_tokens") + n("completion_audio_tokens"));
-    if let Some(r) = count(row, "reasoning_tokens") {
-        set_num(rec, Field::ReasoningTokens, r);
-    }
+    // Newer rows keep reasoning out of completion_tokens in a column of its own; older rows
+    // have no such column and counted it inside. The sum is the whole completion either way.
+    let reasoning = n("reasoning_tokens");
+    set_num(rec, Field::OutputTokens, n("completion_tokens") + n("completion_audio_tokens") + reasoning);
+    set_num(rec, Field::ReasoningTokens, reasoning);
     Ok(())
 }
 
@@ -132,12 +133,13 @@ mod tests {
     fn cache_tokens_are_added_back_to_the_prompt() {
         let row = serde_json::json!({"request_id": "r1", "request_created_at": "2026-03-01 10:00:00.000", "response_status": 200,
             "model": "claude-sonnet-4-5-20250929", "provider": "ANTHROPIC", "prompt_tokens": 100, "completion_tokens": 50,
-            "prompt_cache_read_tokens": 1000, "prompt_cache_write_tokens": 200, "cost": 0.0123,
+            "prompt_cache_read_tokens": 1000, "prompt_cache_write_tokens": 200, "reasoning_tokens": 30, "cost": 0.0123,
             "request_properties": {"Helicone-Property-Route": "summarise"}});
         let mut out = Vec::new();
         Parser.parse(&row, &mut out).unwrap();
         let rec = &out[0];
         assert_eq!((n(rec, Field::InputTokens), n(rec, Field::CacheReadTokens), n(rec, Field::CacheWriteTokens)), (1300, 1000, 200));
+        assert_eq!((n(rec, Field::OutputTokens), n(rec, Field::ReasoningTokens)), (80, 30), "reasoning beside completion");
         assert_eq!(rec.get(Field::Provider), Some(&Scalar::Str("anthropic".into())));
         assert_eq!(rec.get(Field::Route), Some(&Scalar::Str("summarise".into())));
         assert_eq!(rec.get(Field::Timestamp), Some(&Scalar::Str("2026-03-01T10:00:00.000Z".into())));
