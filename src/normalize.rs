@@ -272,12 +272,15 @@ fn timestamp(value: Option<&Scalar<'_>>) -> Result<i64, Invalid> {
             if let Ok(n) = s.parse::<f64>() {
                 return Ok(epoch_ms(n));
             }
-            chrono::DateTime::parse_from_rfc3339(s)
-                .map(|t| t.timestamp_millis())
-                .map_err(|_| bad(format!("not RFC 3339 or epoch seconds/milliseconds: {s:?}")))
+            rfc3339_ms(s).ok_or_else(|| bad(format!("not RFC 3339 or epoch seconds/milliseconds: {s:?}")))
         }
         Some(other) => Err(bad(format!("not a timestamp: {}", describe(other)))),
     }
+}
+
+/// RFC 3339 text (`T` or a space between date and time) → epoch ms.
+pub fn rfc3339_ms(s: &str) -> Option<i64> {
+    chrono::DateTime::parse_from_rfc3339(s.trim()).ok().map(|t| t.timestamp_millis())
 }
 
 /// Epoch numbers above 1e11 are milliseconds (1e11 seconds is the year 5138).

@@ -123,15 +123,18 @@ fn resolve_models<'b>(calls: &Calls, book: &'b PriceBook) -> (Resolved<'b>, Vec<
 
 /// Cost of one call under `version`, and the tier it fell in (`BASE` or index + 1).
 pub fn cost_of(t: &Tokens, version: &PriceVersion, batch: bool) -> (Money, u8) {
-    let tier = version.tier_for(t.input, t.output);
+    at_tier(t, version, version.tier_for(t.input, t.output), batch)
+}
+
+/// Cost at `tier`, with the tier as `Priced` stores it.
+fn at_tier(t: &Tokens, version: &PriceVersion, tier: Option<usize>, batch: bool) -> (Money, u8) {
     (components(t, version, tier, batch).total(), tier.map_or(BASE, |i| i as u8 + 1))
 }
 
 /// Cost of an aggregate row: its summed tokens say nothing of any one request's size, so the
 /// tier is what the source says (long context = the first tier), never the summed count.
 pub fn aggregate_cost(t: &Tokens, version: &PriceVersion, batch: bool, long_context: bool) -> (Money, u8) {
-    let tier = (long_context && !version.tiers.is_empty()).then_some(0);
-    (components(t, version, tier, batch).total(), tier.map_or(BASE, |i| i as u8 + 1))
+    at_tier(t, version, (long_context && !version.tiers.is_empty()).then_some(0), batch)
 }
 
 /// A call's cost by token class at the rates of `tier` (`None` = base rates), whatever tier

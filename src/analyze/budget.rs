@@ -237,19 +237,16 @@ pub struct BudgetResult {
     pub cost_usd: Money,
     pub unpriced_calls: u64,
     /// Usage-API bucket rows among its calls: they count toward daily limits only.
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(skip_serializing_if = "super::is_zero")]
     pub bucket_rows: u64,
     /// Bucket rows without a price (a bucket may count no requests).
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(skip_serializing_if = "super::is_zero")]
     pub unpriced_bucket_rows: u64,
     pub limits: Vec<LimitResult>,
     pub per_call: Option<PerCall>,
     pub hard_stop_fired: bool,
 }
 
-fn is_zero(n: &u64) -> bool {
-    *n == 0
-}
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BudgetReport {

@@ -207,8 +207,8 @@ pub fn run(input: Inputs, plan: &AnalysisPlan) -> Report {
     let groups = Groups::new(input.calls, &plan.group);
     // The leak analyses look at single calls: usage-API buckets are summed above, not here.
     let calls_only = sel.calls_only(input.calls);
-    if let Some(single) = &calls_only {
-        notes.extend(aggregate_notes(input.calls, input.priced, &sel, sel.len() - single.len()));
+    if calls_only.is_some() {
+        notes.extend(aggregate_notes(input.calls, input.priced, &sel));
     }
     let per_call = calls_only.as_ref().unwrap_or(&sel);
     let ctx = Ctx { calls: input.calls, priced: input.priced, book: input.book, sel: per_call, groups: &groups, opts: &plan.options };
@@ -325,14 +325,19 @@ fn unpriced(calls: &Calls, priced: &Priced<'_>, sel: &Selection, book: &PriceBoo
 }
 
 /// What a reader must know about the pre-aggregated rows of a report.
-fn aggregate_notes(calls: &Calls, priced: &Priced<'_>, sel: &Selection, rows: usize) -> Vec<String> {
+fn aggregate_notes(calls: &Calls, priced: &Priced<'_>, sel: &Selection) -> Vec<String> {
+    let (mut rows, mut requests, mut uncounted, mut base_only, mut cost) = (0u64, 0u64, 0u64, 0u64, Money::ZERO);
+    for r in sel.rows().filter(|&r| calls.has_flag(r, FLAG_AGGREGATE)) {
+        rows += 1;
+        requests += calls.requests(r);
+        uncounted += (calls.requests(r) == 0) as u64;
+        let tiered = priced.version(r).is_some_and(|(_, v)| !v.tiers.is_empty());
+        base_only += (tiered && !calls.has_flag(r, FLAG_TIER_STATED)) as u64;
+        cost += priced.cost[r];
+    }
     if rows == 0 {
         return Vec::new();
     }
-    let aggregates: Vec<usize> = sel.rows().filter(|&r| calls.has_flag(r, FLAG_AGGREGATE)).collect();
-    let requests: u64 = aggregates.iter().map(|&r| calls.requests(r)).sum();
-    let uncounted = aggregates.iter().filter(|&&r| calls.requests(r) == 0).count();
-    let cost: Money = aggregates.iter().map(|&r| priced.cost[r]).sum();
     let mut notes = vec![format!(
         "{rows} rows are pre-aggregated usage (usage-API buckets: {requests} requests, ${}): in the totals and breakdowns, \
          left out of every per-call analysis",
@@ -344,10 +349,6 @@ fn aggregate_notes(calls: &Calls, priced: &Priced<'_>, sel: &Selection, rows: us
              counted, their requests are not"
         ));
     }
-    let base_only = aggregates
-        .iter()
-        .filter(|&&r| !calls.has_flag(r, FLAG_TIER_STATED) && priced.version(r).is_some_and(|(_, v)| !v.tiers.is_empty()))
-        .count();
     if base_only > 0 {
         notes.push(format!(
             "{base_only} aggregate rows are of models with long-context prices; their source gives no request sizes, so they \
@@ -376,7 +377,8 @@ fn notes(calls: &Calls, plan: &AnalysisPlan, breakdowns: &[Breakdown]) -> Vec<St
     notes
 }
 
-fn is_zero(n: &u64) -> bool {
+/// For `skip_serializing_if` on counts that only some reports have.
+pub(crate) fn is_zero(n: &u64) -> bool {
     *n == 0
 }
 

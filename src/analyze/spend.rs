@@ -82,13 +82,10 @@ pub struct Totals {
     pub app_cache_hits: u64,
     /// Rows of pre-aggregated usage (usage-API buckets) among the calls; their requests are
     /// in `calls` when the source counts them.
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(skip_serializing_if = "super::is_zero")]
     pub aggregate_rows: u64,
 }
 
-fn is_zero(n: &u64) -> bool {
-    *n == 0
-}
 
 pub fn totals(calls: &Calls, priced: &Priced, sel: &Selection) -> Totals {
     let (sums, [errors, batch, hits, aggregates]) = sel

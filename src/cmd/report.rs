@@ -336,7 +336,7 @@ fn progress_bar(sources: &[Source], quiet: bool) -> indicatif::ProgressBar {
     }
     // Readers count decompressed bytes: against compressed sizes a bar would overflow, so
     // gzip inputs get a running count instead.
-    if sources.iter().any(is_gzip) {
+    if sources.iter().any(crate::ingest::source::is_gzip) {
         let bar = indicatif::ProgressBar::new_spinner();
         bar.set_style(indicatif::ProgressStyle::with_template("{spinner} {bytes} decompressed, {bytes_per_sec}").expect("valid template"));
         return bar;
@@ -348,10 +348,3 @@ fn progress_bar(sources: &[Source], quiet: bool) -> indicatif::ProgressBar {
     bar
 }
 
-/// Whether a file starts with the gzip magic bytes.
-fn is_gzip(source: &Source) -> bool {
-    use std::io::Read;
-    let Source::File(path) = source else { return false };
-    let mut magic = [0u8; 2];
-    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && magic == [0x1f, 0x8b]
-}

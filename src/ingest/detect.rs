@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::{anthropic, anthropic_usage, claude_code, codex, gemini, helicone, langfuse, litellm, openai, openai_usage, otel, Format};
 
 /// How many lines of the head are looked at.
-const SNIFF_LINES: usize = 50;
+pub const SNIFF_LINES: usize = 50;
 
 /// A native dialect as detection sees it.
 pub struct Dialect {

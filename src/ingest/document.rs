@@ -38,17 +38,22 @@ impl Document {
 /// Whether `head` (a file's first bytes) opens a JSON document rather than JSON lines: an
 /// array, or an object that does not close on its first line.
 pub fn looks_like_document(head: &[u8]) -> bool {
-    let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-    let start = text.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(text.len());
-    match text.get(start) {
+    let text = content(head);
+    match text.first() {
         Some(b'[') => true,
         // A first line longer than the head is a long JSON line, not a document to load whole.
-        Some(b'{') => match memchr::memchr(b'\n', &text[start..]) {
+        Some(b'{') => match memchr::memchr(b'\n', text) {
             None => false,
-            Some(end) => serde_json::from_slice::<serde::de::IgnoredAny>(&text[start..start + end]).is_err(),
+            Some(end) => serde_json::from_slice::<serde::de::IgnoredAny>(&text[..end]).is_err(),
         },
         _ => false,
     }
+}
+
+/// The text from its first character on: past a UTF-8 byte-order mark and leading blanks.
+fn content(text: &[u8]) -> &[u8] {
+    let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
+    &text[text.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(text.len())..]
 }
 
 /// Text that is not a JSON document, handed back with why.
@@ -69,15 +74,14 @@ pub fn parse(text: Vec<u8>) -> Result<Document, Unparsed> {
 /// Whether the text opens with `[` (after a byte-order mark and blanks): an array is a
 /// document, never JSON lines.
 pub fn opens_array(text: &[u8]) -> bool {
-    let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
-    text.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[')
+    content(text).first() == Some(&b'[')
 }
 
 /// Whether some of the first lines are JSON objects on their own: text that is no document
 /// but JSON lines, some of them broken.
 pub fn has_json_lines(text: &[u8]) -> bool {
     text.split(|&b| b == b'\n')
-        .take(50)
+        .take(super::detect::SNIFF_LINES)
         .any(|line| line.trim_ascii().starts_with(b"{") && serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok())
 }
 

@@ -14,7 +14,7 @@ use serde_json::Value;
 use super::detect::Dialect;
 use super::native::{LineParser, Owned};
 use super::record::{Field, RawRecord, Scalar};
-use super::usage::{set_num, set_text, text};
+use super::usage::{count, set_num, set_text, text};
 use super::Format;
 
 pub const DIALECT: Dialect = Dialect {
@@ -41,36 +41,31 @@ impl LineParser for Parser {
         set_text(&mut rec, Field::Timestamp, &utc(created));
         tokens(row, &mut rec)?;
         attribution(row, &mut rec);
-        outcome(row, &mut rec);
+        outcome(row, &mut rec)?;
         out.push(rec);
         Ok(())
     }
 }
 
-/// Helicone's ClickHouse rows write UTC as `2026-03-01 10:00:00.000`, with no zone.
+/// Helicone's ClickHouse rows write UTC as `2026-03-01 10:00:00.000`, with no zone: say it.
 fn utc(t: &str) -> String {
-    let t = t.trim().replacen(' ', "T", 1);
+    let t = t.trim().to_string();
     let zoned = t.ends_with('Z') || t.rfind(['+', '-']).is_some_and(|i| i > 10);
     if zoned { t } else { format!("{t}Z") }
 }
 
-fn count(row: &Value, key: &str) -> Option<u64> {
-    let v = row.get(key)?;
-    v.as_u64().or_else(|| v.as_f64().filter(|f| *f >= 0.0 && f.fract() == 0.0).map(|f| f as u64)).or_else(|| v.as_str()?.parse().ok())
-}
-
 fn tokens(row: &Value, rec: &mut Owned) -> Result<(), String> {
-    let fresh = count(row, "prompt_tokens").ok_or("request has no prompt_tokens")?;
-    let n = |key: &str| count(row, key).unwrap_or(0);
-    let (read, write) = (n("prompt_cache_read_tokens"), n("prompt_cache_write_tokens"));
+    let fresh = count(row, "prompt_tokens")?.ok_or("request has no prompt_tokens")?;
+    let n = |key: &str| count(row, key).map(|c| c.unwrap_or(0));
+    let (read, write) = (n("prompt_cache_read_tokens")?, n("prompt_cache_write_tokens")?);
     // Audio is billed beside the text tokens too; llmcost prices it at the text rates.
-    set_num(rec, Field::InputTokens, fresh + read + write + n("prompt_audio_tokens"));
+    set_num(rec, Field::InputTokens, fresh + read + write + n("prompt_audio_tokens")?);
     set_num(rec, Field::CacheReadTokens, read);
     set_num(rec, Field::CacheWriteTokens, write);
     // Newer rows keep reasoning out of completion_tokens in a column of its own; older rows
     // have no such column and counted it inside. The sum is the whole completion either way.
-    let reasoning = n("reasoning_tokens");
-    set_num(rec, Field::OutputTokens, n("completion_tokens") + n("completion_audio_tokens") + reasoning);
+    let reasoning = n("reasoning_tokens")?;
+    set_num(rec, Field::OutputTokens, n("completion_tokens")? + n("completion_audio_tokens")? + reasoning);
     set_num(rec, Field::ReasoningTokens, reasoning);
     Ok(())
 }
@@ -109,19 +104,20 @@ fn attribution(row: &Value, rec: &mut Owned) {
     }
 }
 
-fn outcome(row: &Value, rec: &mut Owned) {
+fn outcome(row: &Value, rec: &mut Owned) -> Result<(), String> {
     // ClickHouse writes 64-bit numbers as quoted strings in JSON: `count` reads both.
-    if let Some(status) = count(row, "response_status") {
+    if let Some(status) = count(row, "response_status")? {
         set_num(rec, Field::HttpStatus, status);
         set_text(rec, Field::Status, if status >= 400 || status == 0 { "error" } else { "ok" });
     }
-    let latency = row.get("latency").or_else(|| row.get("delay_ms")).and_then(|v| v.as_f64().or_else(|| v.as_str()?.parse().ok()));
-    if let Some(ms) = latency {
+    if let Some(v) = row.get("latency").or_else(|| row.get("delay_ms")).filter(|v| !v.is_null()) {
+        let ms = v.as_f64().or_else(|| v.as_str()?.trim().parse().ok()).ok_or_else(|| format!("latency is not a number: {v}"))?;
         rec.set(Field::LatencyMs, Some(Scalar::Float(ms)));
     }
     if text(row, &["cache_reference_id"]).is_some_and(|id| !id.is_empty() && id != "00000000-0000-0000-0000-000000000000") {
         rec.set(Field::CacheHit, Some(Scalar::Bool(true)));
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -142,7 +138,24 @@ mod tests {
         assert_eq!((n(rec, Field::OutputTokens), n(rec, Field::ReasoningTokens)), (80, 30), "reasoning beside completion");
         assert_eq!(rec.get(Field::Provider), Some(&Scalar::Str("anthropic".into())));
         assert_eq!(rec.get(Field::Route), Some(&Scalar::Str("summarise".into())));
-        assert_eq!(rec.get(Field::Timestamp), Some(&Scalar::Str("2026-03-01T10:00:00.000Z".into())));
+        assert_eq!(rec.get(Field::Timestamp), Some(&Scalar::Str("2026-03-01 10:00:00.000Z".into())));
         assert_eq!(utc("2026-03-01T10:00:00+02:00"), "2026-03-01T10:00:00+02:00");
+    }
+
+    #[test]
+    fn audio_and_quoted_numbers_count_and_bad_ones_reject() {
+        // ClickHouse quotes 64-bit numbers; audio is billed beside the text prompt.
+        let row = serde_json::json!({"request_id": "r", "request_created_at": "2026-03-01 10:00:00", "model": "gpt-4o",
+            "prompt_tokens": "100", "prompt_audio_tokens": 20, "completion_tokens": 7, "completion_audio_tokens": 3,
+            "response_status": "429", "delay_ms": "250"});
+        let mut out = Vec::new();
+        Parser.parse(&row, &mut out).unwrap();
+        assert_eq!((n(&out[0], Field::InputTokens), n(&out[0], Field::OutputTokens), n(&out[0], Field::HttpStatus)), (120, 10, 429));
+        assert_eq!(out[0].get(Field::Status), Some(&Scalar::Str("error".into())));
+        assert_eq!(out[0].get(Field::LatencyMs), Some(&Scalar::Float(250.0)));
+        let bad = serde_json::json!({"request_id": "r", "request_created_at": "2026-03-01 10:00:00", "model": "gpt-4o",
+            "prompt_tokens": 100, "prompt_cache_read_tokens": "n/a"});
+        let err = Parser.parse(&bad, &mut Vec::new()).unwrap_err();
+        assert!(err.contains("prompt_cache_read_tokens is not a count"), "{err}");
     }
 }

@@ -16,8 +16,9 @@ use serde_json::{Map, Value};
 use super::detect::Dialect;
 use super::native::{LineParser, Owned};
 use super::record::{Field, RawRecord, Scalar};
-use super::usage::{set_num, set_text};
+use super::usage::{as_count, count, set_num, set_text};
 use super::Format;
+use crate::normalize::rfc3339_ms;
 
 pub const DIALECT: Dialect = Dialect {
     format: Format::Langfuse,
@@ -68,17 +69,22 @@ fn tokens(obs: &Value, rec: &mut Owned) -> Result<(), String> {
         return usage_details(details, rec);
     }
     let usage = key(obs, "usage", "usage").ok_or("generation has no usageDetails or usage")?;
-    let n = |k: &str| usage.get(k).and_then(as_count);
-    let input = n("input").or_else(|| n("promptTokens")).ok_or("usage has no input")?;
+    let input = count(usage, "input")?.or(count(usage, "promptTokens")?).ok_or("usage has no input")?;
     set_num(rec, Field::InputTokens, input);
-    set_num(rec, Field::OutputTokens, n("output").or_else(|| n("completionTokens")).unwrap_or(0));
+    set_num(rec, Field::OutputTokens, count(usage, "output")?.or(count(usage, "completionTokens")?).unwrap_or(0));
     Ok(())
 }
 
 /// Langfuse counts every usage type whose name contains "input" as input and "output" as
-/// output (its docs: the UI sums them that way), each type priced at its own rate.
+/// output (its docs: the UI sums them that way), each type priced at its own rate. A usage
+/// type that is not a count rejects the generation rather than counting as 0.
 fn usage_details(d: &Map<String, Value>, rec: &mut Owned) -> Result<(), String> {
-    let sum = |pred: &dyn Fn(&str) -> bool| d.iter().filter(|(k, _)| pred(k)).filter_map(|(_, v)| as_count(v)).sum::<u64>();
+    let counts: Vec<(&str, u64)> = d
+        .iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(k, v)| as_count(v).map(|c| (k.as_str(), c)).ok_or_else(|| format!("usageDetails.{k} is not a count: {v}")))
+        .collect::<Result<_, String>>()?;
+    let sum = |pred: &dyn Fn(&str) -> bool| counts.iter().filter(|(k, _)| pred(k)).map(|(_, c)| c).sum::<u64>();
     let is_read = |k: &str| k.contains("input") && (k.contains("cached") || k.contains("cache_read"));
     let is_write = |k: &str| k.contains("input") && (k.contains("cache_creation") || k.contains("cache_write"));
     if !d.keys().any(|k| k.contains("input")) {
@@ -91,11 +97,6 @@ fn usage_details(d: &Map<String, Value>, rec: &mut Owned) -> Result<(), String> 
     set_num(rec, Field::OutputTokens, sum(&|k| k.contains("output")));
     set_num(rec, Field::ReasoningTokens, sum(&|k| k.contains("output") && k.contains("reasoning")));
     Ok(())
-}
-
-/// A token count: a whole number, or a float with no fraction (JSON exports write `12.0`).
-fn as_count(v: &Value) -> Option<u64> {
-    v.as_u64().or_else(|| v.as_f64().filter(|f| *f >= 0.0 && f.fract() == 0.0).map(|f| f as u64))
 }
 
 fn attribution(obs: &Value, rec: &mut Owned) {
@@ -129,17 +130,11 @@ fn outcome(obs: &Value, rec: &mut Owned) {
         set_text(rec, Field::ErrorType, key_text(obs, "statusMessage", "status_message").unwrap_or("error"));
     }
     let (start, end) = (key_text(obs, "startTime", "start_time"), key_text(obs, "endTime", "end_time"));
-    if let (Some(s), Some(e)) = (start.and_then(parse_time), end.and_then(parse_time)) {
+    if let (Some(s), Some(e)) = (start.and_then(rfc3339_ms), end.and_then(rfc3339_ms)) {
         if e >= s {
             rec.set(Field::LatencyMs, Some(Scalar::Float((e - s) as f64)));
         }
     }
-}
-
-/// RFC 3339 → epoch ms; Langfuse writes `2026-03-01T10:00:00.123Z` (exports may use a space).
-fn parse_time(s: &str) -> Option<i64> {
-    let s = s.replacen(' ', "T", 1);
-    chrono::DateTime::parse_from_rfc3339(&s).ok().map(|t| t.timestamp_millis())
 }
 
 #[cfg(test)]
@@ -168,6 +163,14 @@ mod tests {
         let rec = &parse(obs)[0];
         assert_eq!((n(rec, Field::InputTokens), n(rec, Field::CacheReadTokens)), (150, 100));
         assert_eq!((n(rec, Field::CacheWriteTokens), n(rec, Field::CacheWrite1hTokens)), (40, 40));
+    }
+
+    #[test]
+    fn a_usage_type_that_is_not_a_count_rejects_the_generation() {
+        let obs = serde_json::json!({"traceId": "t", "type": "GENERATION", "model": "m", "startTime": "2026-03-01T10:00:00Z",
+            "usageDetails": {"input": 10, "input_cached_tokens": "lots", "output": 5}});
+        let err = Parser.parse(&obs, &mut Vec::new()).unwrap_err();
+        assert!(err.contains("usageDetails.input_cached_tokens is not a count"), "{err}");
     }
 
     #[test]

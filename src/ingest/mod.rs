@@ -289,7 +289,7 @@ fn read_document(doc: &document::Document, name: &str, ctx: &RunContext, seen: &
     let format = match ctx.plan.format {
         Some(f) => f,
         None => {
-            let head: Vec<serde_json::Value> = doc.items.iter().take(50).filter_map(|i| doc.value_of(i).ok()).collect();
+            let head: Vec<serde_json::Value> = doc.items.iter().take(detect::SNIFF_LINES).filter_map(|i| doc.value_of(i).ok()).collect();
             detect::detect_records(&head).with_context(|| format!("{name}: unknown log format"))?
         }
     };

@@ -93,6 +93,16 @@ pub fn format_from_name(path: &Path) -> Option<Format> {
     }
 }
 
+/// The first bytes of a gzip stream: compression is told by content, not by name.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// Whether a source is a gzip-compressed file.
+pub fn is_gzip(source: &Source) -> bool {
+    let Source::File(path) = source else { return false };
+    let mut magic = [0u8; 2];
+    File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && magic == GZIP_MAGIC
+}
+
 /// An opened source.
 pub enum Input {
     /// A plain regular file, memory-mapped.
@@ -114,7 +124,7 @@ impl Input {
         };
         let mut buffered = BufReader::with_capacity(1 << 16, raw);
         let head = buffered.fill_buf().with_context(|| format!("reading {}", source.name()))?;
-        let reader: Box<dyn Read + Send> = if head.starts_with(&[0x1f, 0x8b]) {
+        let reader: Box<dyn Read + Send> = if head.starts_with(&GZIP_MAGIC) {
             Box::new(flate2::bufread::MultiGzDecoder::new(buffered))
         } else {
             Box::new(buffered)
@@ -168,7 +178,7 @@ fn map_plain_file(path: &Path) -> Result<Option<memmap2::Mmap>> {
     // SAFETY: the map is read-only; like ripgrep, we accept that a file truncated by another
     // process while we read it may fault. Logs being read are not rewritten in place.
     let map = unsafe { memmap2::Mmap::map(&file) }.with_context(|| format!("mapping {}", path.display()))?;
-    Ok((!map.starts_with(&[0x1f, 0x8b])).then_some(map))
+    Ok((!map.starts_with(&GZIP_MAGIC)).then_some(map))
 }
 
 /// Drops the mapped pages already parsed from our resident set, so memory stays one block

@@ -27,6 +27,23 @@ pub fn set_text(rec: &mut Owned, field: Field, s: &str) {
     rec.set(field, Some(Scalar::Str(Cow::Owned(s.to_string()))));
 }
 
+/// A count under `key` of `v`: absent or null is `None`; a whole number, an integral float
+/// (`12.0`, as some exports write) or digits in a string (ClickHouse quotes 64-bit numbers)
+/// is the count; anything else is an error naming the key, never a silent 0.
+pub fn count(v: &Value, key: &str) -> Result<Option<u64>, String> {
+    match v.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(x) => as_count(x).map(Some).ok_or_else(|| format!("{key} is not a count: {x}")),
+    }
+}
+
+/// A JSON value as a count, if it is one.
+pub fn as_count(x: &Value) -> Option<u64> {
+    x.as_u64()
+        .or_else(|| x.as_f64().filter(|f| *f >= 0.0 && f.fract() == 0.0 && *f < 9e15).map(|f| f as u64))
+        .or_else(|| x.as_str()?.trim().parse().ok())
+}
+
 /// Copies the text fields named in `pairs` (canonical field, key in `v`), skipping absent
 /// and empty ones.
 pub fn copy_texts(v: &Value, rec: &mut Owned, pairs: &[(Field, &str)]) {

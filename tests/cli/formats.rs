@@ -305,3 +305,33 @@ fn a_large_native_log_counts_every_line() {
     assert_eq!((l["read"].as_u64(), l["accepted"].as_u64(), l["rejected"].as_u64(), l["blank"].as_u64()), (Some(24_999), Some(24_998), Some(1), Some(1)));
     assert_eq!(r["rejected"][0]["line"], 20_001, "1-based line of the broken one");
 }
+
+#[test]
+fn buckets_without_a_stated_tier_are_priced_at_base_rates_and_counted_in_a_note() {
+    // claude-sonnet-4-5 has a >200k tier; a report not grouped by context_window cannot say
+    // which requests crossed it: 500,000 × $3 + 10,000 × $15 = $1.65 at base rates.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("usage.json");
+    let page = r#"{"data": [{"starting_at": "2026-03-01T00:00:00Z", "results": [
+        {"uncached_input_tokens": 500000, "output_tokens": 10000, "model": "claude-sonnet-4-5"},
+        {"uncached_input_tokens": 1000000, "output_tokens": 0, "model": "gpt-4o-mini"}]}]}"#;
+    std::fs::write(&path, page).unwrap();
+    let r = run_json(&["report", path.to_str().unwrap(), "--only", "totals"]);
+    // gpt-4o-mini: 1,000,000 × $0.15 = $0.15 (no tiers, so not in the note).
+    assert_eq!(r["totals"]["cost_usd_exact"], "1.8");
+    let notes = r["notes"].to_string();
+    assert!(notes.contains("1 aggregate rows are of models with long-context prices"), "{notes}");
+}
+
+#[test]
+fn a_helicone_cache_hit_costs_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("helicone.jsonl");
+    let hit = r#"{"request_id":"h1","request_created_at":"2026-03-01 10:00:00.000","response_status":200,"model":"gpt-4o","prompt_tokens":1000,"completion_tokens":100,"cache_reference_id":"5b1c0e2a-0000-4000-8000-000000000001"}"#;
+    let miss = r#"{"request_id":"h2","request_created_at":"2026-03-01 10:00:01.000","response_status":200,"model":"gpt-4o","prompt_tokens":1000,"completion_tokens":100,"cache_reference_id":"00000000-0000-0000-0000-000000000000"}"#;
+    std::fs::write(&path, format!("{hit}\n{miss}\n")).unwrap();
+    let r = run_json(&["report", path.to_str().unwrap(), "--only", "totals"]);
+    // Only the miss is billed: 1000 × $2.5 + 100 × $10 per million = $0.0035.
+    assert_eq!(r["totals"]["cost_usd_exact"], "0.0035");
+    assert_eq!(r["totals"]["app_cache_hits"], 1);
+}
