@@ -131,9 +131,36 @@ const MODELS: &[Model] = &[
     m("gpt-4o-mini", "openai", 30.0, 128_000, 0.0, 7.0, Some([0.15, 0.60, 0.075, 0.15, 0.15]), 1.0),
     m("gpt-4o", "openai", 10.0, 128_000, 0.0, 11.0, Some([2.5, 10.0, 1.25, 2.5, 2.5]), 1.0),
     m("gpt-4.1", "openai", 5.0, 1_000_000, 0.0, 11.0, Some([2.0, 8.0, 0.5, 2.0, 2.0]), 1.0),
-    m("claude-sonnet-4-5-20250929", "anthropic", 15.0, 1_000_000, 0.2, 14.0, Some([3.0, 15.0, 0.30, 3.75, 6.0]), 2.0),
-    m("claude-haiku-4-5-20251001", "anthropic", 10.0, 200_000, 0.1, 7.0, Some([1.0, 5.0, 0.10, 1.25, 2.0]), 1.0),
-    m("claude-opus-4-1-20250805", "anthropic", 3.0, 200_000, 0.3, 28.0, Some([15.0, 75.0, 1.5, 18.75, 30.0]), 1.0),
+    m(
+        "claude-sonnet-4-5-20250929",
+        "anthropic",
+        15.0,
+        1_000_000,
+        0.2,
+        14.0,
+        Some([3.0, 15.0, 0.30, 3.75, 6.0]),
+        2.0,
+    ),
+    m(
+        "claude-haiku-4-5-20251001",
+        "anthropic",
+        10.0,
+        200_000,
+        0.1,
+        7.0,
+        Some([1.0, 5.0, 0.10, 1.25, 2.0]),
+        1.0,
+    ),
+    m(
+        "claude-opus-4-1-20250805",
+        "anthropic",
+        3.0,
+        200_000,
+        0.3,
+        28.0,
+        Some([15.0, 75.0, 1.5, 18.75, 30.0]),
+        1.0,
+    ),
     m("gemini-2.5-flash", "google", 12.0, 1_000_000, 0.4, 4.0, Some([0.30, 2.50, 0.03, 0.30, 0.30]), 1.0),
     m("gemini-2.5-pro", "google", 5.0, 1_000_000, 1.0, 11.0, Some([1.25, 10.0, 0.125, 1.25, 1.25]), 2.0),
     m("deepseek-chat", "deepseek", 5.0, 128_000, 0.0, 18.0, Some([0.28, 0.42, 0.028, 0.28, 0.28]), 1.0),
@@ -165,7 +192,14 @@ struct Route {
     long_docs: bool,
 }
 
-const fn r(name: &'static str, feature: &'static str, in_mult: f64, out_mult: f64, tool_p: f64, long_docs: bool) -> Route {
+const fn r(
+    name: &'static str,
+    feature: &'static str,
+    in_mult: f64,
+    out_mult: f64,
+    tool_p: f64,
+    long_docs: bool,
+) -> Route {
     Route { name, feature, in_mult, out_mult, tool_p, long_docs }
 }
 
@@ -193,17 +227,19 @@ const ROUTES: &[Route] = &[
     r("moderation.check", "support", 0.3, 0.05, 0.0, false),
 ];
 
-const MAX_TOKENS: &[(i64, f64)] = &[
-    (256, 5.0), (512, 8.0), (1024, 20.0), (2048, 15.0), (4096, 30.0), (8192, 15.0), (16384, 7.0),
-];
+const MAX_TOKENS: &[(i64, f64)] =
+    &[(256, 5.0), (512, 8.0), (1024, 20.0), (2048, 15.0), (4096, 30.0), (8192, 15.0), (16384, 7.0)];
 
 const REGIONS: &[(&str, f64)] = &[
-    ("us-east-1", 45.0), ("us-west-2", 15.0), ("eu-west-1", 25.0), ("eu-central-1", 8.0), ("ap-southeast-1", 7.0),
+    ("us-east-1", 45.0),
+    ("us-west-2", 15.0),
+    ("eu-west-1", 25.0),
+    ("eu-central-1", 8.0),
+    ("ap-southeast-1", 7.0),
 ];
 
-const APP_VERSIONS: &[(&str, f64)] = &[
-    ("2.14.3", 40.0), ("2.14.2", 25.0), ("2.15.0-rc.1", 5.0), ("2.13.9", 20.0), ("2.12.4", 10.0),
-];
+const APP_VERSIONS: &[(&str, f64)] =
+    &[("2.14.3", 40.0), ("2.14.2", 25.0), ("2.15.0-rc.1", 5.0), ("2.13.9", 20.0), ("2.12.4", 10.0)];
 
 const BAD_TIMESTAMPS: &[&str] = &[
     "2026-10-32T25:61:00.000Z",
@@ -215,11 +251,37 @@ const BAD_TIMESTAMPS: &[&str] = &[
 
 /// Output columns, in order. The CSV header; JSONL objects use the same order.
 const COLUMNS: &[&str] = &[
-    "timestamp", "request_id", "operation_id", "attempt", "job_id", "provider", "model",
-    "requested_model", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens",
-    "cache_write_1h_tokens", "reasoning_tokens", "status", "error_type", "http_status",
-    "finish_reason", "max_tokens", "latency_ms", "route", "feature", "user_id", "environment",
-    "batch", "cache_hit", "cost_usd", "prompt_hash", "app_version", "region", "trace_id",
+    "timestamp",
+    "request_id",
+    "operation_id",
+    "attempt",
+    "job_id",
+    "provider",
+    "model",
+    "requested_model",
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "cache_write_1h_tokens",
+    "reasoning_tokens",
+    "status",
+    "error_type",
+    "http_status",
+    "finish_reason",
+    "max_tokens",
+    "latency_ms",
+    "route",
+    "feature",
+    "user_id",
+    "environment",
+    "batch",
+    "cache_hit",
+    "cost_usd",
+    "prompt_hash",
+    "app_version",
+    "region",
+    "trace_id",
 ];
 
 /// October 2026, UTC.
@@ -316,7 +378,10 @@ impl Out {
         let start = self.buf.len();
         write!(self.buf, "{:.8}", v).unwrap();
         // Trim trailing zeros ("0.01230000" -> "0.0123"), keep at least one decimal.
-        while self.buf.len() > start + 1 && self.buf[self.buf.len() - 1] == b'0' && self.buf[self.buf.len() - 2] != b'.' {
+        while self.buf.len() > start + 1
+            && self.buf[self.buf.len() - 1] == b'0'
+            && self.buf[self.buf.len() - 2] != b'.'
+        {
             self.buf.pop();
         }
     }
@@ -595,7 +660,8 @@ impl Gen {
         match md.provider {
             "openai" => {
                 if input >= 1024 && rng.chance(0.5) {
-                    cache_read = ((input as f64 * rng.range(0.3, 0.95)) as i64 / 128 * 128).max(1024).min(input);
+                    cache_read =
+                        ((input as f64 * rng.range(0.3, 0.95)) as i64 / 128 * 128).max(1024).min(input);
                 }
             }
             "anthropic" => {

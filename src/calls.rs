@@ -197,7 +197,14 @@ impl Calls {
     pub fn reserve(&mut self, rows: usize) {
         self.ts_ms.reserve(rows);
         let t = &mut self.tokens;
-        for v in [&mut t.input, &mut t.output, &mut t.cache_read, &mut t.cache_write, &mut t.cache_write_1h, &mut t.reasoning] {
+        for v in [
+            &mut t.input,
+            &mut t.output,
+            &mut t.cache_read,
+            &mut t.cache_write,
+            &mut t.cache_write_1h,
+            &mut t.reasoning,
+        ] {
             v.reserve(rows);
         }
         self.flags.reserve(rows);
@@ -254,7 +261,9 @@ impl Calls {
             column.push(value.as_deref());
         }
         self.tokens.push(&call.tokens);
-        let mut flags = (call.is_error as u8 * FLAG_ERROR) | (call.batch as u8 * FLAG_BATCH) | (call.cache_hit as u8 * FLAG_CACHE_HIT);
+        let mut flags = (call.is_error as u8 * FLAG_ERROR)
+            | (call.batch as u8 * FLAG_BATCH)
+            | (call.cache_hit as u8 * FLAG_CACHE_HIT);
         if let Some(agg) = call.aggregate {
             flags |= FLAG_AGGREGATE;
             if let Some(long) = agg.long_context {
@@ -344,7 +353,11 @@ mod tests {
         c.push(&call(unknown), &[]);
         a.append(c);
         assert_eq!((0..4).map(|r| a.requests(r)).collect::<Vec<_>>(), [1, 7, 1, 0]);
-        assert!(a.has_flag(3, FLAG_LONG_CONTEXT) && a.has_flag(3, FLAG_AGGREGATE) && !a.has_flag(2, FLAG_AGGREGATE));
+        assert!(
+            a.has_flag(3, FLAG_LONG_CONTEXT)
+                && a.has_flag(3, FLAG_AGGREGATE)
+                && !a.has_flag(2, FLAG_AGGREGATE)
+        );
     }
 
     #[test]

@@ -193,7 +193,11 @@ fn parse_scaled(text: &str, places: u32) -> Result<i128> {
     // value = all_digits * 10^(exp - frac_len); we want value * 10^places.
     let all_digits: String = format!("{int_part}{frac_trimmed}");
     let shift = places as i32 + exp - frac_trimmed.len() as i32;
-    let base: i128 = if all_digits.is_empty() { 0 } else { all_digits.parse().with_context(|| format!("number too large: {t:?}"))? };
+    let base: i128 = if all_digits.is_empty() {
+        0
+    } else {
+        all_digits.parse().with_context(|| format!("number too large: {t:?}"))?
+    };
     let value = if shift >= 0 {
         base.checked_mul(10i128.checked_pow(shift as u32).context("number too large")?)
             .with_context(|| format!("number too large: {t:?}"))?

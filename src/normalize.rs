@@ -145,7 +145,8 @@ pub fn normalize<'r>(raw: &'r RawRecord<'_>, keep: &[bool; StrCol::COUNT]) -> Re
         None => http_status.is_some_and(|h| h >= 400) || raw.get(Field::ErrorType).is_some(),
     };
     let tier = string(raw.get(Field::ServiceTier));
-    let batch = boolean(raw, Field::Batch)? || tier.is_some_and(|t| t.eq_ignore_ascii_case("batch") || t.eq_ignore_ascii_case("flex"));
+    let batch = boolean(raw, Field::Batch)?
+        || tier.is_some_and(|t| t.eq_ignore_ascii_case("batch") || t.eq_ignore_ascii_case("flex"));
     Ok(Call {
         ts_ms,
         strs,
@@ -168,7 +169,10 @@ fn aggregate(raw: &RawRecord<'_>) -> Result<Option<Aggregate>, Invalid> {
     let requests = opt_uint(raw, Field::Requests)?;
     if !boolean(raw, Field::Aggregate)? {
         return match requests {
-            Some(n) if n != 1 => Err(Invalid::new(Some(Field::Requests), format!("{n} requests on a row without aggregate: true"))),
+            Some(n) if n != 1 => Err(Invalid::new(
+                Some(Field::Requests),
+                format!("{n} requests on a row without aggregate: true"),
+            )),
             _ => Ok(None),
         };
     }
@@ -191,11 +195,15 @@ fn tokens(raw: &RawRecord<'_>) -> Result<Tokens, Invalid> {
         reasoning: optional(Field::ReasoningTokens)?,
     };
     if t.cache_read.saturating_add(t.cache_write) > t.input {
-        let why = format!("cache_read_tokens {} + cache_write_tokens {} > input_tokens {}", t.cache_read, t.cache_write, t.input);
+        let why = format!(
+            "cache_read_tokens {} + cache_write_tokens {} > input_tokens {}",
+            t.cache_read, t.cache_write, t.input
+        );
         return Err(Invalid::new(Some(Field::InputTokens), why));
     }
     if t.cache_write_1h > t.cache_write {
-        let why = format!("cache_write_1h_tokens {} > cache_write_tokens {}", t.cache_write_1h, t.cache_write);
+        let why =
+            format!("cache_write_1h_tokens {} > cache_write_tokens {}", t.cache_write_1h, t.cache_write);
         return Err(Invalid::new(Some(Field::CacheWrite1hTokens), why));
     }
     if t.reasoning > t.output {
@@ -240,7 +248,9 @@ fn opt_float(raw: &RawRecord<'_>, field: Field) -> Result<Option<f64>, Invalid> 
         Some(Scalar::Int(i)) => Ok(Some(*i as f64)),
         Some(Scalar::Float(f)) => Ok(Some(*f)),
         Some(Scalar::Str(s)) if s.trim().is_empty() => Ok(None),
-        Some(Scalar::Str(s)) => s.trim().parse().map(Some).map_err(|_| Invalid::new(Some(field), format!("not a number: {s:?}"))),
+        Some(Scalar::Str(s)) => {
+            s.trim().parse().map(Some).map_err(|_| Invalid::new(Some(field), format!("not a number: {s:?}")))
+        }
         Some(other) => Err(Invalid::new(Some(field), format!("not a number: {}", describe(other)))),
     }
 }
@@ -335,7 +345,10 @@ mod tests {
         let r = with(&[]);
         let call = normalize(&r, &KEEP_ALL).unwrap();
         // 00:30 at +01:00 is 23:30 UTC the day before.
-        assert_eq!(call.ts_ms, chrono::DateTime::parse_from_rfc3339("2026-02-28T23:30:00Z").unwrap().timestamp_millis());
+        assert_eq!(
+            call.ts_ms,
+            chrono::DateTime::parse_from_rfc3339("2026-02-28T23:30:00Z").unwrap().timestamp_millis()
+        );
         assert_eq!(call.tokens.output, 20);
     }
 
@@ -349,8 +362,20 @@ mod tests {
     #[test]
     fn rejects_impossible_rows_naming_the_field() {
         let cases = [
-            (with(&[(Field::CacheReadTokens, Scalar::Int(60)), (Field::CacheWriteTokens, Scalar::Int(50))]), "input_tokens"),
-            (with(&[(Field::CacheWriteTokens, Scalar::Int(5)), (Field::CacheWrite1hTokens, Scalar::Int(6))]), "cache_write_1h_tokens"),
+            (
+                with(&[
+                    (Field::CacheReadTokens, Scalar::Int(60)),
+                    (Field::CacheWriteTokens, Scalar::Int(50)),
+                ]),
+                "input_tokens",
+            ),
+            (
+                with(&[
+                    (Field::CacheWriteTokens, Scalar::Int(5)),
+                    (Field::CacheWrite1hTokens, Scalar::Int(6)),
+                ]),
+                "cache_write_1h_tokens",
+            ),
             (with(&[(Field::ReasoningTokens, Scalar::Int(21))]), "reasoning_tokens"),
             (with(&[(Field::InputTokens, Scalar::Int(-1))]), "input_tokens"),
             (with(&[(Field::InputTokens, Scalar::Str("lots".into()))]), "input_tokens"),

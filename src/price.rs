@@ -99,7 +99,10 @@ type Resolved<'b> = FxHashMap<(u32, u32), Option<(&'b ModelPrice, u32)>>;
 
 /// The price-table model for each distinct (provider, model) pair in the calls, with the
 /// index of its first version in the flat list of versions.
-fn resolve_models<'b>(calls: &Calls, book: &'b PriceBook) -> (Resolved<'b>, Vec<(&'b ModelPrice, &'b PriceVersion)>) {
+fn resolve_models<'b>(
+    calls: &Calls,
+    book: &'b PriceBook,
+) -> (Resolved<'b>, Vec<(&'b ModelPrice, &'b PriceVersion)>) {
     let provider = calls.col(StrCol::Provider);
     let model = calls.col(StrCol::Model);
     let mut out: Resolved<'b> = FxHashMap::default();
@@ -146,7 +149,8 @@ pub fn components(t: &Tokens, version: &PriceVersion, tier: Option<usize>, batch
     let parts = Components {
         uncached_input: Money::of_tokens(uncached, r.input),
         cache_read: Money::of_tokens(t.cache_read, r.cache_read),
-        cache_write: Money::of_tokens(write_5m, r.cache_write) + Money::of_tokens(t.cache_write_1h, r.cache_write_1h),
+        cache_write: Money::of_tokens(write_5m, r.cache_write)
+            + Money::of_tokens(t.cache_write_1h, r.cache_write_1h),
         output: Money::of_tokens(t.output, r.output),
     };
     if !batch {
@@ -235,7 +239,9 @@ output = 22.5
         use crate::ingest::record::{Field, RawRecord, Scalar};
         let b = book();
         let mut calls = Calls::new([true; StrCol::COUNT], 0);
-        for (ts, model) in [("2026-02-01T00:00:00Z", "m"), ("2026-04-01T00:00:00Z", "m"), ("2026-04-01T00:00:00Z", "zz")] {
+        for (ts, model) in
+            [("2026-02-01T00:00:00Z", "m"), ("2026-04-01T00:00:00Z", "m"), ("2026-04-01T00:00:00Z", "zz")]
+        {
             let mut raw = RawRecord::new(0);
             raw.set(Field::Timestamp, Some(Scalar::Str(ts.into())));
             raw.set(Field::Model, Some(Scalar::Str(model.into())));

@@ -79,13 +79,18 @@ pub struct Budget {
 
 /// Reads and validates a budgets file.
 pub fn load(path: &Path) -> Result<Vec<Budget>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading budgets file {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading budgets file {}", path.display()))?;
     let file: BudgetsFile = if path.extension().is_some_and(|e| e == "toml") {
         toml::from_str(&text).with_context(|| format!("budgets file {}", path.display()))?
     } else {
         serde_yaml::from_str(&text).with_context(|| format!("budgets file {}", path.display()))?
     };
-    file.budgets.into_iter().map(validate).collect::<Result<_>>().with_context(|| format!("budgets file {}", path.display()))
+    file.budgets
+        .into_iter()
+        .map(validate)
+        .collect::<Result<_>>()
+        .with_context(|| format!("budgets file {}", path.display()))
 }
 
 fn validate(spec: BudgetSpec) -> Result<Budget> {
@@ -93,14 +98,19 @@ fn validate(spec: BudgetSpec) -> Result<Budget> {
     let usd = |field: &str, v: Option<f64>| -> Result<Option<Money>> {
         match v {
             None => Ok(None),
-            Some(x) if x > 0.0 => money_of_f64(x).map(Some).with_context(|| format!("budget {name:?}: {field} {x}")),
+            Some(x) if x > 0.0 => {
+                money_of_f64(x).map(Some).with_context(|| format!("budget {name:?}: {field} {x}"))
+            }
             Some(x) => bail!("budget {name:?}: {field} must be above 0, got {x}"),
         }
     };
-    let limits: Vec<(Period, Money)> = [(Period::Day, usd("daily_limit_usd", spec.daily_limit_usd)?), (Period::Hour, usd("hourly_limit_usd", spec.hourly_limit_usd)?)]
-        .into_iter()
-        .filter_map(|(p, m)| m.map(|m| (p, m)))
-        .collect();
+    let limits: Vec<(Period, Money)> = [
+        (Period::Day, usd("daily_limit_usd", spec.daily_limit_usd)?),
+        (Period::Hour, usd("hourly_limit_usd", spec.hourly_limit_usd)?),
+    ]
+    .into_iter()
+    .filter_map(|(p, m)| m.map(|m| (p, m)))
+    .collect();
     let per_call = usd("per_call_limit_usd", spec.per_call_limit_usd)?;
     if limits.is_empty() && per_call.is_none() {
         bail!("budget {name:?} has no limit: set daily_limit_usd, hourly_limit_usd or per_call_limit_usd");
@@ -121,7 +131,8 @@ fn validate(spec: BudgetSpec) -> Result<Budget> {
                 Patterns::Many(g) => g,
             };
             for g in &globs {
-                glob::Pattern::new(g).with_context(|| format!("budget {name:?}: bad pattern {g:?} for {field}"))?;
+                glob::Pattern::new(g)
+                    .with_context(|| format!("budget {name:?}: bad pattern {g:?} for {field}"))?;
             }
             Ok((field, globs))
         })
@@ -131,7 +142,8 @@ fn validate(spec: BudgetSpec) -> Result<Budget> {
 
 /// The fields any budget matches on (the run must keep them).
 pub fn fields(budgets: &[Budget]) -> Vec<String> {
-    let mut out: Vec<String> = budgets.iter().flat_map(|b| b.matches.iter().map(|(f, _)| f.clone())).collect();
+    let mut out: Vec<String> =
+        budgets.iter().flat_map(|b| b.matches.iter().map(|(f, _)| f.clone())).collect();
     out.sort();
     out.dedup();
     out
@@ -247,7 +259,6 @@ pub struct BudgetResult {
     pub hard_stop_fired: bool,
 }
 
-
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BudgetReport {
     pub budgets: Vec<BudgetResult>,
@@ -259,7 +270,13 @@ pub struct BudgetReport {
 }
 
 /// Replays the selected calls against every budget. `dim_of` names a field's dimension.
-pub fn replay(budgets: &[Budget], calls: &Calls, priced: &Priced, sel: &Selection, dim_of: impl Fn(&str) -> Option<Dim>) -> Result<BudgetReport> {
+pub fn replay(
+    budgets: &[Budget],
+    calls: &Calls,
+    priced: &Priced,
+    sel: &Selection,
+    dim_of: impl Fn(&str) -> Option<Dim>,
+) -> Result<BudgetReport> {
     let mut order: Vec<usize> = sel.rows().collect();
     order.par_sort_by_key(|&r| (calls.ts_ms[r], r));
     let results = budgets
@@ -275,15 +292,27 @@ pub fn replay(budgets: &[Budget], calls: &Calls, priced: &Priced, sel: &Selectio
             0 => String::new(),
             n => format!(" and {n} usage-bucket rows"),
         };
-        notes.push(format!("budget {}: {} calls{buckets} have no price and are not in its spend", r.name, r.unpriced_calls));
+        notes.push(format!(
+            "budget {}: {} calls{buckets} have no price and are not in its spend",
+            r.name, r.unpriced_calls
+        ));
     }
-    for (r, b) in results.iter().zip(budgets).filter(|(r, b)| r.bucket_rows > 0 && b.limits.iter().any(|l| l.0 == Period::Hour)) {
+    for (r, b) in results
+        .iter()
+        .zip(budgets)
+        .filter(|(r, b)| r.bucket_rows > 0 && b.limits.iter().any(|l| l.0 == Period::Hour))
+    {
         notes.push(format!("budget {}: {} usage-bucket rows count toward its daily limit only (a bucket's hours are unknown)", b.name, r.bucket_rows));
     }
     for r in results.iter().filter(|r| r.calls == 0 && r.bucket_rows == 0) {
         notes.push(format!("budget {}: no call matches it", r.name));
     }
-    Ok(BudgetReport { hard_stops: results.iter().filter(|r| r.hard_stop_fired).count(), events: events(&results), budgets: results, notes })
+    Ok(BudgetReport {
+        hard_stops: results.iter().filter(|r| r.hard_stop_fired).count(),
+        events: events(&results),
+        budgets: results,
+        notes,
+    })
 }
 
 fn events(results: &[BudgetResult]) -> Vec<Event> {
@@ -304,12 +333,22 @@ fn events(results: &[BudgetResult]) -> Vec<Event> {
                     prevented_usd: prevented,
                 };
                 out.extend(p.alerts.iter().map(|a| event(a.ts_ms, &a.at, "alert", a.pct, a.spend_usd, None)));
-                out.extend(p.hard_stop.iter().map(|s| event(s.ts_ms, &s.at, "hard_stop", s.pct, s.spend_usd, Some(s.prevented_usd))));
+                out.extend(
+                    p.hard_stop.iter().map(|s| {
+                        event(s.ts_ms, &s.at, "hard_stop", s.pct, s.spend_usd, Some(s.prevented_usd))
+                    }),
+                );
             }
         }
     }
     // Alerts before the stop they precede.
-    out.sort_by(|a, b| a.ts_ms.cmp(&b.ts_ms).then(a.budget.cmp(&b.budget)).then(a.kind.cmp(b.kind)).then(a.pct.total_cmp(&b.pct)));
+    out.sort_by(|a, b| {
+        a.ts_ms
+            .cmp(&b.ts_ms)
+            .then(a.budget.cmp(&b.budget))
+            .then(a.kind.cmp(b.kind))
+            .then(a.pct.total_cmp(&b.pct))
+    });
     out
 }
 
@@ -322,7 +361,8 @@ impl<'c> Matcher<'c> {
     fn new(b: &Budget, calls: &'c Calls, dim_of: &impl Fn(&str) -> Option<Dim>) -> Result<Matcher<'c>> {
         let mut fields = Vec::new();
         for (field, globs) in &b.matches {
-            let dim = dim_of(field).with_context(|| format!("budget {:?}: field {field:?} was not read", b.name))?;
+            let dim = dim_of(field)
+                .with_context(|| format!("budget {:?}: field {field:?} was not read", b.name))?;
             let codes = dim.codes(calls);
             let table = (0..codes.cardinality() as u32)
                 .map(|c| codes.label(c).is_some_and(|l| globs.iter().any(|g| glob_matches(g, &l))))
@@ -338,7 +378,8 @@ impl<'c> Matcher<'c> {
 }
 
 fn replay_one(b: &Budget, calls: &Calls, priced: &Priced, rows: impl Iterator<Item = usize>) -> BudgetResult {
-    let mut trackers: Vec<Tracker> = b.limits.iter().map(|&(p, l)| Tracker::new(p, l, &b.alerts, b.hard_stop)).collect();
+    let mut trackers: Vec<Tracker> =
+        b.limits.iter().map(|&(p, l)| Tracker::new(p, l, &b.alerts, b.hard_stop)).collect();
     let mut over: Vec<(Money, i64, usize)> = Vec::new();
     let (mut n, mut cost, mut unpriced) = (0u64, Money::ZERO, 0u64);
     let (mut buckets, mut unpriced_buckets) = (0u64, 0u64);
@@ -408,7 +449,14 @@ struct Tracker {
 impl Tracker {
     fn new(period: Period, limit: Money, alerts: &[f64], stop: Option<f64>) -> Tracker {
         let mark = |pct: f64| (pct, share(limit, pct));
-        Tracker { period, limit, alerts: alerts.iter().map(|&p| mark(p)).collect(), stop: stop.map(mark), current: None, done: Vec::new() }
+        Tracker {
+            period,
+            limit,
+            alerts: alerts.iter().map(|&p| mark(p)).collect(),
+            stop: stop.map(mark),
+            current: None,
+            done: Vec::new(),
+        }
     }
 
     fn feed(&mut self, ts: i64, cost: Money) {
@@ -419,7 +467,17 @@ impl Tracker {
         let start = ts.div_euclid(len) * len;
         if self.current.as_ref().is_none_or(|(s, _)| *s != start) {
             let label = period_label(start, self.period);
-            if let Some((_, p)) = self.current.replace((start, PeriodSpend { start: label, calls: 0, spend_usd: Money::ZERO, share_of_limit: 0.0, alerts: Vec::new(), hard_stop: None })) {
+            if let Some((_, p)) = self.current.replace((
+                start,
+                PeriodSpend {
+                    start: label,
+                    calls: 0,
+                    spend_usd: Money::ZERO,
+                    share_of_limit: 0.0,
+                    alerts: Vec::new(),
+                    hard_stop: None,
+                },
+            )) {
                 self.done.push(p);
             }
         }
@@ -436,7 +494,14 @@ impl Tracker {
             }
         }
         if let Some((pct, _)) = self.stop.filter(|(_, at)| p.hard_stop.is_none() && p.spend_usd >= *at) {
-            p.hard_stop = Some(Stop { ts_ms: ts, pct, at: timestamp(ts), spend_usd: p.spend_usd, prevented_calls: 0, prevented_usd: Money::ZERO });
+            p.hard_stop = Some(Stop {
+                ts_ms: ts,
+                pct,
+                at: timestamp(ts),
+                spend_usd: p.spend_usd,
+                prevented_calls: 0,
+                prevented_usd: Money::ZERO,
+            });
         }
     }
 
@@ -446,7 +511,11 @@ impl Tracker {
             p.share_of_limit = p.spend_usd.share_of(self.limit);
         }
         let periods = self.done;
-        let peak = periods.iter().rev().max_by_key(|p| p.spend_usd).map(|p| Peak { start: p.start.clone(), spend_usd: p.spend_usd, share_of_limit: p.share_of_limit });
+        let peak = periods.iter().rev().max_by_key(|p| p.spend_usd).map(|p| Peak {
+            start: p.start.clone(),
+            spend_usd: p.spend_usd,
+            share_of_limit: p.share_of_limit,
+        });
         LimitResult {
             peak,
             period: self.period,
@@ -475,7 +544,8 @@ fn period_label(start: i64, period: Period) -> String {
 }
 
 fn timestamp(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms).map_or_else(|| ms.to_string(), |t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map_or_else(|| ms.to_string(), |t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
 }
 
 #[cfg(test)]
@@ -494,7 +564,10 @@ mod tests {
     #[test]
     fn labels_are_utc() {
         // 2026-03-04T13:25:00Z = 1772630700000 ms.
-        assert_eq!(period_label(1_772_630_700_000 / MS_PER_HOUR * MS_PER_HOUR, Period::Hour), "2026-03-04T13:00Z");
+        assert_eq!(
+            period_label(1_772_630_700_000 / MS_PER_HOUR * MS_PER_HOUR, Period::Hour),
+            "2026-03-04T13:00Z"
+        );
         assert_eq!(period_label(1_772_630_700_000 / MS_PER_DAY * MS_PER_DAY, Period::Day), "2026-03-04");
     }
 }

@@ -194,9 +194,19 @@ pub fn analyze(ctx: &Ctx) -> Cache {
         groups.push((group, sums));
         collapses.extend(find_collapse(days).map(|c| c.into_collapse(ctx.groups.label(group))));
     }
-    collapses.sort_by(|a, b| b.cost_since_usd.cmp(&a.cost_since_usd).then_with(|| key_order(a.route.as_deref(), b.route.as_deref())));
-    let mut routes: Vec<GroupRow> = groups.iter().map(|(g, s)| group_row(ctx, *g, s, &fleet, &collapses)).collect();
-    routes.sort_by(|a, b| b.stats.input_tokens.cmp(&a.stats.input_tokens).then_with(|| key_order(a.route.as_deref(), b.route.as_deref())));
+    collapses.sort_by(|a, b| {
+        b.cost_since_usd
+            .cmp(&a.cost_since_usd)
+            .then_with(|| key_order(a.route.as_deref(), b.route.as_deref()))
+    });
+    let mut routes: Vec<GroupRow> =
+        groups.iter().map(|(g, s)| group_row(ctx, *g, s, &fleet, &collapses)).collect();
+    routes.sort_by(|a, b| {
+        b.stats
+            .input_tokens
+            .cmp(&a.stats.input_tokens)
+            .then_with(|| key_order(a.route.as_deref(), b.route.as_deref()))
+    });
     Cache { group_by: ctx.groups.name.clone(), fleet: fleet.stats(), routes, collapses }
 }
 
@@ -240,7 +250,6 @@ fn below(s: &Sums, fleet: &Sums) -> bool {
     u128::from(s.read) * u128::from(fleet.input) * BELOW_FACTOR < u128::from(fleet.read) * u128::from(s.input)
 }
 
-
 /// A split found in a group's days, before it gets its label.
 struct Found {
     at_day: i64,
@@ -267,7 +276,8 @@ impl Found {
 
 /// The collapse of one group's day series (sorted by day), if any; see the module doc.
 fn find_collapse(days: &[((u32, i64), Sums)]) -> Option<Found> {
-    let days: Vec<(i64, &Sums)> = days.iter().filter(|(_, s)| s.input > 0).map(|((_, d), s)| (*d, s)).collect();
+    let days: Vec<(i64, &Sums)> =
+        days.iter().filter(|(_, s)| s.input > 0).map(|((_, d), s)| (*d, s)).collect();
     let n = days.len();
     let (total_read, total_input) = days.iter().fold((0, 0), |(r, i), (_, s)| (r + s.read, i + s.input));
     let (mut read_b, mut input_b) = (0u64, 0u64);
@@ -278,7 +288,8 @@ fn find_collapse(days: &[((u32, i64), Sums)]) -> Option<Found> {
         if k < COLLAPSE_MIN_DAYS || n - k < COLLAPSE_MIN_DAYS {
             continue;
         }
-        let (rb, ib, ra, ia) = (read_b as u128, input_b as u128, (total_read - read_b) as u128, (total_input - input_b) as u128);
+        let (rb, ib, ra, ia) =
+            (read_b as u128, input_b as u128, (total_read - read_b) as u128, (total_input - input_b) as u128);
         // before/after rates rb/ib and ra/ia, compared exactly by cross-multiplying.
         let ratio_ok = rb * ia >= COLLAPSE_RATIO * ra * ib;
         let drop_ok = rb * ia > ra * ib && COLLAPSE_DROP_DIVISOR * (rb * ia - ra * ib) >= ib * ia;
@@ -289,10 +300,12 @@ fn find_collapse(days: &[((u32, i64), Sums)]) -> Option<Found> {
     }
     let (k, _) = best?;
     let (before, after) = days.split_at(k);
-    let sum = |part: &[(i64, &Sums)]| part.iter().fold(Sums::default(), |mut acc, (_, s)| {
-        acc.merge(s);
-        acc
-    });
+    let sum = |part: &[(i64, &Sums)]| {
+        part.iter().fold(Sums::default(), |mut acc, (_, s)| {
+            acc.merge(s);
+            acc
+        })
+    };
     let (b, a) = (sum(before), sum(after));
     Some(Found {
         at_day: after[0].0,
@@ -313,7 +326,6 @@ fn scale(m: Money, num: u64, den: u64) -> Money {
         None => Money::from_atto((m.atto() as f64 * num as f64 / den as f64).round() as i128),
     }
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -343,7 +355,10 @@ mod tests {
         ]);
         let a = &c.routes[0].stats;
         assert_eq!(a.priced_calls, 2);
-        assert_eq!((a.calls, a.calls_with_read, a.input_tokens, a.cache_read_tokens, a.cache_write_tokens), (2, 1, 2000, 800, 300));
+        assert_eq!(
+            (a.calls, a.calls_with_read, a.input_tokens, a.cache_read_tokens, a.cache_write_tokens),
+            (2, 1, 2000, 800, 300)
+        );
         assert_eq!(a.token_hit_rate, Some(0.4), "800 / 2000");
         assert_eq!(a.request_hit_rate, Some(0.5), "1 of 2 calls read");
         // Writes: 100 × 1.25 = 125 µ$; 200 (1h) × 2 × 0.5 batch = 200 µ$; total 325 µ$.
@@ -389,8 +404,12 @@ mod tests {
             line("02", "none", "alpha", 5000, 0, 0, ""),   // never reads but 3.9%: not flagged
             line("02", "zero", "alpha", 4000, 0, 0, ""),   // 3.1%: not flagged
         ]);
-        let flags: Vec<(&str, Vec<&str>)> = c.routes.iter().map(|r| (r.route.as_deref().unwrap(), r.flags.clone())).collect();
-        assert_eq!(flags, [("main", vec![]), ("low", vec!["below_fleet"]), ("none", vec![]), ("zero", vec![])]);
+        let flags: Vec<(&str, Vec<&str>)> =
+            c.routes.iter().map(|r| (r.route.as_deref().unwrap(), r.flags.clone())).collect();
+        assert_eq!(
+            flags,
+            [("main", vec![]), ("low", vec!["below_fleet"]), ("none", vec![]), ("zero", vec![])]
+        );
         // With "none" at 10000 of 110000 tokens (10000 × 20 = 200000 ≥ 110000): no_cache.
         let c = run(&[
             line("02", "main", "alpha", 100000, 90000, 0, ""),
@@ -402,9 +421,15 @@ mod tests {
     #[test]
     fn below_fleet_boundary_is_strict() {
         // Fleet read 3000 of 6000 = 0.5; a third = 1/6. "edge" reads exactly 1/6: not flagged.
-        let c = run(&[line("02", "main", "alpha", 3000, 2500, 0, ""), line("02", "edge", "alpha", 3000, 500, 0, "")]);
+        let c = run(&[
+            line("02", "main", "alpha", 3000, 2500, 0, ""),
+            line("02", "edge", "alpha", 3000, 500, 0, ""),
+        ]);
         assert!(c.routes.iter().all(|r| r.flags.is_empty()));
-        let c = run(&[line("02", "main", "alpha", 3000, 2501, 0, ""), line("02", "edge", "alpha", 3000, 499, 0, "")]);
+        let c = run(&[
+            line("02", "main", "alpha", 3000, 2501, 0, ""),
+            line("02", "edge", "alpha", 3000, 499, 0, ""),
+        ]);
         // Same input, so by key: edge first.
         assert_eq!(c.routes[0].route.as_deref(), Some("edge"));
         assert_eq!(c.routes[0].flags, ["below_fleet"]);
@@ -416,7 +441,11 @@ mod tests {
         // Split before day 4: before 2600/3000 = 0.8667, after 200/2000 = 0.1, drop 0.7667.
         // Split before day 3: before 0.9, after 1000/3000 = 0.333, drop 0.5667 (smaller).
         let reads = [900, 900, 800, 100, 100];
-        let lines: Vec<String> = reads.iter().enumerate().map(|(i, r)| line(&format!("0{}", i + 2), "r", "alpha", 1000, *r, 0, "")).collect();
+        let lines: Vec<String> = reads
+            .iter()
+            .enumerate()
+            .map(|(i, r)| line(&format!("0{}", i + 2), "r", "alpha", 1000, *r, 0, ""))
+            .collect();
         let c = run(&lines);
         let x = &c.collapses[0];
         assert_eq!((x.at.as_str(), x.before_days, x.after_days), ("2026-03-05", 3, 2));
@@ -430,7 +459,11 @@ mod tests {
     #[test]
     fn collapse_thresholds_are_inclusive_and_need_two_days_each_side() {
         let series = |reads: &[u64]| -> Vec<String> {
-            reads.iter().enumerate().map(|(i, r)| line(&format!("{:02}", i + 2), "r", "alpha", 1000, *r, 0, "")).collect()
+            reads
+                .iter()
+                .enumerate()
+                .map(|(i, r)| line(&format!("{:02}", i + 2), "r", "alpha", 1000, *r, 0, ""))
+                .collect()
         };
         // 0.4 → 0.2: exactly 2× and exactly 20 points: a collapse.
         assert_eq!(run(&series(&[400, 400, 200, 200])).collapses.len(), 1);

@@ -67,8 +67,11 @@ impl Groups {
             .map(|r| {
                 let key: Vec<u32> = codes.iter().map(|c| c.code(r)).collect();
                 *ids.entry(key).or_insert_with_key(|key| {
-                    let parts: Vec<String> =
-                        codes.iter().zip(key).map(|(c, &k)| c.label(k).unwrap_or_else(|| "(none)".into())).collect();
+                    let parts: Vec<String> = codes
+                        .iter()
+                        .zip(key)
+                        .map(|(c, &k)| c.label(k).unwrap_or_else(|| "(none)".into()))
+                        .collect();
                     labels.push(Some(parts.join(" / ")));
                     labels.len() as u32 - 1
                 })

@@ -76,7 +76,8 @@ pub struct Change<T: Quantity> {
 impl<T: Quantity> Change<T> {
     pub fn new(before: Option<T>, after: Option<T>, noise: f64) -> Change<T> {
         let both = before.zip(after);
-        let relative = both.and_then(|(b, a)| (b.as_f64() != 0.0).then(|| (a.as_f64() - b.as_f64()) / b.as_f64()));
+        let relative =
+            both.and_then(|(b, a)| (b.as_f64() != 0.0).then(|| (a.as_f64() - b.as_f64()) / b.as_f64()));
         let significant = match (both, relative) {
             (Some(_), Some(r)) => r.abs() > noise,
             (Some((b, a)), None) => a.as_f64() != b.as_f64(),
@@ -222,7 +223,8 @@ pub fn compare(base: &Summary, current: &Summary, policy: &Policy) -> Diff {
         Basis::Run => Some(1),
     };
     let (ub, uc) = (units(base).unwrap_or(1), units(current).unwrap_or(1));
-    let headline = Headline { basis, change: Change::new(Some(per(base.cost, ub)), Some(per(current.cost, uc)), noise) };
+    let headline =
+        Headline { basis, change: Change::new(Some(per(base.cost, ub)), Some(per(current.cost, uc)), noise) };
     let routes = route_diffs(base, current, (ub, uc), noise);
     let models = model_diffs(base.models.as_ref(), current.models.as_ref(), (ub, uc), noise);
     let verdicts = sort_verdicts(policy.evaluate(current, Some(&headline)));
@@ -256,7 +258,8 @@ pub fn compare(base: &Summary, current: &Summary, policy: &Policy) -> Diff {
 }
 
 fn basis_of(base: &Summary, current: &Summary) -> (Basis, Option<String>) {
-    let both = |f: fn(&Summary) -> Option<u64>| f(base).is_some_and(|n| n > 0) && f(current).is_some_and(|n| n > 0);
+    let both =
+        |f: fn(&Summary) -> Option<u64>| f(base).is_some_and(|n| n > 0) && f(current).is_some_and(|n| n > 0);
     if both(|s| s.jobs) {
         (Basis::Job, None)
     } else if both(|s| s.operations) {
@@ -291,12 +294,25 @@ fn route_diffs(base: &Summary, current: &Summary, units: (u64, u64), noise: f64)
             route_diff(key, fb, fc, units, noise)
         })
         .collect();
-    out.sort_by(|x, y| size(&y.cost_per_unit_usd).cmp(&size(&x.cost_per_unit_usd)).then_with(|| x.route.cmp(&y.route)));
+    out.sort_by(|x, y| {
+        size(&y.cost_per_unit_usd).cmp(&size(&x.cost_per_unit_usd)).then_with(|| x.route.cmp(&y.route))
+    });
     out
 }
 
-fn route_diff(route: Key, b: Option<&RouteFigures>, c: Option<&RouteFigures>, (ub, uc): (u64, u64), noise: f64) -> RouteDiff {
-    fn ch<T: Quantity>(b: Option<&RouteFigures>, c: Option<&RouteFigures>, f: fn(&RouteFigures) -> Option<T>, noise: f64) -> Change<T> {
+fn route_diff(
+    route: Key,
+    b: Option<&RouteFigures>,
+    c: Option<&RouteFigures>,
+    (ub, uc): (u64, u64),
+    noise: f64,
+) -> RouteDiff {
+    fn ch<T: Quantity>(
+        b: Option<&RouteFigures>,
+        c: Option<&RouteFigures>,
+        f: fn(&RouteFigures) -> Option<T>,
+        noise: f64,
+    ) -> Change<T> {
         Change::new(b.and_then(f), c.and_then(f), noise)
     }
     let cost_per = |f: &RouteFigures, n: u64| f.cost.map(|m| per(m, n));
@@ -304,7 +320,11 @@ fn route_diff(route: Key, b: Option<&RouteFigures>, c: Option<&RouteFigures>, (u
         route,
         status: Presence::Unchanged,
         cost_usd: ch(b, c, |f| f.cost, noise),
-        cost_per_unit_usd: Change::new(b.and_then(|f| cost_per(f, ub)), c.and_then(|f| cost_per(f, uc)), noise),
+        cost_per_unit_usd: Change::new(
+            b.and_then(|f| cost_per(f, ub)),
+            c.and_then(|f| cost_per(f, uc)),
+            noise,
+        ),
         calls: ch(b, c, |f| f.calls, noise),
         input_tokens: ch(b, c, |f| f.input_tokens, noise),
         output_tokens: ch(b, c, |f| f.output_tokens, noise),
@@ -343,7 +363,12 @@ fn presence(before: bool, after: bool, changed: bool) -> Presence {
     }
 }
 
-fn model_diffs(b: Option<&BTreeMap<Key, ModelFigures>>, c: Option<&BTreeMap<Key, ModelFigures>>, (ub, uc): (u64, u64), noise: f64) -> Vec<ModelDiff> {
+fn model_diffs(
+    b: Option<&BTreeMap<Key, ModelFigures>>,
+    c: Option<&BTreeMap<Key, ModelFigures>>,
+    (ub, uc): (u64, u64),
+    noise: f64,
+) -> Vec<ModelDiff> {
     let (Some(b), Some(c)) = (b, c) else { return Vec::new() };
     let mut out: Vec<ModelDiff> = keys_of([Some(b), Some(c)])
         .into_iter()
@@ -354,10 +379,18 @@ fn model_diffs(b: Option<&BTreeMap<Key, ModelFigures>>, c: Option<&BTreeMap<Key,
             let calls = Change::new(fb.map(|f| f.calls), fc.map(|f| f.calls), noise);
             let changed = cost_per_unit_usd.significant || calls.significant;
             let status = presence(fb.is_some_and(|f| f.calls > 0), fc.is_some_and(|f| f.calls > 0), changed);
-            ModelDiff { model: key, status, calls, cost_usd: Change::new(fb.map(|f| f.cost), fc.map(|f| f.cost), noise), cost_per_unit_usd }
+            ModelDiff {
+                model: key,
+                status,
+                calls,
+                cost_usd: Change::new(fb.map(|f| f.cost), fc.map(|f| f.cost), noise),
+                cost_per_unit_usd,
+            }
         })
         .collect();
-    out.sort_by(|x, y| size(&y.cost_per_unit_usd).cmp(&size(&x.cost_per_unit_usd)).then_with(|| x.model.cmp(&y.model)));
+    out.sort_by(|x, y| {
+        size(&y.cost_per_unit_usd).cmp(&size(&x.cost_per_unit_usd)).then_with(|| x.model.cmp(&y.model))
+    });
     out
 }
 
@@ -372,7 +405,8 @@ fn size(c: &Change<Money>) -> i128 {
 }
 
 fn names<T>(items: &[T], f: impl Fn(&T) -> (Presence, &Key), want: Presence) -> Vec<String> {
-    let mut out: Vec<String> = items.iter().map(&f).filter(|(p, _)| *p == want).map(|(_, k)| label(k).to_string()).collect();
+    let mut out: Vec<String> =
+        items.iter().map(&f).filter(|(p, _)| *p == want).map(|(_, k)| label(k).to_string()).collect();
     out.sort();
     out
 }
@@ -389,9 +423,22 @@ mod tests {
     fn run(cost: &str, jobs: Option<u64>, routes: &[(&str, &str)]) -> Summary {
         let routes = routes
             .iter()
-            .map(|(k, c)| (Some(k.to_string()), RouteFigures { calls: Some(1), cost: Some(usd(c)), ..RouteFigures::default() }))
+            .map(|(k, c)| {
+                (
+                    Some(k.to_string()),
+                    RouteFigures { calls: Some(1), cost: Some(usd(c)), ..RouteFigures::default() },
+                )
+            })
             .collect();
-        Summary { label: "x".into(), calls: 1, cost: usd(cost), jobs, operations: Some(10), routes: Some(routes), ..Summary::default() }
+        Summary {
+            label: "x".into(),
+            calls: 1,
+            cost: usd(cost),
+            jobs,
+            operations: Some(10),
+            routes: Some(routes),
+            ..Summary::default()
+        }
     }
 
     #[test]
@@ -432,7 +479,10 @@ mod tests {
         // a: 10/4 = 2.5 → 9/5 = 1.8 (−0.7); b: new, 3/5 = 0.6. Largest change first.
         assert_eq!(d.routes[0].route.as_deref(), Some("a"));
         assert_eq!(d.routes[0].cost_per_unit_usd.delta.unwrap().exact(), "-0.7");
-        assert_eq!((d.routes[1].status, d.routes[1].cost_per_unit_usd.after.unwrap().exact()), (Presence::New, "0.6".to_string()));
+        assert_eq!(
+            (d.routes[1].status, d.routes[1].cost_per_unit_usd.after.unwrap().exact()),
+            (Presence::New, "0.6".to_string())
+        );
         assert_eq!(d.new_routes, ["b"]);
     }
 

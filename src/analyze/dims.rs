@@ -93,7 +93,9 @@ impl Codes<'_> {
     pub fn cardinality(&self) -> usize {
         match self {
             Codes::Column(c) => c.dict.len() + 1,
-            Codes::Day { ts, first } => ts.iter().max().map_or(1, |t| (t.div_euclid(MS_PER_DAY) - first) as usize + 2),
+            Codes::Day { ts, first } => {
+                ts.iter().max().map_or(1, |t| (t.div_euclid(MS_PER_DAY) - first) as usize + 2)
+            }
         }
     }
 

@@ -137,7 +137,8 @@ struct Chain {
 
 fn scan(ctx: &Ctx, chain: &[Key]) -> Chain {
     let (h, g, m, _, _) = chain[0];
-    let mut c = Chain { key: (h, g, m), calls: chain.len() as u64, duplicates: 0, cost: Money::ZERO, unpriced: 0 };
+    let mut c =
+        Chain { key: (h, g, m), calls: chain.len() as u64, duplicates: 0, cost: Money::ZERO, unpriced: 0 };
     for pair in chain.windows(2) {
         let (prev, (_, _, _, ts, row)) = (pair[0].3, pair[1]);
         if ts - prev > ctx.opts.duplicate_window_ms {
@@ -232,8 +233,10 @@ mod tests {
     fn the_window_runs_from_the_previous_occurrence() {
         // 10:00 first; 10:30 (+30 m) dup; 11:29 (+59 m after 10:30, 89 m after 10:00) dup;
         // 12:29 (+60 m, inclusive) dup; 13:29:01 (+60 m 1 s) starts again. 3 × 1800 µ$.
-        let lines: Vec<String> =
-            ["10:30:00", "10:00:00", "11:29:00", "12:29:00", "13:29:01"].iter().map(|t| call(t, "chat", "h1", "")).collect();
+        let lines: Vec<String> = ["10:30:00", "10:00:00", "11:29:00", "12:29:00", "13:29:01"]
+            .iter()
+            .map(|t| call(t, "chat", "h1", ""))
+            .collect();
         let d = run(&lines, &Options::default());
         assert_eq!((d.total.calls, d.total.count, d.total.cost_usd), (5, 3, m("0.0054")));
         assert_eq!(d.top_prompts.len(), 1);
@@ -291,7 +294,9 @@ mod tests {
     fn top_prompts_keep_the_costliest_ten() {
         // Prompt pN is sent N+1 times a minute apart: N duplicates of 1800 µ$ each.
         let lines: Vec<String> = (0..12)
-            .flat_map(|n| (0..=n).map(move |i| call(&format!("1{}:{i:02}:00", n % 10), "chat", &format!("p{n:02}"), "")))
+            .flat_map(|n| {
+                (0..=n).map(move |i| call(&format!("1{}:{i:02}:00", n % 10), "chat", &format!("p{n:02}"), ""))
+            })
             .collect();
         let d = run(&lines, &Options::default());
         assert_eq!(d.top_prompts.len(), TOP_PROMPTS);

@@ -64,10 +64,19 @@ pub fn analyze(ctx: &Ctx) -> Environments {
         .map(|(code, s)| {
             let key = column.dict.get(code as u32).map(str::to_string);
             let class = class_of(key.as_deref());
-            EnvRow { key, class, calls: s.calls, priced_calls: s.priced, cost_usd: s.cost, share: s.cost.share_of(total) }
+            EnvRow {
+                key,
+                class,
+                calls: s.calls,
+                priced_calls: s.priced,
+                cost_usd: s.cost,
+                share: s.cost.share_of(total),
+            }
         })
         .collect();
-    rows.sort_by(|a, b| b.cost_usd.cmp(&a.cost_usd).then_with(|| key_order(a.key.as_deref(), b.key.as_deref())));
+    rows.sort_by(|a, b| {
+        b.cost_usd.cmp(&a.cost_usd).then_with(|| key_order(a.key.as_deref(), b.key.as_deref()))
+    });
     let cost_of = |class: &str| rows.iter().filter(|r| r.class == class).map(|r| r.cost_usd).sum::<Money>();
     let non_production_cost_usd = cost_of("non_production");
     Environments {
@@ -121,7 +130,6 @@ fn class_of(env: Option<&str>) -> &'static str {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,7 +137,9 @@ mod tests {
 
     /// alpha after 2026-03-01: $1 per 1M input tokens, so `input` tokens = `input` µ$.
     fn call(input: u64, env: &str) -> String {
-        format!(r#"{{"timestamp":"2026-03-02T00:00:00Z","model":"alpha","input_tokens":{input},"output_tokens":0{env}}}"#)
+        format!(
+            r#"{{"timestamp":"2026-03-02T00:00:00Z","model":"alpha","input_tokens":{input},"output_tokens":0{env}}}"#
+        )
     }
 
     #[test]
@@ -163,7 +173,8 @@ mod tests {
         assert_eq!(e.none_cost_usd.exact(), "0.0002");
         assert_eq!((e.calls, e.non_production_calls), (7, 3));
         assert_eq!(e.non_production_share, 1.0 / 3.0);
-        let rows: Vec<(Option<&str>, &str, u64, u64)> = e.rows.iter().map(|r| (r.key.as_deref(), r.class, r.calls, r.priced_calls)).collect();
+        let rows: Vec<(Option<&str>, &str, u64, u64)> =
+            e.rows.iter().map(|r| (r.key.as_deref(), r.class, r.calls, r.priced_calls)).collect();
         assert_eq!(
             rows,
             [

@@ -123,7 +123,11 @@ impl Acc {
             operations: self.operations,
             operations_with_requested_model: self.with_requested,
             fallback_operations: self.fallback,
-            fallback_rate: if self.operations == 0 { 0.0 } else { self.fallback as f64 / self.operations as f64 },
+            fallback_rate: if self.operations == 0 {
+                0.0
+            } else {
+                self.fallback as f64 / self.operations as f64
+            },
             escalated_calls: self.escalated_calls,
             escalated_cost_usd: self.escalated_cost,
             extra_cost_usd: self.extra,
@@ -164,14 +168,18 @@ impl<'b> Models<'b> {
         let mut canon = |name: Option<&str>| -> (u32, Option<&'b ModelPrice>) {
             let Some(name) = name else { return (0, None) };
             let price = ctx.book.lookup(None, name);
-            let key = price.map_or_else(|| format!("name:{}", name.to_ascii_lowercase()), |m| format!("price:{}/{}", m.provider, m.id));
+            let key = price.map_or_else(
+                || format!("name:{}", name.to_ascii_lowercase()),
+                |m| format!("price:{}/{}", m.provider, m.id),
+            );
             let next = codes.len() as u32 + 1;
             (*codes.entry(key).or_insert(next), price)
         };
         let served_dict = &ctx.calls.col(StrCol::Model).dict;
         let served = (0..=served_dict.len() as u32).map(|id| canon(served_dict.get(id)).0).collect();
         let req_dict = &ctx.calls.col(StrCol::RequestedModel).dict;
-        let (requested, requested_price) = (0..=req_dict.len() as u32).map(|id| canon(req_dict.get(id))).unzip();
+        let (requested, requested_price) =
+            (0..=req_dict.len() as u32).map(|id| canon(req_dict.get(id))).unzip();
         Models { served, requested, requested_price }
     }
 }
@@ -185,7 +193,11 @@ struct Pass {
 
 impl Pass {
     fn new(groups: usize) -> Pass {
-        Pass { groups: vec![Acc::default(); groups], cells: FxHashMap::default(), unpriced_requested: Vec::new() }
+        Pass {
+            groups: vec![Acc::default(); groups],
+            cells: FxHashMap::default(),
+            unpriced_requested: Vec::new(),
+        }
     }
 
     fn merge(mut self, o: Pass) -> Pass {
@@ -211,7 +223,8 @@ impl Pass {
         let last_ok = rows.iter().rev().map(|&r| r as usize).find(|&r| calls.flags[r] & FLAG_ERROR == 0);
         if let Some(ok) = last_ok {
             acc.succeeded += 1;
-            acc.fallback += (req != 0 && models.served[model_ids[ok] as usize] != models.requested[req as usize]) as u64;
+            acc.fallback +=
+                (req != 0 && models.served[model_ids[ok] as usize] != models.requested[req as usize]) as u64;
             self.cells.entry((g, model_ids[ok])).or_default().ended += 1;
         }
         for &r in rows {
@@ -258,11 +271,13 @@ fn requested_cost(ctx: &Ctx, price: Option<&ModelPrice>, row: usize) -> Option<M
 
 pub fn analyze(ctx: &Ctx, ops: &Operations) -> Fallbacks {
     let models = Models::new(ctx);
-    let pass = fold_ops(ops, || Pass::new(ctx.groups.len()), |p, i| p.add(ctx, &models, ops.rows(i)), Pass::merge);
+    let pass =
+        fold_ops(ops, || Pass::new(ctx.groups.len()), |p, i| p.add(ctx, &models, ops.rows(i)), Pass::merge);
     let mut totals = Acc::default();
     pass.groups.iter().for_each(|a| totals.merge(a));
     let req_dict = &ctx.calls.col(StrCol::RequestedModel).dict;
-    let mut unpriced: Vec<String> = pass.unpriced_requested.iter().filter_map(|&id| req_dict.get(id)).map(str::to_string).collect();
+    let mut unpriced: Vec<String> =
+        pass.unpriced_requested.iter().filter_map(|&id| req_dict.get(id)).map(str::to_string).collect();
     unpriced.sort();
     Fallbacks {
         group_by: ctx.groups.name.clone(),
@@ -283,7 +298,9 @@ fn route_rows(ctx: &Ctx, pass: &Pass) -> Vec<RouteFallbacks> {
         })
         .collect();
     rows.sort_by(|a, b| {
-        (b.figures.escalated_cost_usd, b.cost_usd).cmp(&(a.figures.escalated_cost_usd, a.cost_usd)).then_with(|| a.route.cmp(&b.route))
+        (b.figures.escalated_cost_usd, b.cost_usd)
+            .cmp(&(a.figures.escalated_cost_usd, a.cost_usd))
+            .then_with(|| a.route.cmp(&b.route))
     });
     rows
 }
@@ -296,7 +313,11 @@ fn route_row(ctx: &Ctx, acc: &Acc, g: u32, cells: &[(&(u32, u32), &Cell)]) -> Ro
     let mut ended: Vec<Ended> = cells
         .iter()
         .filter(|c| c.1.ended > 0)
-        .map(|c| Ended { model: name(c.0 .1), operations: c.1.ended, share: c.1.ended as f64 / acc.succeeded as f64 })
+        .map(|c| Ended {
+            model: name(c.0 .1),
+            operations: c.1.ended,
+            share: c.1.ended as f64 / acc.succeeded as f64,
+        })
         .collect();
     ended.sort_by(|a, b| b.operations.cmp(&a.operations).then_with(|| a.model.cmp(&b.model)));
     let mut models: Vec<ModelShare> = cells
@@ -310,7 +331,9 @@ fn route_row(ctx: &Ctx, acc: &Acc, g: u32, cells: &[(&(u32, u32), &Cell)]) -> Ro
             input_usd_per_mtok: c.1.input_rate.map(|r| Money::of_tokens(1_000_000, r)),
         })
         .collect();
-    models.sort_by(|a, b| b.cost_usd.cmp(&a.cost_usd).then(b.calls.cmp(&a.calls)).then_with(|| a.model.cmp(&b.model)));
+    models.sort_by(|a, b| {
+        b.cost_usd.cmp(&a.cost_usd).then(b.calls.cmp(&a.calls)).then_with(|| a.model.cmp(&b.model))
+    });
     let expensive = expensive_majority(&models);
     RouteFallbacks {
         route: ctx.groups.label(g).map(str::to_string),
@@ -330,10 +353,11 @@ fn expensive_majority(models: &[ModelShare]) -> Option<String> {
     if models.len() < 2 {
         return None;
     }
-    let top = models
-        .iter()
-        .filter(|m| m.input_usd_per_mtok.is_some())
-        .max_by(|a, b| (a.input_usd_per_mtok, a.calls).cmp(&(b.input_usd_per_mtok, b.calls)).then_with(|| b.model.cmp(&a.model)))?;
+    let top = models.iter().filter(|m| m.input_usd_per_mtok.is_some()).max_by(|a, b| {
+        (a.input_usd_per_mtok, a.calls)
+            .cmp(&(b.input_usd_per_mtok, b.calls))
+            .then_with(|| b.model.cmp(&a.model))
+    })?;
     (top.call_share > 0.5).then(|| top.model.clone())
 }
 
@@ -350,7 +374,14 @@ mod tests {
         Money::parse(text).unwrap()
     }
 
-    fn call(op: &str, attempt: u32, model: &str, requested: Option<&str>, status: &str, extra: &str) -> String {
+    fn call(
+        op: &str,
+        attempt: u32,
+        model: &str,
+        requested: Option<&str>,
+        status: &str,
+        extra: &str,
+    ) -> String {
         let req = requested.map_or(String::new(), |r| format!(r#""requested_model":"{r}","#));
         format!(
             r#"{{"timestamp":"2026-02-10T00:00:0{attempt}Z","operation_id":"{op}","attempt":{attempt},"model":"{model}",{req}"route":"r","input_tokens":100,"output_tokens":10,"status":"{status}"{extra}}}"#
@@ -423,14 +454,18 @@ mod tests {
         ];
         let f = run(&lines(&two_to_one));
         let r = &f.routes[0];
-        assert_eq!((r.expensive_model.as_deref(), r.flags.as_slice()), (Some("beta"), [EXPENSIVE_MODEL_MAJORITY.to_string()].as_slice()));
+        assert_eq!(
+            (r.expensive_model.as_deref(), r.flags.as_slice()),
+            (Some("beta"), [EXPENSIVE_MODEL_MAJORITY.to_string()].as_slice())
+        );
         // Beta: 2 calls of 3, 900 µ$ of 914; input $3 per million.
         assert_eq!((r.models[0].model.as_str(), r.models[0].calls), ("beta", 2));
         assert_eq!(r.models[0].call_share, 2.0 / 3.0);
         assert_eq!(r.models[0].cost_share, 900.0 / 914.0);
         assert_eq!(r.models[0].input_usd_per_mtok, Some(usd("3")));
         // Exactly half is not most.
-        let half = [call("a", 1, "beta", Some("gamma"), "ok", ""), call("c", 1, "gamma", Some("gamma"), "ok", "")];
+        let half =
+            [call("a", 1, "beta", Some("gamma"), "ok", ""), call("c", 1, "gamma", Some("gamma"), "ok", "")];
         assert!(run(&lines(&half)).routes[0].flags.is_empty());
     }
 }

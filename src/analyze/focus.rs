@@ -24,7 +24,8 @@ pub enum TokenClass {
 }
 
 impl TokenClass {
-    pub const ALL: [TokenClass; 4] = [TokenClass::UncachedInput, TokenClass::CacheRead, TokenClass::CacheWrite, TokenClass::Output];
+    pub const ALL: [TokenClass; 4] =
+        [TokenClass::UncachedInput, TokenClass::CacheRead, TokenClass::CacheWrite, TokenClass::Output];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -37,7 +38,8 @@ impl TokenClass {
 }
 
 /// The tag dimensions carried when a row's calls share one value.
-pub const TAG_COLS: [(StrCol, &str); 3] = [(StrCol::Route, "route"), (StrCol::Feature, "feature"), (StrCol::Environment, "environment")];
+pub const TAG_COLS: [(StrCol, &str); 3] =
+    [(StrCol::Route, "route"), (StrCol::Feature, "feature"), (StrCol::Environment, "environment")];
 
 /// One FOCUS row before formatting.
 #[derive(Clone, Debug, PartialEq)]
@@ -139,7 +141,12 @@ fn tag_values(calls: &Calls, acc: &Acc) -> Vec<(&'static str, String)> {
 }
 
 /// A call's (class, tokens, billed cost, list cost, list rate) per token class.
-fn split(calls: &Calls, row: usize, version: &PriceVersion, tier: Option<usize>) -> [(TokenClass, u64, Money, Money, Option<Rate>); 4] {
+fn split(
+    calls: &Calls,
+    row: usize,
+    version: &PriceVersion,
+    tier: Option<usize>,
+) -> [(TokenClass, u64, Money, Money, Option<Rate>); 4] {
     let t = calls.tokens.get(row);
     let batch = calls.flags[row] & FLAG_BATCH != 0;
     let billed = price::components(&t, version, tier, batch);
@@ -151,7 +158,13 @@ fn split(calls: &Calls, row: usize, version: &PriceVersion, tier: Option<usize>)
         _ => None,
     };
     [
-        (TokenClass::UncachedInput, t.input - t.cache_read - t.cache_write, billed.uncached_input, list.uncached_input, Some(r.input)),
+        (
+            TokenClass::UncachedInput,
+            t.input - t.cache_read - t.cache_write,
+            billed.uncached_input,
+            list.uncached_input,
+            Some(r.input),
+        ),
         (TokenClass::CacheRead, t.cache_read, billed.cache_read, list.cache_read, Some(r.cache_read)),
         (TokenClass::CacheWrite, t.cache_write, billed.cache_write, list.cache_write, write_rate),
         (TokenClass::Output, t.output, billed.output, list.output, Some(r.output)),

@@ -17,8 +17,8 @@
 
 use serde::Serialize;
 
-use super::ops::Operations;
 use super::context::rfc3339;
+use super::ops::Operations;
 use super::retries::{money_ratio, LIST_LIMIT};
 use super::Ctx;
 use crate::calls::FLAG_ERROR;
@@ -148,7 +148,9 @@ fn stats(jobs: &[Job], ranked: &[Ranked]) -> JobStats {
     let costs: Vec<Money> = ranked.iter().map(|r| r.1).collect();
     let mut calls: Vec<u64> = ranked.iter().map(|r| jobs[r.2 as usize].calls).collect();
     calls.sort_unstable();
-    let (n_calls, n_ops) = ranked.iter().fold((0, 0), |(c, o), r| (c + jobs[r.2 as usize].calls, o + jobs[r.2 as usize].operations));
+    let (n_calls, n_ops) = ranked
+        .iter()
+        .fold((0, 0), |(c, o), r| (c + jobs[r.2 as usize].calls, o + jobs[r.2 as usize].operations));
     JobStats {
         jobs: ranked.len() as u64,
         calls: n_calls,
@@ -165,8 +167,10 @@ fn stats(jobs: &[Job], ranked: &[Ranked]) -> JobStats {
 
 pub fn analyze(ctx: &Ctx, ops: &Operations) -> Jobs {
     let (jobs, calls_without_job, cost_without_job) = per_job(ctx, ops);
-    let mut ranked: Vec<Ranked> =
-        (1..jobs.len()).filter(|&j| jobs[j].operations > 0).map(|j| (ctx.groups.of(jobs[j].first.1 as usize), jobs[j].cost, j as u32)).collect();
+    let mut ranked: Vec<Ranked> = (1..jobs.len())
+        .filter(|&j| jobs[j].operations > 0)
+        .map(|j| (ctx.groups.of(jobs[j].first.1 as usize), jobs[j].cost, j as u32))
+        .collect();
     ranked.sort_unstable();
     let mut fleet: Vec<Ranked> = ranked.iter().map(|&(_, c, j)| (0, c, j)).collect();
     fleet.sort_unstable();
@@ -175,12 +179,18 @@ pub fn analyze(ctx: &Ctx, ops: &Operations) -> Jobs {
     let (mut outliers, mut runaway) = (Vec::new(), Vec::new());
     for chunk in ranked.chunk_by(|a, b| a.0 == b.0) {
         let s = stats(&jobs, chunk);
-        let (cost_limit, calls_limit) = (s.median_usd.times(factor), s.median_calls * ctx.opts.runaway_attempts as u64);
+        let (cost_limit, calls_limit) =
+            (s.median_usd.times(factor), s.median_calls * ctx.opts.runaway_attempts as u64);
         let (i, before) = (routes.len(), (outliers.len(), runaway.len()));
         outliers.extend(chunk.iter().filter(|r| r.1 > cost_limit).map(|&r| (r, i)));
         runaway.extend(chunk.iter().filter(|r| jobs[r.2 as usize].calls > calls_limit).map(|&r| (r, i)));
         let (outliers, runaway) = ((outliers.len() - before.0) as u64, (runaway.len() - before.1) as u64);
-        routes.push(RouteJobs { route: ctx.groups.label(chunk[0].0).map(str::to_string), stats: s, outliers, runaway });
+        routes.push(RouteJobs {
+            route: ctx.groups.label(chunk[0].0).map(str::to_string),
+            stats: s,
+            outliers,
+            runaway,
+        });
     }
     let (outlier_count, outlier_cost_usd, outliers) = listed(ctx, &jobs, &routes, outliers);
     let (runaway_count, runaway_cost_usd, runaway) = listed(ctx, &jobs, &routes, runaway);
@@ -205,12 +215,20 @@ pub fn analyze(ctx: &Ctx, ops: &Operations) -> Jobs {
 
 /// Count, cost and the costliest `LIST_LIMIT` entries (then more calls, then job id) of the
 /// jobs flagged on some route (`routes[i]` is the route of a `(job, i)`).
-fn listed(ctx: &Ctx, jobs: &[Job], routes: &[RouteJobs], mut flagged: Vec<(Ranked, usize)>) -> (u64, Money, Vec<JobEntry>) {
+fn listed(
+    ctx: &Ctx,
+    jobs: &[Job],
+    routes: &[RouteJobs],
+    mut flagged: Vec<(Ranked, usize)>,
+) -> (u64, Money, Vec<JobEntry>) {
     let dict = &ctx.calls.col(StrCol::Job).dict;
     let calls = |r: &Ranked| jobs[r.2 as usize].calls;
-    flagged.sort_unstable_by(|(a, _), (b, _)| b.1.cmp(&a.1).then(calls(b).cmp(&calls(a))).then_with(|| dict.get(a.2).cmp(&dict.get(b.2))));
+    flagged.sort_unstable_by(|(a, _), (b, _)| {
+        b.1.cmp(&a.1).then(calls(b).cmp(&calls(a))).then_with(|| dict.get(a.2).cmp(&dict.get(b.2)))
+    });
     let cost = flagged.iter().map(|f| f.0 .1).sum();
-    let entries = flagged.iter().take(LIST_LIMIT).map(|(r, i)| job_entry(ctx, jobs, r, &routes[*i].stats)).collect();
+    let entries =
+        flagged.iter().take(LIST_LIMIT).map(|(r, i)| job_entry(ctx, jobs, r, &routes[*i].stats)).collect();
     (flagged.len() as u64, cost, entries)
 }
 
@@ -253,7 +271,9 @@ mod tests {
 
     fn call(ts: &str, job: Option<&str>, op: &str, route: &str, input: u64) -> String {
         let job = job.map_or(String::new(), |j| format!(r#""job_id":"{j}","#));
-        format!(r#"{{"timestamp":"2026-02-10T{ts}Z",{job}"operation_id":"{op}","model":"alpha","route":"{route}","input_tokens":{input},"output_tokens":0}}"#)
+        format!(
+            r#"{{"timestamp":"2026-02-10T{ts}Z",{job}"operation_id":"{op}","model":"alpha","route":"{route}","input_tokens":{input},"output_tokens":0}}"#
+        )
     }
 
     fn run(calls: &[String], opts: &Options) -> Jobs {
@@ -272,9 +292,12 @@ mod tests {
             call("11:00:01", None, "o3", "a", 10),
             call("12:00:00", None, "o4", "a", 1000),
         ];
-        let j = with_ctx(&calls.iter().map(String::as_str).collect::<Vec<_>>(), |ctx| analyze(ctx, &Operations::build(ctx)));
+        let j = with_ctx(&calls.iter().map(String::as_str).collect::<Vec<_>>(), |ctx| {
+            analyze(ctx, &Operations::build(ctx))
+        });
         // j: 150 tokens × $2 = 300 µ$ on route b; k: 20 × 2 = 40 µ$ on route a.
-        let routes: Vec<_> = j.routes.iter().map(|r| (r.route.as_deref().unwrap(), r.stats.jobs, r.stats.cost_usd)).collect();
+        let routes: Vec<_> =
+            j.routes.iter().map(|r| (r.route.as_deref().unwrap(), r.stats.jobs, r.stats.cost_usd)).collect();
         assert_eq!(routes, [("b", 1, usd("0.0003")), ("a", 1, usd("0.00004"))]);
         assert_eq!((j.stats.jobs, j.stats.calls, j.stats.operations), (2, 4, 3));
         assert_eq!((j.calls_without_job, j.cost_without_job_usd), (1, usd("0.002")));
@@ -292,6 +315,9 @@ mod tests {
         let j = run(&calls, &Options { job_outlier_factor: 2.5, ..Options::default() });
         assert_eq!(j.outlier_count, 1, "300 is above 2.5 × 100");
         let o = &j.outliers[0];
-        assert_eq!((o.job.as_str(), o.cost_usd, o.route_median_usd, o.times_median), ("c", usd("0.0003"), usd("0.0001"), Some(3.0)));
+        assert_eq!(
+            (o.job.as_str(), o.cost_usd, o.route_median_usd, o.times_median),
+            ("c", usd("0.0003"), usd("0.0001"), Some(3.0))
+        );
     }
 }

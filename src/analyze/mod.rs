@@ -5,12 +5,12 @@
 pub mod cache;
 pub mod context;
 pub mod dims;
+pub mod duplicates;
 pub mod environments;
 pub mod fallbacks;
 pub mod focus;
 pub mod jobs;
 pub mod latency;
-pub mod duplicates;
 pub mod ops;
 pub mod pareto;
 pub mod per_call;
@@ -37,8 +37,8 @@ use crate::money::Money;
 use crate::normalize::StrCol;
 use crate::price::Priced;
 use crate::pricing::{PriceBook, SourceInfo};
-use dims::Dim;
 pub use context::{Ctx, Groups, Options};
+use dims::Dim;
 pub use select::Selection;
 pub use spend::{Breakdown, Row, Sums, Totals};
 
@@ -195,14 +195,20 @@ pub fn run(input: Inputs, plan: &AnalysisPlan) -> Report {
     let sel = Selection::new(input.calls, plan);
     let wants = |s: Section| plan.sections.contains(&s);
     let breakdowns: Vec<Breakdown> = if wants(Section::Totals) {
-        plan.breakdowns.par_iter().map(|dims| spend::breakdown(input.calls, input.priced, &sel, dims, plan.top)).collect()
+        plan.breakdowns
+            .par_iter()
+            .map(|dims| spend::breakdown(input.calls, input.priced, &sel, dims, plan.top))
+            .collect()
     } else {
         Vec::new()
     };
     let mut notes = notes(input.calls, plan, &breakdowns);
     if input.untimed > 0 {
         let at = input.price_as_of.as_deref().unwrap_or("the run's start (the newest prices)");
-        notes.push(format!("{} calls carry no time in their log; they are dated and priced as of {at}", input.untimed));
+        notes.push(format!(
+            "{} calls carry no time in their log; they are dated and priced as of {at}",
+            input.untimed
+        ));
     }
     let groups = Groups::new(input.calls, &plan.group);
     // The leak analyses look at single calls: usage-API buckets are summed above, not here.
@@ -211,7 +217,14 @@ pub fn run(input: Inputs, plan: &AnalysisPlan) -> Report {
         notes.extend(aggregate_notes(input.calls, input.priced, &sel));
     }
     let per_call = calls_only.as_ref().unwrap_or(&sel);
-    let ctx = Ctx { calls: input.calls, priced: input.priced, book: input.book, sel: per_call, groups: &groups, opts: &plan.options };
+    let ctx = Ctx {
+        calls: input.calls,
+        priced: input.priced,
+        book: input.book,
+        sel: per_call,
+        groups: &groups,
+        opts: &plan.options,
+    };
     let sections = Sections::run(&ctx, &wants);
     Report {
         schema_version: SCHEMA_VERSION,
@@ -268,27 +281,44 @@ impl Sections {
         let ops = ops.as_ref();
         let mut s = Sections::default();
         rayon::scope(|scope| {
-            let Sections { pareto, cache, retries, fallbacks, thresholds, jobs, duplicates, waste, environments, reconciliation } = &mut s;
+            let Sections {
+                pareto,
+                cache,
+                retries,
+                fallbacks,
+                thresholds,
+                jobs,
+                duplicates,
+                waste,
+                environments,
+                reconciliation,
+            } = &mut s;
             scope.spawn(|_| *pareto = wants(Section::Pareto).then(|| pareto::analyze(ctx)));
             scope.spawn(|_| *cache = wants(Section::Cache).then(|| cache::analyze(ctx)));
-            scope.spawn(|_| *retries = ops.filter(|_| wants(Section::Retries)).map(|o| retries::analyze(ctx, o)));
-            scope.spawn(|_| *fallbacks = ops.filter(|_| wants(Section::Fallbacks)).map(|o| fallbacks::analyze(ctx, o)));
+            scope.spawn(|_| {
+                *retries = ops.filter(|_| wants(Section::Retries)).map(|o| retries::analyze(ctx, o))
+            });
+            scope.spawn(|_| {
+                *fallbacks = ops.filter(|_| wants(Section::Fallbacks)).map(|o| fallbacks::analyze(ctx, o))
+            });
             scope.spawn(|_| *thresholds = wants(Section::Thresholds).then(|| thresholds::analyze(ctx)));
             scope.spawn(|_| *jobs = ops.filter(|_| wants(Section::Jobs)).map(|o| jobs::analyze(ctx, o)));
             scope.spawn(|_| *duplicates = wants(Section::Duplicates).then(|| duplicates::analyze(ctx)));
             scope.spawn(|_| *waste = wants(Section::Waste).then(|| waste::analyze(ctx)));
             scope.spawn(|_| *environments = wants(Section::Environments).then(|| environments::analyze(ctx)));
-            scope.spawn(|_| *reconciliation = wants(Section::Reconciliation).then(|| reconciliation::analyze(ctx)));
+            scope.spawn(|_| {
+                *reconciliation = wants(Section::Reconciliation).then(|| reconciliation::analyze(ctx))
+            });
         });
         s
     }
 }
 
 fn period(calls: &Calls, sel: &Selection) -> Period {
-    let (min, max) = sel.par_rows().map(|r| (calls.ts_ms[r], calls.ts_ms[r])).reduce(
-        || (i64::MAX, i64::MIN),
-        |a, b| (a.0.min(b.0), a.1.max(b.1)),
-    );
+    let (min, max) = sel
+        .par_rows()
+        .map(|r| (calls.ts_ms[r], calls.ts_ms[r]))
+        .reduce(|| (i64::MAX, i64::MIN), |a, b| (a.0.min(b.0), a.1.max(b.1)));
     if sel.is_empty() {
         Period::default()
     } else {
@@ -303,7 +333,17 @@ fn unpriced(calls: &Calls, priced: &Priced<'_>, sel: &Selection, book: &PriceBoo
     for row in sel.rows().filter(|&r| !priced.is_priced(r)) {
         let entry = groups.entry(model.ids[row]).or_insert_with(|| {
             let name = model.dict.get(model.ids[row]).unwrap_or_default().to_string();
-            (Unpriced { model: name, calls: 0, aggregate_rows: 0, input_tokens: 0, output_tokens: 0, reason: String::new() }, row)
+            (
+                Unpriced {
+                    model: name,
+                    calls: 0,
+                    aggregate_rows: 0,
+                    input_tokens: 0,
+                    output_tokens: 0,
+                    reason: String::new(),
+                },
+                row,
+            )
         });
         entry.0.calls += calls.requests(row);
         entry.0.aggregate_rows += calls.has_flag(row, FLAG_AGGREGATE) as u64;
@@ -326,7 +366,8 @@ fn unpriced(calls: &Calls, priced: &Priced<'_>, sel: &Selection, book: &PriceBoo
 
 /// What a reader must know about the pre-aggregated rows of a report.
 fn aggregate_notes(calls: &Calls, priced: &Priced<'_>, sel: &Selection) -> Vec<String> {
-    let (mut rows, mut requests, mut uncounted, mut base_only, mut cost) = (0u64, 0u64, 0u64, 0u64, Money::ZERO);
+    let (mut rows, mut requests, mut uncounted, mut base_only, mut cost) =
+        (0u64, 0u64, 0u64, 0u64, Money::ZERO);
     for r in sel.rows().filter(|&r| calls.has_flag(r, FLAG_AGGREGATE)) {
         rows += 1;
         requests += calls.requests(r);
@@ -364,7 +405,10 @@ fn notes(calls: &Calls, plan: &AnalysisPlan, breakdowns: &[Breakdown]) -> Vec<St
         for d in dims {
             if let Dim::Extra(i, name) = d {
                 if calls.extras[*i].dict.is_empty() && !calls.is_empty() {
-                    notes.push(format!("no record has a field named {name:?}; breakdown {:?} has one empty group", b.name));
+                    notes.push(format!(
+                        "no record has a field named {name:?}; breakdown {:?} has one empty group",
+                        b.name
+                    ));
                 }
             }
         }

@@ -81,7 +81,14 @@ enum Of {
 }
 
 pub fn analyze(ctx: &Ctx) -> Pareto {
-    let of = [Of::Call, Of::Col(StrCol::User), Of::Col(StrCol::Feature), Of::Col(StrCol::Route), Of::Col(StrCol::Model), Of::Col(StrCol::Job)];
+    let of = [
+        Of::Call,
+        Of::Col(StrCol::User),
+        Of::Col(StrCol::Feature),
+        Of::Col(StrCol::Route),
+        Of::Col(StrCol::Model),
+        Of::Col(StrCol::Job),
+    ];
     let mut d: Vec<Dist> = of.par_iter().map(|&o| dist_of(ctx, o)).collect();
     let mut next = || d.remove(0);
     Pareto { call: next(), user: next(), feature: next(), route: next(), model: next(), job: next() }
@@ -98,7 +105,10 @@ fn dist_of(ctx: &Ctx, of: Of) -> Dist {
             let items = value_items(ctx, col);
             let costs: Vec<Money> = items.iter().map(|i| i.0).collect();
             let column = ctx.calls.col(col);
-            let top = items.iter().take(TOP).map(|&(c, code)| (c, (column.dict.get(code).map(str::to_string), None, None)));
+            let top = items
+                .iter()
+                .take(TOP)
+                .map(|&(c, code)| (c, (column.dict.get(code).map(str::to_string), None, None)));
             summarize(&costs, share, top)
         }
     }
@@ -166,7 +176,6 @@ fn value_items(ctx: &Ctx, col: StrCol) -> Vec<(Money, u32)> {
     items
 }
 
-
 type Key = (Option<String>, Option<String>, Option<String>);
 
 /// A call's key: its timestamp, with its route and model.
@@ -186,7 +195,14 @@ fn summarize(costs: &[Money], share: f64, top: impl Iterator<Item = (Money, Key)
     let top = top
         .map(|(cost, (key, route, model))| {
             cum += cost;
-            Top { key, cost_usd: cost, share: cost.share_of(total), cum_share: cum.share_of(total), route, model }
+            Top {
+                key,
+                cost_usd: cost,
+                share: cost.share_of(total),
+                cum_share: cum.share_of(total),
+                route,
+                model,
+            }
         })
         .collect();
     Dist {
@@ -223,13 +239,17 @@ fn gini(items: &[Money], total: Money) -> f64 {
         return 0.0;
     }
     // Items are sorted desc: the j-th (0-based) has ascending rank n − j.
-    let weighted = items.iter().enumerate().try_fold(0i128, |acc, (j, c)| c.atto().checked_mul(n - j as i128).and_then(|p| acc.checked_add(p)));
+    let weighted = items
+        .iter()
+        .enumerate()
+        .try_fold(0i128, |acc, (j, c)| c.atto().checked_mul(n - j as i128).and_then(|p| acc.checked_add(p)));
     let t = total.atto();
     match weighted.and_then(|w| (2 * w).checked_sub((n + 1).checked_mul(t)?)) {
         Some(num) => num as f64 / (n as f64 * t as f64),
         // Sums beyond i128: the same formula in doubles.
         None => {
-            let w: f64 = items.iter().enumerate().map(|(j, c)| c.atto() as f64 * (n - j as i128) as f64).sum();
+            let w: f64 =
+                items.iter().enumerate().map(|(j, c)| c.atto() as f64 * (n - j as i128) as f64).sum();
             (2.0 * w - (n + 1) as f64 * t as f64) / (n as f64 * t as f64)
         }
     }
@@ -263,7 +283,9 @@ mod tests {
 
     /// alpha after 2026-03-01 costs $1 per 1M input tokens: `input` tokens = `input` µ$.
     fn call(input: u64, fields: &str) -> String {
-        format!(r#"{{"timestamp":"2026-03-02T00:00:00Z","model":"alpha","input_tokens":{input},"output_tokens":0{fields}}}"#)
+        format!(
+            r#"{{"timestamp":"2026-03-02T00:00:00Z","model":"alpha","input_tokens":{input},"output_tokens":0{fields}}}"#
+        )
     }
 
     fn items(costs_micro: &[i128]) -> Vec<Money> {
@@ -369,7 +391,12 @@ mod tests {
 
     #[test]
     fn share_follows_the_option_and_ties_sort_by_key() {
-        let lines = [call(100, r#","route":"b""#), call(100, r#","route":"a""#), call(100, r#","route":"c""#), call(100, "")];
+        let lines = [
+            call(100, r#","route":"b""#),
+            call(100, r#","route":"a""#),
+            call(100, r#","route":"c""#),
+            call(100, ""),
+        ];
         let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
         let opts = Options { pareto_share: 0.5, ..Options::default() };
         let p = with_ctx_opts(&refs, &opts, analyze);

@@ -121,7 +121,9 @@ impl Policy {
             "min-cache-hit-rate" => self.min_cache_hit_rate.set(route, parse_rate(value)?),
             "max-retry-multiplier" => self.max_retry_multiplier.set(route, parse_number(value)?),
             "max-fallback-rate" => self.max_fallback_rate.set(route, parse_rate(value)?),
-            "forbid-model" => self.forbid_models.push((route.unwrap_or("*").to_string(), check_glob(value)?.to_string())),
+            "forbid-model" => {
+                self.forbid_models.push((route.unwrap_or("*").to_string(), check_glob(value)?.to_string()))
+            }
             _ => bail!("unknown rule {rule:?}; rules: {}", RULES.join(", ")),
         }
         Ok(())
@@ -129,8 +131,10 @@ impl Policy {
 
     /// Reads a policy file (format in the README) on top of this policy.
     pub fn load_file(&mut self, path: &Path) -> Result<()> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading policy file {}", path.display()))?;
-        let file: PolicyFile = toml::from_str(&text).with_context(|| format!("policy file {}", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading policy file {}", path.display()))?;
+        let file: PolicyFile =
+            toml::from_str(&text).with_context(|| format!("policy file {}", path.display()))?;
         self.apply_file(file).with_context(|| format!("policy file {}", path.display()))
     }
 
@@ -239,7 +243,8 @@ impl Policy {
         v.value = Some(Figure::Count(run.unpriced_calls));
         v.status = if run.unpriced_calls > self.max_unpriced { Status::Fail } else { Status::Pass };
         if !run.unpriced_models.is_empty() {
-            let models: Vec<String> = run.unpriced_models.iter().map(|(m, n)| format!("{m} ({n} calls)")).collect();
+            let models: Vec<String> =
+                run.unpriced_models.iter().map(|(m, n)| format!("{m} ({n} calls)")).collect();
             v.note = Some(format!("unpriced: {}", models.join(", ")));
         }
         out.push(v);
@@ -248,43 +253,70 @@ impl Policy {
     fn check_cost_per_job(&self, run: &Summary, out: &mut Vec<Verdict>) {
         let rule = "max-cost-per-job";
         let Some(jobs) = run.jobs.filter(|&j| j > 0) else {
-            let any = self.max_cost_per_job.fleet.iter().chain(self.max_cost_per_job.routes.iter().map(|r| &r.1)).next();
+            let any = self
+                .max_cost_per_job
+                .fleet
+                .iter()
+                .chain(self.max_cost_per_job.routes.iter().map(|r| &r.1))
+                .next();
             if let Some(limit) = any {
-                out.push(Verdict::new(rule, None, Figure::Usd(*limit)).skip("no job count (no job_id in the calls, no jobs section)"));
+                out.push(
+                    Verdict::new(rule, None, Figure::Usd(*limit))
+                        .skip("no job count (no job_id in the calls, no jobs section)"),
+                );
             }
             return;
         };
         if let Some(limit) = self.max_cost_per_job.fleet {
-            out.push(Verdict::new(rule, None, Figure::Usd(limit)).measure(Figure::Usd(per(run.cost, jobs)), per(run.cost, jobs) > limit));
+            out.push(
+                Verdict::new(rule, None, Figure::Usd(limit))
+                    .measure(Figure::Usd(per(run.cost, jobs)), per(run.cost, jobs) > limit),
+            );
         }
-        for_each_route(rule, &self.max_cost_per_job, run, out, |figures, limit| {
-            let cost = figures.cost?;
-            Some((Figure::Usd(per(cost, jobs)), per(cost, jobs) > *limit))
-        }, |l| Figure::Usd(*l));
+        for_each_route(
+            rule,
+            &self.max_cost_per_job,
+            run,
+            out,
+            |figures, limit| {
+                let cost = figures.cost?;
+                Some((Figure::Usd(per(cost, jobs)), per(cost, jobs) > *limit))
+            },
+            |l| Figure::Usd(*l),
+        );
     }
 
     fn check_forbidden(&self, run: &Summary, out: &mut Vec<Verdict>) {
         for (route_pat, model_pat) in &self.forbid_models {
             let pairs: Option<Vec<(Key, Key, u64)>> = match (&run.route_models, &run.models) {
                 (Some(rm), _) => Some(rm.iter().map(|((r, m), f)| (r.clone(), m.clone(), f.calls)).collect()),
-                (None, Some(models)) if route_pat == "*" => Some(models.iter().map(|(m, f)| (None, m.clone(), f.calls)).collect()),
+                (None, Some(models)) if route_pat == "*" => {
+                    Some(models.iter().map(|(m, f)| (None, m.clone(), f.calls)).collect())
+                }
                 _ => None,
             };
-            let mut v = Verdict::new("forbid-model", Some(route_pat.clone()), Figure::Model(model_pat.clone()));
+            let mut v =
+                Verdict::new("forbid-model", Some(route_pat.clone()), Figure::Model(model_pat.clone()));
             let Some(pairs) = pairs else {
                 out.push(v.skip("the report has no route × model breakdown"));
                 continue;
             };
             let hits: Vec<_> = pairs
                 .into_iter()
-                .filter(|(r, m, calls)| *calls > 0 && glob_matches(route_pat, label(r)) && glob_matches(model_pat, label(m)))
+                .filter(|(r, m, calls)| {
+                    *calls > 0 && glob_matches(route_pat, label(r)) && glob_matches(model_pat, label(m))
+                })
                 .collect();
             if hits.is_empty() {
                 v.status = Status::Pass;
                 out.push(v);
             }
             for (r, m, calls) in hits {
-                let mut f = Verdict::new("forbid-model", (route_pat != "*" || r.is_some()).then(|| label(&r).to_string()), Figure::Model(model_pat.clone()));
+                let mut f = Verdict::new(
+                    "forbid-model",
+                    (route_pat != "*" || r.is_some()).then(|| label(&r).to_string()),
+                    Figure::Model(model_pat.clone()),
+                );
                 f.model = Some(label(&m).to_string());
                 f.value = Some(Figure::Count(calls));
                 f.status = Status::Fail;
@@ -326,7 +358,14 @@ impl RateKind {
     }
 }
 
-fn check_scoped(rule: &'static str, scoped: &Scoped<f64>, fleet: Option<f64>, kind: RateKind, run: &Summary, out: &mut Vec<Verdict>) {
+fn check_scoped(
+    rule: &'static str,
+    scoped: &Scoped<f64>,
+    fleet: Option<f64>,
+    kind: RateKind,
+    run: &Summary,
+    out: &mut Vec<Verdict>,
+) {
     if let Some(limit) = scoped.fleet {
         let v = Verdict::new(rule, None, kind.figure(limit));
         out.push(match fleet {
@@ -334,7 +373,14 @@ fn check_scoped(rule: &'static str, scoped: &Scoped<f64>, fleet: Option<f64>, ki
             None => v.skip("the report has no such figure (section missing or empty)"),
         });
     }
-    for_each_route(rule, scoped, run, out, |f, limit| kind.of(f).map(|x| (kind.figure(x), kind.fails(x, *limit))), |l| kind.figure(*l));
+    for_each_route(
+        rule,
+        scoped,
+        run,
+        out,
+        |f, limit| kind.of(f).map(|x| (kind.figure(x), kind.fails(x, *limit))),
+        |l| kind.figure(*l),
+    );
 }
 
 /// One verdict per route a pattern of `scoped` governs; skipped ones say why.
@@ -350,7 +396,10 @@ fn for_each_route<T: Copy>(
         return;
     }
     let Some(routes) = &run.routes else {
-        out.push(Verdict::new(rule, Some(scoped.routes[0].0.clone()), fig(&scoped.routes[0].1)).skip("the report has no per-route figures"));
+        out.push(
+            Verdict::new(rule, Some(scoped.routes[0].0.clone()), fig(&scoped.routes[0].1))
+                .skip("the report has no per-route figures"),
+        );
         return;
     };
     let mut matched: BTreeMap<&str, bool> = scoped.routes.iter().map(|(p, _)| (p.as_str(), false)).collect();
@@ -364,13 +413,19 @@ fn for_each_route<T: Copy>(
         });
     }
     for (pattern, _) in matched.into_iter().filter(|(_, m)| !m) {
-        let limit = scoped.routes.iter().find(|(p, _)| p == pattern).map(|(_, l)| fig(l)).expect("pattern from scoped");
+        let limit = scoped
+            .routes
+            .iter()
+            .find(|(p, _)| p == pattern)
+            .map(|(_, l)| fig(l))
+            .expect("pattern from scoped");
         out.push(Verdict::new(rule, Some(pattern.to_string()), limit).skip("no route matches this pattern"));
     }
 }
 
 /// The route rules (the ones taking `ROUTE=VALUE`).
-const ROUTE_RULES: [&str; 5] = ["max-cost-per-job", "min-cache-hit-rate", "max-retry-multiplier", "max-fallback-rate", "forbid-model"];
+const ROUTE_RULES: [&str; 5] =
+    ["max-cost-per-job", "min-cache-hit-rate", "max-retry-multiplier", "max-fallback-rate", "forbid-model"];
 
 /// A figure a rule measured or set, in its unit.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -415,7 +470,18 @@ pub struct Verdict {
 
 impl Verdict {
     fn new(rule: &'static str, route: Option<String>, limit: Figure) -> Verdict {
-        Verdict { rule, route, model: None, status: Status::Pass, value: None, limit, before: None, after: None, basis: None, note: None }
+        Verdict {
+            rule,
+            route,
+            model: None,
+            status: Status::Pass,
+            value: None,
+            limit,
+            before: None,
+            after: None,
+            basis: None,
+            note: None,
+        }
     }
 
     fn skip(mut self, why: &str) -> Verdict {
@@ -511,7 +577,10 @@ impl Num {
 pub fn parse_rate(text: &str) -> Result<f64> {
     let x = parse_fraction(text)?;
     if x > 1.0 {
-        bail!("{:?}: expected a fraction between 0 and 1 (0.6) or a percentage up to 100% (60%)", text.trim());
+        bail!(
+            "{:?}: expected a fraction between 0 and 1 (0.6) or a percentage up to 100% (60%)",
+            text.trim()
+        );
     }
     Ok(x)
 }
@@ -531,7 +600,8 @@ fn parse_fraction(text: &str) -> Result<f64> {
 /// `0.002` or `$0.002` → exact USD.
 pub fn parse_usd(text: &str) -> Result<Money> {
     let t = text.trim();
-    let m = Money::parse(t.strip_prefix('$').unwrap_or(t)).with_context(|| format!("{t:?}: expected an amount in USD"))?;
+    let m = Money::parse(t.strip_prefix('$').unwrap_or(t))
+        .with_context(|| format!("{t:?}: expected an amount in USD"))?;
     if m < Money::ZERO {
         bail!("{t:?}: a negative amount");
     }
@@ -617,7 +687,10 @@ mod tests {
         p.apply("forbid-model", "chat.*=*-opus*").unwrap();
         assert_eq!(p.min_cache_hit_rate.fleet, Some(0.4));
         assert_eq!(p.min_cache_hit_rate.routes, [("chat.*".to_string(), 0.5)]);
-        assert_eq!(p.forbid_models, [("*".to_string(), "gpt-4*".to_string()), ("chat.*".to_string(), "*-opus*".to_string())]);
+        assert_eq!(
+            p.forbid_models,
+            [("*".to_string(), "gpt-4*".to_string()), ("chat.*".to_string(), "*-opus*".to_string())]
+        );
         assert!(p.apply("max-unpriced", "x=1").is_err(), "not a route rule");
         assert!(p.apply("min-cache-hit-rate", "[=50%").is_err(), "bad glob");
     }
@@ -652,7 +725,11 @@ mod tests {
     #[test]
     fn equal_to_the_limit_holds() {
         // $1.00 → $1.10 per job: +$0.10, +10%.
-        let change = crate::analyze::diff::Change::new(Some(Money::parse("1").unwrap()), Some(Money::parse("1.1").unwrap()), 0.0);
+        let change = crate::analyze::diff::Change::new(
+            Some(Money::parse("1").unwrap()),
+            Some(Money::parse("1.1").unwrap()),
+            0.0,
+        );
         let h = Headline { basis: Basis::Job, change };
         let verdict = |limit: &str, noise: &str| {
             let mut p = Policy::default();

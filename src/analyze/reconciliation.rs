@@ -290,11 +290,17 @@ mod tests {
         assert!((alpha.difference_pct.unwrap() - 10.0).abs() < 1e-9);
         // Unpriced last, computed unknown.
         let unpriced = &r.rows[2];
-        assert_eq!((unpriced.provider.as_deref(), unpriced.computed_usd, unpriced.difference_usd), (Some("acme"), None, None));
+        assert_eq!(
+            (unpriced.provider.as_deref(), unpriced.computed_usd, unpriced.difference_usd),
+            (Some("acme"), None, None)
+        );
         assert_eq!(unpriced.logged_usd, m("0.5"));
         // Totals over priced calls: 3 calls, computed 2700 + 16500 = 19200, logged 2970 + 9000 = 11970.
         let t = &r.total;
-        assert_eq!((t.calls, t.computed_usd, t.logged_usd, t.difference_usd), (3, m("0.0192"), m("0.01197"), m("-0.00723")));
+        assert_eq!(
+            (t.calls, t.computed_usd, t.logged_usd, t.difference_usd),
+            (3, m("0.0192"), m("0.01197"), m("-0.00723"))
+        );
         assert_eq!((t.unpriced_calls, t.unpriced_logged_usd), (1, m("0.5")));
     }
 

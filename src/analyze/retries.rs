@@ -20,8 +20,8 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::ops::Operations;
 use super::context::rfc3339;
+use super::ops::Operations;
 use super::Ctx;
 use crate::calls::FLAG_ERROR;
 use crate::money::Money;
@@ -172,7 +172,12 @@ struct Pass {
 
 impl Pass {
     fn new(groups: usize, models: usize) -> Pass {
-        Pass { groups: vec![Acc::default(); groups], models: vec![Acc::default(); models], errors: Vec::new(), runaway: Vec::new() }
+        Pass {
+            groups: vec![Acc::default(); groups],
+            models: vec![Acc::default(); models],
+            errors: Vec::new(),
+            runaway: Vec::new(),
+        }
     }
 
     fn add(mut self, ctx: &Ctx, op: u32, rows: &[u32]) -> Pass {
@@ -221,7 +226,12 @@ fn op_acc(ctx: &Ctx, rows: &[u32]) -> Acc {
 
 pub fn analyze(ctx: &Ctx, ops: &Operations) -> Retries {
     let models = ctx.calls.col(StrCol::Model).dict.len() + 1;
-    let pass = fold_ops(ops, || Pass::new(ctx.groups.len(), models), |p, i| p.add(ctx, i as u32, ops.rows(i)), Pass::merge);
+    let pass = fold_ops(
+        ops,
+        || Pass::new(ctx.groups.len(), models),
+        |p, i| p.add(ctx, i as u32, ops.rows(i)),
+        Pass::merge,
+    );
     let mut totals = Acc::default();
     pass.groups.iter().for_each(|a| totals.merge(a));
     let storms = storms(ctx, pass.errors);
@@ -247,7 +257,10 @@ pub fn analyze(ctx: &Ctx, ops: &Operations) -> Retries {
 fn route_rows(ctx: &Ctx, accs: &[Acc]) -> Vec<RouteRetries> {
     let mut rows: Vec<RouteRetries> = (0..accs.len())
         .filter(|&g| accs[g].operations > 0)
-        .map(|g| RouteRetries { route: ctx.groups.label(g as u32).map(str::to_string), figures: accs[g].figures() })
+        .map(|g| RouteRetries {
+            route: ctx.groups.label(g as u32).map(str::to_string),
+            figures: accs[g].figures(),
+        })
         .collect();
     rows.sort_by(|a, b| b.figures.cost_usd.cmp(&a.figures.cost_usd).then_with(|| a.route.cmp(&b.route)));
     rows
@@ -279,7 +292,9 @@ fn storms(ctx: &Ctx, mut errors: Vec<ErrorCall>) -> Vec<Storm> {
         }
     }
     // Costliest first, then by start time, group and provider (the run's first error).
-    out.sort_by(|(a, ea), (b, eb)| b.cost_usd.cmp(&a.cost_usd).then((ea.2, ea.0, ea.1).cmp(&(eb.2, eb.0, eb.1))));
+    out.sort_by(|(a, ea), (b, eb)| {
+        b.cost_usd.cmp(&a.cost_usd).then((ea.2, ea.0, ea.1).cmp(&(eb.2, eb.0, eb.1)))
+    });
     out.into_iter().map(|(s, _)| s).collect()
 }
 
@@ -312,7 +327,11 @@ fn runaway(ctx: &Ctx, ops: &Operations, indices: Vec<u32>) -> (u64, Money, Vec<R
         .collect();
     let label = |row: u32| (op_col.value(row as usize), ctx.groups.label(ctx.groups.of(row as usize)));
     keyed.sort_by(|(a, ta, ra), (b, tb, rb)| {
-        b.cost.cmp(&a.cost).then(b.calls.cmp(&a.calls)).then(ta.cmp(tb)).then_with(|| label(*ra).cmp(&label(*rb)))
+        b.cost
+            .cmp(&a.cost)
+            .then(b.calls.cmp(&a.calls))
+            .then(ta.cmp(tb))
+            .then_with(|| label(*ra).cmp(&label(*rb)))
     });
     let listed = keyed.iter().take(LIST_LIMIT).map(|&(acc, start, row)| {
         let (operation, route) = label(row);
@@ -343,7 +362,6 @@ pub fn fold_ops<S: Send>(
         .map(|c| (c * chunk..n.min((c + 1) * chunk)).fold(init(), &add))
         .reduce(&init, &merge)
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -384,8 +402,15 @@ mod tests {
         assert_eq!(r.routes[1].figures.calls, 1);
         assert_eq!(r.routes[1].figures.cost_multiplier, Some(1.0));
         // By first attempt's model: alpha (op a) 4800 µ$, beta (op b) 580 µ$, gamma 10 µ$.
-        let models: Vec<_> = r.models.iter().map(|m| (m.model.as_deref().unwrap(), m.figures.calls, m.figures.cost_usd)).collect();
-        assert_eq!(models, [("alpha", 2, usd("0.0048")), ("beta", 2, usd("0.00058")), ("gamma", 1, usd("0.00001"))]);
+        let models: Vec<_> = r
+            .models
+            .iter()
+            .map(|m| (m.model.as_deref().unwrap(), m.figures.calls, m.figures.cost_usd))
+            .collect();
+        assert_eq!(
+            models,
+            [("alpha", 2, usd("0.0048")), ("beta", 2, usd("0.00058")), ("gamma", 1, usd("0.00001"))]
+        );
         // Fleet: 5 calls / 3 operations; 5390 µ$ / 3090 µ$.
         assert_eq!((r.totals.calls, r.totals.operations, r.totals.cost_usd), (5, 3, usd("0.00539")));
         assert_eq!(r.totals.cost_multiplier, Some(5390.0 / 3090.0));
@@ -404,7 +429,9 @@ mod tests {
     }
 
     fn error_at(ts: &str, provider: &str, route: &str) -> String {
-        format!(r#"{{"timestamp":"{ts}","provider":"{provider}","model":"alpha","route":"{route}","input_tokens":100,"output_tokens":0,"status":"error"}}"#)
+        format!(
+            r#"{{"timestamp":"{ts}","provider":"{provider}","model":"alpha","route":"{route}","input_tokens":100,"output_tokens":0,"status":"error"}}"#
+        )
     }
 
     #[test]
@@ -440,9 +467,12 @@ mod tests {
     #[test]
     fn runaway_means_more_attempts_than_the_limit() {
         let attempt = |op: &str, n: u32| {
-            format!(r#"{{"timestamp":"2026-02-10T00:00:0{n}Z","operation_id":"{op}","attempt":{n},"model":"alpha","route":"r","input_tokens":10,"output_tokens":0,"status":"error"}}"#)
+            format!(
+                r#"{{"timestamp":"2026-02-10T00:00:0{n}Z","operation_id":"{op}","attempt":{n},"model":"alpha","route":"r","input_tokens":10,"output_tokens":0,"status":"error"}}"#
+            )
         };
-        let lines: Vec<String> = (1..=5).map(|n| attempt("five", n)).chain((1..=6).map(|n| attempt("six", n))).collect();
+        let lines: Vec<String> =
+            (1..=5).map(|n| attempt("five", n)).chain((1..=6).map(|n| attempt("six", n))).collect();
         let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
         let r = run(&lines);
         // Only "six" has more than 5 attempts: 6 × 10 × $2 = 120 µ$.

@@ -72,12 +72,23 @@ mod tests {
             share: 0.0,
             other: false,
         };
-        let rows = vec![row("2026-10-02", "a", "5"), row("2026-10-01", "b", "2"), row("2026-10-01", "c", "1"), row("2026-10-02", "c", "0.5")];
+        let rows = vec![
+            row("2026-10-02", "a", "5"),
+            row("2026-10-01", "b", "2"),
+            row("2026-10-01", "c", "1"),
+            row("2026-10-02", "c", "0.5"),
+        ];
         let b = Breakdown { name: "day,model".into(), groups: 4, rows, other: None };
         let s = daily_stack(&b, 1);
         assert_eq!(s.days, ["2026-10-01", "2026-10-02"]);
         let m = |x: &str| Money::parse(x).unwrap();
-        assert_eq!(s.series, vec![("a".to_string(), vec![m("0"), m("5")]), ("other models".to_string(), vec![m("3"), m("0.5")])]);
+        assert_eq!(
+            s.series,
+            vec![
+                ("a".to_string(), vec![m("0"), m("5")]),
+                ("other models".to_string(), vec![m("3"), m("0.5")])
+            ]
+        );
     }
 
     #[test]
@@ -118,7 +129,8 @@ pub fn daily_stack(by_day_model: &super::Breakdown, keep: usize) -> DailyStack {
     models.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let shown: Vec<String> = models.iter().take(keep).map(|m| m.0.clone()).collect();
     let has_other = models.len() > keep;
-    let mut series: Vec<(String, Vec<Money>)> = shown.iter().map(|m| (m.clone(), vec![Money::ZERO; days.len()])).collect();
+    let mut series: Vec<(String, Vec<Money>)> =
+        shown.iter().map(|m| (m.clone(), vec![Money::ZERO; days.len()])).collect();
     if has_other {
         series.push(("other models".into(), vec![Money::ZERO; days.len()]));
     }

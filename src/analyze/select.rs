@@ -62,11 +62,13 @@ impl Selection {
         }
     }
 
-    pub fn par_rows(&self) -> rayon::iter::Either<rayon::range::Iter<usize>, rayon::iter::Copied<rayon::slice::Iter<'_, usize>>> {
+    pub fn par_rows(
+        &self,
+    ) -> rayon::iter::Either<rayon::range::Iter<usize>, rayon::iter::Copied<rayon::slice::Iter<'_, usize>>>
+    {
         match self {
             Selection::All(n) => rayon::iter::Either::Left((0..*n).into_par_iter()),
             Selection::Rows(r) => rayon::iter::Either::Right(r.par_iter().copied()),
         }
     }
 }
-

@@ -86,7 +86,6 @@ pub struct Totals {
     pub aggregate_rows: u64,
 }
 
-
 pub fn totals(calls: &Calls, priced: &Priced, sel: &Selection) -> Totals {
     let (sums, [errors, batch, hits, aggregates]) = sel
         .par_rows()
@@ -157,7 +156,13 @@ impl Breakdown {
 
 /// Groups the selected calls by `dims`; keeps the `top` costliest groups (all when `None`).
 /// A breakdown by day alone is kept in date order.
-pub fn breakdown(calls: &Calls, priced: &Priced, sel: &Selection, dims: &[Dim], top: Option<usize>) -> Breakdown {
+pub fn breakdown(
+    calls: &Calls,
+    priced: &Priced,
+    sel: &Selection,
+    dims: &[Dim],
+    top: Option<usize>,
+) -> Breakdown {
     let codes: Vec<Codes> = dims.iter().map(|d| d.codes(calls)).collect();
     let mut groups: Vec<(Vec<u32>, Sums)> = if let [single] = codes.as_slice() {
         group_one(calls, priced, sel, single)
@@ -178,7 +183,13 @@ pub fn breakdown(calls: &Calls, priced: &Priced, sel: &Selection, dims: &[Dim], 
     let other = (!rest.is_empty()).then(|| {
         let mut sums = Sums::default();
         rest.iter().for_each(|(_, s)| sums.merge(s));
-        Row { key: Some(format!("({} others)", rest.len())), keys: None, share: sums.cost.share_of(total), sums, other: true }
+        Row {
+            key: Some(format!("({} others)", rest.len())),
+            keys: None,
+            share: sums.cost.share_of(total),
+            sums,
+            other: true,
+        }
     });
     Breakdown {
         name: dims.iter().map(Dim::name).collect::<Vec<_>>().join(","),
@@ -195,7 +206,13 @@ fn make_row(codes: &[Codes], key: &[u32], sums: Sums, total: Money) -> Row {
     } else {
         Some(labels.iter().map(|l| l.as_deref().unwrap_or("(none)")).collect::<Vec<_>>().join(" / "))
     };
-    Row { key: joined, keys: (labels.len() > 1).then_some(labels), share: sums.cost.share_of(total), sums, other: false }
+    Row {
+        key: joined,
+        keys: (labels.len() > 1).then_some(labels),
+        share: sums.cost.share_of(total),
+        sums,
+        other: false,
+    }
 }
 
 /// One dimension: an array indexed by code, summed per rayon task then merged.
@@ -217,11 +234,7 @@ fn group_one(calls: &Calls, priced: &Priced, sel: &Selection, codes: &Codes) -> 
                 a
             },
         );
-    sums.into_iter()
-        .enumerate()
-        .filter(|(_, s)| s.rows > 0)
-        .map(|(code, s)| (vec![code as u32], s))
-        .collect()
+    sums.into_iter().enumerate().filter(|(_, s)| s.rows > 0).map(|(code, s)| (vec![code as u32], s)).collect()
 }
 
 fn group_many(calls: &Calls, priced: &Priced, sel: &Selection, codes: &[Codes]) -> Vec<(Vec<u32>, Sums)> {

@@ -126,7 +126,10 @@ impl Summary {
         let mut s = Summary {
             label: label.to_string(),
             pricing_hash: at(v, "pricing.hash").and_then(Value::as_str).map(str::to_string),
-            calls: totals.get("calls").and_then(Value::as_u64).with_context(|| format!("{label}: totals.calls missing"))?,
+            calls: totals
+                .get("calls")
+                .and_then(Value::as_u64)
+                .with_context(|| format!("{label}: totals.calls missing"))?,
             cost,
             unpriced_calls: totals.get("unpriced_calls").and_then(Value::as_u64).unwrap_or(0),
             unpriced_models: unpriced_models(v),
@@ -135,7 +138,9 @@ impl Summary {
         };
         s.read_counts(v);
         s.read_routes(v);
-        s.models = s.breakdown(v, "model").map(|rows| rows.into_iter().map(|(k, r)| (k, model_figures(&r))).collect());
+        s.models = s
+            .breakdown(v, "model")
+            .map(|rows| rows.into_iter().map(|(k, r)| (k, model_figures(&r))).collect());
         s.route_models = route_models(v);
         s.fleet = fleet(v);
         Ok(s)
@@ -172,7 +177,9 @@ impl Summary {
         let retries = ["retries.totals.operations", "retries.operations"];
         if let Some(n) = retries.iter().find_map(|p| at(v, p).and_then(Value::as_u64)) {
             (self.operations, self.operations_source) = (Some(n), Some("retries section"));
-        } else if let Some(n) = section_rows(v, "retries", "routes").and_then(|rows| sum_u64(&rows, "operations")) {
+        } else if let Some(n) =
+            section_rows(v, "retries", "routes").and_then(|rows| sum_u64(&rows, "operations"))
+        {
             (self.operations, self.operations_source) = (Some(n), Some("retries section"));
         } else if let Some((n, loose)) = self.distinct_keys(v, "operation") {
             (self.operations, self.operations_source) = (Some(n + loose), Some("operation breakdown"));
@@ -191,7 +198,10 @@ impl Summary {
     fn breakdown(&mut self, v: &Value, dim: &str) -> Option<BTreeMap<Key, Value>> {
         let rows = at(v, "breakdowns")?.get(dim)?.as_array()?;
         if rows.iter().any(|r| r.get("other").and_then(Value::as_bool) == Some(true)) {
-            self.notes.push(format!("{}: the {dim} breakdown was cut by --top; its per-{dim} figures are not used", self.label));
+            self.notes.push(format!(
+                "{}: the {dim} breakdown was cut by --top; its per-{dim} figures are not used",
+                self.label
+            ));
             return None;
         }
         Some(rows.iter().map(|r| (key_of(r, "key"), r.clone())).collect())
@@ -227,7 +237,10 @@ impl Summary {
         let sec = v.get(section)?;
         let grouping = sec.get("group_by").or_else(|| sec.get("grouping")).and_then(Value::as_str);
         if let Some(g) = grouping.filter(|g| *g != "route") {
-            self.notes.push(format!("{}: the {section} section is grouped by {g}, not route; not used", self.label));
+            self.notes.push(format!(
+                "{}: the {section} section is grouped by {g}, not route; not used",
+                self.label
+            ));
             return None;
         }
         section_rows(v, section, rows_key)
@@ -298,12 +311,24 @@ fn fleet(v: &Value) -> Fleet {
         (d > 0).then(|| n as f64 / d as f64)
     };
     Fleet {
-        cache_hit_rate: first(&["cache.fleet.token_hit_rate", "cache.totals.token_hit_rate", "cache.token_hit_rate"])
-            .or_else(|| ratio("cache", "cache_read_tokens", "input_tokens")),
-        retry_multiplier: first(&["retries.totals.multiplier", "retries.fleet.multiplier", "retries.multiplier"])
-            .or_else(|| ratio("retries", "calls", "operations")),
-        fallback_rate: first(&["fallbacks.totals.fallback_rate", "fallbacks.fleet.fallback_rate", "fallbacks.fallback_rate"])
-            .or_else(|| ratio("fallbacks", "fallback_operations", "operations")),
+        cache_hit_rate: first(&[
+            "cache.fleet.token_hit_rate",
+            "cache.totals.token_hit_rate",
+            "cache.token_hit_rate",
+        ])
+        .or_else(|| ratio("cache", "cache_read_tokens", "input_tokens")),
+        retry_multiplier: first(&[
+            "retries.totals.multiplier",
+            "retries.fleet.multiplier",
+            "retries.multiplier",
+        ])
+        .or_else(|| ratio("retries", "calls", "operations")),
+        fallback_rate: first(&[
+            "fallbacks.totals.fallback_rate",
+            "fallbacks.fleet.fallback_rate",
+            "fallbacks.fallback_rate",
+        ])
+        .or_else(|| ratio("fallbacks", "fallback_operations", "operations")),
     }
 }
 
@@ -367,10 +392,16 @@ mod tests {
     #[test]
     fn money_from_json_numbers_and_strings() {
         assert_eq!(money_of(&serde_json::json!(0.0028)).unwrap().exact(), "0.0028");
-        assert_eq!(money_of(&serde_json::json!("0.000000000000000001")).unwrap().exact(), "0.000000000000000001");
+        assert_eq!(
+            money_of(&serde_json::json!("0.000000000000000001")).unwrap().exact(),
+            "0.000000000000000001"
+        );
         assert_eq!(money_of(&serde_json::json!(1234.56)).unwrap().exact(), "1234.56");
         // 21 decimals in its shortest form: rounded to 18.
-        assert_eq!(money_of(&serde_json::json!(1.2345678901234567e-5)).unwrap().exact(), "0.000012345678901235");
+        assert_eq!(
+            money_of(&serde_json::json!(1.2345678901234567e-5)).unwrap().exact(),
+            "0.000012345678901235"
+        );
         assert!(money_of(&serde_json::json!(null)).is_none());
     }
 
@@ -416,9 +447,15 @@ mod tests {
         });
         let s = Summary::from_value(&v, "x").unwrap();
         let a = &s.routes.as_ref().unwrap()[&Some("a".into())];
-        assert_eq!((a.cache_hit_rate, a.retry_multiplier, a.fallback_rate, a.threshold_crossings), (Some(0.25), Some(2.0), Some(0.5), Some(0)));
+        assert_eq!(
+            (a.cache_hit_rate, a.retry_multiplier, a.fallback_rate, a.threshold_crossings),
+            (Some(0.25), Some(2.0), Some(0.5), Some(0))
+        );
         // Fleet rates from the rows: 25/100, 4/2, 1/2.
-        assert_eq!(s.fleet, Fleet { cache_hit_rate: Some(0.25), retry_multiplier: Some(2.0), fallback_rate: Some(0.5) });
+        assert_eq!(
+            s.fleet,
+            Fleet { cache_hit_rate: Some(0.25), retry_multiplier: Some(2.0), fallback_rate: Some(0.5) }
+        );
         assert_eq!((s.jobs, s.operations), (Some(2), Some(2)));
     }
 }

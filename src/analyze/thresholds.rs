@@ -77,20 +77,24 @@ pub fn analyze(ctx: &Ctx) -> Thresholds {
         .sel
         .par_rows()
         .with_min_len(1 << 14)
-        .fold(|| Acc::new(n_groups, n_models), |mut acc, row| {
-            if let Some(f) = classify(ctx, row) {
-                acc.add(ctx.groups.of(row) as usize, models.ids[row] as usize, &f);
-            }
-            acc
-        })
+        .fold(
+            || Acc::new(n_groups, n_models),
+            |mut acc, row| {
+                if let Some(f) = classify(ctx, row) {
+                    acc.add(ctx.groups.of(row) as usize, models.ids[row] as usize, &f);
+                }
+                acc
+            },
+        )
         .reduce(|| Acc::new(n_groups, n_models), Acc::merge);
     let label = |s: Option<&str>| s.map(str::to_string);
     let mut by_route: Vec<GroupRow> = rows(&acc.groups)
         .map(|(g, figures)| GroupRow { route: label(ctx.groups.label(g as u32)), figures })
         .collect();
     by_route.sort_by(|a, b| b.figures.cost_usd.cmp(&a.figures.cost_usd).then_with(|| a.route.cmp(&b.route)));
-    let mut by_model: Vec<ModelRow> =
-        rows(&acc.models).map(|(m, figures)| ModelRow { model: label(models.dict.get(m as u32)), figures }).collect();
+    let mut by_model: Vec<ModelRow> = rows(&acc.models)
+        .map(|(m, figures)| ModelRow { model: label(models.dict.get(m as u32)), figures })
+        .collect();
     by_model.sort_by(|a, b| b.figures.cost_usd.cmp(&a.figures.cost_usd).then_with(|| a.model.cmp(&b.model)));
     Thresholds {
         group_by: ctx.groups.name.clone(),
@@ -110,7 +114,11 @@ struct Acc {
 
 impl Acc {
     fn new(groups: usize, models: usize) -> Acc {
-        Acc { total: Figures::default(), groups: vec![Figures::default(); groups], models: vec![Figures::default(); models] }
+        Acc {
+            total: Figures::default(),
+            groups: vec![Figures::default(); groups],
+            models: vec![Figures::default(); models],
+        }
     }
 
     fn add(&mut self, group: usize, model: usize, f: &Figures) {
@@ -239,7 +247,9 @@ mod tests {
         // beta 1050 in / 100 out, tier (> 1000 input): 1050×6 + 100×22.5 = 6300 + 2250 = 8550 µ$.
         // Base: 1050×3 + 100×15 = 3150 + 1500 = 4650 → premium 3900. Excess 50 ≤ band 100.
         // Trimmed to 1000 in at base: 3000 + 1500 = 4500 → saving 8550 − 4500 = 4050.
-        let t = one(r#"{"timestamp":"2026-03-02T00:00:00Z","model":"beta","input_tokens":1050,"output_tokens":100,"route":"rag"}"#);
+        let t = one(
+            r#"{"timestamp":"2026-03-02T00:00:00Z","model":"beta","input_tokens":1050,"output_tokens":100,"route":"rag"}"#,
+        );
         let want = Figures {
             count: 1,
             cost_usd: m("0.00855"),
@@ -257,7 +267,9 @@ mod tests {
     #[test]
     fn band_edges_are_inclusive_and_strict_above() {
         let line = |input: u64| {
-            format!(r#"{{"timestamp":"2026-03-02T00:00:00Z","model":"beta","input_tokens":{input},"output_tokens":0}}"#)
+            format!(
+                r#"{{"timestamp":"2026-03-02T00:00:00Z","model":"beta","input_tokens":{input},"output_tokens":0}}"#
+            )
         };
         let lines: Vec<String> = [899, 900, 1000, 1001, 1100, 1101].into_iter().map(line).collect();
         let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
@@ -279,7 +291,9 @@ mod tests {
         // gamma, total basis > 500: 520 in (505 cache read, 15 uncached), 0 out; excess 20 ≤ band 50.
         // Tier: 15×0.2 + 505×0.05 = 3 + 25.25 = 28.25 µ$. Base: 15×0.1 + 505×0.025 = 1.5 + 12.625 = 14.125.
         // Trim 15 uncached, then 5 reads → 500 reads: 500×0.025 = 12.5 → saving 28.25 − 12.5 = 15.75.
-        let t = one(r#"{"timestamp":"2026-03-02T00:00:00Z","model":"gamma","input_tokens":520,"cache_read_tokens":505,"output_tokens":0}"#);
+        let t = one(
+            r#"{"timestamp":"2026-03-02T00:00:00Z","model":"gamma","input_tokens":520,"cache_read_tokens":505,"output_tokens":0}"#,
+        );
         assert_eq!(t.total.cost_usd, m("0.00002825"));
         assert_eq!(t.total.premium_usd, m("0.000014125"));
         assert_eq!(t.total.near_miss_saving_usd, m("0.00001575"));
@@ -289,7 +303,9 @@ mod tests {
     fn total_basis_trims_output_once_input_is_gone() {
         // gamma 10 in / 530 out = 540 > 500, excess 40 ≤ 50. Tier: 10×0.2 + 530×0.8 = 2 + 424 = 426 µ$.
         // Trim 10 input, then 30 output → 0 in / 500 out at base: 500×0.4 = 200 → saving 226.
-        let t = one(r#"{"timestamp":"2026-03-02T00:00:00Z","model":"gamma","input_tokens":10,"output_tokens":530,"reasoning_tokens":520}"#);
+        let t = one(
+            r#"{"timestamp":"2026-03-02T00:00:00Z","model":"gamma","input_tokens":10,"output_tokens":530,"reasoning_tokens":520}"#,
+        );
         assert_eq!(t.total.cost_usd, m("0.000426"));
         assert_eq!(t.total.near_miss_saving_usd, m("0.000226"));
     }

@@ -95,7 +95,10 @@ pub fn analyze(ctx: &Ctx) -> Waste {
         .iter()
         .enumerate()
         .filter(|(_, s)| s.calls > 0)
-        .map(|(g, s)| GroupRow { route: ctx.groups.label(g as u32).map(str::to_string), figures: Figures::of(*s) })
+        .map(|(g, s)| GroupRow {
+            route: ctx.groups.label(g as u32).map(str::to_string),
+            figures: Figures::of(*s),
+        })
         .collect();
     routes.sort_by(|a, b| {
         let key = |r: &GroupRow| (r.figures.sums.truncated_cost_usd, r.figures.sums.cost_usd);
@@ -135,7 +138,8 @@ impl Sums {
         let flags = ctx.calls.flags[row];
         if flags & FLAG_CACHE_HIT == 0 {
             let tokens = ctx.calls.tokens.get(row);
-            let parts = price::components(&tokens, version, ctx.priced.tier_index(row), flags & FLAG_BATCH != 0);
+            let parts =
+                price::components(&tokens, version, ctx.priced.tier_index(row), flags & FLAG_BATCH != 0);
             self.output_cost_usd += parts.output;
         }
     }
@@ -155,7 +159,8 @@ impl Sums {
 
 impl Figures {
     fn of(sums: Sums) -> Figures {
-        let truncated_rate = if sums.calls == 0 { 0.0 } else { sums.truncated_calls as f64 / sums.calls as f64 };
+        let truncated_rate =
+            if sums.calls == 0 { 0.0 } else { sums.truncated_calls as f64 / sums.calls as f64 };
         Figures { output_share: sums.output_cost_usd.share_of(sums.cost_usd), truncated_rate, sums }
     }
 }
@@ -222,7 +227,10 @@ mod tests {
         assert_eq!(b.route.as_deref(), Some("b"));
         let s = &b.figures.sums;
         assert_eq!((s.calls, s.truncated_calls, s.unpriced_calls, s.truncated_unpriced_calls), (2, 2, 1, 1));
-        assert_eq!((s.cost_usd, s.output_cost_usd, s.truncated_cost_usd), (Money::ZERO, Money::ZERO, Money::ZERO));
+        assert_eq!(
+            (s.cost_usd, s.output_cost_usd, s.truncated_cost_usd),
+            (Money::ZERO, Money::ZERO, Money::ZERO)
+        );
         assert_eq!(b.figures.output_share, 0.0);
         assert_eq!(w.total.sums.finish_reason_calls, 3);
         // Route a sorts first: same truncated cost (0), higher cost.

@@ -50,7 +50,8 @@ pub fn run(args: Args) -> Result<Outcome> {
     by.extend(fields.iter().map(String::as_str));
     let loaded = report::load(&runs::report_args(&args.inputs, "totals", &by, &args.log)?)?;
     let priced = loaded.price();
-    let result = budget::replay(&budgets, &loaded.batch.calls, &priced, &loaded.selection(), |f| loaded.dim(f))?;
+    let result =
+        budget::replay(&budgets, &loaded.batch.calls, &priced, &loaded.selection(), |f| loaded.dim(f))?;
     runs::write_stdout(|out| verdict::budget(args.format, &result, out))?;
     Ok(if result.hard_stops > 0 { Outcome::CheckFailed } else { Outcome::Ok })
 }

@@ -68,7 +68,8 @@ pub struct Args {
 /// The breakdowns an export shows, each also written as by_<dim>.csv.
 /// Route first: the leak analyses group by the first breakdown.
 const DIMS: [&str; 7] = ["route", "feature", "model", "user", "environment", "provider", "day"];
-const SECTIONS: &str = "totals,pareto,cache,retries,fallbacks,thresholds,jobs,duplicates,waste,environments,reconciliation";
+const SECTIONS: &str =
+    "totals,pareto,cache,retries,fallbacks,thresholds,jobs,duplicates,waste,environments,reconciliation";
 
 /// The reviewed window and the one before it, as dates (`--month`, or `--since`/`--until`).
 struct Window {
@@ -79,9 +80,14 @@ struct Window {
 
 fn window(args: &Args) -> Result<Window> {
     if let Some(month) = &args.month {
-        let (since, until, prev) = month_bounds(month).with_context(|| format!("--month {month:?}: expected YYYY-MM"))?;
+        let (since, until, prev) =
+            month_bounds(month).with_context(|| format!("--month {month:?}: expected YYYY-MM"))?;
         let label = prev[..7].to_string();
-        return Ok(Window { previous: Some((label, prev, since.clone())), since: Some(since), until: Some(until) });
+        return Ok(Window {
+            previous: Some((label, prev, since.clone())),
+            since: Some(since),
+            until: Some(until),
+        });
     }
     let previous = match (&args.since, &args.until) {
         (Some(s), Some(u)) => {
@@ -118,7 +124,9 @@ pub fn run(args: Args) -> Result<Outcome> {
     let calls = &loaded.batch.calls;
     let tables = DIMS
         .iter()
-        .filter_map(|d| loaded.dim(d).map(|dim| (format!("by_{d}"), spend::breakdown(calls, &priced, &sel, &[dim], None))))
+        .filter_map(|d| {
+            loaded.dim(d).map(|dim| (format!("by_{d}"), spend::breakdown(calls, &priced, &sel, &[dim], None)))
+        })
         .collect();
     let latency = ["model", "route"]
         .iter()
@@ -127,10 +135,13 @@ pub fn run(args: Args) -> Result<Outcome> {
     let current = (report.totals.sums.cost, report.totals.sums.calls);
     let comparison = match &args.previous {
         Some(path) => Some(from_saved(path, current)?),
-        None => win.previous.as_ref().and_then(|(label, s, u)| from_logs(&loaded, &priced, label, s, u, current)),
+        None => {
+            win.previous.as_ref().and_then(|(label, s, u)| from_logs(&loaded, &priced, label, s, u, current))
+        }
     };
     let parts = if args.format.is_empty() { Part::ALL.to_vec() } else { args.format.clone() };
-    let retried = if parts.contains(&Part::Parquet) { retried_flags(&loaded, &priced, &sel) } else { Vec::new() };
+    let retried =
+        if parts.contains(&Part::Parquet) { retried_flags(&loaded, &priced, &sel) } else { Vec::new() };
     let export = Export {
         report: &report,
         tables,
@@ -138,8 +149,14 @@ pub fn run(args: Args) -> Result<Outcome> {
         comparison,
         focus: focus::rows(calls, &priced, &sel),
         daily: daily(&loaded, &priced, &sel),
-        calls: parts.contains(&Part::Parquet).then_some(export::parquet::CallsTable { calls, priced: &priced, sel: &sel, retried: &retried }),
-        generated_at: (!args.no_timestamp).then(|| analyze::context::rfc3339(chrono::Utc::now().timestamp_millis() / 1000 * 1000)),
+        calls: parts.contains(&Part::Parquet).then_some(export::parquet::CallsTable {
+            calls,
+            priced: &priced,
+            sel: &sel,
+            retried: &retried,
+        }),
+        generated_at: (!args.no_timestamp)
+            .then(|| analyze::context::rfc3339(chrono::Utc::now().timestamp_millis() / 1000 * 1000)),
     };
     let written = export::write_all(&args.out, &export, &parts)?;
     eprintln!("llmcost: wrote {} files to {}", written.len(), args.out.display());
@@ -162,8 +179,19 @@ fn retried_flags(loaded: &report::Loaded, priced: &crate::price::Priced, sel: &S
 }
 
 /// The previous period from the same logs, when they hold any call in it.
-fn from_logs(loaded: &report::Loaded, priced: &crate::price::Priced, label: &str, since: &str, until: &str, current: (Money, u64)) -> Option<Comparison> {
-    let plan = AnalysisPlan { since: parse_date(since).ok(), until: parse_date(until).ok(), ..AnalysisPlan::default() };
+fn from_logs(
+    loaded: &report::Loaded,
+    priced: &crate::price::Priced,
+    label: &str,
+    since: &str,
+    until: &str,
+    current: (Money, u64),
+) -> Option<Comparison> {
+    let plan = AnalysisPlan {
+        since: parse_date(since).ok(),
+        until: parse_date(until).ok(),
+        ..AnalysisPlan::default()
+    };
     let sel = Selection::new(&loaded.batch.calls, &plan);
     if sel.is_empty() {
         return None;
@@ -174,10 +202,12 @@ fn from_logs(loaded: &report::Loaded, priced: &crate::price::Priced, label: &str
 
 /// The previous period from a saved JSON report's totals.
 fn from_saved(path: &Path, current: (Money, u64)) -> Result<Comparison> {
-    let value = runs::saved_report(path)?.with_context(|| format!("--previous {}: not a saved JSON report", path.display()))?;
+    let value = runs::saved_report(path)?
+        .with_context(|| format!("--previous {}: not a saved JSON report", path.display()))?;
     let totals = &value["totals"];
     let cost = totals["cost_usd_exact"].as_str().context("--previous: no totals.cost_usd_exact")?;
     let calls = totals["calls"].as_u64().context("--previous: no totals.calls")?;
-    let label = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let label =
+        path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
     Ok(Comparison::new(label, (Money::parse(cost)?, calls), current))
 }

@@ -10,14 +10,24 @@ use crate::ingest::detect::DIALECTS;
 
 pub fn run() -> Result<Outcome> {
     let mut out = std::io::stdout().lock();
-    writeln!(out, "Formats are detected per file (name, then first lines); --input-format NAME overrides.\n")?;
+    writeln!(
+        out,
+        "Formats are detected per file (name, then first lines); --input-format NAME overrides.\n"
+    )?;
     let width = DIALECTS.iter().map(|d| d.name.len()).max().unwrap_or(0);
-    writeln!(out, "{:<width$} canonical call records, one JSON object per line (README: the canonical call record)", "jsonl")?;
+    writeln!(
+        out,
+        "{:<width$} canonical call records, one JSON object per line (README: the canonical call record)",
+        "jsonl"
+    )?;
     writeln!(out, "{:<width$} canonical call records, CSV with a header row of the same names", "csv")?;
     for d in DIALECTS {
         writeln!(out, "{:<width$} {}", d.name, d.about.split_whitespace().collect::<Vec<_>>().join(" "))?;
     }
-    writeln!(out, "\nA file holding one JSON document (an array of records, or an API page {{\"data\": [...]}},")?;
+    writeln!(
+        out,
+        "\nA file holding one JSON document (an array of records, or an API page {{\"data\": [...]}},"
+    )?;
     writeln!(out, "pretty-printed or not) is read whole; each record is reported at the line it starts on.")?;
     Ok(Outcome::Ok)
 }

@@ -82,17 +82,36 @@ fn load(args: &PricingArgs) -> Result<PriceBook> {
 }
 
 const COLUMNS: [&str; 11] = [
-    "provider", "model", "from", "to", "input", "output", "cache_read", "cache_write", "cache_write_1h", "tiers", "batch",
+    "provider",
+    "model",
+    "from",
+    "to",
+    "input",
+    "output",
+    "cache_read",
+    "cache_write",
+    "cache_write_1h",
+    "tiers",
+    "batch",
 ];
 
 fn list(args: ListArgs) -> Result<Outcome> {
     let book = load(&args.pricing)?;
-    let pattern = args.model.as_deref().map(|m| glob::Pattern::new(&m.to_ascii_lowercase())).transpose().context("--model")?;
+    let pattern = args
+        .model
+        .as_deref()
+        .map(|m| glob::Pattern::new(&m.to_ascii_lowercase()))
+        .transpose()
+        .context("--model")?;
     let as_of = args.as_of.as_deref().map(parse_date).transpose().context("--as-of")?;
     let mut rows = Vec::new();
     for m in book.models() {
-        let names_match = |p: &glob::Pattern| std::iter::once(&m.id).chain(&m.aliases).any(|n| p.matches(&n.to_ascii_lowercase()));
-        if pattern.as_ref().is_some_and(|p| !names_match(p)) || args.provider.as_ref().is_some_and(|p| !m.provider.eq_ignore_ascii_case(p)) {
+        let names_match = |p: &glob::Pattern| {
+            std::iter::once(&m.id).chain(&m.aliases).any(|n| p.matches(&n.to_ascii_lowercase()))
+        };
+        if pattern.as_ref().is_some_and(|p| !names_match(p))
+            || args.provider.as_ref().is_some_and(|p| !m.provider.eq_ignore_ascii_case(p))
+        {
             continue;
         }
         for v in m.versions.iter().filter(|v| as_of.is_none_or(|t| v.covers(t))) {
@@ -133,7 +152,11 @@ fn version_row(m: &ModelPrice, v: &PriceVersion) -> Vec<String> {
 fn show(args: ShowArgs) -> Result<Outcome> {
     let book = load(&args.pricing)?;
     let Some(m) = book.lookup(args.provider.as_deref(), &args.model) else {
-        bail!("no price table lists {:?} (try `llmcost pricing list --model '*{}*'`)", args.model, args.model);
+        bail!(
+            "no price table lists {:?} (try `llmcost pricing list --model '*{}*'`)",
+            args.model,
+            args.model
+        );
     };
     let mut out = std::io::stdout().lock();
     writeln!(out, "{} resolves to {} ({})", args.model, m.id, m.provider)?;
@@ -143,9 +166,19 @@ fn show(args: ShowArgs) -> Result<Outcome> {
     for v in &m.versions {
         writeln!(out, "\nin force {} → {}", date(v.from), date(v.to))?;
         let mut rows = vec![rates_row("base", &v.base)];
-        rows.extend(v.tiers.iter().map(|t| rates_row(&format!("{} > {}", t.basis.name(), t.threshold), &t.rates)));
-        writeln!(out, "{}", table(&["tier", "input", "output", "cache_read", "cache_write", "cache_write_1h"], &rows))?;
-        writeln!(out, "batch multiplier: {}; source: {} (checked {})", v.batch_multiplier, v.source, v.checked)?;
+        rows.extend(
+            v.tiers.iter().map(|t| rates_row(&format!("{} > {}", t.basis.name(), t.threshold), &t.rates)),
+        );
+        writeln!(
+            out,
+            "{}",
+            table(&["tier", "input", "output", "cache_read", "cache_write", "cache_write_1h"], &rows)
+        )?;
+        writeln!(
+            out,
+            "batch multiplier: {}; source: {} (checked {})",
+            v.batch_multiplier, v.source, v.checked
+        )?;
         if !v.note.is_empty() {
             writeln!(out, "note: {}", v.note)?;
         }
@@ -154,7 +187,14 @@ fn show(args: ShowArgs) -> Result<Outcome> {
 }
 
 fn rates_row(name: &str, r: &Rates) -> Vec<String> {
-    vec![name.to_string(), r.input.to_string(), r.output.to_string(), r.cache_read.to_string(), r.cache_write.to_string(), r.cache_write_1h.to_string()]
+    vec![
+        name.to_string(),
+        r.input.to_string(),
+        r.output.to_string(),
+        r.cache_read.to_string(),
+        r.cache_write.to_string(),
+        r.cache_write_1h.to_string(),
+    ]
 }
 
 fn check(args: CheckArgs) -> Result<Outcome> {
@@ -169,7 +209,8 @@ fn check(args: CheckArgs) -> Result<Outcome> {
 }
 
 fn date(ms: Option<i64>) -> String {
-    ms.and_then(chrono::DateTime::from_timestamp_millis).map_or_else(|| "-".to_string(), |d| d.format("%Y-%m-%d").to_string())
+    ms.and_then(chrono::DateTime::from_timestamp_millis)
+        .map_or_else(|| "-".to_string(), |d| d.format("%Y-%m-%d").to_string())
 }
 
 fn table(headers: &[&str], rows: &[Vec<String>]) -> Table {

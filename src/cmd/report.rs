@@ -117,16 +117,25 @@ const DEFAULT_DIMS: [&str; 7] = ["model", "provider", "route", "feature", "user"
 
 fn resolve(args: &Args) -> Result<Plan> {
     let mut extras = Vec::new();
-    let specs: Vec<String> = if args.by.is_empty() { DEFAULT_DIMS.map(String::from).to_vec() } else { args.by.clone() };
+    let specs: Vec<String> =
+        if args.by.is_empty() { DEFAULT_DIMS.map(String::from).to_vec() } else { args.by.clone() };
     let breakdowns: Vec<Vec<Dim>> = specs
         .iter()
-        .map(|spec| spec.split(',').map(str::trim).filter(|s| !s.is_empty()).map(|d| Dim::parse(d, &mut extras)).collect())
+        .map(|spec| {
+            spec.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|d| Dim::parse(d, &mut extras))
+                .collect()
+        })
         .collect();
     if breakdowns.iter().any(Vec::is_empty) {
         bail!("--by needs at least one dimension name");
     }
     let filters = args.filter.iter().map(|f| parse_filter(f, &mut extras)).collect::<Result<Vec<_>>>()?;
-    let date = |flag: &str, v: &Option<String>| v.as_deref().map(|d| parse_date(d).with_context(|| format!("--{flag}"))).transpose();
+    let date = |flag: &str, v: &Option<String>| {
+        v.as_deref().map(|d| parse_date(d).with_context(|| format!("--{flag}"))).transpose()
+    };
     let mut keep = [false; StrCol::COUNT];
     keep[StrCol::Model as usize] = true;
     keep[StrCol::Provider as usize] = true;
@@ -138,7 +147,16 @@ fn resolve(args: &Args) -> Result<Plan> {
     let sections: Vec<Section> = if args.only.is_empty() { Section::ALL.to_vec() } else { args.only.clone() };
     let group = if args.by.is_empty() { vec![Dim::Str(StrCol::Route)] } else { breakdowns[0].clone() };
     if sections.iter().any(|s| *s != Section::Totals) {
-        for col in [StrCol::Route, StrCol::Operation, StrCol::Job, StrCol::PromptHash, StrCol::RequestedModel, StrCol::FinishReason, StrCol::Environment, StrCol::Status] {
+        for col in [
+            StrCol::Route,
+            StrCol::Operation,
+            StrCol::Job,
+            StrCol::PromptHash,
+            StrCol::RequestedModel,
+            StrCol::FinishReason,
+            StrCol::Environment,
+            StrCol::Status,
+        ] {
             keep[col as usize] = true;
         }
         for dim in &group {
@@ -293,9 +311,14 @@ pub fn run(args: Args) -> Result<Outcome> {
     out.flush()?;
     warn_about_losses(&report);
     // The list, not the call count: a usage bucket without a request count is 0 calls.
-    if let Some(lost) = render::unpriced_summary(&report, "").filter(|_| args.unpriced == UnpricedPolicy::Error) {
-        let models: Vec<String> =
-            report.unpriced.iter().map(|u| format!("{} ({})", u.model, render::calls_and_rows(u.calls, u.aggregate_rows, ""))).collect();
+    if let Some(lost) =
+        render::unpriced_summary(&report, "").filter(|_| args.unpriced == UnpricedPolicy::Error)
+    {
+        let models: Vec<String> = report
+            .unpriced
+            .iter()
+            .map(|u| format!("{} ({})", u.model, render::calls_and_rows(u.calls, u.aggregate_rows, "")))
+            .collect();
         bail!("{lost} have no price (--unpriced error): {}", models.join(", "));
     }
     Ok(Outcome::Ok)
@@ -320,7 +343,6 @@ fn warn_about_losses(report: &analyze::Report) {
     }
 }
 
-
 /// A byte-progress bar on stderr, only for a terminal and only for inputs big enough to wait on.
 fn progress_bar(sources: &[Source], quiet: bool) -> indicatif::ProgressBar {
     const WORTH_SHOWING: u64 = 64 << 20;
@@ -338,13 +360,16 @@ fn progress_bar(sources: &[Source], quiet: bool) -> indicatif::ProgressBar {
     // gzip inputs get a running count instead.
     if sources.iter().any(crate::ingest::source::is_gzip) {
         let bar = indicatif::ProgressBar::new_spinner();
-        bar.set_style(indicatif::ProgressStyle::with_template("{spinner} {bytes} decompressed, {bytes_per_sec}").expect("valid template"));
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {bytes} decompressed, {bytes_per_sec}")
+                .expect("valid template"),
+        );
         return bar;
     }
     let bar = indicatif::ProgressBar::new(total);
-    let style = indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
-        .expect("valid template");
+    let style =
+        indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+            .expect("valid template");
     bar.set_style(style);
     bar
 }
-

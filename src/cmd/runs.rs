@@ -83,7 +83,11 @@ impl PolicyArgs {
             None if default_file.is_file() => policy.load_file(default_file)?,
             None => {}
         }
-        let single = [("max-increase", &self.max_increase), ("max-unpriced", &self.max_unpriced), ("noise", &self.noise)];
+        let single = [
+            ("max-increase", &self.max_increase),
+            ("max-unpriced", &self.max_unpriced),
+            ("noise", &self.noise),
+        ];
         for (rule, value) in single {
             if let Some(v) = value {
                 policy.apply(rule, v)?;
@@ -115,7 +119,8 @@ struct AsReport {
 
 /// `report` arguments for `inputs`: the sections `only`, the breakdowns `by`, the log options.
 pub fn report_args(inputs: &[String], only: &str, by: &[&str], log: &LogArgs) -> Result<report::Args> {
-    let mut argv: Vec<String> = vec!["report".into(), "--format".into(), "json".into(), "--only".into(), only.into()];
+    let mut argv: Vec<String> =
+        vec!["report".into(), "--format".into(), "json".into(), "--only".into(), only.into()];
     let mut flag = |name: &str, value: &str| argv.extend([format!("--{name}"), value.to_string()]);
     by.iter().for_each(|b| flag("by", b));
     log.pricing.pricing.iter().for_each(|p| flag("pricing", &p.to_string_lossy()));
@@ -128,7 +133,11 @@ pub fn report_args(inputs: &[String], only: &str, by: &[&str], log: &LogArgs) ->
     if let Some(f) = log.input_format {
         flag("input-format", f.to_possible_value().expect("listed format").get_name());
     }
-    let switches = [("--no-builtin-pricing", log.pricing.no_builtin_pricing), ("--strict", log.strict), ("--quiet", log.quiet)];
+    let switches = [
+        ("--no-builtin-pricing", log.pricing.no_builtin_pricing),
+        ("--strict", log.strict),
+        ("--quiet", log.quiet),
+    ];
     argv.extend(switches.iter().filter(|(_, on)| *on).map(|(s, _)| s.to_string()));
     argv.push("--".into());
     argv.extend(inputs.iter().cloned());

@@ -22,7 +22,8 @@ pub const DIALECT: Dialect = Dialect {
 };
 
 fn recognises(v: &Value) -> bool {
-    (text(v, &["type"]) == Some("message") && v.get("usage").is_some()) || (v.get("custom_id").is_some() && v.get("result").is_some())
+    (text(v, &["type"]) == Some("message") && v.get("usage").is_some())
+        || (v.get("custom_id").is_some() && v.get("result").is_some())
 }
 
 pub struct Parser;

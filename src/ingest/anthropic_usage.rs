@@ -43,7 +43,9 @@ impl LineParser for Parser {
 
 fn row(result: &Value, start: &str) -> Result<Owned, String> {
     if result.get("amount").is_some() {
-        return Err("a cost_report result (an amount, no tokens): export usage_report/messages instead".into());
+        return Err(
+            "a cost_report result (an amount, no tokens): export usage_report/messages instead".into()
+        );
     }
     let uncached = num(result, &["uncached_input_tokens"]).ok_or("result has no uncached_input_tokens")?;
     let model = text(result, &["model"]).ok_or("result has no model: export with group_by[]=model")?;
@@ -59,12 +61,24 @@ fn row(result: &Value, start: &str) -> Result<Owned, String> {
     set_num(&mut rec, Field::CacheReadTokens, read);
     set_num(&mut rec, Field::CacheWriteTokens, write_5m + write_1h);
     set_num(&mut rec, Field::CacheWrite1hTokens, write_1h);
-    set_num(&mut rec, Field::OutputTokens, num(result, &["output_tokens"]).ok_or("result has no output_tokens")?);
+    set_num(
+        &mut rec,
+        Field::OutputTokens,
+        num(result, &["output_tokens"]).ok_or("result has no output_tokens")?,
+    );
     // Only a report grouped by context_window says which tier its requests were in.
     if let Some(window) = text(result, &["context_window"]) {
         rec.set(Field::LongContext, Some(Scalar::Bool(!window.starts_with("0-"))));
     }
-    copy_texts(result, &mut rec, &[(Field::ServiceTier, "service_tier"), (Field::Feature, "workspace_id"), (Field::Route, "api_key_id")]);
+    copy_texts(
+        result,
+        &mut rec,
+        &[
+            (Field::ServiceTier, "service_tier"),
+            (Field::Feature, "workspace_id"),
+            (Field::Route, "api_key_id"),
+        ],
+    );
     set_text(&mut rec, Field::Status, "ok");
     Ok(rec)
 }

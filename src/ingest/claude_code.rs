@@ -59,7 +59,9 @@ fn record(line: &Value, entry: &Value, message: &Value, nested: bool) -> Result<
     if let Some(t) = text(entry, &["timestamp"]).or_else(|| text(line, &["timestamp"])) {
         set_text(&mut rec, Field::Timestamp, t);
     }
-    for (field, value) in [(Field::Model, text(message, &["model"])), (Field::FinishReason, text(message, &["stop_reason"]))] {
+    for (field, value) in
+        [(Field::Model, text(message, &["model"])), (Field::FinishReason, text(message, &["stop_reason"]))]
+    {
         if let Some(v) = value {
             set_text(&mut rec, field, v);
         }

@@ -23,7 +23,8 @@ pub const DIALECT: Dialect = Dialect {
 };
 
 fn recognises(v: &Value) -> bool {
-    matches!(text(v, &["type"]), Some("session_meta" | "turn_context" | "event_msg" | "response_item")) && v.get("payload").is_some()
+    matches!(text(v, &["type"]), Some("session_meta" | "turn_context" | "event_msg" | "response_item"))
+        && v.get("payload").is_some()
 }
 
 #[derive(Default)]
@@ -60,7 +61,11 @@ impl Parser {
         let input = num(usage, &["input_tokens"]).ok_or("last_token_usage has no input_tokens")?;
         set_num(&mut rec, Field::InputTokens, input);
         set_num(&mut rec, Field::CacheReadTokens, num(usage, &["cached_input_tokens"]).unwrap_or(0));
-        set_num(&mut rec, Field::OutputTokens, num(usage, &["output_tokens"]).ok_or("last_token_usage has no output_tokens")?);
+        set_num(
+            &mut rec,
+            Field::OutputTokens,
+            num(usage, &["output_tokens"]).ok_or("last_token_usage has no output_tokens")?,
+        );
         set_num(&mut rec, Field::ReasoningTokens, num(usage, &["reasoning_output_tokens"]).unwrap_or(0));
         set_text(&mut rec, Field::Model, model);
         set_text(&mut rec, Field::Provider, "openai");

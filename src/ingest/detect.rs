@@ -6,7 +6,10 @@
 use anyhow::{bail, Result};
 use serde_json::Value;
 
-use super::{anthropic, anthropic_usage, claude_code, codex, gemini, helicone, langfuse, litellm, openai, openai_usage, otel, Format};
+use super::{
+    anthropic, anthropic_usage, claude_code, codex, gemini, helicone, langfuse, litellm, openai,
+    openai_usage, otel, Format,
+};
 
 /// How many lines of the head are looked at.
 pub const SNIFF_LINES: usize = 50;
@@ -81,7 +84,8 @@ pub fn detect_records(values: &[Value]) -> Result<Format> {
     if let Some(d) = DIALECTS.iter().find(|d| records.iter().any(|v| (d.recognises)(v))) {
         return Ok(d.format);
     }
-    let mut tried = vec!["  jsonl (canonical): no line has timestamp, model, input_tokens and output_tokens".to_string()];
+    let mut tried =
+        vec!["  jsonl (canonical): no line has timestamp, model, input_tokens and output_tokens".to_string()];
     tried.extend(DIALECTS.iter().map(|d| format!("  {}: no line has {}", d.name, d.looks_for)));
     bail!(
         "none of the formats fits its first {} records; tried:\n{}\n(use --input-format, or see `llmcost formats`)",

@@ -80,9 +80,9 @@ pub fn opens_array(text: &[u8]) -> bool {
 /// Whether some of the first lines are JSON objects on their own: text that is no document
 /// but JSON lines, some of them broken.
 pub fn has_json_lines(text: &[u8]) -> bool {
-    text.split(|&b| b == b'\n')
-        .take(super::detect::SNIFF_LINES)
-        .any(|line| line.trim_ascii().starts_with(b"{") && serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok())
+    text.split(|&b| b == b'\n').take(super::detect::SNIFF_LINES).any(|line| {
+        line.trim_ascii().starts_with(b"{") && serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok()
+    })
 }
 
 /// Each item's (offset, length) in `text`: the elements of an array, the records of an API
@@ -94,7 +94,8 @@ fn spans(text: &[u8]) -> Result<Vec<(usize, usize)>, String> {
     let raw: Vec<&RawValue> = if body.trim_start().starts_with('[') {
         serde_json::from_str(body).map_err(invalid)?
     } else {
-        let fields: std::collections::HashMap<String, &RawValue> = serde_json::from_str(body).map_err(invalid)?;
+        let fields: std::collections::HashMap<String, &RawValue> =
+            serde_json::from_str(body).map_err(invalid)?;
         let is_page = fields.keys().all(|k| k == "data" || PAGE_KEYS.contains(&k.as_str()));
         match fields.get("data").filter(|d| is_page && d.get().starts_with('[')) {
             Some(data) => serde_json::from_str(data.get()).map_err(invalid)?,
@@ -136,7 +137,10 @@ mod tests {
         assert!(looks_like_document(b"  [{\"a\":1},\n{\"a\":2}]"));
         assert!(!looks_like_document(b"{\"a\":1}\n{\"a\":2}\n"));
         assert!(!looks_like_document(b"timestamp,model\n"));
-        assert!(!looks_like_document(b"{\"a\": \"a line longer than the head"), "no newline in the head: JSONL");
+        assert!(
+            !looks_like_document(b"{\"a\": \"a line longer than the head"),
+            "no newline in the head: JSONL"
+        );
         let parsed = parse(b"[{\"a\":1},\n{\"a\":2}]".to_vec()).unwrap();
         assert_eq!(parsed.items.iter().map(|i| i.line).collect::<Vec<_>>(), [1, 2]);
         // A single pretty-printed record is a document of one item.

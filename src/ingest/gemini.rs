@@ -30,7 +30,9 @@ impl LineParser for Parser {
     fn parse(&mut self, line: &Value, out: &mut Vec<Owned>) -> Result<(), String> {
         let mut rec = RawRecord::new(0);
         usage::gemini(&line["usageMetadata"], &mut rec)?;
-        let model = text(line, &["modelVersion"]).or_else(|| text(line, &["model"])).ok_or("response has no modelVersion")?;
+        let model = text(line, &["modelVersion"])
+            .or_else(|| text(line, &["model"]))
+            .ok_or("response has no modelVersion")?;
         set_text(&mut rec, Field::Model, model);
         set_text(&mut rec, Field::Provider, "google");
         set_text(&mut rec, Field::Status, "ok");

@@ -35,7 +35,9 @@ pub struct Parser;
 impl LineParser for Parser {
     fn parse(&mut self, row: &Value, out: &mut Vec<Owned>) -> Result<(), String> {
         let mut rec = RawRecord::new(0);
-        let served = ["model", "response_model", "model_override", "request_model"].iter().find_map(|k| text(row, &[k]).filter(|m| !m.is_empty()));
+        let served = ["model", "response_model", "model_override", "request_model"]
+            .iter()
+            .find_map(|k| text(row, &[k]).filter(|m| !m.is_empty()));
         set_text(&mut rec, Field::Model, served.ok_or("request has no model")?);
         let created = text(row, &["request_created_at"]).ok_or("request has no request_created_at")?;
         set_text(&mut rec, Field::Timestamp, &utc(created));
@@ -51,7 +53,11 @@ impl LineParser for Parser {
 fn utc(t: &str) -> String {
     let t = t.trim().to_string();
     let zoned = t.ends_with('Z') || t.rfind(['+', '-']).is_some_and(|i| i > 10);
-    if zoned { t } else { format!("{t}Z") }
+    if zoned {
+        t
+    } else {
+        format!("{t}Z")
+    }
 }
 
 fn tokens(row: &Value, rec: &mut Owned) -> Result<(), String> {
@@ -111,10 +117,15 @@ fn outcome(row: &Value, rec: &mut Owned) -> Result<(), String> {
         set_text(rec, Field::Status, if status >= 400 || status == 0 { "error" } else { "ok" });
     }
     if let Some(v) = row.get("latency").or_else(|| row.get("delay_ms")).filter(|v| !v.is_null()) {
-        let ms = v.as_f64().or_else(|| v.as_str()?.trim().parse().ok()).ok_or_else(|| format!("latency is not a number: {v}"))?;
+        let ms = v
+            .as_f64()
+            .or_else(|| v.as_str()?.trim().parse().ok())
+            .ok_or_else(|| format!("latency is not a number: {v}"))?;
         rec.set(Field::LatencyMs, Some(Scalar::Float(ms)));
     }
-    if text(row, &["cache_reference_id"]).is_some_and(|id| !id.is_empty() && id != "00000000-0000-0000-0000-000000000000") {
+    if text(row, &["cache_reference_id"])
+        .is_some_and(|id| !id.is_empty() && id != "00000000-0000-0000-0000-000000000000")
+    {
         rec.set(Field::CacheHit, Some(Scalar::Bool(true)));
     }
     Ok(())
@@ -134,8 +145,15 @@ mod tests {
         let mut out = Vec::new();
         Parser.parse(&row, &mut out).unwrap();
         let rec = &out[0];
-        assert_eq!((n(rec, Field::InputTokens), n(rec, Field::CacheReadTokens), n(rec, Field::CacheWriteTokens)), (1300, 1000, 200));
-        assert_eq!((n(rec, Field::OutputTokens), n(rec, Field::ReasoningTokens)), (80, 30), "reasoning beside completion");
+        assert_eq!(
+            (n(rec, Field::InputTokens), n(rec, Field::CacheReadTokens), n(rec, Field::CacheWriteTokens)),
+            (1300, 1000, 200)
+        );
+        assert_eq!(
+            (n(rec, Field::OutputTokens), n(rec, Field::ReasoningTokens)),
+            (80, 30),
+            "reasoning beside completion"
+        );
         assert_eq!(rec.get(Field::Provider), Some(&Scalar::Str("anthropic".into())));
         assert_eq!(rec.get(Field::Route), Some(&Scalar::Str("summarise".into())));
         assert_eq!(rec.get(Field::Timestamp), Some(&Scalar::Str("2026-03-01 10:00:00.000Z".into())));
@@ -150,7 +168,10 @@ mod tests {
             "response_status": "429", "delay_ms": "250"});
         let mut out = Vec::new();
         Parser.parse(&row, &mut out).unwrap();
-        assert_eq!((n(&out[0], Field::InputTokens), n(&out[0], Field::OutputTokens), n(&out[0], Field::HttpStatus)), (120, 10, 429));
+        assert_eq!(
+            (n(&out[0], Field::InputTokens), n(&out[0], Field::OutputTokens), n(&out[0], Field::HttpStatus)),
+            (120, 10, 429)
+        );
         assert_eq!(out[0].get(Field::Status), Some(&Scalar::Str("error".into())));
         assert_eq!(out[0].get(Field::LatencyMs), Some(&Scalar::Float(250.0)));
         let bad = serde_json::json!({"request_id": "r", "request_created_at": "2026-03-01 10:00:00", "model": "gpt-4o",

@@ -18,7 +18,12 @@ use super::{Batch, RunContext};
 
 /// Parses one line into `out` (cleared first). `extras` are the non-canonical fields to keep;
 /// canonical fields not `wanted` are skipped without being read.
-pub fn parse_line<'a>(line: &'a [u8], extras: &[String], wanted: &[bool; Field::COUNT], out: &mut RawRecord<'a>) -> Result<(), String> {
+pub fn parse_line<'a>(
+    line: &'a [u8],
+    extras: &[String],
+    wanted: &[bool; Field::COUNT],
+    out: &mut RawRecord<'a>,
+) -> Result<(), String> {
     out.clear();
     let mut de = sonic_rs::Deserializer::from_slice(line);
     RecordSeed { out, extras, wanted }
@@ -118,7 +123,9 @@ impl<'de> de::Deserialize<'de> for ScalarValue<'de> {
                 Ok(ScalarValue(Scalar::Int(v)))
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-                i64::try_from(v).map(|i| ScalarValue(Scalar::Int(i))).map_err(|_| E::custom("number too large"))
+                i64::try_from(v)
+                    .map(|i| ScalarValue(Scalar::Int(i)))
+                    .map_err(|_| E::custom("number too large"))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
                 Ok(ScalarValue(Scalar::Float(v)))
@@ -133,7 +140,6 @@ impl<'de> de::Deserialize<'de> for ScalarValue<'de> {
         d.deserialize_any(V)
     }
 }
-
 
 /// Text read per block; chunks within a block are parsed in parallel.
 const BLOCK_BYTES: u64 = 32 << 20;
@@ -268,7 +274,8 @@ fn parse_chunk(chunk: &[u8], file: &str, ctx: &RunContext) -> (Batch, u64) {
     let mut raw = RawRecord::new(ctx.plan.extras.len());
     let mut line_no = 0u64;
     let mut start = 0usize;
-    let ends = memchr::memchr_iter(b'\n', chunk).chain((!chunk.ends_with(b"\n") && !chunk.is_empty()).then_some(chunk.len()));
+    let ends = memchr::memchr_iter(b'\n', chunk)
+        .chain((!chunk.ends_with(b"\n") && !chunk.is_empty()).then_some(chunk.len()));
     for end in ends {
         line_no += 1;
         let line = &chunk[start..end];
@@ -329,7 +336,14 @@ mod chunk_tests {
     use crate::normalize::StrCol;
 
     fn plan() -> IngestPlan {
-        IngestPlan { extras: vec![], keep: [true; StrCol::COUNT], strict: false, format: None, mapping: None, untimed_at: 0 }
+        IngestPlan {
+            extras: vec![],
+            keep: [true; StrCol::COUNT],
+            strict: false,
+            format: None,
+            mapping: None,
+            untimed_at: 0,
+        }
     }
 
     #[test]
@@ -344,10 +358,14 @@ mod chunk_tests {
     fn chunk_counts_lines_and_blanks() {
         let p = plan();
         let ctx = RunContext::new(&p, None);
-        let text = b"{\"timestamp\":1,\"model\":\"m\",\"input_tokens\":1,\"output_tokens\":1}\n\n  \nnot json\n";
+        let text =
+            b"{\"timestamp\":1,\"model\":\"m\",\"input_tokens\":1,\"output_tokens\":1}\n\n  \nnot json\n";
         let (batch, lines) = parse_chunk(text, "f", &ctx);
         assert_eq!(lines, 4);
-        assert_eq!(batch.lines, LineCounts { read: 2, accepted: 1, rejected: 1, blank: 2, ..LineCounts::default() });
+        assert_eq!(
+            batch.lines,
+            LineCounts { read: 2, accepted: 1, rejected: 1, blank: 2, ..LineCounts::default() }
+        );
         assert_eq!(batch.rejects[0].line, 4);
     }
 
@@ -357,22 +375,28 @@ mod chunk_tests {
         let ctx = RunContext::new(&p, None);
         let good = b"{\"timestamp\":1,\"model\":\"m\",\"input_tokens\":1,\"output_tokens\":1}\n";
         let mut text = good.to_vec();
-        text.extend_from_slice(b"{\"timestamp\":1,\"model\":\"m\xff\",\"input_tokens\":1,\"output_tokens\":1}\r\n");
+        text.extend_from_slice(
+            b"{\"timestamp\":1,\"model\":\"m\xff\",\"input_tokens\":1,\"output_tokens\":1}\r\n",
+        );
         text.extend_from_slice(good);
         let (batch, lines) = parse_chunk(&text, "f", &ctx);
         assert_eq!(lines, 3);
-        assert_eq!(batch.lines, LineCounts { read: 3, accepted: 2, rejected: 1, blank: 0, ..LineCounts::default() });
+        assert_eq!(
+            batch.lines,
+            LineCounts { read: 3, accepted: 2, rejected: 1, blank: 0, ..LineCounts::default() }
+        );
         assert_eq!(batch.rejects[0].line, 2);
         assert!(batch.rejects[0].reason.contains("UTF-8"), "{}", batch.rejects[0].reason);
         assert!(!batch.rejects[0].reason.contains('\n'));
     }
 
-
     #[test]
     fn blocks_through_the_pipeline_keep_order_and_line_numbers() {
         let p = plan();
         let ctx = RunContext::new(&p, None);
-        let good = |m: &str| format!("{{\"timestamp\":1,\"model\":\"{m}\",\"input_tokens\":1,\"output_tokens\":1}}\n");
+        let good = |m: &str| {
+            format!("{{\"timestamp\":1,\"model\":\"{m}\",\"input_tokens\":1,\"output_tokens\":1}}\n")
+        };
         let blocks = [good("a") + "bad\n", good("b") + &good("c"), "\n".to_string() + "bad\n" + &good("d")];
         let mut out = Batch::new(&p);
         let mut pipeline = Pipeline::new(&mut out);
@@ -382,8 +406,12 @@ mod chunk_tests {
         pipeline.finish();
         let lines: Vec<u64> = out.rejects.iter().map(|r| r.line).collect();
         assert_eq!(lines, [2, 6], "block 3 starts at line 5: blank, then bad");
-        let models: Vec<_> = (0..4).map(|r| out.calls.col(StrCol::Model).value(r).unwrap().to_string()).collect();
+        let models: Vec<_> =
+            (0..4).map(|r| out.calls.col(StrCol::Model).value(r).unwrap().to_string()).collect();
         assert_eq!(models, ["a", "b", "c", "d"]);
-        assert_eq!(out.lines, LineCounts { read: 6, accepted: 4, rejected: 2, blank: 1, ..LineCounts::default() });
+        assert_eq!(
+            out.lines,
+            LineCounts { read: 6, accepted: 4, rejected: 2, blank: 1, ..LineCounts::default() }
+        );
     }
 }

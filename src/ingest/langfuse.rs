@@ -31,7 +31,9 @@ pub const DIALECT: Dialect = Dialect {
 };
 
 fn recognises(v: &Value) -> bool {
-    key(v, "traceId", "trace_id").is_some() && v.get("type").is_some() && key(v, "startTime", "start_time").is_some()
+    key(v, "traceId", "trace_id").is_some()
+        && v.get("type").is_some()
+        && key(v, "startTime", "start_time").is_some()
 }
 
 /// A field under its camelCase or snake_case name.
@@ -54,7 +56,11 @@ impl LineParser for Parser {
         let mut rec = RawRecord::new(0);
         let model = key_text(obs, "model", "provided_model_name").ok_or("generation has no model")?;
         set_text(&mut rec, Field::Model, model);
-        set_text(&mut rec, Field::Timestamp, key_text(obs, "startTime", "start_time").ok_or("observation has no startTime")?);
+        set_text(
+            &mut rec,
+            Field::Timestamp,
+            key_text(obs, "startTime", "start_time").ok_or("observation has no startTime")?,
+        );
         tokens(obs, &mut rec)?;
         attribution(obs, &mut rec);
         outcome(obs, &mut rec);
@@ -65,13 +71,19 @@ impl LineParser for Parser {
 
 /// Token classes from `usageDetails` (uncached input), else the legacy `usage` (whole prompt).
 fn tokens(obs: &Value, rec: &mut Owned) -> Result<(), String> {
-    if let Some(details) = key(obs, "usageDetails", "usage_details").and_then(Value::as_object).filter(|d| !d.is_empty()) {
+    if let Some(details) =
+        key(obs, "usageDetails", "usage_details").and_then(Value::as_object).filter(|d| !d.is_empty())
+    {
         return usage_details(details, rec);
     }
     let usage = key(obs, "usage", "usage").ok_or("generation has no usageDetails or usage")?;
     let input = count(usage, "input")?.or(count(usage, "promptTokens")?).ok_or("usage has no input")?;
     set_num(rec, Field::InputTokens, input);
-    set_num(rec, Field::OutputTokens, count(usage, "output")?.or(count(usage, "completionTokens")?).unwrap_or(0));
+    set_num(
+        rec,
+        Field::OutputTokens,
+        count(usage, "output")?.or(count(usage, "completionTokens")?).unwrap_or(0),
+    );
     Ok(())
 }
 
@@ -82,11 +94,17 @@ fn usage_details(d: &Map<String, Value>, rec: &mut Owned) -> Result<(), String> 
     let counts: Vec<(&str, u64)> = d
         .iter()
         .filter(|(_, v)| !v.is_null())
-        .map(|(k, v)| as_count(v).map(|c| (k.as_str(), c)).ok_or_else(|| format!("usageDetails.{k} is not a count: {v}")))
+        .map(|(k, v)| {
+            as_count(v)
+                .map(|c| (k.as_str(), c))
+                .ok_or_else(|| format!("usageDetails.{k} is not a count: {v}"))
+        })
         .collect::<Result<_, String>>()?;
-    let sum = |pred: &dyn Fn(&str) -> bool| counts.iter().filter(|(k, _)| pred(k)).map(|(_, c)| c).sum::<u64>();
+    let sum =
+        |pred: &dyn Fn(&str) -> bool| counts.iter().filter(|(k, _)| pred(k)).map(|(_, c)| c).sum::<u64>();
     let is_read = |k: &str| k.contains("input") && (k.contains("cached") || k.contains("cache_read"));
-    let is_write = |k: &str| k.contains("input") && (k.contains("cache_creation") || k.contains("cache_write"));
+    let is_write =
+        |k: &str| k.contains("input") && (k.contains("cache_creation") || k.contains("cache_write"));
     if !d.keys().any(|k| k.contains("input")) {
         return Err("usageDetails has no input usage".into());
     }
@@ -113,7 +131,9 @@ fn attribution(obs: &Value, rec: &mut Owned) {
         }
     }
     let params = key(obs, "modelParameters", "model_parameters");
-    let max = params.and_then(|p| p.get("max_tokens").or_else(|| p.get("maxTokens")).or_else(|| p.get("max_output_tokens")));
+    let max = params.and_then(|p| {
+        p.get("max_tokens").or_else(|| p.get("maxTokens")).or_else(|| p.get("max_output_tokens"))
+    });
     if let Some(m) = max.and_then(|m| m.as_u64().or_else(|| m.as_str().and_then(|s| s.parse().ok()))) {
         set_num(rec, Field::MaxTokens, m);
     }
@@ -175,7 +195,10 @@ mod tests {
 
     #[test]
     fn spans_are_not_calls_and_legacy_usage_is_the_whole_prompt() {
-        assert!(parse(serde_json::json!({"traceId": "t", "type": "SPAN", "startTime": "2026-03-01T10:00:00Z"})).is_empty());
+        assert!(parse(
+            serde_json::json!({"traceId": "t", "type": "SPAN", "startTime": "2026-03-01T10:00:00Z"})
+        )
+        .is_empty());
         let legacy = serde_json::json!({"traceId": "t", "type": "GENERATION", "model": "m", "startTime": "2026-03-01T10:00:00Z",
             "usage": {"input": 50, "output": 5, "total": 55, "unit": "TOKENS"}});
         assert_eq!(n(&parse(legacy)[0], Field::InputTokens), 50);

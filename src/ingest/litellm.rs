@@ -26,7 +26,9 @@ pub const DIALECT: Dialect = Dialect {
 };
 
 fn recognises(v: &Value) -> bool {
-    v.get("startTime").is_some() && (v.get("response_cost").is_some() || v.get("spend").is_some()) && v.get("prompt_tokens").is_some()
+    v.get("startTime").is_some()
+        && (v.get("response_cost").is_some() || v.get("spend").is_some())
+        && v.get("prompt_tokens").is_some()
 }
 
 pub struct Parser;
@@ -59,9 +61,12 @@ impl LineParser for Parser {
 /// Prompt tokens already include cache reads and writes; the details say how many.
 fn tokens(line: &Value, rec: &mut Owned) -> Result<(), String> {
     let usage = &line["response"]["usage"];
-    let input = num(line, &["prompt_tokens"]).or_else(|| num(usage, &["prompt_tokens"])).ok_or("no prompt_tokens")?;
-    let output = num(line, &["completion_tokens"]).or_else(|| num(usage, &["completion_tokens"])).unwrap_or(0);
-    let read = num(usage, &["cache_read_input_tokens"]).or_else(|| num(usage, &["prompt_tokens_details", "cached_tokens"]));
+    let input =
+        num(line, &["prompt_tokens"]).or_else(|| num(usage, &["prompt_tokens"])).ok_or("no prompt_tokens")?;
+    let output =
+        num(line, &["completion_tokens"]).or_else(|| num(usage, &["completion_tokens"])).unwrap_or(0);
+    let read = num(usage, &["cache_read_input_tokens"])
+        .or_else(|| num(usage, &["prompt_tokens_details", "cached_tokens"]));
     set_num(rec, Field::InputTokens, input);
     set_num(rec, Field::OutputTokens, output);
     set_num(rec, Field::CacheReadTokens, read.unwrap_or(0));
@@ -79,7 +84,12 @@ fn attribution(line: &Value, rec: &mut Owned) {
         (Field::RequestedModel, text(line, &["model_group"])),
         (Field::OperationId, text(line, &["trace_id"])),
         (Field::RequestId, text(line, &["id"]).or_else(|| text(line, &["request_id"]))),
-        (Field::UserId, text(line, &["end_user"]).or_else(|| text(meta, &["user_api_key_user_id"])).or_else(|| text(line, &["user"]))),
+        (
+            Field::UserId,
+            text(line, &["end_user"])
+                .or_else(|| text(meta, &["user_api_key_user_id"]))
+                .or_else(|| text(line, &["user"])),
+        ),
         (Field::Feature, text(meta, &["user_api_key_team_alias"]).or_else(|| text(line, &["team_id"]))),
         (Field::Route, line["request_tags"][0].as_str()),
         (Field::FinishReason, line["response"]["choices"][0]["finish_reason"].as_str()),

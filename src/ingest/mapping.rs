@@ -53,7 +53,8 @@ pub struct Mapping {
 
 impl Mapping {
     pub fn load(path: &std::path::Path) -> Result<Arc<Mapping>> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading mapping {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading mapping {}", path.display()))?;
         Self::parse(&path.display().to_string(), &text).map(Arc::new)
     }
 
@@ -62,8 +63,16 @@ impl Mapping {
         let field = |key: &str, table: &str| {
             Field::from_name(key).ok_or_else(|| anyhow!("{name}: [{table}] {key:?} is not a canonical field (see README: the canonical call record)"))
         };
-        let fields = file.fields.iter().map(|(k, path)| Ok((field(k, "fields")?, path.split('.').map(str::to_string).collect()))).collect::<Result<_>>()?;
-        let constants = file.constants.iter().map(|(k, v)| Ok((field(k, "constants")?, constant(v)?))).collect::<Result<_>>()?;
+        let fields = file
+            .fields
+            .iter()
+            .map(|(k, path)| Ok((field(k, "fields")?, path.split('.').map(str::to_string).collect())))
+            .collect::<Result<_>>()?;
+        let constants = file
+            .constants
+            .iter()
+            .map(|(k, v)| Ok((field(k, "constants")?, constant(v)?)))
+            .collect::<Result<_>>()?;
         let format = match file.format.as_deref() {
             None => None,
             Some("jsonl") => Some(Format::Jsonl),
@@ -73,7 +82,9 @@ impl Mapping {
         let exclusive = match file.input_convention.as_deref() {
             None | Some("inclusive") => false,
             Some("exclusive") => true,
-            Some(other) => bail!("{name}: input_convention must be \"inclusive\" or \"exclusive\", not {other:?}"),
+            Some(other) => {
+                bail!("{name}: input_convention must be \"inclusive\" or \"exclusive\", not {other:?}")
+            }
         };
         let time = match file.timestamp_format.as_deref() {
             None | Some("auto") | Some("rfc3339") => TimeFormat::Auto,
@@ -82,10 +93,14 @@ impl Mapping {
             Some("epoch_us") => TimeFormat::Epoch { per_ms: 1e3 },
             Some("epoch_ns") => TimeFormat::Epoch { per_ms: 1e6 },
             Some(p) if p.contains('%') => TimeFormat::Pattern(p.to_string()),
-            Some(other) => bail!("{name}: timestamp_format {other:?}: use auto, epoch_s/ms/us/ns or a strftime pattern"),
+            Some(other) => {
+                bail!("{name}: timestamp_format {other:?}: use auto, epoch_s/ms/us/ns or a strftime pattern")
+            }
         };
         let origin_ms = match file.timestamp_origin.as_deref() {
-            Some(o) => crate::pricing::load::parse_date(o).with_context(|| format!("{name}: timestamp_origin"))?,
+            Some(o) => {
+                crate::pricing::load::parse_date(o).with_context(|| format!("{name}: timestamp_origin"))?
+            }
             None => 0,
         };
         Ok(Mapping { name: name.to_string(), format, fields, constants, exclusive, time, origin_ms })
@@ -118,7 +133,9 @@ impl LineParser for Parser {
                 _ => v.get(key),
             });
             if let Some(v) = value.filter(|v| !v.is_null()) {
-                let scalar = scalar(v).ok_or_else(|| format!("field {}: {} holds an object or array", field.name(), path.join(".")))?;
+                let scalar = scalar(v).ok_or_else(|| {
+                    format!("field {}: {} holds an object or array", field.name(), path.join("."))
+                })?;
                 rec.set(*field, Some(scalar));
             }
         }
@@ -135,7 +152,9 @@ fn scalar(v: &Value) -> Option<Scalar<'static>> {
     Some(match v {
         Value::String(s) => Scalar::Str(s.clone().into()),
         Value::Bool(b) => Scalar::Bool(*b),
-        Value::Number(n) => n.as_i64().map_or_else(|| Scalar::Float(n.as_f64().unwrap_or(f64::NAN)), Scalar::Int),
+        Value::Number(n) => {
+            n.as_i64().map_or_else(|| Scalar::Float(n.as_f64().unwrap_or(f64::NAN)), Scalar::Int)
+        }
         _ => return None,
     })
 }
@@ -146,9 +165,9 @@ fn timestamp(m: &Mapping, rec: &mut Owned) -> Result<(), String> {
     let ms = match (&m.time, &raw) {
         (TimeFormat::Auto, _) => return Ok(()),
         (TimeFormat::Epoch { per_ms }, v) => number(v).map(|n| (n / per_ms).round() as i64 + m.origin_ms),
-        (TimeFormat::Pattern(p), Scalar::Str(s)) => chrono::NaiveDateTime::parse_from_str(s.trim(), p)
-            .ok()
-            .map(|t| t.and_utc().timestamp_millis()),
+        (TimeFormat::Pattern(p), Scalar::Str(s)) => {
+            chrono::NaiveDateTime::parse_from_str(s.trim(), p).ok().map(|t| t.and_utc().timestamp_millis())
+        }
         _ => None,
     };
     let ms = ms.ok_or_else(|| format!("field timestamp: {raw:?} does not fit timestamp_format"))?;
@@ -167,7 +186,9 @@ fn number(v: &Scalar) -> Option<f64> {
 
 /// Exclusive logs count only uncached prompt tokens as input: add the cache classes back.
 fn include_cache(rec: &mut Owned) -> Result<(), String> {
-    let get = |f: Field| rec.get(f).map(number).map_or(Ok(0.0), |n| n.ok_or(format!("field {}: not a number", f.name())));
+    let get = |f: Field| {
+        rec.get(f).map(number).map_or(Ok(0.0), |n| n.ok_or(format!("field {}: not a number", f.name())))
+    };
     let total = get(Field::InputTokens)? + get(Field::CacheReadTokens)? + get(Field::CacheWriteTokens)?;
     if rec.get(Field::InputTokens).is_some() {
         rec.set(Field::InputTokens, Some(Scalar::Int(total as i64)));

@@ -34,8 +34,8 @@ use serde::Serialize;
 use crate::calls::Calls;
 use crate::normalize::{normalize, StrCol, Tokens};
 use record::{Field, RawRecord};
-pub use source::{expand, Source};
 use source::Input;
+pub use source::{expand, Source};
 /// Rejects kept with their details; the rest are counted.
 pub const REJECTS_KEPT: usize = 100;
 
@@ -167,7 +167,12 @@ pub struct Batch {
 
 impl Batch {
     pub fn new(plan: &IngestPlan) -> Self {
-        Batch { calls: Calls::new(plan.keep, plan.extras.len()), lines: LineCounts::default(), rejects: Vec::new(), untimed: 0 }
+        Batch {
+            calls: Calls::new(plan.keep, plan.extras.len()),
+            lines: LineCounts::default(),
+            rejects: Vec::new(),
+            untimed: 0,
+        }
     }
 
     /// Normalises `raw` and keeps it, or rejects it.
@@ -237,8 +242,16 @@ pub fn ingest(sources: &[Source], ctx: &RunContext) -> Result<Batch> {
 }
 
 /// Reads one opened source: a whole JSON document, or lines and rows.
-fn read_source(mut input: Input, hint: Option<Format>, name: &str, ctx: &RunContext, seen: &mut native::Seen, all: &mut Batch) -> Result<()> {
-    let csv = hint == Some(Format::Csv) || ctx.plan.mapping.as_ref().is_some_and(|m| m.format == Some(Format::Csv));
+fn read_source(
+    mut input: Input,
+    hint: Option<Format>,
+    name: &str,
+    ctx: &RunContext,
+    seen: &mut native::Seen,
+    all: &mut Batch,
+) -> Result<()> {
+    let csv =
+        hint == Some(Format::Csv) || ctx.plan.mapping.as_ref().is_some_and(|m| m.format == Some(Format::Csv));
     let head = input.head().with_context(|| format!("reading {name}"))?;
     if csv || !document::looks_like_document(head) {
         return read_lines(input, hint, name, ctx, seen, all);
@@ -255,7 +268,14 @@ fn read_source(mut input: Input, hint: Option<Format>, name: &str, ctx: &RunCont
 }
 
 /// Reads a file line by line (JSONL, a native dialect) or row by row (CSV).
-fn read_lines(mut input: Input, hint: Option<Format>, name: &str, ctx: &RunContext, seen: &mut native::Seen, all: &mut Batch) -> Result<()> {
+fn read_lines(
+    mut input: Input,
+    hint: Option<Format>,
+    name: &str,
+    ctx: &RunContext,
+    seen: &mut native::Seen,
+    all: &mut Batch,
+) -> Result<()> {
     if let Some(m) = &ctx.plan.mapping {
         let parser = Box::new(mapping::Parser(m.clone()));
         return match m.format.or(hint) {
@@ -278,7 +298,13 @@ fn read_lines(mut input: Input, hint: Option<Format>, name: &str, ctx: &RunConte
 }
 
 /// Reads the items of a JSON document, each counted like a line.
-fn read_document(doc: &document::Document, name: &str, ctx: &RunContext, seen: &mut native::Seen, all: &mut Batch) -> Result<()> {
+fn read_document(
+    doc: &document::Document,
+    name: &str,
+    ctx: &RunContext,
+    seen: &mut native::Seen,
+    all: &mut Batch,
+) -> Result<()> {
     if doc.items.is_empty() {
         return Ok(()); // `[]`, or a page of a quiet period: nothing to read
     }
@@ -289,7 +315,8 @@ fn read_document(doc: &document::Document, name: &str, ctx: &RunContext, seen: &
     let format = match ctx.plan.format {
         Some(f) => f,
         None => {
-            let head: Vec<serde_json::Value> = doc.items.iter().take(detect::SNIFF_LINES).filter_map(|i| doc.value_of(i).ok()).collect();
+            let head: Vec<serde_json::Value> =
+                doc.items.iter().take(detect::SNIFF_LINES).filter_map(|i| doc.value_of(i).ok()).collect();
             detect::detect_records(&head).with_context(|| format!("{name}: unknown log format"))?
         }
     };
@@ -315,9 +342,11 @@ fn read_canonical_items(doc: &document::Document, name: &str, ctx: &RunContext, 
 
 fn check_strict(ctx: &RunContext, all: &Batch, rejected_before: u64) -> Result<()> {
     if ctx.plan.strict && all.lines.rejected > rejected_before {
-        let first = all.rejects.get(rejected_before as usize).map_or_else(|| "a line was rejected".to_string(), |r| r.to_string());
+        let first = all
+            .rejects
+            .get(rejected_before as usize)
+            .map_or_else(|| "a line was rejected".to_string(), |r| r.to_string());
         bail!("{first} (--strict stops at the first rejected line)");
     }
     Ok(())
 }
-

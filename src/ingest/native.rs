@@ -13,7 +13,10 @@ use serde_json::Value;
 
 use super::record::{Field, RawRecord, Scalar};
 use super::source::Input;
-use super::{anthropic, anthropic_usage, claude_code, codex, document, gemini, helicone, langfuse, litellm, openai, openai_usage, otel, Batch, Format, RunContext};
+use super::{
+    anthropic, anthropic_usage, claude_code, codex, document, gemini, helicone, langfuse, litellm, openai,
+    openai_usage, otel, Batch, Format, RunContext,
+};
 
 /// A record built from a parsed JSON line; it owns its strings.
 pub type Owned = RawRecord<'static>;
@@ -46,7 +49,14 @@ pub fn parser_for(format: Format) -> Box<dyn LineParser> {
 pub struct Seen(FxHashMap<String, usize>);
 
 /// Reads JSON lines through `parser`.
-pub fn read(input: Input, mut parser: Box<dyn LineParser>, file: &str, ctx: &RunContext, seen: &mut Seen, out: &mut Batch) -> Result<()> {
+pub fn read(
+    input: Input,
+    mut parser: Box<dyn LineParser>,
+    file: &str,
+    ctx: &RunContext,
+    seen: &mut Seen,
+    out: &mut Batch,
+) -> Result<()> {
     let mut reader = input.into_reader();
     let mut buf = Vec::new();
     let mut line_no = 0u64;
@@ -72,7 +82,15 @@ pub fn read(input: Input, mut parser: Box<dyn LineParser>, file: &str, ctx: &Run
 /// Parses one line or document item: each record of an API page (`{"data": [...]}`, as the
 /// usage, Langfuse and Helicone APIs return them) on its own, so one bad record rejects
 /// itself, not its page; a page with no records counts as skipped.
-fn parse_units(parser: &mut dyn LineParser, v: &Value, file: &str, line: u64, ctx: &RunContext, seen: &mut Seen, out: &mut Batch) {
+fn parse_units(
+    parser: &mut dyn LineParser,
+    v: &Value,
+    file: &str,
+    line: u64,
+    ctx: &RunContext,
+    seen: &mut Seen,
+    out: &mut Batch,
+) {
     let units: Vec<&Value> = page_items(v).map_or_else(|| vec![v], |items| items.iter().collect());
     let mut records = Vec::new();
     if units.is_empty() {
@@ -88,7 +106,8 @@ fn parse_units(parser: &mut dyn LineParser, v: &Value, file: &str, line: u64, ct
 }
 
 /// What an API page carries beside its `data`.
-pub const PAGE_KEYS: &[&str] = &["object", "has_more", "next_page", "first_id", "last_id", "meta", "error", "total", "page", "limit"];
+pub const PAGE_KEYS: &[&str] =
+    &["object", "has_more", "next_page", "first_id", "last_id", "meta", "error", "total", "page", "limit"];
 
 /// The records of an API page: an object whose `data` is an array of objects and whose other
 /// keys are page metadata (a record that merely has a `data` list is not a page).
@@ -101,7 +120,14 @@ pub fn page_items(v: &Value) -> Option<&Vec<Value>> {
 
 /// Reads a whole JSON document (an array of records, or an API page `{"data": [...]}`, pretty
 /// printed or not): each item is counted like a line and reported at the line it starts on.
-pub fn read_document(doc: &document::Document, mut parser: Box<dyn LineParser>, file: &str, ctx: &RunContext, seen: &mut Seen, out: &mut Batch) {
+pub fn read_document(
+    doc: &document::Document,
+    mut parser: Box<dyn LineParser>,
+    file: &str,
+    ctx: &RunContext,
+    seen: &mut Seen,
+    out: &mut Batch,
+) {
     for item in &doc.items {
         ctx.progress(item.span.len() as u64);
         match doc.value_of(item) {
@@ -113,7 +139,14 @@ pub fn read_document(doc: &document::Document, mut parser: Box<dyn LineParser>, 
 
 /// Reads CSV rows through `parser`, each row as a JSON object of its header's columns
 /// (empty cells left out), so a mapping file addresses CSV columns and JSON fields alike.
-pub fn read_csv(input: Input, mut parser: Box<dyn LineParser>, file: &str, ctx: &RunContext, seen: &mut Seen, out: &mut Batch) -> Result<()> {
+pub fn read_csv(
+    input: Input,
+    mut parser: Box<dyn LineParser>,
+    file: &str,
+    ctx: &RunContext,
+    seen: &mut Seen,
+    out: &mut Batch,
+) -> Result<()> {
     let mut rdr = ::csv::ReaderBuilder::new().flexible(true).from_reader(input.into_reader());
     let headers = rdr.headers()?.clone();
     let mut records = Vec::new();

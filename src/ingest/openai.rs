@@ -17,7 +17,8 @@ pub const DIALECT: Dialect = Dialect {
     about: "OpenAI chat.completion / response objects and Batch API output lines (OpenAI convention: \
             prompt_tokens include cached_tokens; reasoning within completion; batch lines at batch rates)",
     recognises,
-    looks_for: "an object of type chat.completion or response with usage, or a batch line {custom_id, response}",
+    looks_for:
+        "an object of type chat.completion or response with usage, or a batch line {custom_id, response}",
 };
 
 fn recognises(v: &Value) -> bool {
@@ -44,11 +45,7 @@ impl LineParser for Parser {
 fn batch_line(line: &Value, out: &mut Vec<Owned>) -> Result<(), String> {
     let status = num(line, &["response", "status_code"]).unwrap_or(0);
     let body = &line["response"]["body"];
-    let mut rec = if status == 200 && body.get("usage").is_some() {
-        response(body)?
-    } else {
-        failed(body)
-    };
+    let mut rec = if status == 200 && body.get("usage").is_some() { response(body)? } else { failed(body) };
     rec.set(Field::Batch, Some(Scalar::Bool(true)));
     if status != 0 {
         set_num(&mut rec, Field::HttpStatus, status);

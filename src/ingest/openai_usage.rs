@@ -48,7 +48,9 @@ impl LineParser for Parser {
 fn row(result: &Value, start: u64) -> Result<Owned, String> {
     let kind = text(result, &["object"]).unwrap_or("(no object)");
     if kind != COMPLETIONS && kind != EMBEDDINGS {
-        return Err(format!("{kind}: not token usage llmcost can price (completions and embeddings usage are)"));
+        return Err(format!(
+            "{kind}: not token usage llmcost can price (completions and embeddings usage are)"
+        ));
     }
     let model = text(result, &["model"]).ok_or("result has no model: export with group_by=model")?;
     let mut rec = RawRecord::new(0);
@@ -56,15 +58,28 @@ fn row(result: &Value, start: u64) -> Result<Owned, String> {
     set_text(&mut rec, Field::Provider, "openai");
     rec.set(Field::Timestamp, Some(Scalar::Int(start as i64)));
     rec.set(Field::Aggregate, Some(Scalar::Bool(true)));
-    set_num(&mut rec, Field::Requests, num(result, &["num_model_requests"]).ok_or("result has no num_model_requests")?);
-    set_num(&mut rec, Field::InputTokens, num(result, &["input_tokens"]).ok_or("result has no input_tokens")?);
+    set_num(
+        &mut rec,
+        Field::Requests,
+        num(result, &["num_model_requests"]).ok_or("result has no num_model_requests")?,
+    );
+    set_num(
+        &mut rec,
+        Field::InputTokens,
+        num(result, &["input_tokens"]).ok_or("result has no input_tokens")?,
+    );
     set_num(&mut rec, Field::OutputTokens, num(result, &["output_tokens"]).unwrap_or(0));
     set_num(&mut rec, Field::CacheReadTokens, num(result, &["input_cached_tokens"]).unwrap_or(0));
     set_num(&mut rec, Field::CacheWriteTokens, num(result, &["input_cache_write_tokens"]).unwrap_or(0));
     if result.get("batch").and_then(Value::as_bool) == Some(true) {
         rec.set(Field::Batch, Some(Scalar::Bool(true)));
     }
-    let texts = [(Field::ServiceTier, "service_tier"), (Field::Feature, "project_id"), (Field::Route, "api_key_id"), (Field::UserId, "user_id")];
+    let texts = [
+        (Field::ServiceTier, "service_tier"),
+        (Field::Feature, "project_id"),
+        (Field::Route, "api_key_id"),
+        (Field::UserId, "user_id"),
+    ];
     copy_texts(result, &mut rec, &texts);
     set_text(&mut rec, Field::Status, "ok");
     Ok(rec)

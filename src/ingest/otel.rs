@@ -76,13 +76,22 @@ fn call(span: &Value, service: Option<&str>) -> Result<Option<Owned>, String> {
     set_num(&mut rec, Field::InputTokens, input.unwrap_or(0));
     set_num(&mut rec, Field::OutputTokens, output.unwrap_or(0));
     set_num(&mut rec, Field::CacheReadTokens, num(&["gen_ai.usage.cache_read.input_tokens"]).unwrap_or(0));
-    set_num(&mut rec, Field::CacheWriteTokens, num(&["gen_ai.usage.cache_creation.input_tokens"]).unwrap_or(0));
+    set_num(
+        &mut rec,
+        Field::CacheWriteTokens,
+        num(&["gen_ai.usage.cache_creation.input_tokens"]).unwrap_or(0),
+    );
     set_text(&mut rec, Field::Model, &model);
-    let start = span["startTimeUnixNano"].as_str().and_then(|s| s.parse::<u64>().ok()).or_else(|| span["startTimeUnixNano"].as_u64());
+    let start = span["startTimeUnixNano"]
+        .as_str()
+        .and_then(|s| s.parse::<u64>().ok())
+        .or_else(|| span["startTimeUnixNano"].as_u64());
     let start = start.ok_or("span has no startTimeUnixNano")?;
     set_num(&mut rec, Field::Timestamp, start / 1_000_000);
     let error = text(&["error.type"]);
-    let failed = error.is_some() || span["status"]["code"].as_u64() == Some(2) || span["status"]["code"] == "STATUS_CODE_ERROR";
+    let failed = error.is_some()
+        || span["status"]["code"].as_u64() == Some(2)
+        || span["status"]["code"] == "STATUS_CODE_ERROR";
     set_text(&mut rec, Field::Status, if failed { "error" } else { "ok" });
     let pairs = [
         (Field::Provider, text(&["gen_ai.provider.name", "gen_ai.system"])),
@@ -90,14 +99,19 @@ fn call(span: &Value, service: Option<&str>) -> Result<Option<Owned>, String> {
         (Field::ErrorType, error),
         (Field::JobId, span["traceId"].as_str().map(str::to_string)),
         (Field::RequestId, span["spanId"].as_str().map(str::to_string)),
-        (Field::Route, text(&["gen_ai.operation.name"]).map(|op| service.map_or(op.clone(), |s| format!("{s}/{op}")))),
+        (
+            Field::Route,
+            text(&["gen_ai.operation.name"]).map(|op| service.map_or(op.clone(), |s| format!("{s}/{op}"))),
+        ),
     ];
     for (field, value) in pairs {
         if let Some(v) = value {
             set_text(&mut rec, field, &v);
         }
     }
-    if let Some(reason) = attr(a, &["gen_ai.response.finish_reasons"]).and_then(|v| v["arrayValue"]["values"][0]["stringValue"].as_str()) {
+    if let Some(reason) = attr(a, &["gen_ai.response.finish_reasons"])
+        .and_then(|v| v["arrayValue"]["values"][0]["stringValue"].as_str())
+    {
         set_text(&mut rec, Field::FinishReason, reason);
     }
     if let Some(ms) = span["endTimeUnixNano"].as_str().and_then(|s| s.parse::<u64>().ok()) {

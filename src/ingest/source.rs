@@ -189,7 +189,9 @@ pub fn release_pages(map: &memmap2::Mmap, released: &mut usize, upto: usize) {
     if end > *released {
         // SAFETY: the pages are never read again; DONTNEED on a read-only file mapping only
         // unmaps them, and a later access would reload them from the file.
-        let _ = unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, *released, end - *released) };
+        let _ = unsafe {
+            map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, *released, end - *released)
+        };
         *released = end;
     }
 }

@@ -79,9 +79,17 @@ pub fn anthropic(u: &Value, rec: &mut Owned) -> Result<(), String> {
 pub fn openai_chat(u: &Value, rec: &mut Owned) -> Result<(), String> {
     set_num(rec, Field::InputTokens, required(u, "prompt_tokens")?);
     set_num(rec, Field::CacheReadTokens, num(u, &["prompt_tokens_details", "cached_tokens"]).unwrap_or(0));
-    set_num(rec, Field::CacheWriteTokens, num(u, &["prompt_tokens_details", "cache_write_tokens"]).unwrap_or(0));
+    set_num(
+        rec,
+        Field::CacheWriteTokens,
+        num(u, &["prompt_tokens_details", "cache_write_tokens"]).unwrap_or(0),
+    );
     set_num(rec, Field::OutputTokens, num(u, &["completion_tokens"]).unwrap_or(0));
-    set_num(rec, Field::ReasoningTokens, num(u, &["completion_tokens_details", "reasoning_tokens"]).unwrap_or(0));
+    set_num(
+        rec,
+        Field::ReasoningTokens,
+        num(u, &["completion_tokens_details", "reasoning_tokens"]).unwrap_or(0),
+    );
     Ok(())
 }
 
@@ -89,7 +97,11 @@ pub fn openai_chat(u: &Value, rec: &mut Owned) -> Result<(), String> {
 pub fn openai_responses(u: &Value, rec: &mut Owned) -> Result<(), String> {
     set_num(rec, Field::InputTokens, required(u, "input_tokens")?);
     set_num(rec, Field::CacheReadTokens, num(u, &["input_tokens_details", "cached_tokens"]).unwrap_or(0));
-    set_num(rec, Field::CacheWriteTokens, num(u, &["input_tokens_details", "cache_write_tokens"]).unwrap_or(0));
+    set_num(
+        rec,
+        Field::CacheWriteTokens,
+        num(u, &["input_tokens_details", "cache_write_tokens"]).unwrap_or(0),
+    );
     set_num(rec, Field::OutputTokens, required(u, "output_tokens")?);
     set_num(rec, Field::ReasoningTokens, num(u, &["output_tokens_details", "reasoning_tokens"]).unwrap_or(0));
     Ok(())

@@ -15,20 +15,25 @@ use super::ModelPrice;
 use crate::money::Rate;
 
 pub fn parse(name: &str, text: &str) -> Result<Vec<ModelPrice>> {
-    let providers: Vec<Value> = serde_json::from_str(text).with_context(|| format!("{name}: not a genai-prices data.json"))?;
+    let providers: Vec<Value> =
+        serde_json::from_str(text).with_context(|| format!("{name}: not a genai-prices data.json"))?;
     let mut models = Vec::new();
     for p in &providers {
         let provider = p["id"].as_str().ok_or_else(|| anyhow!("{name}: a provider has no id"))?;
         for m in p["models"].as_array().into_iter().flatten() {
             let id = m["id"].as_str().unwrap_or_default();
-            let versions = versions(&m["prices"]).with_context(|| format!("{name}: model {provider}/{id}"))?;
+            let versions =
+                versions(&m["prices"]).with_context(|| format!("{name}: model {provider}/{id}"))?;
             if versions.is_empty() {
                 continue;
             }
             let mut aliases = Vec::new();
             collect_aliases(&m["match"], &mut aliases);
             aliases.retain(|a| !a.eq_ignore_ascii_case(id));
-            models.push(ModelPrice::new(provider, id, aliases, versions).with_context(|| format!("{name}: model {provider}/{id}"))?);
+            models.push(
+                ModelPrice::new(provider, id, aliases, versions)
+                    .with_context(|| format!("{name}: model {provider}/{id}"))?,
+            );
         }
     }
     Ok(models)
@@ -83,7 +88,9 @@ fn version(set: &Value, from: Option<i64>) -> Result<Option<PriceVersion>> {
     let zero = Value::from(0);
     let output = set.get("output_mtok").unwrap_or(&zero);
     let field = |key: &str| set.get(key);
-    let at = |v: Option<&Value>, threshold: Option<u64>| -> Result<Option<Rate>> { v.map(|v| price_at(v, threshold)).transpose() };
+    let at = |v: Option<&Value>, threshold: Option<u64>| -> Result<Option<Rate>> {
+        v.map(|v| price_at(v, threshold)).transpose()
+    };
     let rates_at = |threshold: Option<u64>| -> Result<Rates> {
         let input = price_at(input, threshold)?;
         let cache_write = at(field("cache_write_mtok"), threshold)?.unwrap_or(input);
@@ -102,7 +109,10 @@ fn version(set: &Value, from: Option<i64>) -> Result<Option<PriceVersion>> {
         .collect();
     starts.sort_unstable();
     starts.dedup();
-    let tiers = starts.iter().map(|&t| Ok(Tier { threshold: t, basis: Basis::Input, rates: rates_at(Some(t))? })).collect::<Result<_>>()?;
+    let tiers = starts
+        .iter()
+        .map(|&t| Ok(Tier { threshold: t, basis: Basis::Input, rates: rates_at(Some(t))? }))
+        .collect::<Result<_>>()?;
     Ok(Some(PriceVersion {
         from,
         to: None,

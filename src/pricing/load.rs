@@ -83,11 +83,7 @@ pub fn parse_toml(name: &str, text: &str) -> Result<Vec<ModelPrice>> {
 }
 
 fn price_version(p: PriceToml, file_source: &str, file_checked: &str) -> Result<PriceVersion> {
-    let base = rates(
-        &p.input,
-        &p.output,
-        [&p.cache_read, &p.cache_write, &p.cache_write_1h],
-    )?;
+    let base = rates(&p.input, &p.output, [&p.cache_read, &p.cache_write, &p.cache_write_1h])?;
     let mut tiers = Vec::with_capacity(p.tiers.len());
     for t in &p.tiers {
         let basis = match t.basis.as_deref() {
@@ -106,7 +102,8 @@ fn price_version(p: PriceToml, file_source: &str, file_checked: &str) -> Result<
         Some(v) => rate_value(v).context("field batch_multiplier")?,
         None => Rate::parse("0.5")?,
     };
-    let from = p.effective_from.as_deref().map(|d| parse_date(d).context("field effective_from")).transpose()?;
+    let from =
+        p.effective_from.as_deref().map(|d| parse_date(d).context("field effective_from")).transpose()?;
     let to = p.effective_to.as_deref().map(|d| parse_date(d).context("field effective_to")).transpose()?;
     if let (Some(f), Some(t)) = (from, to) {
         if t <= f {
@@ -193,11 +190,12 @@ pub fn parse_litellm(name: &str, text: &str) -> Result<Vec<ModelPrice>> {
     let mut models = Vec::new();
     for (model, entry) in &map {
         let Some(obj) = entry.as_object() else { continue };
-        let (Some(input), Some(output)) = (obj.get("input_cost_per_token"), obj.get("output_cost_per_token")) else {
+        let (Some(input), Some(output)) = (obj.get("input_cost_per_token"), obj.get("output_cost_per_token"))
+        else {
             continue; // images, audio, embeddings without output prices, `sample_spec`
         };
-        let version = litellm_version(obj, input, output)
-            .with_context(|| format!("{name}: model {model:?}"))?;
+        let version =
+            litellm_version(obj, input, output).with_context(|| format!("{name}: model {model:?}"))?;
         let provider = obj.get("litellm_provider").and_then(|p| p.as_str()).unwrap_or("litellm");
         models.push(ModelPrice::new(provider, model, Vec::new(), vec![version])?);
     }

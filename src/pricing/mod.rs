@@ -26,7 +26,12 @@ pub struct ModelPrice {
 }
 
 impl ModelPrice {
-    pub fn new(provider: &str, id: &str, aliases: Vec<String>, mut versions: Vec<PriceVersion>) -> Result<Self> {
+    pub fn new(
+        provider: &str,
+        id: &str,
+        aliases: Vec<String>,
+        mut versions: Vec<PriceVersion>,
+    ) -> Result<Self> {
         if versions.is_empty() {
             bail!("has no prices");
         }
@@ -40,7 +45,10 @@ impl ModelPrice {
         let patterns = aliases
             .iter()
             .filter(|a| a.contains(['*', '?', '[']))
-            .map(|a| glob::Pattern::new(&a.to_ascii_lowercase()).with_context(|| format!("bad alias pattern {a:?}")))
+            .map(|a| {
+                glob::Pattern::new(&a.to_ascii_lowercase())
+                    .with_context(|| format!("bad alias pattern {a:?}"))
+            })
             .collect::<Result<_>>()?;
         Ok(ModelPrice { provider: provider.to_string(), id: id.to_string(), aliases, patterns, versions })
     }
@@ -75,7 +83,8 @@ impl PriceBook {
         let mut tables: Vec<(String, String)> = Vec::new();
         for path in extra {
             for file in table_files(path.as_ref())? {
-                let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+                let text =
+                    std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
                 tables.push((file.display().to_string(), text));
             }
         }
@@ -143,7 +152,11 @@ impl PriceBook {
         (!indices.is_empty()).then(|| self.prefer(indices.into_iter(), provider))
     }
 
-    fn prefer(&self, mut candidates: impl Iterator<Item = usize> + Clone, provider: Option<&str>) -> &ModelPrice {
+    fn prefer(
+        &self,
+        mut candidates: impl Iterator<Item = usize> + Clone,
+        provider: Option<&str>,
+    ) -> &ModelPrice {
         let first = candidates.clone().next().expect("candidates are never empty");
         let chosen = provider
             .and_then(|p| candidates.find(|&i| self.models[i].provider.eq_ignore_ascii_case(p)))

@@ -11,8 +11,18 @@ use crate::analyze::{Report, Sums};
 pub struct Csv;
 
 const HEADER: [&str; 12] = [
-    "section", "dimension", "key", "calls", "priced_calls", "input_tokens", "output_tokens",
-    "cache_read_tokens", "cache_write_tokens", "reasoning_tokens", "cost_usd", "share",
+    "section",
+    "dimension",
+    "key",
+    "calls",
+    "priced_calls",
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "reasoning_tokens",
+    "cost_usd",
+    "share",
 ];
 
 impl Render for Csv {
@@ -27,7 +37,12 @@ impl Render for Csv {
             }
         }
         for u in &report.unpriced {
-            let sums = Sums { calls: u.calls, input_tokens: u.input_tokens, output_tokens: u.output_tokens, ..Sums::default() };
+            let sums = Sums {
+                calls: u.calls,
+                input_tokens: u.input_tokens,
+                output_tokens: u.output_tokens,
+                ..Sums::default()
+            };
             let mut rec = record("unpriced", "model", &u.model, &sums, 0.0);
             rec[10] = String::new();
             rec[11] = String::new();

@@ -9,7 +9,11 @@ const LOG: &str = "fixtures/ci/budget.jsonl";
 
 fn budget(args: &[&str]) -> (i32, String, String) {
     let out = llmcost().arg("budget").args(args).args(test_pricing()).output().expect("runs");
-    (out.status.code().expect("exit code"), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+    (
+        out.status.code().expect("exit code"),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
 }
 
 fn budget_json(file: &str) -> (i32, Value) {
@@ -31,25 +35,45 @@ fn hourly_limit_alerts_and_hard_stops() {
     assert_eq!(code, 1, "a hard stop would have fired");
     assert_eq!(r["kind"], "budget");
     let chat = &r["budgets"][0];
-    assert_eq!((chat["name"].as_str(), chat["calls"].as_u64(), chat["unpriced_calls"].as_u64()), (Some("chat-prod"), Some(9), Some(1)));
+    assert_eq!(
+        (chat["name"].as_str(), chat["calls"].as_u64(), chat["unpriced_calls"].as_u64()),
+        (Some("chat-prod"), Some(9), Some(1))
+    );
     assert!(close(&chat["cost_usd"], 0.03));
     let hourly = limit(chat, "hour");
-    assert_eq!((hourly["over_limit"].as_u64(), hourly["alerts"].as_u64(), hourly["hard_stops"].as_u64()), (Some(2), Some(7), Some(2)));
+    assert_eq!(
+        (hourly["over_limit"].as_u64(), hourly["alerts"].as_u64(), hourly["hard_stops"].as_u64()),
+        (Some(2), Some(7), Some(2))
+    );
     assert!(close(&hourly["prevented_usd"], 0.004));
     assert_eq!(hourly["peak"]["start"], "2026-03-12T09:00Z");
     let nine = &hourly["periods"][0];
     assert_eq!((nine["start"].as_str(), nine["calls"].as_u64()), (Some("2026-03-12T09:00Z"), Some(5)));
     assert!(close(&nine["spend_usd"], 0.012) && close(&nine["share_of_limit"], 1.2));
-    let alerts: Vec<(f64, &str)> = nine["alerts"].as_array().unwrap().iter().map(|a| (a["pct"].as_f64().unwrap(), a["at"].as_str().unwrap())).collect();
-    assert_eq!(alerts, [(50.0, "2026-03-12T09:10:00Z"), (80.0, "2026-03-12T09:20:00Z"), (95.0, "2026-03-12T09:30:00Z")]);
+    let alerts: Vec<(f64, &str)> = nine["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["pct"].as_f64().unwrap(), a["at"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        alerts,
+        [(50.0, "2026-03-12T09:10:00Z"), (80.0, "2026-03-12T09:20:00Z"), (95.0, "2026-03-12T09:30:00Z")]
+    );
     let stop = &nine["hard_stop"];
-    assert_eq!((stop["at"].as_str(), stop["prevented_calls"].as_u64()), (Some("2026-03-12T09:30:00Z"), Some(1)));
+    assert_eq!(
+        (stop["at"].as_str(), stop["prevented_calls"].as_u64()),
+        (Some("2026-03-12T09:30:00Z"), Some(1))
+    );
     assert!(close(&stop["spend_usd"], 0.01) && close(&stop["prevented_usd"], 0.002));
     let ten = &hourly["periods"][1];
     assert_eq!(ten["alerts"].as_array().unwrap().len(), 3);
     assert_eq!(ten["hard_stop"]["at"], "2026-03-12T10:05:00Z");
     let midnight = &hourly["periods"][2];
-    assert_eq!((midnight["start"].as_str(), midnight["alerts"][0]["pct"].as_f64()), (Some("2026-03-13T00:00Z"), Some(50.0)));
+    assert_eq!(
+        (midnight["start"].as_str(), midnight["alerts"][0]["pct"].as_f64()),
+        (Some("2026-03-13T00:00Z"), Some(50.0))
+    );
     assert!(midnight["hard_stop"].is_null());
 }
 
@@ -58,14 +82,20 @@ fn daily_limit_and_per_call_limit() {
     let (_, r) = budget_json("fixtures/ci/budgets.yaml");
     let chat = &r["budgets"][0];
     let daily = limit(chat, "day");
-    assert_eq!((daily["alerts"].as_u64(), daily["hard_stops"].as_u64(), daily["over_limit"].as_u64()), (Some(3), Some(1), Some(1)));
+    assert_eq!(
+        (daily["alerts"].as_u64(), daily["hard_stops"].as_u64(), daily["over_limit"].as_u64()),
+        (Some(3), Some(1), Some(1))
+    );
     let day = &daily["periods"][0];
     assert!(close(&day["spend_usd"], 0.024));
     assert_eq!(day["alerts"][0]["at"], "2026-03-12T09:30:00Z");
     assert!(close(&day["alerts"][0]["spend_usd"], 0.01));
     assert_eq!(day["hard_stop"]["at"], "2026-03-12T10:05:00Z");
     assert!(close(&day["hard_stop"]["spend_usd"], 0.022) && close(&day["hard_stop"]["prevented_usd"], 0.002));
-    assert!(close(&daily["periods"][1]["spend_usd"], 0.006) && daily["periods"][1]["alerts"].as_array().unwrap().is_empty());
+    assert!(
+        close(&daily["periods"][1]["spend_usd"], 0.006)
+            && daily["periods"][1]["alerts"].as_array().unwrap().is_empty()
+    );
     let per_call = &chat["per_call"];
     assert_eq!(per_call["calls"], 2);
     assert!(close(&per_call["cost_usd"], 0.016) && close(&per_call["excess_usd"], 0.006));
@@ -87,7 +117,10 @@ fn toml_budgets_without_a_reached_stop_exit_0() {
     let (code, r) = budget_json("fixtures/ci/budgets.toml");
     assert_eq!(code, 0);
     let chat = &r["budgets"][0];
-    assert_eq!((limit(chat, "hour")["alerts"].as_u64(), limit(chat, "day")["alerts"].as_u64()), (Some(7), Some(3)));
+    assert_eq!(
+        (limit(chat, "hour")["alerts"].as_u64(), limit(chat, "day")["alerts"].as_u64()),
+        (Some(7), Some(3))
+    );
     assert_eq!(r["hard_stops"], 0);
 }
 
@@ -126,9 +159,16 @@ fn formats() {
             "::error title=llmcost budget chat-prod::HARD STOP 100%25 (hourly) at 2026-03-12T10:05:00Z: $0.0100 of $0.0100 in 2026-03-12T10:00Z; $0.002000 spent after it",
         ]
     );
-    assert_eq!(gh.lines().filter(|l| l.starts_with("::warning")).count(), 10 + 1, "10 alerts and one per-call line");
+    assert_eq!(
+        gh.lines().filter(|l| l.starts_with("::warning")).count(),
+        10 + 1,
+        "10 alerts and one per-call line"
+    );
     let (_, table, _) = budget(&["--budgets", "fixtures/ci/budgets.yaml", LOG]);
-    assert!(table.starts_with("llmcost budget: 2 budgets, 1 budget's hard stop would have fired\n"), "{table}");
+    assert!(
+        table.starts_with("llmcost budget: 2 budgets, 1 budget's hard stop would have fired\n"),
+        "{table}"
+    );
 }
 
 #[test]
@@ -138,8 +178,19 @@ fn usage_buckets_count_toward_daily_limits_only() {
     let spec = dir.path().join("budgets.yaml");
     std::fs::write(&spec, "budgets:\n  - name: all\n    daily_limit_usd: 5\n    hourly_limit_usd: 1\n    per_call_limit_usd: 0.5\n").unwrap();
     // Built-in prices: the test table has no Claude models.
-    let out = llmcost().args(["budget", "--budgets", spec.to_str().unwrap(), "fixtures/formats/anthropic-usage.json", "--format", "json"]).output().unwrap();
-    let r: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let out = llmcost()
+        .args([
+            "budget",
+            "--budgets",
+            spec.to_str().unwrap(),
+            "fixtures/formats/anthropic-usage.json",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
     let all = &r["budgets"][0];
     assert_eq!((all["calls"].as_u64(), all["bucket_rows"].as_u64()), (Some(0), Some(3)));
     assert!(close(&limit(all, "day")["periods"][0]["spend_usd"], 5.1225), "the day sees every bucket");

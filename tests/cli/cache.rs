@@ -13,7 +13,12 @@ fn cache(extra: &[&str]) -> Value {
 }
 
 fn route<'a>(c: &'a Value, name: &str) -> &'a Value {
-    c["routes"].as_array().unwrap().iter().find(|r| r["route"] == name).unwrap_or_else(|| panic!("no route {name}"))
+    c["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["route"] == name)
+        .unwrap_or_else(|| panic!("no route {name}"))
 }
 
 /// A JSON money figure equals the nearest double of the hand-computed decimal.
@@ -25,10 +30,14 @@ fn usd(v: &Value, expected: &str) {
 fn routes_by_input_with_rates_money_and_flags() {
     let c = cache(&[]);
     assert_eq!(c["group_by"], "route");
-    let order: Vec<&str> = c["routes"].as_array().unwrap().iter().map(|r| r["route"].as_str().unwrap()).collect();
+    let order: Vec<&str> =
+        c["routes"].as_array().unwrap().iter().map(|r| r["route"].as_str().unwrap()).collect();
     assert_eq!(order, ["chat", "search", "nocache", "rag", "misc"]);
     let chat = route(&c, "chat");
-    assert_eq!((chat["calls"].as_u64(), chat["input_tokens"].as_u64(), chat["cache_read_tokens"].as_u64()), (Some(4), Some(200000), Some(193600)));
+    assert_eq!(
+        (chat["calls"].as_u64(), chat["input_tokens"].as_u64(), chat["cache_read_tokens"].as_u64()),
+        (Some(4), Some(200000), Some(193600))
+    );
     assert_eq!(chat["token_hit_rate"], 0.968);
     assert_eq!(chat["request_hit_rate"], 1.0);
     usd(&chat["write_cost_usd"], "0.00125");
@@ -38,7 +47,10 @@ fn routes_by_input_with_rates_money_and_flags() {
     assert_eq!(chat["flags"], serde_json::json!([]));
 
     let search = route(&c, "search");
-    assert_eq!((search["token_hit_rate"].as_f64(), search["request_hit_rate"].as_f64()), (Some(0.04), Some(0.5)));
+    assert_eq!(
+        (search["token_hit_rate"].as_f64(), search["request_hit_rate"].as_f64()),
+        (Some(0.04), Some(0.5))
+    );
     usd(&search["write_cost_usd"], "0.006");
     usd(&search["write_premium_usd"], "0");
     usd(&search["saved_usd"], "0.0015");
@@ -48,7 +60,10 @@ fn routes_by_input_with_rates_money_and_flags() {
     assert_eq!(route(&c, "nocache")["flags"], serde_json::json!(["no_cache"]));
 
     let rag = route(&c, "rag");
-    assert_eq!((rag["cache_read_tokens"].as_u64(), rag["cache_write_tokens"].as_u64()), (Some(7600), Some(9000)));
+    assert_eq!(
+        (rag["cache_read_tokens"].as_u64(), rag["cache_write_tokens"].as_u64()),
+        (Some(7600), Some(9000))
+    );
     assert_eq!(rag["token_hit_rate"], 0.38);
     usd(&rag["write_cost_usd"], "0.012");
     usd(&rag["write_premium_usd"], "0.003");
@@ -65,7 +80,10 @@ fn routes_by_input_with_rates_money_and_flags() {
 fn fleet_totals_leave_out_errors_and_app_cache_hits() {
     let f = cache(&[])["fleet"].clone();
     assert_eq!((f["calls"].as_u64(), f["calls_with_read"].as_u64()), (Some(13), Some(11)));
-    assert_eq!((f["input_tokens"].as_u64(), f["cache_read_tokens"].as_u64(), f["cache_write_tokens"].as_u64()), (Some(291000), Some(203700), Some(11000)));
+    assert_eq!(
+        (f["input_tokens"].as_u64(), f["cache_read_tokens"].as_u64(), f["cache_write_tokens"].as_u64()),
+        (Some(291000), Some(203700), Some(11000))
+    );
     assert_eq!(f["token_hit_rate"], 0.7);
     assert_eq!(f["request_hit_rate"].as_f64(), Some(11.0 / 13.0));
     usd(&f["write_cost_usd"], "0.01925");
@@ -91,7 +109,10 @@ fn grouped_by_model() {
     let c = cache(&["--by", "model"]);
     assert_eq!(c["group_by"], "model");
     let alpha = route(&c, "alpha");
-    assert_eq!((alpha["input_tokens"].as_u64(), alpha["cache_read_tokens"].as_u64()), (Some(265000), Some(203200)));
+    assert_eq!(
+        (alpha["input_tokens"].as_u64(), alpha["cache_read_tokens"].as_u64()),
+        (Some(265000), Some(203200))
+    );
     assert_eq!(alpha["token_hit_rate"].as_f64(), Some(203200.0 / 265000.0));
     let beta = route(&c, "beta");
     usd(&beta["write_cost_usd"], "0.006");
@@ -102,11 +123,21 @@ fn grouped_by_model() {
 
 #[test]
 fn terminal_shows_flags_fleet_and_collapse() {
-    let out = llmcost().args(["report", "fixtures/cache.jsonl", "--only", "cache"]).args(test_pricing()).output().unwrap();
+    let out = llmcost()
+        .args(["report", "fixtures/cache.jsonl", "--only", "cache"])
+        .args(test_pricing())
+        .output()
+        .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("Prompt cache by route"), "{text}");
     assert!(text.contains("fleet: token hit rate 70.0%, request hit rate 84.6%"), "{text}");
     assert!(text.contains("below_fleet") && text.contains("no_cache"), "{text}");
     let collapse = text.lines().find(|l| l.contains("2026-03-04")).expect("collapse row");
-    assert!(collapse.contains("rag") && collapse.contains("80.0%") && collapse.contains("10.0%") && collapse.contains("$0.006300"), "{collapse}");
+    assert!(
+        collapse.contains("rag")
+            && collapse.contains("80.0%")
+            && collapse.contains("10.0%")
+            && collapse.contains("$0.006300"),
+        "{collapse}"
+    );
 }

@@ -82,9 +82,21 @@ fn unpriced_calls_fail_by_default() {
 
 #[test]
 fn missing_figures_are_skipped() {
-    let (code, c) = check_json(&["fixtures/ci/plain.json", "--min-cache-hit-rate", "50%", "--max-fallback-rate", "summarize=1%", "--forbid-model", "chat.*=beta"]);
+    let (code, c) = check_json(&[
+        "fixtures/ci/plain.json",
+        "--min-cache-hit-rate",
+        "50%",
+        "--max-fallback-rate",
+        "summarize=1%",
+        "--forbid-model",
+        "chat.*=beta",
+    ]);
     assert_eq!(code, 0);
-    for (rule, route) in [("min-cache-hit-rate", None), ("max-fallback-rate", Some("summarize")), ("forbid-model", Some("chat.*"))] {
+    for (rule, route) in [
+        ("min-cache-hit-rate", None),
+        ("max-fallback-rate", Some("summarize")),
+        ("forbid-model", Some("chat.*")),
+    ] {
         assert_eq!(verdict(&c, rule, route)["status"], "skipped", "{rule}");
     }
     assert!(c["run"]["jobs"].is_null());
@@ -92,7 +104,11 @@ fn missing_figures_are_skipped() {
 
 #[test]
 fn errors_exit_2() {
-    for args in [vec!["fixtures/ci/current.json", "--max-fallback-rate", "150"], vec!["fixtures/ci/nope.json"], vec!["fixtures/ci/current.json", "--policy", "fixtures/ci/nope.toml"]] {
+    for args in [
+        vec!["fixtures/ci/current.json", "--max-fallback-rate", "150"],
+        vec!["fixtures/ci/nope.json"],
+        vec!["fixtures/ci/current.json", "--policy", "fixtures/ci/nope.toml"],
+    ] {
         let (code, _) = check(&args);
         assert_eq!(code, 2, "{args:?}");
     }
@@ -124,7 +140,12 @@ fn help_has_examples() {
     for cmd in ["diff", "check", "budget"] {
         let out = llmcost().args([cmd, "--help"]).output().unwrap();
         let help = String::from_utf8(out.stdout).unwrap();
-        assert!(help.contains("Examples:") && help.contains(&format!("llmcost {cmd} ")) && help.contains("Exit codes"), "{cmd}: {help}");
+        assert!(
+            help.contains("Examples:")
+                && help.contains(&format!("llmcost {cmd} "))
+                && help.contains("Exit codes"),
+            "{cmd}: {help}"
+        );
     }
 }
 
@@ -141,10 +162,15 @@ fn the_readme_examples_are_valid() {
     let dir = tempfile::tempdir().unwrap();
     let policy = dir.path().join("llmcost.toml");
     std::fs::write(&policy, readme_block("### Policy file", "toml")).unwrap();
-    let (code, out) = check(&["fixtures/ci/current.json", "--policy", policy.to_str().unwrap(), "--format", "json"]);
+    let (code, out) =
+        check(&["fixtures/ci/current.json", "--policy", policy.to_str().unwrap(), "--format", "json"]);
     assert_eq!(code, 1, "{out}");
     let budgets = dir.path().join("budgets.yaml");
     std::fs::write(&budgets, readme_block("### Budgets", "yaml")).unwrap();
-    let out = llmcost().args(["budget", "--budgets", budgets.to_str().unwrap(), "fixtures/ci/budget.jsonl"]).args(test_pricing()).output().unwrap();
+    let out = llmcost()
+        .args(["budget", "--budgets", budgets.to_str().unwrap(), "fixtures/ci/budget.jsonl"])
+        .args(test_pricing())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
 }

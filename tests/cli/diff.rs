@@ -30,12 +30,22 @@ fn close(v: &Value, want: f64) -> bool {
 }
 
 fn route<'v>(d: &'v Value, name: &str) -> &'v Value {
-    d["routes"].as_array().unwrap().iter().find(|r| r["route"] == name).unwrap_or_else(|| panic!("no route {name}"))
+    d["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["route"] == name)
+        .unwrap_or_else(|| panic!("no route {name}"))
 }
 
 /// The verdicts of `rule` (and route, when given).
 fn verdicts<'v>(d: &'v Value, rule: &str, route: Option<&str>) -> Vec<&'v Value> {
-    d["verdicts"].as_array().unwrap().iter().filter(|v| v["rule"] == rule && route.is_none_or(|r| v["route"] == r)).collect()
+    d["verdicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["rule"] == rule && route.is_none_or(|r| v["route"] == r))
+        .collect()
 }
 
 #[test]
@@ -54,21 +64,31 @@ fn two_logs_compare_per_job() {
     assert!(close(&h["delta"], 0.004573333333333333), "{h}");
     assert!(close(&h["relative"], 4573.333333333333 / 1860.0), "{h}");
     let t = &d["totals"];
-    assert!(close(&t["cost_per_operation_usd"]["before"], 0.00093) && close(&t["cost_per_operation_usd"]["after"], 0.00386));
+    assert!(
+        close(&t["cost_per_operation_usd"]["before"], 0.00093)
+            && close(&t["cost_per_operation_usd"]["after"], 0.00386)
+    );
     assert_eq!(t["calls"]["delta"], 2);
     let chat = route(&d, "chat.answer");
     assert_eq!(chat["status"], "changed");
     assert!(close(&chat["cost_usd"]["before"], 0.0036) && close(&chat["cost_usd"]["after"], 0.00685));
-    assert!(close(&chat["cost_per_unit_usd"]["before"], 0.0018) && close(&chat["cost_per_unit_usd"]["after"], 0.0068500 / 3.0));
+    assert!(
+        close(&chat["cost_per_unit_usd"]["before"], 0.0018)
+            && close(&chat["cost_per_unit_usd"]["after"], 0.0068500 / 3.0)
+    );
     assert_eq!((chat["calls"]["before"].as_u64(), chat["calls"]["after"].as_u64()), (Some(2), Some(4)));
-    assert_eq!((chat["input_tokens"]["after"].as_u64(), chat["output_tokens"]["after"].as_u64()), (Some(5000), Some(400)));
+    assert_eq!(
+        (chat["input_tokens"]["after"].as_u64(), chat["output_tokens"]["after"].as_u64()),
+        (Some(5000), Some(400))
+    );
     assert!(close(&route(&d, "summarize")["cost_per_unit_usd"]["after"], 0.00415));
     assert_eq!(d["new_routes"], serde_json::json!(["summarize"]));
     assert_eq!(d["vanished_routes"], serde_json::json!(["search"]));
     assert_eq!(d["new_models"], serde_json::json!(["beta"]));
     assert_eq!(d["vanished_models"], serde_json::json!(["gamma"]));
     // Largest change in cost per job first: summarize +4150 µ$, chat.answer +483.3, search −60.
-    let order: Vec<&str> = d["routes"].as_array().unwrap().iter().map(|r| r["route"].as_str().unwrap()).collect();
+    let order: Vec<&str> =
+        d["routes"].as_array().unwrap().iter().map(|r| r["route"].as_str().unwrap()).collect();
     assert_eq!(order, ["summarize", "chat.answer", "search"]);
 }
 
@@ -82,11 +102,22 @@ fn a_saved_report_and_a_log_take_one_path() {
         assert_eq!(d["headline"]["change"]["before"], logs["headline"]["change"]["before"]);
         assert_eq!(d["headline"]["change"]["after"], logs["headline"]["change"]["after"]);
         assert_eq!(d["new_routes"], logs["new_routes"]);
-        assert_eq!(route(d, "chat.answer")["cost_per_unit_usd"], route(&logs, "chat.answer")["cost_per_unit_usd"]);
+        assert_eq!(
+            route(d, "chat.answer")["cost_per_unit_usd"],
+            route(&logs, "chat.answer")["cost_per_unit_usd"]
+        );
     }
     // The hand-written baseline names no real price table hash: the diff says so.
-    assert!(mixed["notes"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().contains("different tables")), "{}", mixed["notes"]);
-    assert!(!saved["notes"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().contains("different tables")));
+    assert!(
+        mixed["notes"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().contains("different tables")),
+        "{}",
+        mixed["notes"]
+    );
+    assert!(!saved["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n.as_str().unwrap().contains("different tables")));
     // Only the hand-written reports carry the analysis sections: 80% → 45% on chat.answer.
     let chat = route(&saved, "chat.answer");
     assert!(close(&chat["cache_hit_rate"]["before"], 0.8) && close(&chat["cache_hit_rate"]["after"], 0.45));
@@ -119,7 +150,16 @@ fn the_policy_file_holds_the_run_to_every_rule() {
 
 #[test]
 fn flags_override_the_policy_file() {
-    let (code, d) = diff_json(&[BASELINE, CURRENT, "--policy", "fixtures/ci/policy.toml", "--max-increase", "5%", "--min-cache-hit-rate", "chat.*=45%"]);
+    let (code, d) = diff_json(&[
+        BASELINE,
+        CURRENT,
+        "--policy",
+        "fixtures/ci/policy.toml",
+        "--max-increase",
+        "5%",
+        "--min-cache-hit-rate",
+        "chat.*=45%",
+    ]);
     assert_eq!(code, 1);
     let inc = verdicts(&d, "max-increase", None);
     assert_eq!(inc[0]["status"], "fail");
@@ -188,7 +228,16 @@ fn every_rule_passes_and_fails_at_its_limit() {
 
 #[test]
 fn the_most_specific_route_pattern_wins() {
-    let (code, d) = diff_json(&[BASELINE, CURRENT, "--min-cache-hit-rate", "*=40%", "--min-cache-hit-rate", "chat.answer=50%", "--min-cache-hit-rate", "nothing.*=1%"]);
+    let (code, d) = diff_json(&[
+        BASELINE,
+        CURRENT,
+        "--min-cache-hit-rate",
+        "*=40%",
+        "--min-cache-hit-rate",
+        "chat.answer=50%",
+        "--min-cache-hit-rate",
+        "nothing.*=1%",
+    ]);
     assert_eq!(code, 1);
     let chat = verdicts(&d, "min-cache-hit-rate", Some("chat.answer"));
     assert!(close(&chat[0]["limit"]["rate"], 0.5) && chat[0]["status"] == "fail");
@@ -206,7 +255,13 @@ fn forbidden_models_are_named_with_their_calls() {
     let hits = verdicts(&d, "forbid-model", None);
     let mut found: Vec<(String, String, u64)> = hits
         .iter()
-        .map(|v| (v["route"].as_str().unwrap().to_string(), v["model"].as_str().unwrap().to_string(), v["value"]["count"].as_u64().unwrap()))
+        .map(|v| {
+            (
+                v["route"].as_str().unwrap().to_string(),
+                v["model"].as_str().unwrap().to_string(),
+                v["value"]["count"].as_u64().unwrap(),
+            )
+        })
         .collect();
     found.sort();
     assert_eq!(found, [("chat.answer".into(), "alpha".into(), 4), ("summarize".into(), "beta".into(), 2)]);
@@ -215,7 +270,16 @@ fn forbidden_models_are_named_with_their_calls() {
 #[test]
 fn missing_sections_are_skipped_never_zero() {
     // plain.json has no analysis sections and no job or operation count.
-    let (code, d) = diff_json(&[BASELINE, "fixtures/ci/plain.json", "--min-cache-hit-rate", "50%", "--max-retry-multiplier", "chat.*=1.1", "--max-cost-per-job", "0.001"]);
+    let (code, d) = diff_json(&[
+        BASELINE,
+        "fixtures/ci/plain.json",
+        "--min-cache-hit-rate",
+        "50%",
+        "--max-retry-multiplier",
+        "chat.*=1.1",
+        "--max-cost-per-job",
+        "0.001",
+    ]);
     assert_eq!(code, 0, "{}", d["verdicts"]);
     for rule in ["min-cache-hit-rate", "max-retry-multiplier", "max-cost-per-job"] {
         let v = verdicts(&d, rule, None);
@@ -223,7 +287,10 @@ fn missing_sections_are_skipped_never_zero() {
     }
     // No counts on the current side: the whole runs are compared, $0.00372 → $0.0193.
     assert_eq!(d["basis"], "run");
-    assert!(close(&d["headline"]["change"]["before"], 0.00372) && close(&d["headline"]["change"]["after"], 0.0193));
+    assert!(
+        close(&d["headline"]["change"]["before"], 0.00372)
+            && close(&d["headline"]["change"]["after"], 0.0193)
+    );
     let notes = d["notes"].as_array().unwrap();
     assert!(notes.iter().any(|n| n.as_str().unwrap().contains("no cache figures")), "{notes:?}");
     assert!(route(&d, "chat.answer")["cache_hit_rate"]["after"].is_null());
@@ -266,7 +333,9 @@ fn errors_exit_2() {
 fn llmcost_toml_in_the_working_directory_is_the_default_policy() {
     let dir = tempfile::tempdir().unwrap();
     let (base, current) = (fixture("ci/baseline.json"), fixture("ci/current.json"));
-    let run = |dir: &Path| llmcost().current_dir(dir).arg("diff").arg(&base).arg(&current).output().unwrap().status.code();
+    let run = |dir: &Path| {
+        llmcost().current_dir(dir).arg("diff").arg(&base).arg(&current).output().unwrap().status.code()
+    };
     assert_eq!(run(dir.path()), Some(0));
     std::fs::write(dir.path().join("llmcost.toml"), "max_increase = \"5%\"\n").unwrap();
     assert_eq!(run(dir.path()), Some(1));
@@ -298,7 +367,10 @@ fn github_format_is_workflow_annotations() {
 fn table_format_leads_with_the_verdict() {
     let (code, out) = diff(&[BASELINE, CURRENT, "--policy", "fixtures/ci/policy.toml"]);
     assert_eq!(code, 1);
-    assert!(out.starts_with("llmcost diff: cost per job $0.001860 → $0.006433 (+$0.004573, +245.9%)\n"), "{out}");
+    assert!(
+        out.starts_with("llmcost diff: cost per job $0.001860 → $0.006433 (+$0.004573, +245.9%)\n"),
+        "{out}"
+    );
     assert!(out.contains("FAILED: 2 of 11 checks failed"), "{out}");
     assert!(out.contains("New routes: summarize"), "{out}");
     let (code, out) = diff(&[BASELINE, CURRENT]);

@@ -54,7 +54,10 @@ fn top_prompts_match_hand_figures() {
     let top = d["top_prompts"].as_array().unwrap();
     assert_eq!(top.len(), want.len());
     for (p, (hash, route, model, calls, dups, cost)) in top.iter().zip(want) {
-        assert_eq!((p["prompt_hash"].as_str(), p["route"].as_str(), p["model"].as_str()), (Some(hash), route, Some(model)));
+        assert_eq!(
+            (p["prompt_hash"].as_str(), p["route"].as_str(), p["model"].as_str()),
+            (Some(hash), route, Some(model))
+        );
         assert_eq!((p["calls"].as_u64(), p["duplicates"].as_u64()), (Some(calls), Some(dups)), "{p}");
         assert!(usd(&p["cost_usd"], cost), "{p}");
         assert_eq!(p["unpriced_count"], u64::from(hash == "h3"), "{p}");
@@ -74,7 +77,10 @@ fn table_names_the_window() {
     let mut args = vec!["report", "fixtures/duplicates.jsonl", "--only", "duplicates"];
     args.extend(test_pricing());
     let text = String::from_utf8(llmcost().args(&args).output().unwrap().stdout).unwrap();
-    assert!(text.contains("Duplicate calls by route (same prompt_hash, route and model within 1h)"), "{text}");
+    assert!(
+        text.contains("Duplicate calls by route (same prompt_hash, route and model within 1h)"),
+        "{text}"
+    );
     assert!(text.contains("1 duplicates have no price"), "{text}");
     // The unpriced prompt h3 shows no cost rather than $0; its route's saving is marked partial.
     let h3 = text.lines().find(|l| l.contains(" h3 ")).expect("h3 row");

@@ -33,9 +33,20 @@ fn rows_by_cost_with_classes() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| (r["key"].clone(), r["class"].clone(), r["calls"].as_u64().unwrap(), r["priced_calls"].as_u64().unwrap(), r["cost_usd"].as_f64().unwrap(), r["share"].as_f64().unwrap()))
+        .map(|r| {
+            (
+                r["key"].clone(),
+                r["class"].clone(),
+                r["calls"].as_u64().unwrap(),
+                r["priced_calls"].as_u64().unwrap(),
+                r["cost_usd"].as_f64().unwrap(),
+                r["share"].as_f64().unwrap(),
+            )
+        })
         .collect();
-    let row = |k: Value, c: &str, calls, priced, cost: &str, share| (k, json!(c), calls, priced, cost.parse::<f64>().unwrap(), share);
+    let row = |k: Value, c: &str, calls, priced, cost: &str, share| {
+        (k, json!(c), calls, priced, cost.parse::<f64>().unwrap(), share)
+    };
     assert_eq!(
         rows,
         [
@@ -52,7 +63,11 @@ fn rows_by_cost_with_classes() {
 
 #[test]
 fn terminal_shows_the_non_production_line() {
-    let out = llmcost().args(["report", "fixtures/environments.jsonl", "--only", "environments"]).args(test_pricing()).output().unwrap();
+    let out = llmcost()
+        .args(["report", "fixtures/environments.jsonl", "--only", "environments"])
+        .args(test_pricing())
+        .output()
+        .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("Cost by environment"), "{text}");
     assert!(text.contains("non-production: $0.004500 of $0.0128 (35.2%) over 5 calls; production: $0.007800; no environment: $0.000500"), "{text}");

@@ -89,7 +89,8 @@ fn hostile_cells_are_neutralised() {
     for name in ["by_route.csv", "by_user.csv", "by_feature.csv", "cache.csv", "retries.csv", "focus.csv"] {
         for row in rows(&read(dir.path(), name)) {
             for cell in row.iter() {
-                let risky = cell.starts_with(['=', '+', '@', '\t', '\r']) || (cell.starts_with('-') && cell.parse::<f64>().is_err());
+                let risky = cell.starts_with(['=', '+', '@', '\t', '\r'])
+                    || (cell.starts_with('-') && cell.parse::<f64>().is_err());
                 assert!(!risky, "{name}: {cell:?}");
             }
         }
@@ -136,7 +137,11 @@ fn reruns_are_byte_identical() {
     names.sort();
     assert!(names.len() >= 14, "{names:?}");
     for name in names {
-        assert_eq!(std::fs::read(a.path().join(&name)).unwrap(), std::fs::read(b.path().join(&name)).unwrap(), "{name:?}");
+        assert_eq!(
+            std::fs::read(a.path().join(&name)).unwrap(),
+            std::fs::read(b.path().join(&name)).unwrap(),
+            "{name:?}"
+        );
     }
     let c = tempfile::tempdir().unwrap();
     export(c.path(), &[]);
@@ -150,7 +155,11 @@ fn reruns_are_byte_identical() {
 #[test]
 fn bad_month_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
-    llmcost().args(["export", "fixtures/export/calls.jsonl", "--month", "2026-13", "--out"]).arg(dir.path()).assert().code(2);
+    llmcost()
+        .args(["export", "fixtures/export/calls.jsonl", "--month", "2026-13", "--out"])
+        .arg(dir.path())
+        .assert()
+        .code(2);
 }
 
 #[test]
@@ -166,8 +175,12 @@ fn html_is_self_contained_and_escapes_log_values() {
     for fetch in ["<link", "src=", "@import", "url(", "href="] {
         assert!(!html.contains(fetch), "{fetch} would load something");
     }
-    let urls: Vec<&str> = html.match_indices("http").map(|(i, _)| &html[i..(i + 40).min(html.len())]).collect();
-    assert!(urls.iter().all(|u| u.starts_with("http://www.w3.org/2000/svg") || u.starts_with("http://evil.exam")), "{urls:?}");
+    let urls: Vec<&str> =
+        html.match_indices("http").map(|(i, _)| &html[i..(i + 40).min(html.len())]).collect();
+    assert!(
+        urls.iter().all(|u| u.starts_with("http://www.w3.org/2000/svg") || u.starts_with("http://evil.exam")),
+        "{urls:?}"
+    );
     assert!(html.matches("<svg").count() >= 4, "charts: daily, Pareto, cache, cost by feature");
     assert!(html.contains("Daily spend by model (USD per UTC day)"));
     assert!(html.contains("$0.0170"));
@@ -199,5 +212,9 @@ fn parquet_reads_back_with_polars() {
     assert_eq!((0..5).filter(|&i| crossed.get(i) == Some(true)).count(), 1);
     assert_eq!(crossed.get(beta), Some(true));
     assert_eq!(df.column("tier").unwrap().u32().unwrap().get(beta), Some(1));
-    assert_eq!(text("user")[at("alpha")].as_deref(), Some("<script>alert(1)</script>"), "stored as data, unchanged");
+    assert_eq!(
+        text("user")[at("alpha")].as_deref(),
+        Some("<script>alert(1)</script>"),
+        "stored as data, unchanged"
+    );
 }

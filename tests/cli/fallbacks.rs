@@ -18,9 +18,19 @@ fn micro(v: &Value, want: f64) -> bool {
 }
 
 /// (operations, with requested, fallback ops, escalated calls, skipped), (escalated µ$, extra µ$).
-fn check(row: &Value, (ops, with_req, fell, esc, skipped): (u64, u64, u64, u64, u64), (esc_cost, extra): (f64, f64)) {
-    let counts = ["operations", "operations_with_requested_model", "fallback_operations", "escalated_calls", "extra_cost_skipped_calls"]
-        .map(|k| row[k].as_u64().unwrap());
+fn check(
+    row: &Value,
+    (ops, with_req, fell, esc, skipped): (u64, u64, u64, u64, u64),
+    (esc_cost, extra): (f64, f64),
+) {
+    let counts = [
+        "operations",
+        "operations_with_requested_model",
+        "fallback_operations",
+        "escalated_calls",
+        "extra_cost_skipped_calls",
+    ]
+    .map(|k| row[k].as_u64().unwrap());
     assert_eq!(counts, [ops, with_req, fell, esc, skipped], "{row}");
     assert!((row["fallback_rate"].as_f64().unwrap() - fell as f64 / ops as f64).abs() < 1e-12, "{row}");
     assert!(micro(&row["escalated_cost_usd"], esc_cost) && micro(&row["extra_cost_usd"], extra), "{row}");
@@ -48,7 +58,12 @@ fn fallback_rates_and_extra_cost_match_hand_figures() {
 fn where_operations_ended_and_the_model_mix() {
     let f = report(&[]);
     let chat = &f["routes"][0];
-    let ended: Vec<(&str, u64)> = chat["ended"].as_array().unwrap().iter().map(|e| (e["model"].as_str().unwrap(), e["operations"].as_u64().unwrap())).collect();
+    let ended: Vec<(&str, u64)> = chat["ended"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["model"].as_str().unwrap(), e["operations"].as_u64().unwrap()))
+        .collect();
     assert_eq!(ended, [("alpha", 2), ("beta", 2), ("alpha-2026-01-01", 1), ("gamma", 1)]);
     assert!((chat["ended"][2]["share"].as_f64().unwrap() - 1.0 / 6.0).abs() < 1e-12);
     // chat: 10 calls, 18240 µ$; beta 3 calls 12750 µ$, alpha 5 calls 5200 µ$.
@@ -83,7 +98,14 @@ fn table_shows_rates_mix_and_flags() {
     let mut args = vec!["report", "fixtures/fallbacks.jsonl", "--only", "fallbacks"];
     args.extend(test_pricing());
     let text = String::from_utf8(llmcost().args(&args).output().unwrap().stdout).unwrap();
-    for want in ["Fallbacks by route", "28.6%", "$0.009792*", "Model mix by route", "flag: on extract", "no price for requested mystery"] {
+    for want in [
+        "Fallbacks by route",
+        "28.6%",
+        "$0.009792*",
+        "Model mix by route",
+        "flag: on extract",
+        "no price for requested mystery",
+    ] {
         assert!(text.contains(want), "no {want:?} in\n{text}");
     }
     // A log with no requested_model and no flagged route shows no fallback tables.

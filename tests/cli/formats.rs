@@ -42,7 +42,10 @@ fn claude_code_counts_a_streamed_call_once_with_its_final_usage() {
     assert_eq!(r["totals"]["cost_usd_exact"], "0.0088");
     assert_eq!(r["totals"]["calls"], 2);
     let l = &r["lines"];
-    assert_eq!((l["read"].as_u64(), l["accepted"].as_u64(), l["skipped"].as_u64(), l["duplicates"].as_u64()), (Some(5), Some(2), Some(1), Some(2)));
+    assert_eq!(
+        (l["read"].as_u64(), l["accepted"].as_u64(), l["skipped"].as_u64(), l["duplicates"].as_u64()),
+        (Some(5), Some(2), Some(1), Some(2))
+    );
 }
 
 #[test]
@@ -64,30 +67,43 @@ fn forced_format_and_unknown_format() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("x.jsonl");
     std::fs::write(&path, "{\"hello\": 1}\n").unwrap();
-    llmcost()
-        .args(["report", path.to_str().unwrap()])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("unknown log format").and(predicate::str::contains("codex: no line has")));
+    llmcost().args(["report", path.to_str().unwrap()]).assert().code(2).stderr(
+        predicate::str::contains("unknown log format").and(predicate::str::contains("codex: no line has")),
+    );
     llmcost().arg("formats").assert().success().stdout(predicate::str::contains("claude-code"));
 }
 
 #[test]
 fn litellm_payloads_carry_operations_fallbacks_and_logged_cost() {
-    let r = run_json(&["report", "fixtures/formats/litellm.jsonl", "--only", "totals,fallbacks,reconciliation"]);
+    let r =
+        run_json(&["report", "fixtures/formats/litellm.jsonl", "--only", "totals,fallbacks,reconciliation"]);
     assert_eq!(r["totals"]["cost_usd_exact"], "0.01157");
     assert_eq!(r["totals"]["error_calls"], 1);
     let chat = r["fallbacks"]["routes"].as_array().unwrap().iter().find(|x| x["route"] == "chat").unwrap();
     assert_eq!(chat["operations"], 2);
     assert_eq!(chat["fallback_operations"], 1);
     // Logged 0.0099 against computed 0.0084 for the cached Sonnet call.
-    let sonnet = r["reconciliation"].as_array().unwrap().iter().find(|x| x["model"] == "claude-sonnet-4-5-20250929").unwrap();
+    let sonnet = r["reconciliation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["model"] == "claude-sonnet-4-5-20250929")
+        .unwrap();
     assert!((sonnet["difference_usd"].as_f64().unwrap() - 0.0015).abs() < 1e-12, "{sonnet}");
 }
 
 #[test]
 fn otel_spans_with_new_and_legacy_attribute_names() {
-    let r = run_json(&["report", "fixtures/formats/otel.jsonl", "--only", "totals", "--by", "route", "--by", "job"]);
+    let r = run_json(&[
+        "report",
+        "fixtures/formats/otel.jsonl",
+        "--only",
+        "totals",
+        "--by",
+        "route",
+        "--by",
+        "job",
+    ]);
     assert_eq!(r["totals"]["cost_usd_exact"], "0.00093");
     assert_eq!(r["totals"]["calls"], 2);
     assert_eq!(r["totals"]["error_calls"], 1);
@@ -98,11 +114,15 @@ fn otel_spans_with_new_and_legacy_attribute_names() {
 
 #[test]
 fn openai_usage_buckets_are_priced_as_aggregates() {
-    let r = run_json(&["report", "fixtures/formats/openai-usage.json", "--by", "feature", "--only", "totals"]);
+    let r =
+        run_json(&["report", "fixtures/formats/openai-usage.json", "--by", "feature", "--only", "totals"]);
     let t = &r["totals"];
     assert_eq!(t["cost_usd_exact"], "4.65");
     // Calls are the requests the buckets count, not the rows.
-    assert_eq!((t["calls"].as_u64(), t["aggregate_rows"].as_u64(), t["batch_calls"].as_u64()), (Some(1130), Some(3), Some(1000)));
+    assert_eq!(
+        (t["calls"].as_u64(), t["aggregate_rows"].as_u64(), t["batch_calls"].as_u64()),
+        (Some(1130), Some(3), Some(1000))
+    );
     assert_eq!(t["input_tokens"], 3_100_000);
     let by: Vec<(String, String)> = r["breakdowns"]["feature"]
         .as_array()
@@ -110,15 +130,28 @@ fn openai_usage_buckets_are_priced_as_aggregates() {
         .iter()
         .map(|row| (row["key"].as_str().unwrap().to_string(), row["cost_usd"].to_string()))
         .collect();
-    assert_eq!(by, [("proj_search".to_string(), "4.35".to_string()), ("proj_etl".to_string(), "0.3".to_string())]);
-    let note = r["notes"].as_array().unwrap().iter().filter_map(|n| n.as_str()).find(|n| n.contains("pre-aggregated"));
+    assert_eq!(
+        by,
+        [("proj_search".to_string(), "4.35".to_string()), ("proj_etl".to_string(), "0.3".to_string())]
+    );
+    let note = r["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n.as_str())
+        .find(|n| n.contains("pre-aggregated"));
     assert!(note.is_some_and(|n| n.starts_with("3 rows") && n.contains("1130 requests")), "{:?}", r["notes"]);
-    assert_eq!((r["lines"]["read"].as_u64(), r["lines"]["accepted"].as_u64()), (Some(2), Some(2)), "two buckets");
+    assert_eq!(
+        (r["lines"]["read"].as_u64(), r["lines"]["accepted"].as_u64()),
+        (Some(2), Some(2)),
+        "two buckets"
+    );
 }
 
 #[test]
 fn anthropic_usage_report_tops_up_uncached_input_and_takes_the_tier_it_states() {
-    let r = run_json(&["report", "fixtures/formats/anthropic-usage.json", "--by", "feature", "--only", "totals"]);
+    let r =
+        run_json(&["report", "fixtures/formats/anthropic-usage.json", "--by", "feature", "--only", "totals"]);
     let t = &r["totals"];
     assert_eq!(t["cost_usd_exact"], "5.1225");
     assert_eq!(t["input_tokens"], 1_160_000 + 500_000 + 1_000_000);
@@ -182,8 +215,13 @@ fn observability_export(file: &str) -> serde_json::Value {
     let t = &r["totals"];
     assert_eq!(t["cost_usd_exact"], "0.00925", "{file}");
     assert_eq!((t["calls"].as_u64(), t["error_calls"].as_u64()), (Some(4), Some(1)), "{file}");
-    assert_eq!((t["input_tokens"].as_u64(), t["cache_read_tokens"].as_u64(), t["cache_write_tokens"].as_u64()), (Some(8100), Some(5800), Some(1000)), "{file}");
-    let routes: Vec<&str> = r["breakdowns"]["route"].as_array().unwrap().iter().map(|row| row["key"].as_str().unwrap()).collect();
+    assert_eq!(
+        (t["input_tokens"].as_u64(), t["cache_read_tokens"].as_u64(), t["cache_write_tokens"].as_u64()),
+        (Some(8100), Some(5800), Some(1000)),
+        "{file}"
+    );
+    let routes: Vec<&str> =
+        r["breakdowns"]["route"].as_array().unwrap().iter().map(|row| row["key"].as_str().unwrap()).collect();
     assert_eq!(routes, ["summarise", "answer", "classify"], "{file}");
     r
 }
@@ -192,7 +230,11 @@ fn observability_export(file: &str) -> serde_json::Value {
 fn langfuse_usage_details_break_the_cache_out_beside_the_prompt() {
     let r = observability_export("langfuse.json");
     let l = &r["lines"];
-    assert_eq!((l["read"].as_u64(), l["accepted"].as_u64(), l["skipped"].as_u64()), (Some(5), Some(4), Some(1)), "the span is skipped");
+    assert_eq!(
+        (l["read"].as_u64(), l["accepted"].as_u64(), l["skipped"].as_u64()),
+        (Some(5), Some(4), Some(1)),
+        "the span is skipped"
+    );
 }
 
 #[test]
@@ -227,7 +269,10 @@ fn an_unpriced_bucket_is_listed_with_its_rows() {
     std::fs::write(&path, page).unwrap();
     let r = run_json(&["report", path.to_str().unwrap(), "--only", "totals"]);
     let u = &r["unpriced"][0];
-    assert_eq!((u["model"].as_str(), u["calls"].as_u64(), u["aggregate_rows"].as_u64()), (Some("claude-imaginary-9"), Some(0), Some(1)));
+    assert_eq!(
+        (u["model"].as_str(), u["calls"].as_u64(), u["aggregate_rows"].as_u64()),
+        (Some("claude-imaginary-9"), Some(0), Some(1))
+    );
     assert_eq!(r["totals"]["cost_usd_exact"], "0");
     // No call count, yet still a loss: warned about, and an error under --unpriced error.
     llmcost()
@@ -240,7 +285,13 @@ fn an_unpriced_bucket_is_listed_with_its_rows() {
 #[test]
 fn diff_of_usage_buckets_counts_their_requests_as_operations() {
     let out = llmcost()
-        .args(["diff", "fixtures/formats/openai-usage.json", "fixtures/formats/openai-usage.json", "--format", "json"])
+        .args([
+            "diff",
+            "fixtures/formats/openai-usage.json",
+            "fixtures/formats/openai-usage.json",
+            "--format",
+            "json",
+        ])
         .output()
         .unwrap();
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("diff JSON");
@@ -262,7 +313,11 @@ fn a_bad_record_rejects_itself_not_its_page() {
     // 1000 × $0.15 + 1000 × $0.6 per million.
     assert_eq!(r["totals"]["cost_usd_exact"], "0.00075");
     let l = &r["lines"];
-    assert_eq!((l["accepted"].as_u64(), l["rejected"].as_u64(), l["skipped"].as_u64()), (Some(1), Some(1), Some(1)), "{l}");
+    assert_eq!(
+        (l["accepted"].as_u64(), l["rejected"].as_u64(), l["skipped"].as_u64()),
+        (Some(1), Some(1), Some(1)),
+        "{l}"
+    );
     assert_eq!(r["rejected"][0]["line"], 1);
     assert!(r["rejected"][0]["reason"].as_str().unwrap().contains("no model"));
 }
@@ -270,7 +325,11 @@ fn a_bad_record_rejects_itself_not_its_page() {
 #[test]
 fn an_empty_api_page_is_nothing_to_read() {
     let dir = tempfile::tempdir().unwrap();
-    for (name, text) in [("pretty.json", "{\n  \"object\": \"page\",\n  \"data\": [],\n  \"has_more\": false\n}\n"), ("line.json", "{\"data\": [], \"has_more\": false}\n"), ("array.json", "[]\n")] {
+    for (name, text) in [
+        ("pretty.json", "{\n  \"object\": \"page\",\n  \"data\": [],\n  \"has_more\": false\n}\n"),
+        ("line.json", "{\"data\": [], \"has_more\": false}\n"),
+        ("array.json", "[]\n"),
+    ] {
         let path = dir.path().join(name);
         std::fs::write(&path, text).unwrap();
         let r = run_json(&["report", path.to_str().unwrap(), "--only", "totals"]);
@@ -282,14 +341,22 @@ fn an_empty_api_page_is_nothing_to_read() {
 fn a_large_native_log_counts_every_line() {
     // 25,000 Helicone lines (~9 MB), ids made unique, with a
     // broken line and a blank line far into the file.
-    let rows: Vec<String> = std::fs::read_to_string("fixtures/formats/helicone.jsonl").unwrap().lines().map(str::to_string).collect();
+    let rows: Vec<String> = std::fs::read_to_string("fixtures/formats/helicone.jsonl")
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
     let mut text = String::new();
     for i in 0..25_000 {
         match i {
             20_000 => text.push_str("{broken\n"),
             20_001 => text.push('\n'),
             _ => {
-                text.push_str(&rows[i % 4].replacen("\"request_id\":\"req-", &format!("\"request_id\":\"r{i}-"), 1));
+                text.push_str(&rows[i % 4].replacen(
+                    "\"request_id\":\"req-",
+                    &format!("\"request_id\":\"r{i}-"),
+                    1,
+                ));
                 text.push('\n');
             }
         }
@@ -302,7 +369,10 @@ fn a_large_native_log_counts_every_line() {
     // call ($0.0063); 6,250 groups of four cost $0.00925 each.
     assert_eq!(r["totals"]["cost_usd_exact"], "57.8037", "6250 × 0.00925 − 0.0025 − 0.0063");
     let l = &r["lines"];
-    assert_eq!((l["read"].as_u64(), l["accepted"].as_u64(), l["rejected"].as_u64(), l["blank"].as_u64()), (Some(24_999), Some(24_998), Some(1), Some(1)));
+    assert_eq!(
+        (l["read"].as_u64(), l["accepted"].as_u64(), l["rejected"].as_u64(), l["blank"].as_u64()),
+        (Some(24_999), Some(24_998), Some(1), Some(1))
+    );
     assert_eq!(r["rejected"][0]["line"], 20_001, "1-based line of the broken one");
 }
 

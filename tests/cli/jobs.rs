@@ -47,8 +47,12 @@ fn outlier_jobs_are_listed_with_their_attempts() {
     assert_eq!(j["outlier_count"], 1);
     assert!(micro(&j["outlier_cost_usd"], 2000.0));
     let o = &j["outliers"][0];
-    assert_eq!((o["job"].as_str(), o["route"].as_str(), o["start"].as_str()), (Some("j5"), Some("agent"), Some("2026-02-10T08:04:00Z")));
-    let counts = ["calls", "operations", "retried_operations", "failed_calls", "route_median_calls"].map(|k| o[k].as_u64().unwrap());
+    assert_eq!(
+        (o["job"].as_str(), o["route"].as_str(), o["start"].as_str()),
+        (Some("j5"), Some("agent"), Some("2026-02-10T08:04:00Z"))
+    );
+    let counts = ["calls", "operations", "retried_operations", "failed_calls", "route_median_calls"]
+        .map(|k| o[k].as_u64().unwrap());
     assert_eq!(counts, [6, 1, 1, 5, 1]);
     assert!(micro(&o["cost_usd"], 2000.0) && micro(&o["route_median_usd"], 300.0));
     assert!((o["times_median"].as_f64().unwrap() - 2000.0 / 300.0).abs() < 1e-12);
@@ -71,7 +75,14 @@ fn table_shows_the_distribution_and_the_lists() {
     let mut args = vec!["report", "fixtures/jobs.jsonl", "--only", "jobs"];
     args.extend(test_pricing());
     let text = String::from_utf8(llmcost().args(&args).output().unwrap().stdout).unwrap();
-    for want in ["Cost per job by route", "$0.000300", "Outlier jobs", "6.7×", "Runaway jobs", "1 calls carry no job_id"] {
+    for want in [
+        "Cost per job by route",
+        "$0.000300",
+        "Outlier jobs",
+        "6.7×",
+        "Runaway jobs",
+        "1 calls carry no job_id",
+    ] {
         assert!(text.contains(want), "no {want:?} in\n{text}");
     }
     let mut args = vec!["report", "fixtures/calls.jsonl", "--only", "jobs"];

@@ -5,8 +5,8 @@
 mod budget;
 mod cache;
 mod check;
-mod duplicates;
 mod diff;
+mod duplicates;
 mod environments;
 mod export;
 mod fallbacks;

@@ -5,14 +5,27 @@ use super::{run_json, test_pricing};
 
 #[test]
 fn nested_paths_exclusive_convention_and_time_pattern() {
-    let mut args = vec!["report", "fixtures/mappings/custom.jsonl", "--mapping", "fixtures/mappings/custom.toml", "--only", "totals", "--by", "route"];
+    let mut args = vec![
+        "report",
+        "fixtures/mappings/custom.jsonl",
+        "--mapping",
+        "fixtures/mappings/custom.toml",
+        "--only",
+        "totals",
+        "--by",
+        "route",
+    ];
     args.extend(test_pricing());
     let r = run_json(&args);
     assert_eq!(r["totals"]["cost_usd_exact"], "0.00318");
     assert_eq!(r["totals"]["input_tokens"], 1500);
     assert_eq!(r["lines"]["accepted"], 2);
-    let rejected: Vec<(u64, String)> =
-        r["rejected"].as_array().unwrap().iter().map(|x| (x["line"].as_u64().unwrap(), x["reason"].as_str().unwrap().to_string())).collect();
+    let rejected: Vec<(u64, String)> = r["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| (x["line"].as_u64().unwrap(), x["reason"].as_str().unwrap().to_string()))
+        .collect();
     assert_eq!(rejected[0].0, 3);
     assert!(rejected[0].1.contains("timestamp_format"), "{rejected:?}");
     assert_eq!(rejected[1].0, 4);
@@ -25,12 +38,20 @@ fn nested_paths_exclusive_convention_and_time_pattern() {
 /// 47,608,895 µ$.
 #[test]
 fn azure_trace_with_a_constant_model() {
-    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/azure-llm-inference-2023/AzureLLMInferenceTrace_code.csv");
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data/azure-llm-inference-2023/AzureLLMInferenceTrace_code.csv");
     if !path.exists() {
         eprintln!("SKIPPED: {} not found; real-data checks need ../shared/data", path.display());
         return;
     }
-    let r = run_json(&["report", path.to_str().unwrap(), "--mapping", "fixtures/mappings/azure.toml", "--only", "totals"]);
+    let r = run_json(&[
+        "report",
+        path.to_str().unwrap(),
+        "--mapping",
+        "fixtures/mappings/azure.toml",
+        "--only",
+        "totals",
+    ]);
     assert_eq!(r["totals"]["calls"], 8_819);
     assert_eq!(r["totals"]["input_tokens"], 18_059_974u64);
     assert_eq!(r["totals"]["cost_usd_exact"], "47.608895");

@@ -10,7 +10,14 @@ use llmcost::pricing::PriceBook;
 use super::{expected, fixture, same_decimal};
 
 fn priced_costs(file: &str) -> Vec<Option<String>> {
-    let plan = IngestPlan { extras: vec![], keep: [true; StrCol::COUNT], strict: false, format: None, mapping: None, untimed_at: 0 };
+    let plan = IngestPlan {
+        extras: vec![],
+        keep: [true; StrCol::COUNT],
+        strict: false,
+        format: None,
+        mapping: None,
+        untimed_at: 0,
+    };
     let ctx = RunContext::new(&plan, None);
     let batch = ingest::ingest(&[Source::File(fixture(file))], &ctx).unwrap();
     let book = PriceBook::load(&[fixture("pricing/test.toml")], false).unwrap();
@@ -20,7 +27,9 @@ fn priced_costs(file: &str) -> Vec<Option<String>> {
 
 #[test]
 fn every_row_costs_what_expected_md_works_out() {
-    for (file, key) in [("calls.jsonl", "calls.jsonl"), ("calls.csv", "calls.jsonl"), ("bad.jsonl", "bad.jsonl")] {
+    for (file, key) in
+        [("calls.jsonl", "calls.jsonl"), ("calls.csv", "calls.jsonl"), ("bad.jsonl", "bad.jsonl")]
+    {
         let want = expected()[key]["per_row_cost"].as_array().unwrap().clone();
         let got = priced_costs(file);
         assert_eq!(got.len(), want.len(), "{file}");
@@ -44,9 +53,18 @@ fn total_is_the_sum_of_rows_in_any_order() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("shuffled.jsonl");
     std::fs::write(&path, lines.join("\n")).unwrap();
-    let sum = |costs: Vec<Option<String>>| costs.into_iter().flatten().map(|c| Money::parse(&c).unwrap()).sum::<Money>();
+    let sum = |costs: Vec<Option<String>>| {
+        costs.into_iter().flatten().map(|c| Money::parse(&c).unwrap()).sum::<Money>()
+    };
     let original = sum(priced_costs("calls.jsonl"));
-    let plan = IngestPlan { extras: vec![], keep: [true; StrCol::COUNT], strict: false, format: None, mapping: None, untimed_at: 0 };
+    let plan = IngestPlan {
+        extras: vec![],
+        keep: [true; StrCol::COUNT],
+        strict: false,
+        format: None,
+        mapping: None,
+        untimed_at: 0,
+    };
     let ctx = RunContext::new(&plan, None);
     let batch = ingest::ingest(&[Source::File(path)], &ctx).unwrap();
     let book = PriceBook::load(&[fixture("pricing/test.toml")], false).unwrap();

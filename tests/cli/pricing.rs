@@ -27,24 +27,29 @@ fn list_builtin_has_a_historical_price_change() {
 fn show_resolves_aliases_and_prefixes() {
     let mut args = vec!["pricing", "show", "testco/alpha-preview-7"];
     args.extend(test_pricing());
-    llmcost()
-        .args(&args)
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("resolves to alpha (testco)").and(predicate::str::contains("in force 2026-03-01 → -")));
+    llmcost().args(&args).assert().success().stdout(
+        predicate::str::contains("resolves to alpha (testco)")
+            .and(predicate::str::contains("in force 2026-03-01 → -")),
+    );
 }
 
 #[test]
 fn check_names_file_model_and_field() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.toml");
-    std::fs::write(&bad, "provider = \"x\"\n[[models]]\nid = \"m\"\n[[models.prices]]\ninput = 1\noutput = \"lots\"\n").unwrap();
+    std::fs::write(
+        &bad,
+        "provider = \"x\"\n[[models]]\nid = \"m\"\n[[models.prices]]\ninput = 1\noutput = \"lots\"\n",
+    )
+    .unwrap();
+    llmcost().args(["pricing", "check", "--pricing", bad.to_str().unwrap()]).assert().code(2).stderr(
+        predicate::str::contains("bad.toml: model \"m\"").and(predicate::str::contains("field output")),
+    );
     llmcost()
-        .args(["pricing", "check", "--pricing", bad.to_str().unwrap()])
+        .args(["pricing", "check"])
         .assert()
-        .code(2)
-        .stderr(predicate::str::contains("bad.toml: model \"m\"").and(predicate::str::contains("field output")));
-    llmcost().args(["pricing", "check"]).assert().success().stdout(predicate::str::contains("builtin:anthropic.toml"));
+        .success()
+        .stdout(predicate::str::contains("builtin:anthropic.toml"));
 }
 
 #[test]
@@ -54,7 +59,17 @@ fn litellm_price_map_is_read_as_is() {
     std::fs::write(&map, r#"{"testco-x": {"input_cost_per_token": 2e-06, "output_cost_per_token": 8e-06, "litellm_provider": "testco"}}"#).unwrap();
     let log = dir.path().join("log.jsonl");
     // 1000 × $2/M + 500 × $8/M = 2000 + 4000 µ$ = $0.006.
-    std::fs::write(&log, r#"{"timestamp":"2026-01-01T00:00:00Z","model":"testco-x","input_tokens":1000,"output_tokens":500}"#).unwrap();
-    let r = super::run_json(&["report", log.to_str().unwrap(), "--pricing", map.to_str().unwrap(), "--no-builtin-pricing"]);
+    std::fs::write(
+        &log,
+        r#"{"timestamp":"2026-01-01T00:00:00Z","model":"testco-x","input_tokens":1000,"output_tokens":500}"#,
+    )
+    .unwrap();
+    let r = super::run_json(&[
+        "report",
+        log.to_str().unwrap(),
+        "--pricing",
+        map.to_str().unwrap(),
+        "--no-builtin-pricing",
+    ]);
     assert_eq!(r["totals"]["cost_usd_exact"], "0.006");
 }

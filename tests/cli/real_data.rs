@@ -94,7 +94,10 @@ fn genai_prices_real_usages_match_expected_prices() {
 /// over are differences of method (modality rates, request fees), not of prices.
 #[test]
 fn genai_prices_data_json_reproduces_its_own_prices() {
-    let (Some(dir), Some(prices)) = (shared("genai-prices-real-usages"), shared("pricing-genai-prices")) else { return };
+    let (Some(dir), Some(prices)) = (shared("genai-prices-real-usages"), shared("pricing-genai-prices"))
+    else {
+        return;
+    };
     let book = PriceBook::load(&[prices.join("data.json")], false).unwrap();
     let share = usage_match_share(&dir, &book, "genai-prices data.json");
     assert!(share >= GENAI_PRICES_FLOOR, "match share {share:.3} fell below {GENAI_PRICES_FLOOR}");
@@ -105,7 +108,8 @@ const GENAI_PRICES_FLOOR: f64 = 0.95;
 /// Prices every comparable usage block with `book`; prints the mismatches; returns the share
 /// priced identically.
 fn usage_match_share(dir: &std::path::Path, book: &PriceBook, label: &str) -> f64 {
-    let data: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("usages.json")).unwrap()).unwrap();
+    let data: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("usages.json")).unwrap()).unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let mut cases: Vec<(String, String, Money)> = Vec::new(); // (dialect, model, expected)
     let mut lines: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
@@ -132,12 +136,17 @@ fn usage_match_share(dir: &std::path::Path, book: &PriceBook, label: &str) -> f6
             other => {
                 let e = mismatches.entry(model.clone()).or_insert((0, String::new()));
                 e.0 += 1;
-                e.1 = format!("got {}, want {}", other.map_or("unpriced".into(), |c| c.exact()), want.exact());
+                e.1 =
+                    format!("got {}, want {}", other.map_or("unpriced".into(), |c| c.exact()), want.exact());
             }
         }
     }
     let share = matched as f64 / cases.len() as f64;
-    eprintln!("genai-prices usages with {label}: {matched} of {} comparable blocks priced identically ({:.1}%)", cases.len(), share * 100.0);
+    eprintln!(
+        "genai-prices usages with {label}: {matched} of {} comparable blocks priced identically ({:.1}%)",
+        cases.len(),
+        share * 100.0
+    );
     for (model, (n, example)) in &mismatches {
         eprintln!("  mismatch {model}: {n} blocks, e.g. {example}");
     }
@@ -162,19 +171,34 @@ fn as_native_line(rec: &serde_json::Value) -> Option<(&'static str, &'static str
     }
     let usage = body.get("usage")?;
     if usage.get("prompt_tokens").is_some() {
-        return Some(("openai", "openai", serde_json::json!({"object": "chat.completion", "model": model, "usage": usage})));
+        return Some((
+            "openai",
+            "openai",
+            serde_json::json!({"object": "chat.completion", "model": model, "usage": usage}),
+        ));
     }
     if usage.get("input_tokens_details").is_some() || usage.get("total_tokens").is_some() {
-        return Some(("openai", "openai", serde_json::json!({"object": "response", "model": model, "usage": usage})));
+        return Some((
+            "openai",
+            "openai",
+            serde_json::json!({"object": "response", "model": model, "usage": usage}),
+        ));
     }
     if usage.get("input_tokens").is_some() && usage.get("output_tokens").is_some() {
-        return Some(("anthropic", "anthropic", serde_json::json!({"type": "message", "model": model, "usage": usage})));
+        return Some((
+            "anthropic",
+            "anthropic",
+            serde_json::json!({"type": "message", "model": model, "usage": usage}),
+        ));
     }
     None
 }
 
 fn expected_price(rec: &serde_json::Value, provider: &str) -> Option<Money> {
-    let extractors = rec["extracted"].as_array()?.iter().flat_map(|e| e["extractors"].as_array().cloned().unwrap_or_default());
+    let extractors = rec["extracted"]
+        .as_array()?
+        .iter()
+        .flat_map(|e| e["extractors"].as_array().cloned().unwrap_or_default());
     for e in extractors {
         if e["provider_id"] == provider {
             let (i, o) = (e["input_price"].as_str()?, e["output_price"].as_str()?);
@@ -186,7 +210,14 @@ fn expected_price(rec: &serde_json::Value, provider: &str) -> Option<Money> {
 
 fn price_file(path: PathBuf, book: &PriceBook) -> Vec<Option<Money>> {
     let as_of = parse_date("2026-08-21").unwrap();
-    let plan = IngestPlan { extras: vec![], keep: [true; StrCol::COUNT], strict: false, format: None, mapping: None, untimed_at: as_of };
+    let plan = IngestPlan {
+        extras: vec![],
+        keep: [true; StrCol::COUNT],
+        strict: false,
+        format: None,
+        mapping: None,
+        untimed_at: as_of,
+    };
     let batch = ingest::ingest(&[Source::File(path)], &RunContext::new(&plan, None)).unwrap();
     assert_eq!(batch.lines.rejected, 0, "{:?}", batch.rejects.first());
     let priced = price_all(&batch.calls, book, Some(as_of));

@@ -23,15 +23,25 @@ fn rows_match_hand_figures() {
     ];
     assert_eq!(rows.len(), want.len() + 1);
     for (row, (provider, model, calls, computed, logged, diff, pct)) in rows.iter().zip(want) {
-        assert_eq!((row["provider"].as_str(), row["model"].as_str(), row["calls"].as_u64()), (provider, Some(model), Some(calls)));
+        assert_eq!(
+            (row["provider"].as_str(), row["model"].as_str(), row["calls"].as_u64()),
+            (provider, Some(model), Some(calls))
+        );
         assert!(usd(&row["computed_usd"], computed), "{row}");
         assert!(usd(&row["logged_usd"], logged), "{row}");
         assert!(usd(&row["difference_usd"], diff), "{row}");
         assert!((row["difference_pct"].as_f64().unwrap() - pct).abs() < 1e-9, "{row}");
     }
     let unpriced = &rows[4];
-    assert_eq!((unpriced["provider"].as_str(), unpriced["model"].as_str(), unpriced["calls"].as_u64()), (Some("acme"), Some("mystery-1"), Some(2)));
-    assert!(unpriced["computed_usd"].is_null() && unpriced["difference_usd"].is_null() && unpriced["difference_pct"].is_null());
+    assert_eq!(
+        (unpriced["provider"].as_str(), unpriced["model"].as_str(), unpriced["calls"].as_u64()),
+        (Some("acme"), Some("mystery-1"), Some(2))
+    );
+    assert!(
+        unpriced["computed_usd"].is_null()
+            && unpriced["difference_usd"].is_null()
+            && unpriced["difference_pct"].is_null()
+    );
     assert!(usd(&unpriced["logged_usd"], "0.75"));
 }
 

@@ -36,7 +36,9 @@ fn totals_match_hand_computed_figures() {
     let r = run_json(&args);
     let t = &r["totals"];
     assert!(same_decimal(t["cost_usd_exact"].as_str().unwrap(), want["cost_usd"].as_str().unwrap()));
-    for key in ["calls", "priced_calls", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens"] {
+    for key in
+        ["calls", "priced_calls", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens"]
+    {
         assert_eq!(t[key], want[key], "{key}");
     }
     assert_eq!(t["unpriced_calls"], 2);
@@ -52,7 +54,18 @@ fn totals_match_hand_computed_figures() {
 #[test]
 fn breakdowns_match_hand_computed_figures() {
     let want = &expected()["calls.jsonl"];
-    let mut args = vec!["report", "fixtures/calls.jsonl", "--by", "model", "--by", "route", "--by", "day", "--by", "team"];
+    let mut args = vec![
+        "report",
+        "fixtures/calls.jsonl",
+        "--by",
+        "model",
+        "--by",
+        "route",
+        "--by",
+        "day",
+        "--by",
+        "team",
+    ];
     args.extend(test_pricing());
     assert_costs(&csv_costs(&args, "model"), &want["by_model"]);
     assert_costs(&csv_costs(&args, "route"), &want["by_route"]);
@@ -85,7 +98,10 @@ fn every_line_is_accounted_for() {
     let lines: Vec<_> = r["rejected"].as_array().unwrap().iter().map(|x| x["line"].clone()).collect();
     assert_eq!(serde_json::Value::from(lines), want["rejected_lines"]);
     assert!(r["rejected"].as_array().unwrap().iter().all(|x| x["file"] == "fixtures/bad.jsonl"));
-    assert!(same_decimal(r["totals"]["cost_usd_exact"].as_str().unwrap(), want["cost_usd"].as_str().unwrap()));
+    assert!(same_decimal(
+        r["totals"]["cost_usd_exact"].as_str().unwrap(),
+        want["cost_usd"].as_str().unwrap()
+    ));
 }
 
 #[test]
@@ -126,12 +142,10 @@ fn rejects_are_reported_and_strict_fails() {
 fn unpriced_error_exits_2_after_listing() {
     let mut args = vec!["report", "fixtures/calls.jsonl", "--unpriced", "error"];
     args.extend(test_pricing());
-    llmcost()
-        .args(&args)
-        .assert()
-        .code(2)
-        .stdout(predicate::str::contains("mystery-1"))
-        .stderr(predicate::str::contains("2 calls have no price").and(predicate::str::contains("mystery-1 (2 calls)")));
+    llmcost().args(&args).assert().code(2).stdout(predicate::str::contains("mystery-1")).stderr(
+        predicate::str::contains("2 calls have no price")
+            .and(predicate::str::contains("mystery-1 (2 calls)")),
+    );
 }
 
 #[test]
@@ -183,7 +197,8 @@ fn stdin_gzip_and_directories_are_read() {
 
     let mut args = vec!["report", "-", "--format", "json"];
     args.extend(test_pricing());
-    let out = llmcost().args(&args).write_stdin(std::fs::read(fixture("calls.csv")).unwrap()).output().unwrap();
+    let out =
+        llmcost().args(&args).write_stdin(std::fs::read(fixture("calls.csv")).unwrap()).output().unwrap();
     assert!(out.status.success());
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(r["totals"]["calls"], 14);
@@ -192,12 +207,17 @@ fn stdin_gzip_and_directories_are_read() {
 
 #[test]
 fn missing_input_is_an_error_naming_it() {
-    llmcost().args(["report", "no/such.jsonl"]).assert().code(2).stderr(predicate::str::contains("no/such.jsonl: no such file"));
+    llmcost()
+        .args(["report", "no/such.jsonl"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no/such.jsonl: no such file"));
 }
 
 #[test]
 fn table_output_snapshot() {
-    let mut args = vec!["report", "fixtures/calls.jsonl", "--by", "model", "--by", "route,team", "--only", "totals"];
+    let mut args =
+        vec!["report", "fixtures/calls.jsonl", "--by", "model", "--by", "route,team", "--only", "totals"];
     args.extend(test_pricing());
     let out = llmcost().args(&args).output().unwrap();
     insta::assert_snapshot!("report_table", String::from_utf8(out.stdout).unwrap());
@@ -205,7 +225,8 @@ fn table_output_snapshot() {
 
 #[test]
 fn markdown_output_snapshot() {
-    let mut args = vec!["report", "fixtures/bad.jsonl", "--format", "md", "--by", "route", "--only", "totals"];
+    let mut args =
+        vec!["report", "fixtures/bad.jsonl", "--format", "md", "--by", "route", "--only", "totals"];
     args.extend(test_pricing());
     let out = llmcost().args(&args).output().unwrap();
     insta::assert_snapshot!("report_markdown", String::from_utf8(out.stdout).unwrap());
@@ -217,7 +238,8 @@ fn bundled_sample_runs_on_builtin_prices() {
     assert_eq!(r["lines"]["read"], 400);
     assert_eq!(r["lines"]["rejected"], 0);
     // The generator's one custom model is the only thing the built-in tables must not know.
-    let unpriced: Vec<_> = r["unpriced"].as_array().unwrap().iter().map(|u| u["model"].as_str().unwrap().to_string()).collect();
+    let unpriced: Vec<_> =
+        r["unpriced"].as_array().unwrap().iter().map(|u| u["model"].as_str().unwrap().to_string()).collect();
     assert_eq!(unpriced, ["acme-finetune-v2"]);
 }
 
@@ -240,8 +262,15 @@ fn line_numbers_are_exact_across_chunks() {
     lines[10] = format!("{}\r", lines[10]);
     let path = dir.path().join("big.jsonl");
     std::fs::write(&path, lines.join("\n")).unwrap();
-    let r = super::run_json(&["report", path.to_str().unwrap(), "--pricing", "fixtures/pricing/test.toml", "--no-builtin-pricing"]);
-    let rejected: Vec<u64> = r["rejected"].as_array().unwrap().iter().map(|x| x["line"].as_u64().unwrap()).collect();
+    let r = super::run_json(&[
+        "report",
+        path.to_str().unwrap(),
+        "--pricing",
+        "fixtures/pricing/test.toml",
+        "--no-builtin-pricing",
+    ]);
+    let rejected: Vec<u64> =
+        r["rejected"].as_array().unwrap().iter().map(|x| x["line"].as_u64().unwrap()).collect();
     assert_eq!(rejected, [1234, 4321]);
     assert_eq!(r["lines"]["read"], 5999);
     assert_eq!(r["lines"]["blank"], 1);

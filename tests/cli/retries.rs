@@ -18,7 +18,11 @@ fn usd(v: &Value, want: f64) -> bool {
 }
 
 /// Counts: (calls, operations, retried, failed calls); µ$ amounts: (cost, final cost, failed cost).
-fn check_row(row: &Value, (calls, ops, retried, failed): (u64, u64, u64, u64), (cost, fin, failed_cost): (f64, f64, f64)) {
+fn check_row(
+    row: &Value,
+    (calls, ops, retried, failed): (u64, u64, u64, u64),
+    (cost, fin, failed_cost): (f64, f64, f64),
+) {
     let (cost, fin, failed_cost) = (cost * 1e-6, fin * 1e-6, failed_cost * 1e-6);
     assert_eq!((row["calls"].as_u64(), row["operations"].as_u64()), (Some(calls), Some(ops)), "{row}");
     assert_eq!(row["retried_operations"].as_u64(), Some(retried), "{row}");
@@ -43,7 +47,8 @@ fn multipliers_per_route_match_hand_figures() {
     check_row(&routes[2], (12, 3, 3, 9), (540.0, 180.0, 360.0));
     check_row(&r["totals"], (25, 11, 7, 15), (10220.0, 7960.0, 2560.0));
     // Per first attempt's model: alpha = chat, beta = summarize, gamma = nightly.
-    let models: Vec<&str> = r["models"].as_array().unwrap().iter().map(|m| m["model"].as_str().unwrap()).collect();
+    let models: Vec<&str> =
+        r["models"].as_array().unwrap().iter().map(|m| m["model"].as_str().unwrap()).collect();
     assert_eq!(models, ["alpha", "beta", "gamma"]);
     check_row(&r["models"][1], (5, 4, 1, 2), (2400.0, 2100.0, 600.0));
 }
@@ -93,7 +98,14 @@ fn table_shows_storms_and_runaways() {
     args.extend(test_pricing());
     let out = llmcost().args(&args).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    for want in ["Retries by route", "Retry storms", "2026-02-11T03:00:03Z", "Runaway operations", "$0.00028", "2.00×"] {
+    for want in [
+        "Retries by route",
+        "Retry storms",
+        "2026-02-11T03:00:03Z",
+        "Runaway operations",
+        "$0.00028",
+        "2.00×",
+    ] {
         assert!(text.contains(want), "no {want:?} in\n{text}");
     }
 }

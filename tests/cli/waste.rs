@@ -42,7 +42,10 @@ fn routes_and_totals_match_hand_figures() {
     assert_eq!(routes[1]["route"], "search");
     check(&routes[1], (4, "0.00054", "0.0004", 400.0 / 540.0, 2, 0.5, "0", 60, 1, 1));
     // Every call but w05 (search) logs a finish_reason.
-    assert_eq!((w["finish_reason_calls"].as_u64(), routes[0]["finish_reason_calls"].as_u64()), (Some(7), Some(4)));
+    assert_eq!(
+        (w["finish_reason_calls"].as_u64(), routes[0]["finish_reason_calls"].as_u64()),
+        (Some(7), Some(4))
+    );
     assert_eq!(routes[1]["finish_reason_calls"], 3);
 }
 

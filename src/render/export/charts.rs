@@ -51,7 +51,8 @@ fn short(label: &str, max: usize) -> String {
 /// Daily spend as bars stacked by model, with a legend.
 pub fn daily(stack: &DailyStack) -> Result<String> {
     let n = stack.days.len().max(1);
-    let totals: Vec<f64> = (0..stack.days.len()).map(|d| stack.series.iter().map(|s| s.1[d].to_f64()).sum()).collect();
+    let totals: Vec<f64> =
+        (0..stack.days.len()).map(|d| stack.series.iter().map(|s| s.1[d].to_f64()).sum()).collect();
     let y_max = totals.iter().copied().fold(0.0, f64::max).max(1e-9) * 1.1;
     svg(420, |root| {
         let (plot, key) = root.split_horizontally(WIDTH - 250);
@@ -95,7 +96,11 @@ pub fn daily(stack: &DailyStack) -> Result<String> {
 /// A legend in its own area beside the plot, so it never hides a bar.
 fn side_legend<'a>(area: &Area, names: impl Iterator<Item = &'a str>) -> DrawResult {
     let style = (FONT, 14).into_text_style(area).pos(Pos::new(HPos::Left, VPos::Center));
-    area.draw(&Text::new("model", (8, 56), (FONT, 15).into_text_style(area).pos(Pos::new(HPos::Left, VPos::Center))))?;
+    area.draw(&Text::new(
+        "model",
+        (8, 56),
+        (FONT, 15).into_text_style(area).pos(Pos::new(HPos::Left, VPos::Center)),
+    ))?;
     for (i, name) in names.enumerate() {
         let y = 82 + i as i32 * 24;
         area.draw(&Rectangle::new([(8, y - 7), (22, y + 7)], PALETTE[i % PALETTE.len()].filled()))?;
@@ -107,12 +112,17 @@ fn side_legend<'a>(area: &Area, names: impl Iterator<Item = &'a str>) -> DrawRes
 fn label_at(days: &[String], x: f64, step: usize) -> String {
     let i = x.floor() as usize;
     match days.get(i) {
-        Some(d) if (x - i as f64).abs() < 1e-9 && i.is_multiple_of(step) => d.get(5..).unwrap_or(d).to_string(),
+        Some(d) if (x - i as f64).abs() < 1e-9 && i.is_multiple_of(step) => {
+            d.get(5..).unwrap_or(d).to_string()
+        }
         _ => String::new(),
     }
 }
 
-fn legend<'a, DB: DrawingBackend + 'a, X: Ranged, Y: Ranged>(chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>, at: SeriesLabelPosition) -> DrawResult
+fn legend<'a, DB: DrawingBackend + 'a, X: Ranged, Y: Ranged>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    at: SeriesLabelPosition,
+) -> DrawResult
 where
     DB::ErrorType: 'static,
 {
@@ -147,7 +157,8 @@ pub fn pareto(dist: &Dist, items: &str) -> Result<String> {
             .axis_desc_style((FONT, 15))
             .draw()?;
         let target = dist.target_share * 100.0;
-        chart.draw_series(LineSeries::new([(0.0, target), (100.0, target)], BLACK.mix(0.4).stroke_width(1)))?;
+        chart
+            .draw_series(LineSeries::new([(0.0, target), (100.0, target)], BLACK.mix(0.4).stroke_width(1)))?;
         chart
             .draw_series(LineSeries::new(points, PALETTE[0].stroke_width(3)))?
             .label(format!("{:.1}% of {items} make {target:.0}% of cost", dist.share_of_items * 100.0))
@@ -163,10 +174,20 @@ pub struct Series {
 }
 
 /// Horizontal bars, one group per category (several series side by side), labels at the left.
-pub fn hbars(title: &str, x_desc: &str, categories: &[String], series: &[Series], percent: bool) -> Result<String> {
+pub fn hbars(
+    title: &str,
+    x_desc: &str,
+    categories: &[String],
+    series: &[Series],
+    percent: bool,
+) -> Result<String> {
     let n = categories.len().max(1);
     let height = (120 + n * 34 * series.len().max(1)).max(260) as u32;
-    let x_max = series.iter().flat_map(|s| &s.values).copied().fold(0.0, f64::max).max(if percent { 100.0 } else { 1e-9 });
+    let x_max = series.iter().flat_map(|s| &s.values).copied().fold(0.0, f64::max).max(if percent {
+        100.0
+    } else {
+        1e-9
+    });
     let x_max = if percent { 100.0 } else { x_max * 1.3 };
     svg(height, |root| {
         let mut chart = ChartBuilder::on(root)
@@ -194,7 +215,9 @@ pub fn hbars(title: &str, x_desc: &str, categories: &[String], series: &[Series]
             });
             let drawn = chart.draw_series(bars)?;
             if series.len() > 1 {
-                drawn.label(s.name.clone()).legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 12, y + 6)], color.filled()));
+                drawn
+                    .label(s.name.clone())
+                    .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 12, y + 6)], color.filled()));
             }
         }
         let style = (FONT, 14).into_text_style(root).pos(Pos::new(HPos::Right, VPos::Center));
@@ -215,7 +238,14 @@ mod tests {
 
     #[test]
     fn chart_text_is_escaped() {
-        let svg = hbars("t", "USD", &["<script>alert(1)</script>".into()], &[Series { name: "a&b".into(), values: vec![1.0] }], false).unwrap();
+        let svg = hbars(
+            "t",
+            "USD",
+            &["<script>alert(1)</script>".into()],
+            &[Series { name: "a&b".into(), values: vec![1.0] }],
+            false,
+        )
+        .unwrap();
         assert!(!svg.contains("<script"), "{svg}");
         assert!(svg.contains("&lt;script&gt;"));
     }

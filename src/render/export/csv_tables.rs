@@ -47,8 +47,16 @@ fn write(header: &[&str], rows: Vec<Vec<String>>) -> Result<Vec<u8>> {
 }
 
 const BREAKDOWN: [&str; 10] = [
-    "calls", "priced_calls", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens",
-    "reasoning_tokens", "cost_usd", "cost_usd_float", "share",
+    "calls",
+    "priced_calls",
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "reasoning_tokens",
+    "cost_usd",
+    "cost_usd_float",
+    "share",
 ];
 
 fn breakdown(b: &Breakdown, dim: &str, latency: &[LatencyRow]) -> Result<Vec<u8>> {
@@ -63,7 +71,15 @@ fn breakdown(b: &Breakdown, dim: &str, latency: &[LatencyRow]) -> Result<Vec<u8>
         .map(|row| {
             let s = &row.sums;
             let mut cells = vec![row.key.clone().unwrap_or_default()];
-            let counts = [s.calls, s.priced_calls, s.input_tokens, s.output_tokens, s.cache_read_tokens, s.cache_write_tokens, s.reasoning_tokens];
+            let counts = [
+                s.calls,
+                s.priced_calls,
+                s.input_tokens,
+                s.output_tokens,
+                s.cache_read_tokens,
+                s.cache_write_tokens,
+                s.reasoning_tokens,
+            ];
             cells.extend(counts.iter().map(u64::to_string));
             cells.extend([s.cost.exact(), format!("{:.6}", s.cost.to_f64()), format!("{:.6}", row.share)]);
             if with_latency {
@@ -82,8 +98,19 @@ fn key(k: &Option<String>) -> String {
 }
 
 const CACHE: [&str; 13] = [
-    "group", "calls", "priced_calls", "input_tokens", "cache_read_tokens", "cache_write_tokens", "token_hit_rate",
-    "request_hit_rate", "write_cost_usd", "write_premium_usd", "saved_usd", "payback", "flags",
+    "group",
+    "calls",
+    "priced_calls",
+    "input_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "token_hit_rate",
+    "request_hit_rate",
+    "write_cost_usd",
+    "write_premium_usd",
+    "saved_usd",
+    "payback",
+    "flags",
 ];
 
 fn cache(r: &Report) -> Option<Vec<Vec<String>>> {
@@ -94,10 +121,19 @@ fn cache(r: &Report) -> Option<Vec<Vec<String>>> {
             .map(|g| {
                 let s = &g.stats;
                 vec![
-                    key(&g.route), s.calls.to_string(), s.priced_calls.to_string(), s.input_tokens.to_string(),
-                    s.cache_read_tokens.to_string(), s.cache_write_tokens.to_string(), fixed(s.token_hit_rate, 6),
-                    fixed(s.request_hit_rate, 6), s.write_cost_usd.exact(), s.write_premium_usd.exact(),
-                    s.saved_usd.exact(), fixed(s.payback, 6), g.flags.join(" "),
+                    key(&g.route),
+                    s.calls.to_string(),
+                    s.priced_calls.to_string(),
+                    s.input_tokens.to_string(),
+                    s.cache_read_tokens.to_string(),
+                    s.cache_write_tokens.to_string(),
+                    fixed(s.token_hit_rate, 6),
+                    fixed(s.request_hit_rate, 6),
+                    s.write_cost_usd.exact(),
+                    s.write_premium_usd.exact(),
+                    s.saved_usd.exact(),
+                    fixed(s.payback, 6),
+                    g.flags.join(" "),
                 ]
             })
             .collect(),
@@ -105,8 +141,16 @@ fn cache(r: &Report) -> Option<Vec<Vec<String>>> {
 }
 
 const RETRIES: [&str; 10] = [
-    "group", "calls", "operations", "retried_operations", "multiplier", "cost_usd", "final_cost_usd",
-    "failed_calls", "failed_cost_usd", "unpriced_calls",
+    "group",
+    "calls",
+    "operations",
+    "retried_operations",
+    "multiplier",
+    "cost_usd",
+    "final_cost_usd",
+    "failed_calls",
+    "failed_cost_usd",
+    "unpriced_calls",
 ];
 
 fn retries(r: &Report) -> Option<Vec<Vec<String>>> {
@@ -117,9 +161,16 @@ fn retries(r: &Report) -> Option<Vec<Vec<String>>> {
             .map(|g| {
                 let f = &g.figures;
                 vec![
-                    key(&g.route), f.calls.to_string(), f.operations.to_string(), f.retried_operations.to_string(),
-                    format!("{:.6}", f.multiplier), f.cost_usd.exact(), f.final_cost_usd.exact(),
-                    f.failed_calls.to_string(), f.failed_cost_usd.exact(), f.unpriced_calls.to_string(),
+                    key(&g.route),
+                    f.calls.to_string(),
+                    f.operations.to_string(),
+                    f.retried_operations.to_string(),
+                    format!("{:.6}", f.multiplier),
+                    f.cost_usd.exact(),
+                    f.final_cost_usd.exact(),
+                    f.failed_calls.to_string(),
+                    f.failed_cost_usd.exact(),
+                    f.unpriced_calls.to_string(),
                 ]
             })
             .collect(),
@@ -127,8 +178,16 @@ fn retries(r: &Report) -> Option<Vec<Vec<String>>> {
 }
 
 const FALLBACKS: [&str; 10] = [
-    "group", "calls", "cost_usd", "operations", "fallback_operations", "fallback_rate", "escalated_calls",
-    "escalated_cost_usd", "extra_cost_usd", "flags",
+    "group",
+    "calls",
+    "cost_usd",
+    "operations",
+    "fallback_operations",
+    "fallback_rate",
+    "escalated_calls",
+    "escalated_cost_usd",
+    "extra_cost_usd",
+    "flags",
 ];
 
 fn fallbacks(r: &Report) -> Option<Vec<Vec<String>>> {
@@ -139,17 +198,31 @@ fn fallbacks(r: &Report) -> Option<Vec<Vec<String>>> {
             .map(|g| {
                 let f = &g.figures;
                 vec![
-                    key(&g.route), g.calls.to_string(), g.cost_usd.exact(), f.operations.to_string(),
-                    f.fallback_operations.to_string(), format!("{:.6}", f.fallback_rate), f.escalated_calls.to_string(),
-                    f.escalated_cost_usd.exact(), f.extra_cost_usd.exact(), g.flags.join(" "),
+                    key(&g.route),
+                    g.calls.to_string(),
+                    g.cost_usd.exact(),
+                    f.operations.to_string(),
+                    f.fallback_operations.to_string(),
+                    format!("{:.6}", f.fallback_rate),
+                    f.escalated_calls.to_string(),
+                    f.escalated_cost_usd.exact(),
+                    f.extra_cost_usd.exact(),
+                    g.flags.join(" "),
                 ]
             })
             .collect(),
     )
 }
 
-const THRESHOLDS: [&str; 7] =
-    ["group", "count", "cost_usd", "premium_usd", "near_miss_count", "near_miss_saving_usd", "just_below_count"];
+const THRESHOLDS: [&str; 7] = [
+    "group",
+    "count",
+    "cost_usd",
+    "premium_usd",
+    "near_miss_count",
+    "near_miss_saving_usd",
+    "just_below_count",
+];
 
 fn thresholds(r: &Report) -> Option<Vec<Vec<String>>> {
     let t = r.thresholds.as_ref()?;
@@ -159,8 +232,13 @@ fn thresholds(r: &Report) -> Option<Vec<Vec<String>>> {
             .map(|g| {
                 let f = &g.figures;
                 vec![
-                    key(&g.route), f.count.to_string(), f.cost_usd.exact(), f.premium_usd.exact(),
-                    f.near_miss_count.to_string(), f.near_miss_saving_usd.exact(), f.just_below_count.to_string(),
+                    key(&g.route),
+                    f.count.to_string(),
+                    f.cost_usd.exact(),
+                    f.premium_usd.exact(),
+                    f.near_miss_count.to_string(),
+                    f.near_miss_saving_usd.exact(),
+                    f.just_below_count.to_string(),
                 ]
             })
             .collect(),
@@ -168,8 +246,18 @@ fn thresholds(r: &Report) -> Option<Vec<Vec<String>>> {
 }
 
 const JOBS: [&str; 12] = [
-    "group", "jobs", "calls", "operations", "multiplier", "cost_usd", "median_usd", "p90_usd", "p99_usd",
-    "max_usd", "outliers", "runaway",
+    "group",
+    "jobs",
+    "calls",
+    "operations",
+    "multiplier",
+    "cost_usd",
+    "median_usd",
+    "p90_usd",
+    "p99_usd",
+    "max_usd",
+    "outliers",
+    "runaway",
 ];
 
 fn jobs(r: &Report) -> Option<Vec<Vec<String>>> {
@@ -180,9 +268,18 @@ fn jobs(r: &Report) -> Option<Vec<Vec<String>>> {
             .map(|g| {
                 let s = &g.stats;
                 vec![
-                    key(&g.route), s.jobs.to_string(), s.calls.to_string(), s.operations.to_string(),
-                    format!("{:.6}", s.multiplier), s.cost_usd.exact(), s.median_usd.exact(), s.p90_usd.exact(),
-                    s.p99_usd.exact(), s.max_usd.exact(), g.outliers.to_string(), g.runaway.to_string(),
+                    key(&g.route),
+                    s.jobs.to_string(),
+                    s.calls.to_string(),
+                    s.operations.to_string(),
+                    format!("{:.6}", s.multiplier),
+                    s.cost_usd.exact(),
+                    s.median_usd.exact(),
+                    s.p90_usd.exact(),
+                    s.p99_usd.exact(),
+                    s.max_usd.exact(),
+                    g.outliers.to_string(),
+                    g.runaway.to_string(),
                 ]
             })
             .collect(),

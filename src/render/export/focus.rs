@@ -8,10 +8,28 @@ use crate::analyze::dims::day_label;
 use crate::analyze::focus::FocusRow;
 
 pub const HEADER: [&str; 22] = [
-    "BillingPeriodStart", "BillingPeriodEnd", "ChargePeriodStart", "ChargePeriodEnd", "ChargeCategory",
-    "ChargeDescription", "ChargeFrequency", "BillingCurrency", "BilledCost", "EffectiveCost", "ListCost",
-    "ContractedCost", "ProviderName", "PublisherName", "ServiceName", "ServiceCategory", "SkuId",
-    "ConsumedQuantity", "ConsumedUnit", "PricingQuantity", "PricingUnit", "ListUnitPrice",
+    "BillingPeriodStart",
+    "BillingPeriodEnd",
+    "ChargePeriodStart",
+    "ChargePeriodEnd",
+    "ChargeCategory",
+    "ChargeDescription",
+    "ChargeFrequency",
+    "BillingCurrency",
+    "BilledCost",
+    "EffectiveCost",
+    "ListCost",
+    "ContractedCost",
+    "ProviderName",
+    "PublisherName",
+    "ServiceName",
+    "ServiceCategory",
+    "SkuId",
+    "ConsumedQuantity",
+    "ConsumedUnit",
+    "PricingQuantity",
+    "PricingUnit",
+    "ListUnitPrice",
 ];
 
 /// The rows as CSV, with a `Tags` column (JSON) after the FOCUS columns above.

@@ -29,7 +29,8 @@ pub fn render(e: &Export) -> Result<Vec<u8>> {
     let mut h = String::new();
     h.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     h.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>LLM cost review</title>\n");
-    let _ = writeln!(h, "<style>{STYLE}</style>\n</head>\n<body>\n<h1>LLM cost review</h1>\n<ul class=\"meta\">");
+    let _ =
+        writeln!(h, "<style>{STYLE}</style>\n</head>\n<body>\n<h1>LLM cost review</h1>\n<ul class=\"meta\">");
     for line in preamble(e.report) {
         let _ = writeln!(h, "<li>{}</li>", escape(&line));
     }
@@ -90,13 +91,27 @@ fn charts_of(e: &Export) -> Result<Vec<String>> {
         let labels = rows.iter().map(|g| key_label(&g.route).to_string()).collect::<Vec<_>>();
         let values = rows.iter().map(|g| g.stats.token_hit_rate.unwrap_or(0.0) * 100.0).collect();
         let title = format!("Prompt-cache token hit rate by {}", c.group_by);
-        out.push(charts::hbars(&title, "cache-read tokens (% of input tokens)", &labels, &[Series { name: "hit rate".into(), values }], true)?);
+        out.push(charts::hbars(
+            &title,
+            "cache-read tokens (% of input tokens)",
+            &labels,
+            &[Series { name: "hit rate".into(), values }],
+            true,
+        )?);
     }
-    if let Some((_, b)) = e.tables.iter().find(|(stem, _)| stem == "by_feature").filter(|(_, b)| !b.rows.is_empty()) {
+    if let Some((_, b)) =
+        e.tables.iter().find(|(stem, _)| stem == "by_feature").filter(|(_, b)| !b.rows.is_empty())
+    {
         let rows: Vec<_> = b.rows.iter().take(TOP).collect();
         let labels = rows.iter().map(|row| key_label(&row.key).to_string()).collect::<Vec<_>>();
         let values = rows.iter().map(|row| row.sums.cost.to_f64()).collect();
-        out.push(charts::hbars("Cost by feature (USD)", "cost (USD)", &labels, &[Series { name: "cost".into(), values }], false)?);
+        out.push(charts::hbars(
+            "Cost by feature (USD)",
+            "cost (USD)",
+            &labels,
+            &[Series { name: "cost".into(), values }],
+            false,
+        )?);
     }
     if let Some(svg) = retry_fallback(e, TOP)? {
         out.push(svg);
@@ -106,8 +121,11 @@ fn charts_of(e: &Export) -> Result<Vec<String>> {
 
 /// Failed attempts that were retried, and calls on a fallback model, per route.
 fn retry_fallback(e: &Export, top: usize) -> Result<Option<String>> {
-    let (Some(rt), Some(fb)) = (e.report.retries.as_ref(), e.report.fallbacks.as_ref()) else { return Ok(None) };
-    let mut keys: Vec<Option<String>> = rt.routes.iter().filter(|g| g.figures.failed_cost_usd.atto() > 0).map(|g| g.route.clone()).collect();
+    let (Some(rt), Some(fb)) = (e.report.retries.as_ref(), e.report.fallbacks.as_ref()) else {
+        return Ok(None);
+    };
+    let mut keys: Vec<Option<String>> =
+        rt.routes.iter().filter(|g| g.figures.failed_cost_usd.atto() > 0).map(|g| g.route.clone()).collect();
     for g in fb.routes.iter().filter(|g| g.figures.escalated_cost_usd.atto() > 0) {
         if !keys.contains(&g.route) {
             keys.push(g.route.clone());
@@ -117,10 +135,21 @@ fn retry_fallback(e: &Export, top: usize) -> Result<Option<String>> {
     if keys.is_empty() {
         return Ok(None);
     }
-    let retry = keys.iter().map(|k| rt.routes.iter().find(|g| g.route == *k).map_or(0.0, |g| g.figures.failed_cost_usd.to_f64())).collect();
-    let fall = keys.iter().map(|k| fb.routes.iter().find(|g| g.route == *k).map_or(0.0, |g| g.figures.escalated_cost_usd.to_f64())).collect();
+    let retry = keys
+        .iter()
+        .map(|k| rt.routes.iter().find(|g| g.route == *k).map_or(0.0, |g| g.figures.failed_cost_usd.to_f64()))
+        .collect();
+    let fall = keys
+        .iter()
+        .map(|k| {
+            fb.routes.iter().find(|g| g.route == *k).map_or(0.0, |g| g.figures.escalated_cost_usd.to_f64())
+        })
+        .collect();
     let labels: Vec<String> = keys.iter().map(|k| key_label(k).to_string()).collect();
-    let series = [Series { name: "failed attempts that were retried".into(), values: retry }, Series { name: "calls on a fallback model".into(), values: fall }];
+    let series = [
+        Series { name: "failed attempts that were retried".into(), values: retry },
+        Series { name: "calls on a fallback model".into(), values: fall },
+    ];
     let title = format!("Retry and fallback cost by {} (USD)", rt.group_by);
     charts::hbars(&title, "cost (USD)", &labels, &series, false).map(Some)
 }

@@ -44,7 +44,10 @@ pub fn write(path: &Path, t: &CallsTable) -> Result<()> {
 
 fn columns(t: &CallsTable, rows: &[usize]) -> Vec<Column> {
     let (calls, priced) = (t.calls, t.priced);
-    let mut cols = vec![Column::new("timestamp".into(), rows.iter().map(|&r| rfc3339(calls.ts_ms[r])).collect::<Vec<_>>())];
+    let mut cols = vec![Column::new(
+        "timestamp".into(),
+        rows.iter().map(|&r| rfc3339(calls.ts_ms[r])).collect::<Vec<_>>(),
+    )];
     for (col, name) in TEXT {
         let c = calls.col(col);
         cols.push(Column::new(name.into(), rows.iter().map(|&r| c.value(r)).collect::<Vec<Option<&str>>>()));
@@ -60,10 +63,18 @@ fn columns(t: &CallsTable, rows: &[usize]) -> Vec<Column> {
     for (name, v) in counts {
         cols.push(Column::new(name.into(), rows.iter().map(|&r| v[r]).collect::<Vec<u64>>()));
     }
-    let priced_opt = |f: &dyn Fn(usize) -> String| rows.iter().map(|&r| priced.is_priced(r).then(|| f(r))).collect::<Vec<Option<String>>>();
+    let priced_opt = |f: &dyn Fn(usize) -> String| {
+        rows.iter().map(|&r| priced.is_priced(r).then(|| f(r))).collect::<Vec<Option<String>>>()
+    };
     cols.push(Column::new("cost_usd".into(), priced_opt(&|r| priced.cost[r].exact())));
-    cols.push(Column::new("cost_usd_float".into(), rows.iter().map(|&r| priced.is_priced(r).then(|| priced.cost[r].to_f64())).collect::<Vec<_>>()));
-    cols.push(Column::new("tier".into(), rows.iter().map(|&r| priced.is_priced(r).then(|| priced.tier[r] as u32)).collect::<Vec<_>>()));
+    cols.push(Column::new(
+        "cost_usd_float".into(),
+        rows.iter().map(|&r| priced.is_priced(r).then(|| priced.cost[r].to_f64())).collect::<Vec<_>>(),
+    ));
+    cols.push(Column::new(
+        "tier".into(),
+        rows.iter().map(|&r| priced.is_priced(r).then(|| priced.tier[r] as u32)).collect::<Vec<_>>(),
+    ));
     cols.extend(rates(t, rows));
     let flag = |bit: u8| rows.iter().map(|&r| calls.flags[r] & bit != 0).collect::<Vec<bool>>();
     cols.push(Column::new("batch".into(), flag(FLAG_BATCH)));
@@ -73,15 +84,24 @@ fn columns(t: &CallsTable, rows: &[usize]) -> Vec<Column> {
     cols.push(Column::new("aggregate".into(), flag(FLAG_AGGREGATE)));
     cols.push(Column::new("requests".into(), rows.iter().map(|&r| calls.requests(r)).collect::<Vec<u64>>()));
     cols.push(Column::new("retried".into(), rows.iter().map(|&r| t.retried[r]).collect::<Vec<bool>>()));
-    cols.push(Column::new("crossed_threshold".into(), rows.iter().map(|&r| priced.tier_index(r).is_some()).collect::<Vec<bool>>()));
+    cols.push(Column::new(
+        "crossed_threshold".into(),
+        rows.iter().map(|&r| priced.tier_index(r).is_some()).collect::<Vec<bool>>(),
+    ));
     cols
 }
 
 /// The rates (USD per 1M tokens, exact decimals) of the tier each call was priced at; the
 /// text of each (price version, tier) is made once.
 fn rates(t: &CallsTable, rows: &[usize]) -> Vec<Column> {
-    let names = ["rate_input_per_mtok", "rate_output_per_mtok", "rate_cache_read_per_mtok", "rate_cache_write_per_mtok"];
-    let mut memo: rustc_hash::FxHashMap<(usize, Option<usize>), [std::sync::Arc<str>; 4]> = Default::default();
+    let names = [
+        "rate_input_per_mtok",
+        "rate_output_per_mtok",
+        "rate_cache_read_per_mtok",
+        "rate_cache_write_per_mtok",
+    ];
+    let mut memo: rustc_hash::FxHashMap<(usize, Option<usize>), [std::sync::Arc<str>; 4]> =
+        Default::default();
     let mut cols: [Vec<Option<std::sync::Arc<str>>>; 4] = Default::default();
     for &r in rows {
         let texts = t.priced.version(r).map(|(_, version)| {
@@ -89,7 +109,8 @@ fn rates(t: &CallsTable, rows: &[usize]) -> Vec<Column> {
             memo.entry((version as *const _ as usize, tier))
                 .or_insert_with(|| {
                     let x = version.rates(tier);
-                    [x.input, x.output, x.cache_read, x.cache_write].map(|v| std::sync::Arc::from(v.to_string()))
+                    [x.input, x.output, x.cache_read, x.cache_write]
+                        .map(|v| std::sync::Arc::from(v.to_string()))
                 })
                 .clone()
         });
@@ -100,6 +121,8 @@ fn rates(t: &CallsTable, rows: &[usize]) -> Vec<Column> {
     names
         .iter()
         .zip(cols)
-        .map(|(name, values)| Column::new((*name).into(), values.iter().map(|v| v.as_deref()).collect::<Vec<Option<&str>>>()))
+        .map(|(name, values)| {
+            Column::new((*name).into(), values.iter().map(|v| v.as_deref()).collect::<Vec<Option<&str>>>())
+        })
         .collect()
 }

@@ -56,9 +56,19 @@ fn headline(e: &Export) -> Grid {
         g.numeric.extend([true, true]);
         let sign = if c.change.atto() > 0 { "+" } else { "" };
         let share = c.change_share.map_or("n/a".to_string(), |s| format!("{sign}{}", percent(s)));
-        g.rows.push(vec![rows[0].0.into(), rows[0].1.clone(), usd(c.previous_cost), format!("{sign}{} ({share})", usd(c.change))]);
+        g.rows.push(vec![
+            rows[0].0.into(),
+            rows[0].1.clone(),
+            usd(c.previous_cost),
+            format!("{sign}{} ({share})", usd(c.change)),
+        ]);
         let calls_change = c.calls as i128 - c.previous_calls as i128;
-        g.rows.push(vec![rows[1].0.into(), rows[1].1.clone(), count(c.previous_calls), format!("{}{calls_change}", if calls_change > 0 { "+" } else { "" })]);
+        g.rows.push(vec![
+            rows[1].0.into(),
+            rows[1].1.clone(),
+            count(c.previous_calls),
+            format!("{}{calls_change}", if calls_change > 0 { "+" } else { "" }),
+        ]);
         rows.drain(..2);
     }
     for (k, v) in rows {
@@ -73,7 +83,10 @@ fn headline(e: &Export) -> Grid {
 fn cost_and_latency(e: &Export, dim: &str) -> Option<Grid> {
     let b = e.report.breakdowns.iter().find(|b| b.name == dim)?;
     let latency = e.latency_of(dim);
-    let mut g = Grid::new(format!("Cost and latency by {dim}"), &[dim, "calls", "cost", "share", "p50 latency (ms)", "p95 latency (ms)"]);
+    let mut g = Grid::new(
+        format!("Cost and latency by {dim}"),
+        &[dim, "calls", "cost", "share", "p50 latency (ms)", "p95 latency (ms)"],
+    );
     for row in b.all_rows() {
         let s = &row.sums;
         let l: Option<&LatencyRow> = latency.iter().find(|l| l.key == row.key && !row.other);
@@ -93,4 +106,3 @@ fn write_grid(grid: &Grid, out: &mut Vec<u8>) -> Result<()> {
     writeln!(out, "\n## {}\n", escape(&grid.title))?;
     markdown::grid(grid, out)
 }
-

@@ -14,7 +14,18 @@ pub fn grids(c: &Cache) -> Vec<Grid> {
 }
 
 fn groups(c: &Cache) -> Grid {
-    let headers = [c.group_by.as_str(), "calls", "input", "cache read", "token hit", "request hit", "write cost", "saved", "payback", "flags"];
+    let headers = [
+        c.group_by.as_str(),
+        "calls",
+        "input",
+        "cache read",
+        "token hit",
+        "request hit",
+        "write cost",
+        "saved",
+        "payback",
+        "flags",
+    ];
     let mut g = Grid::new(format!("Prompt cache by {}", c.group_by), &headers);
     g.numeric[9] = false;
     for r in &c.routes {

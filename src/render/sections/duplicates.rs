@@ -11,7 +11,10 @@ pub fn grids(x: &Duplicates) -> Vec<Grid> {
         return Vec::new();
     }
     let window = duration(x.window_ms);
-    let title = format!("Duplicate calls by {} (same prompt_hash, {} and model within {window})", x.group_by, x.group_by);
+    let title = format!(
+        "Duplicate calls by {} (same prompt_hash, {} and model within {window})",
+        x.group_by, x.group_by
+    );
     let mut groups = Grid::new(title, &[&x.group_by, "calls", "duplicates", "share", "cache would save"]);
     // Groups without duplicates only add noise here (they are in the JSON and the totals).
     let with_duplicates = x.routes.iter().filter(|r| r.figures.count > 0);
@@ -21,11 +24,17 @@ pub fn grids(x: &Duplicates) -> Vec<Grid> {
         "calls: with a prompt_hash, not errors, not app cache hits; the window runs from the previous occurrence".into(),
     );
     if x.total.unpriced_count > 0 {
-        groups.footer.push(format!("*: {} duplicates have no price and are not in the saving; —: none has a price", count(x.total.unpriced_count)));
+        groups.footer.push(format!(
+            "*: {} duplicates have no price and are not in the saving; —: none has a price",
+            count(x.total.unpriced_count)
+        ));
     }
     let mut grids = vec![groups];
     if !x.top_prompts.is_empty() {
-        let mut top = Grid::new("Most costly repeated prompts", &["prompt_hash", &x.group_by, "model", "calls", "duplicates", "cost"]);
+        let mut top = Grid::new(
+            "Most costly repeated prompts",
+            &["prompt_hash", &x.group_by, "model", "calls", "duplicates", "cost"],
+        );
         top.numeric[1] = false;
         top.numeric[2] = false;
         top.rows.extend(x.top_prompts.iter().map(|p| {
@@ -44,7 +53,13 @@ pub fn grids(x: &Duplicates) -> Vec<Grid> {
 }
 
 fn row(key: &str, f: &Figures, share: f64) -> Vec<String> {
-    vec![key.to_string(), count(f.calls), count(f.count), percent(share), cost(f.cost_usd, f.unpriced_count, f.count)]
+    vec![
+        key.to_string(),
+        count(f.calls),
+        count(f.count),
+        percent(share),
+        cost(f.cost_usd, f.unpriced_count, f.count),
+    ]
 }
 
 /// "—" when every duplicate is unpriced, a "*" when some are (as in the spend grids).

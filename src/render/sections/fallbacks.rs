@@ -17,7 +17,16 @@ pub fn grids(x: &Fallbacks) -> Vec<Grid> {
     }
     let mut rates = Grid::new(
         format!("Fallbacks by {}", x.group_by),
-        &[&x.group_by, "operations", "with requested", "fell back", "rate", "escalated calls", "escalated cost", "extra cost"],
+        &[
+            &x.group_by,
+            "operations",
+            "with requested",
+            "fell back",
+            "rate",
+            "escalated calls",
+            "escalated cost",
+            "extra cost",
+        ],
     );
     rates.rows.extend(x.routes.iter().map(|r| figures_row(key_label(&r.route), &r.figures)));
     rates.rows.push(figures_row("(all)", &x.totals));
@@ -83,7 +92,10 @@ fn model_mix(x: &Fallbacks) -> Grid {
                 usd(m.cost_usd),
                 percent(m.cost_share),
                 m.input_usd_per_mtok.map_or_else(|| "—".to_string(), usd),
-                ended.map_or_else(|| "0".to_string(), |e| format!("{} ({})", count(e.operations), percent(e.share))),
+                ended.map_or_else(
+                    || "0".to_string(),
+                    |e| format!("{} ({})", count(e.operations), percent(e.share)),
+                ),
             ]);
         }
     }

@@ -16,7 +16,19 @@ pub fn grids(x: &Jobs) -> Vec<Grid> {
     }
     let mut g = Grid::new(
         format!("Cost per job by {}", x.group_by),
-        &[&x.group_by, "jobs", "calls", "calls/op", "median", "p90", "p99", "max", "total", "outliers", "runaway"],
+        &[
+            &x.group_by,
+            "jobs",
+            "calls",
+            "calls/op",
+            "median",
+            "p90",
+            "p99",
+            "max",
+            "total",
+            "outliers",
+            "runaway",
+        ],
     );
     g.rows.extend(x.routes.iter().map(|r| stats_row(key_label(&r.route), &r.stats, r.outliers, r.runaway)));
     g.rows.push(stats_row("(all)", &x.stats, x.outlier_count, x.runaway_count));
@@ -26,11 +38,20 @@ pub fn grids(x: &Jobs) -> Vec<Grid> {
         x.outlier_factor, x.group_by, x.runaway_attempts
     ));
     if x.calls_without_job > 0 {
-        g.footer.push(format!("{} calls carry no job_id ({}): not in any job", count(x.calls_without_job), usd(x.cost_without_job_usd)));
+        g.footer.push(format!(
+            "{} calls carry no job_id ({}): not in any job",
+            count(x.calls_without_job),
+            usd(x.cost_without_job_usd)
+        ));
     }
     let mut grids = vec![g];
     if !x.outliers.is_empty() {
-        grids.push(list(format!("Outlier jobs (above {}× their {}'s median)", x.outlier_factor, x.group_by), x, &x.outliers, x.outlier_count));
+        grids.push(list(
+            format!("Outlier jobs (above {}× their {}'s median)", x.outlier_factor, x.group_by),
+            x,
+            &x.outliers,
+            x.outlier_count,
+        ));
     }
     if !x.runaway.is_empty() {
         grids.push(list("Runaway jobs".into(), x, &x.runaway, x.runaway_count));
@@ -55,7 +76,21 @@ fn stats_row(key: &str, s: &JobStats, outliers: u64, runaway: u64) -> Vec<String
 }
 
 fn list(title: String, x: &Jobs, jobs: &[JobEntry], total: u64) -> Grid {
-    let mut g = Grid::new(title, &["job", "route", "start", "cost", "× median", "calls", "median calls", "operations", "retried", "failed"]);
+    let mut g = Grid::new(
+        title,
+        &[
+            "job",
+            "route",
+            "start",
+            "cost",
+            "× median",
+            "calls",
+            "median calls",
+            "operations",
+            "retried",
+            "failed",
+        ],
+    );
     g.headers[1] = x.group_by.clone();
     g.numeric[..3].fill(false);
     g.rows = jobs

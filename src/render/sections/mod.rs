@@ -100,9 +100,18 @@ fn cut(mut grid: Grid, top: usize) -> Grid {
 /// Lines below the grids: the line account, rejects and notes.
 pub fn epilogue(r: &Report) -> Vec<String> {
     let l = &r.lines;
-    let mut account = format!("lines: {} read = {} accepted + {} rejected", count(l.read), count(l.accepted), count(l.rejected));
+    let mut account = format!(
+        "lines: {} read = {} accepted + {} rejected",
+        count(l.read),
+        count(l.accepted),
+        count(l.rejected)
+    );
     if l.skipped + l.duplicates > 0 {
-        account.push_str(&format!(" + {} without a call + {} repeating a call", count(l.skipped), count(l.duplicates)));
+        account.push_str(&format!(
+            " + {} without a call + {} repeating a call",
+            count(l.skipped),
+            count(l.duplicates)
+        ));
     }
     account.push_str(&format!(" ({} blank skipped)", count(l.blank)));
     let mut lines = vec![account];
@@ -116,7 +125,9 @@ pub fn epilogue(r: &Report) -> Vec<String> {
         lines.extend(r.rejected.iter().map(|rej| format!("  {rej}")));
     }
     if !r.unpriced.is_empty() {
-        lines.push("—: no priced call in the group; *: the cost leaves out the group's unpriced calls".to_string());
+        lines.push(
+            "—: no priced call in the group; *: the cost leaves out the group's unpriced calls".to_string(),
+        );
     }
     lines.extend(r.notes.iter().map(|n| format!("note: {n}")));
     lines

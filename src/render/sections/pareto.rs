@@ -10,7 +10,14 @@ const SHOWN: usize = 5;
 const BAR_WIDTH: usize = 30;
 
 pub fn grids(p: &Pareto) -> Vec<Grid> {
-    let dims = [("call", &p.call), ("user", &p.user), ("feature", &p.feature), ("route", &p.route), ("model", &p.model), ("job", &p.job)];
+    let dims = [
+        ("call", &p.call),
+        ("user", &p.user),
+        ("feature", &p.feature),
+        ("route", &p.route),
+        ("model", &p.model),
+        ("job", &p.job),
+    ];
     dims.into_iter().filter(|(_, d)| worth_showing(d)).map(|(name, d)| grid(name, d)).collect()
 }
 
@@ -21,7 +28,11 @@ fn worth_showing(d: &Dist) -> bool {
 
 fn grid(name: &str, d: &Dist) -> Grid {
     let is_call = name == "call";
-    let headers: &[&str] = if is_call { &["call", "route", "model", "cost", "share", "cumulative"] } else { &[name, "cost", "share", "cumulative"] };
+    let headers: &[&str] = if is_call {
+        &["call", "route", "model", "cost", "share", "cumulative"]
+    } else {
+        &[name, "cost", "share", "cumulative"]
+    };
     let mut g = Grid::new(format!("Pareto: cost by {name}"), headers);
     if is_call {
         g.numeric[1] = false;
@@ -44,7 +55,12 @@ fn grid(name: &str, d: &Dist) -> Grid {
         count(d.items),
         target(d.target_share)
     ));
-    g.footer.push(format!("Gini {:.2} over {} {name}s costing {} (priced calls only)", d.gini, count(d.items), usd(d.cost_usd)));
+    g.footer.push(format!(
+        "Gini {:.2} over {} {name}s costing {} (priced calls only)",
+        d.gini,
+        count(d.items),
+        usd(d.cost_usd)
+    ));
     g
 }
 

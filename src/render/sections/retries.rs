@@ -3,7 +3,7 @@
 
 use super::Grid;
 use crate::analyze::retries::{Retries, RetryFigures};
-use crate::render::{usd_priced, count, key_label, usd};
+use crate::render::{count, key_label, usd, usd_priced};
 
 /// Rows of a list shown in a table; JSON carries the whole list.
 const SHOWN: usize = 20;
@@ -18,7 +18,10 @@ pub fn grids(x: &Retries) -> Vec<Grid> {
     by_group.rows.extend(x.routes.iter().map(|r| figures_row(key_label(&r.route), &r.figures)));
     by_group.rows.push(figures_row("(all)", &x.totals));
     by_group.total_row = true;
-    by_group.footer.push("multiplier = calls / operations; cost × = total cost / cost of each operation's final attempt".into());
+    by_group.footer.push(
+        "multiplier = calls / operations; cost × = total cost / cost of each operation's final attempt"
+            .into(),
+    );
     by_group.footer.push(format!(
         "storms: {} ({} errors, {}); runaway operations (more than {} attempts): {} ({})",
         count(x.storm_count),
@@ -44,7 +47,10 @@ pub fn grids(x: &Retries) -> Vec<Grid> {
 }
 
 fn figures_grid(title: String, key: &str) -> Grid {
-    Grid::new(title, &[key, "calls", "operations", "retried", "multiplier", "cost", "cost ×", "failed", "failed cost"])
+    Grid::new(
+        title,
+        &[key, "calls", "operations", "retried", "multiplier", "cost", "cost ×", "failed", "failed cost"],
+    )
 }
 
 fn figures_row(key: &str, f: &RetryFigures) -> Vec<String> {
@@ -66,7 +72,8 @@ fn times(x: Option<f64>) -> String {
 }
 
 fn storms(x: &Retries) -> Grid {
-    let mut g = Grid::new("Retry storms", &["start", "end", "route", "provider", "errors", "operations", "cost"]);
+    let mut g =
+        Grid::new("Retry storms", &["start", "end", "route", "provider", "errors", "operations", "cost"]);
     g.headers[2] = x.group_by.clone();
     g.numeric[..4].fill(false);
     g.rows = x
@@ -94,7 +101,8 @@ fn storms(x: &Retries) -> Grid {
 }
 
 fn runaway(x: &Retries) -> Grid {
-    let mut g = Grid::new("Runaway operations", &["operation", "route", "start", "attempts", "failed", "cost"]);
+    let mut g =
+        Grid::new("Runaway operations", &["operation", "route", "start", "attempts", "failed", "cost"]);
     g.headers[1] = x.group_by.clone();
     g.numeric[..3].fill(false);
     g.rows = x
@@ -118,5 +126,7 @@ fn runaway(x: &Retries) -> Grid {
 
 /// "20 of 345 shown" when a list is cut.
 pub fn more(shown: usize, total: u64) -> Option<String> {
-    (total > shown as u64).then(|| format!("{} of {} shown (all of them up to 100 in --format json)", count(shown as u64), count(total)))
+    (total > shown as u64).then(|| {
+        format!("{} of {} shown (all of them up to 100 in --format json)", count(shown as u64), count(total))
+    })
 }

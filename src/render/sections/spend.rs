@@ -98,8 +98,15 @@ fn unpriced(r: &Report) -> Grid {
         rows: r
             .unpriced
             .iter()
-            .map(|u| vec![u.model.clone(), calls_cell(u), count(u.input_tokens), count(u.output_tokens), u.reason.clone()])
+            .map(|u| {
+                vec![
+                    u.model.clone(),
+                    calls_cell(u),
+                    count(u.input_tokens),
+                    count(u.output_tokens),
+                    u.reason.clone(),
+                ]
+            })
             .collect(),
     }
 }
-

@@ -18,7 +18,9 @@ pub fn grids(x: &Thresholds) -> Vec<Grid> {
     let band = percent(x.near_miss_band);
     by_group.footer = vec![
         "premium: cost minus the same tokens at base rates".to_string(),
-        format!("near miss: crossed by at most {band} of the threshold; saving = trimming it to the threshold"),
+        format!(
+            "near miss: crossed by at most {band} of the threshold; saving = trimming it to the threshold"
+        ),
         format!("just below: at most {band} under the next threshold"),
     ];
     // Grouped by model already: a second grid would repeat the first.

@@ -9,11 +9,23 @@ pub fn grids(x: &Waste) -> Vec<Grid> {
     if x.total.sums.calls == 0 {
         return Vec::new();
     }
-    let headers = [&x.group_by, "calls", "cost", "output share", "truncated", "truncated rate", "truncated cost", "truncated output"];
+    let headers = [
+        &x.group_by,
+        "calls",
+        "cost",
+        "output share",
+        "truncated",
+        "truncated rate",
+        "truncated cost",
+        "truncated output",
+    ];
     let mut grid = Grid::new(format!("Output waste by {}", x.group_by), &headers);
     grid.rows.extend(x.routes.iter().map(|r| row(key_label(&r.route), &r.figures)));
     grid.rows.push(row("all", &x.total));
-    grid.footer.push("output share: the output tokens' part of the cost; truncated: finish_reason length or max_tokens".into());
+    grid.footer.push(
+        "output share: the output tokens' part of the cost; truncated: finish_reason length or max_tokens"
+            .into(),
+    );
     if x.total.sums.finish_reason_calls == 0 {
         grid.footer.push("no call logs finish_reason: truncation is unknown".into());
     }

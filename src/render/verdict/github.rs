@@ -11,7 +11,12 @@ use crate::analyze::diff::Diff;
 use crate::analyze::policy::{Check, Status, Verdict};
 
 pub fn diff(d: &Diff, out: &mut dyn Write) -> Result<()> {
-    command(out, "notice", "llmcost diff", &format!("{}; {}", headline(d), rules_summary(&d.verdicts, d.failed)))?;
+    command(
+        out,
+        "notice",
+        "llmcost diff",
+        &format!("{}; {}", headline(d), rules_summary(&d.verdicts, d.failed)),
+    )?;
     verdicts(&d.verdicts, out)
 }
 
@@ -25,12 +30,25 @@ pub fn budget(b: &BudgetReport, out: &mut dyn Write) -> Result<()> {
     for e in &b.events {
         let level = if e.kind == "hard_stop" { "error" } else { "warning" };
         let after = e.prevented_usd.map(|p| format!("; {} spent after it", usd(p))).unwrap_or_default();
-        let msg = format!("{} at {}: {} of {} in {}{after}", event_word(e), e.at, usd(e.spend_usd), usd(e.limit_usd), e.period_start);
+        let msg = format!(
+            "{} at {}: {} of {} in {}{after}",
+            event_word(e),
+            e.at,
+            usd(e.spend_usd),
+            usd(e.limit_usd),
+            e.period_start
+        );
         command(out, level, &format!("llmcost budget {}", e.budget), &msg)?;
     }
     for r in &b.budgets {
         if let Some(p) = r.per_call.as_ref().filter(|p| p.calls > 0) {
-            let msg = format!("{} calls over the per-call limit of {} (their cost {}, {} above it)", p.calls, usd(p.limit_usd), usd(p.cost_usd), usd(p.excess_usd));
+            let msg = format!(
+                "{} calls over the per-call limit of {} (their cost {}, {} above it)",
+                p.calls,
+                usd(p.limit_usd),
+                usd(p.cost_usd),
+                usd(p.excess_usd)
+            );
             command(out, "warning", &format!("llmcost budget {}", r.name), &msg)?;
         }
     }
@@ -41,7 +59,9 @@ fn verdicts(verdicts: &[Verdict], out: &mut dyn Write) -> Result<()> {
     for v in verdicts {
         match v.status {
             Status::Fail => command(out, "error", &format!("llmcost {}", v.rule), &sentence(v))?,
-            Status::Skipped => command(out, "warning", &format!("llmcost {} not checked", v.rule), &sentence(v))?,
+            Status::Skipped => {
+                command(out, "warning", &format!("llmcost {} not checked", v.rule), &sentence(v))?
+            }
             Status::Pass => {}
         }
     }

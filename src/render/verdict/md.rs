@@ -6,8 +6,8 @@ use std::io::Write;
 use anyhow::Result;
 
 use super::{
-    appeared, budget_summary, budgets_grid, events_grid, headline, models_grid, per_call_grid, routes_grid, rules_summary, run_grid,
-    sentence, side_line, totals_grid, Grid,
+    appeared, budget_summary, budgets_grid, events_grid, headline, models_grid, per_call_grid, routes_grid,
+    rules_summary, run_grid, sentence, side_line, totals_grid, Grid,
 };
 use crate::analyze::budget::BudgetReport;
 use crate::analyze::diff::{Diff, Presence};
@@ -19,9 +19,16 @@ const TOP_ROUTES: usize = 5;
 pub fn diff(d: &Diff, out: &mut dyn Write) -> Result<()> {
     let mark = if d.failed > 0 { "❌" } else { "✅" };
     writeln!(out, "## {mark} llmcost: {}\n", headline(d))?;
-    writeln!(out, "**{}** · base {} → current {}\n", rules_summary(&d.verdicts, d.failed), code(&side_line(&d.base)), code(&side_line(&d.current)))?;
+    writeln!(
+        out,
+        "**{}** · base {} → current {}\n",
+        rules_summary(&d.verdicts, d.failed),
+        code(&side_line(&d.base)),
+        code(&side_line(&d.current))
+    )?;
     failed_rules(&d.verdicts, out)?;
-    let top: Vec<usize> = (0..d.routes.len()).filter(|&i| d.routes[i].status != Presence::Unchanged).take(TOP_ROUTES).collect();
+    let top: Vec<usize> =
+        (0..d.routes.len()).filter(|&i| d.routes[i].status != Presence::Unchanged).take(TOP_ROUTES).collect();
     if !top.is_empty() {
         writeln!(out, "### Top route changes ({})\n", super::headline_name(d.basis))?;
         table(&routes_grid("", d, top.iter().map(|&i| &d.routes[i])), out)?;
@@ -116,9 +123,11 @@ fn details(summary: &str, g: &Grid, out: &mut dyn Write) -> Result<()> {
 }
 
 fn table(g: &Grid, out: &mut dyn Write) -> Result<()> {
-    let row = |cells: &[String]| format!("| {} |", cells.iter().map(|c| escape(c)).collect::<Vec<_>>().join(" | "));
+    let row =
+        |cells: &[String]| format!("| {} |", cells.iter().map(|c| escape(c)).collect::<Vec<_>>().join(" | "));
     writeln!(out, "{}", row(&g.headers))?;
-    let align: Vec<String> = (0..g.headers.len()).map(|i| if i == 0 { "---".into() } else { "--:".into() }).collect();
+    let align: Vec<String> =
+        (0..g.headers.len()).map(|i| if i == 0 { "---".into() } else { "--:".into() }).collect();
     writeln!(out, "| {} |", align.join(" | "))?;
     for r in &g.rows {
         writeln!(out, "{}", row(r))?;

@@ -144,7 +144,9 @@ pub fn sentence(v: &Verdict) -> String {
     let text = match v.rule {
         "max-increase" => increase_sentence(v),
         "forbid-model" => match (&v.model, &v.value) {
-            (Some(m), Some(n)) => format!("{}: model {m} served {} calls (forbidden: {limit})", scope(v), figure(n)),
+            (Some(m), Some(n)) => {
+                format!("{}: model {m} served {} calls (forbidden: {limit})", scope(v), figure(n))
+            }
             _ => format!("{}: no call to a model matching {limit}", scope(v)),
         },
         rule => {
@@ -271,8 +273,17 @@ pub fn route_headers(basis: Basis) -> Vec<String> {
 /// The headline sentence: "cost per job $0.0120 → $0.0138 (+$0.0018, +15.0%)".
 pub fn headline(d: &Diff) -> String {
     let c = &d.headline.change;
-    let change = if c.significant { format!("{}, {}", delta_usd(c), delta_pct(c)) } else { "no change beyond the noise".to_string() };
-    format!("{} {} → {} ({change})", headline_name(d.basis), c.before.map_or("—".into(), usd), c.after.map_or("—".into(), usd))
+    let change = if c.significant {
+        format!("{}, {}", delta_usd(c), delta_pct(c))
+    } else {
+        "no change beyond the noise".to_string()
+    };
+    format!(
+        "{} {} → {} ({change})",
+        headline_name(d.basis),
+        c.before.map_or("—".into(), usd),
+        c.after.map_or("—".into(), usd)
+    )
 }
 
 /// "2 of 7 rules failed" / "all 7 rules hold".
@@ -302,14 +313,21 @@ pub struct Grid {
 
 impl Grid {
     fn new(title: &str, headers: &[&str]) -> Grid {
-        Grid { title: title.to_string(), headers: headers.iter().map(|h| h.to_string()).collect(), rows: Vec::new() }
+        Grid {
+            title: title.to_string(),
+            headers: headers.iter().map(|h| h.to_string()).collect(),
+            rows: Vec::new(),
+        }
     }
 }
 
 /// Status, rule, scope and sentence of each verdict, failures first (as given).
 pub fn rules_grid(verdicts: &[Verdict]) -> Grid {
     let mut g = Grid::new("Rules", &["status", "rule", "detail"]);
-    g.rows = verdicts.iter().map(|v| vec![status_word(v.status).to_string(), v.rule.to_string(), sentence(v)]).collect();
+    g.rows = verdicts
+        .iter()
+        .map(|v| vec![status_word(v.status).to_string(), v.rule.to_string(), sentence(v)])
+        .collect();
     g
 }
 
@@ -318,14 +336,32 @@ pub fn totals_grid(d: &Diff) -> Grid {
     let t = &d.totals;
     let mut g = Grid::new("Totals", &["", "base", "current", "Δ", "Δ%"]);
     let usd_row = |name: &str, c: &Change<Money>| {
-        vec![name.to_string(), c.before.map_or("—".into(), usd), c.after.map_or("—".into(), usd), delta_usd(c), delta_pct(c)]
+        vec![
+            name.to_string(),
+            c.before.map_or("—".into(), usd),
+            c.after.map_or("—".into(), usd),
+            delta_usd(c),
+            delta_pct(c),
+        ]
     };
     let count_row = |name: &str, c: &Change<u64>| {
         let delta = c.delta.map_or("—".into(), |d| if d > 0 { format!("+{d}") } else { d.to_string() });
-        vec![name.to_string(), c.before.map_or("—".into(), count), c.after.map_or("—".into(), count), delta, delta_pct(c)]
+        vec![
+            name.to_string(),
+            c.before.map_or("—".into(), count),
+            c.after.map_or("—".into(), count),
+            delta,
+            delta_pct(c),
+        ]
     };
     let rate_row = |name: &str, c: &Change<f64>, show: fn(f64) -> String, delta: fn(f64) -> String| {
-        vec![name.to_string(), c.before.map_or("—".into(), show), c.after.map_or("—".into(), show), c.delta.map_or("—".into(), delta), delta_pct(c)]
+        vec![
+            name.to_string(),
+            c.before.map_or("—".into(), show),
+            c.after.map_or("—".into(), show),
+            c.delta.map_or("—".into(), delta),
+            delta_pct(c),
+        ]
     };
     let points = |d: f64| format!("{:+.1} pt", d * 100.0);
     g.rows = vec![
@@ -344,7 +380,11 @@ pub fn totals_grid(d: &Diff) -> Grid {
 }
 
 /// Routes in the diff's order (largest change in cost per unit first).
-pub fn routes_grid<'a>(title: &str, d: &Diff, routes: impl Iterator<Item = &'a crate::analyze::diff::RouteDiff>) -> Grid {
+pub fn routes_grid<'a>(
+    title: &str,
+    d: &Diff,
+    routes: impl Iterator<Item = &'a crate::analyze::diff::RouteDiff>,
+) -> Grid {
     let headers = route_headers(d.basis);
     Grid { title: title.to_string(), headers, rows: routes.map(route_cells).collect() }
 }
@@ -372,11 +412,16 @@ pub fn models_grid(d: &Diff) -> Grid {
 
 /// "New routes: a, b" lines for whatever appeared or vanished.
 pub fn appeared(d: &Diff, quote: fn(&str) -> String) -> Vec<String> {
-    [("New routes", &d.new_routes), ("Vanished routes", &d.vanished_routes), ("New models", &d.new_models), ("Vanished models", &d.vanished_models)]
-        .into_iter()
-        .filter(|(_, names)| !names.is_empty())
-        .map(|(what, names)| format!("{what}: {}", names.iter().map(|n| quote(n)).collect::<Vec<_>>().join(", ")))
-        .collect()
+    [
+        ("New routes", &d.new_routes),
+        ("Vanished routes", &d.vanished_routes),
+        ("New models", &d.new_models),
+        ("Vanished models", &d.vanished_models),
+    ]
+    .into_iter()
+    .filter(|(_, names)| !names.is_empty())
+    .map(|(what, names)| format!("{what}: {}", names.iter().map(|n| quote(n)).collect::<Vec<_>>().join(", ")))
+    .collect()
 }
 
 /// The run's own figures, for `check`.
@@ -409,10 +454,26 @@ fn period_word(p: crate::analyze::budget::Period) -> &'static str {
 
 /// One row per budget and limit: spend against it, the peak period, what fired.
 pub fn budgets_grid(b: &BudgetReport) -> Grid {
-    let mut g = Grid::new("Budgets", &["budget", "limit", "calls", "spend", "periods", "peak", "over", "alerts", "hard stops", "prevented"]);
+    let mut g = Grid::new(
+        "Budgets",
+        &[
+            "budget",
+            "limit",
+            "calls",
+            "spend",
+            "periods",
+            "peak",
+            "over",
+            "alerts",
+            "hard stops",
+            "prevented",
+        ],
+    );
     for r in &b.budgets {
         for l in &r.limits {
-            let peak = l.peak.as_ref().map_or("—".into(), |p| format!("{} {} ({})", p.start, usd(p.spend_usd), percent(p.share_of_limit)));
+            let peak = l.peak.as_ref().map_or("—".into(), |p| {
+                format!("{} {} ({})", p.start, usd(p.spend_usd), percent(p.share_of_limit))
+            });
             g.rows.push(vec![
                 r.name.clone(),
                 format!("{} {}", usd(l.limit_usd), period_word(l.period)),
@@ -427,7 +488,18 @@ pub fn budgets_grid(b: &BudgetReport) -> Grid {
             ]);
         }
         if r.limits.is_empty() {
-            g.rows.push(vec![r.name.clone(), "per call only".into(), count(r.calls), usd(r.cost_usd), "—".into(), "—".into(), "—".into(), "—".into(), "—".into(), "—".into()]);
+            g.rows.push(vec![
+                r.name.clone(),
+                "per call only".into(),
+                count(r.calls),
+                usd(r.cost_usd),
+                "—".into(),
+                "—".into(),
+                "—".into(),
+                "—".into(),
+                "—".into(),
+                "—".into(),
+            ]);
         }
     }
     g
@@ -435,8 +507,22 @@ pub fn budgets_grid(b: &BudgetReport) -> Grid {
 
 /// Alerts and hard stops in time order.
 pub fn events_grid(b: &BudgetReport) -> Grid {
-    let mut g = Grid::new("What would have fired", &["at", "budget", "period", "event", "spend", "prevented after"]);
-    g.rows = b.events.iter().map(|e| vec![e.at.clone(), e.budget.clone(), e.period_start.clone(), event_word(e), format!("{} of {}", usd(e.spend_usd), usd(e.limit_usd)), e.prevented_usd.map_or(String::new(), usd)]).collect();
+    let mut g =
+        Grid::new("What would have fired", &["at", "budget", "period", "event", "spend", "prevented after"]);
+    g.rows = b
+        .events
+        .iter()
+        .map(|e| {
+            vec![
+                e.at.clone(),
+                e.budget.clone(),
+                e.period_start.clone(),
+                event_word(e),
+                format!("{} of {}", usd(e.spend_usd), usd(e.limit_usd)),
+                e.prevented_usd.map_or(String::new(), usd),
+            ]
+        })
+        .collect();
     g
 }
 
@@ -447,13 +533,29 @@ pub fn event_word(e: &crate::analyze::budget::Event) -> String {
 
 /// Calls above each budget's per-call limit.
 pub fn per_call_grid(b: &BudgetReport) -> Grid {
-    let mut g = Grid::new("Calls over the per-call limit", &["budget", "limit", "calls over", "their cost", "excess", "costliest"]);
+    let mut g = Grid::new(
+        "Calls over the per-call limit",
+        &["budget", "limit", "calls over", "their cost", "excess", "costliest"],
+    );
     for r in &b.budgets {
         if let Some(p) = &r.per_call {
             let worst = p.worst.first().map_or("—".into(), |w| {
-                format!("{} {} {} at {}", usd(w.cost_usd), w.model.as_deref().unwrap_or("(none)"), w.route.as_deref().unwrap_or("(none)"), w.at)
+                format!(
+                    "{} {} {} at {}",
+                    usd(w.cost_usd),
+                    w.model.as_deref().unwrap_or("(none)"),
+                    w.route.as_deref().unwrap_or("(none)"),
+                    w.at
+                )
             });
-            g.rows.push(vec![r.name.clone(), usd(p.limit_usd), count(p.calls), usd(p.cost_usd), usd(p.excess_usd), worst]);
+            g.rows.push(vec![
+                r.name.clone(),
+                usd(p.limit_usd),
+                count(p.calls),
+                usd(p.cost_usd),
+                usd(p.excess_usd),
+                worst,
+            ]);
         }
     }
     g

@@ -6,8 +6,8 @@ use anyhow::Result;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
 
 use super::{
-    appeared, budget_summary, budgets_grid, events_grid, headline, per_call_grid, routes_grid, rules_grid, rules_summary, run_grid,
-    side_line, totals_grid, Grid,
+    appeared, budget_summary, budgets_grid, events_grid, headline, per_call_grid, routes_grid, rules_grid,
+    rules_summary, run_grid, side_line, totals_grid, Grid,
 };
 use crate::analyze::budget::BudgetReport;
 use crate::analyze::diff::Diff;
@@ -18,7 +18,12 @@ pub fn diff(d: &Diff, out: &mut dyn Write) -> Result<()> {
     writeln!(out, "  base:    {}", side_line(&d.base))?;
     writeln!(out, "  current: {}", side_line(&d.current))?;
     writeln!(out, "{}", verdict_line(d.failed, &rules_summary(&d.verdicts, d.failed)))?;
-    let grids = [rules_grid(&d.verdicts), totals_grid(d), routes_grid("Routes", d, d.routes.iter()), super::models_grid(d)];
+    let grids = [
+        rules_grid(&d.verdicts),
+        totals_grid(d),
+        routes_grid("Routes", d, d.routes.iter()),
+        super::models_grid(d),
+    ];
     for g in grids.iter().filter(|g| !g.rows.is_empty()) {
         grid(g, out)?;
     }
