@@ -1,11 +1,11 @@
-//! Top-level command-line types: `Cli`, the `Command` enum, and the argument groups several
-//! subcommands share. Plain data; `cmd::*` resolves them into a plan.
+//! Top-level command-line types, `Cli` and the `Command` enum, and the dispatch to each
+//! subcommand's `run`. Plain data; `cmd::*` resolves its flags into pipeline options, and
+//! the argument groups several subcommands share live in `cmd::args`.
 
-use std::path::PathBuf;
+use anyhow::Result;
+use clap::{Parser, Subcommand};
 
-use clap::{Args, Parser, Subcommand};
-
-use crate::cmd;
+use crate::cmd::{self, Outcome};
 
 const ABOUT: &str = "Offline LLM cost analysis: price call logs against versioned pricing tables \
 and see where the money goes.";
@@ -51,14 +51,15 @@ pub enum Command {
     Export(cmd::export::Args),
 }
 
-/// Which price tables to use.
-#[derive(Debug, Clone, Args)]
-pub struct PricingArgs {
-    /// Extra price table (llmcost TOML, or LiteLLM's model_prices_and_context_window.json) or a
-    /// directory of them; searched before the built-in tables. Repeatable.
-    #[arg(long, value_name = "FILE|DIR")]
-    pub pricing: Vec<PathBuf>,
-    /// Use only the --pricing tables, not the built-in ones.
-    #[arg(long)]
-    pub no_builtin_pricing: bool,
+/// Runs the command the user asked for.
+pub fn run(cli: Cli) -> Result<Outcome> {
+    match cli.command {
+        Command::Report(args) => cmd::report::run(args),
+        Command::Pricing(command) => cmd::pricing::run(command),
+        Command::Formats => cmd::formats::run(),
+        Command::Diff(args) => cmd::diff::run(args),
+        Command::Check(args) => cmd::check::run(args),
+        Command::Budget(args) => cmd::budget::run(args),
+        Command::Export(args) => cmd::export::run(args),
+    }
 }

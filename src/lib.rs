@@ -1,30 +1,41 @@
 //! llmcost: offline LLM cost analysis.
 //!
-//! The code is laid out as the data flows:
+//! The code is laid out as the data flows, each floor importing only the floors below it:
 //!
 //! ```text
-//!  ingest/      files, dirs, stdin, gzip → RawRecord (one reader per input format)
+//!  cli, cmd/    flags → pipeline::Options; one file per subcommand; only main.rs prints errors
 //!    ↓
-//!  normalize    RawRecord → Call (UTC time, token classes validated, flags)
-//!    ↓           …stored column by column, dictionary-encoded, in `calls::Calls`
-//!  pricing/     PriceBook: versioned tables (built-in TOML, --pricing files, LiteLLM JSON)
+//!  render/      Report, Diff, Check, BudgetReport, Export → table | json | csv | md | html | parquet
+//!    ↓
+//!  gate/        CI verdicts: ReportView → Summary → diff, rules, policy file, budgets
+//!    ↓
+//!  pipeline     Options → Plan → Loaded (calls + price book) → Priced → Report
+//!    ↓
+//!  analyze/     Priced calls → Report: core (select, dims, spend, ops, context, merge),
+//!               sections/ (the leak analyses, one registry), review/ (export-only figures)
+//!    ↓
 //!  price        Calls × PriceBook → Priced (exact cost per call, tier, unpriced marks)
+//!  pricing/     PriceBook: versioned tables (built-in TOML, --pricing files, LiteLLM JSON)
 //!    ↓
-//!  analyze/     Priced calls → Report (totals, breakdowns, unpriced, line account)
+//!  ingest/      files, dirs, stdin, gzip → RawRecord (one reader per input format)
+//!  normalize    RawRecord → Call (UTC time, token classes validated, flags)
+//!  calls        the column store: calls column by column, dictionary-encoded
 //!    ↓
-//!  render/      Report → table | json | csv | markdown
+//!  money, time  exact money (integers of 1e-18 USD, never floats); epoch-ms time helpers
 //! ```
 //!
-//! `cmd/` holds one file per subcommand wiring those stages; `main.rs` only maps the
-//! result to an exit code. Money is exact (`money`): integers of 1e-18 USD, never floats.
+//! `main.rs` parses, calls `cli::run` and maps the result to an exit code.
 
 pub mod analyze;
 pub mod calls;
 pub mod cli;
 pub mod cmd;
+pub mod gate;
 pub mod ingest;
 pub mod money;
 pub mod normalize;
+pub mod pipeline;
 pub mod price;
 pub mod pricing;
 pub mod render;
+pub mod time;

@@ -4,12 +4,12 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use llmcost::cli::Cli;
-use llmcost::cmd::{self, EXIT_ERROR};
+use llmcost::cli::{self, Cli};
+use llmcost::cmd::EXIT_ERROR;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cmd::run(cli) {
+    match cli::run(cli) {
         Ok(outcome) => outcome.exit_code(),
         // `llmcost report | head` closing the pipe early is not an error.
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,

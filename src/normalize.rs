@@ -2,6 +2,7 @@
 //! checked against each other, outcome and batch flags derived). Impossible rows become a
 //! `Invalid` naming the field, never a guess.
 
+use crate::time::rfc3339_ms;
 use std::borrow::Cow;
 
 use crate::ingest::record::{Field, RawRecord, Scalar};
@@ -286,11 +287,6 @@ fn timestamp(value: Option<&Scalar<'_>>) -> Result<i64, Invalid> {
         }
         Some(other) => Err(bad(format!("not a timestamp: {}", describe(other)))),
     }
-}
-
-/// RFC 3339 text (`T` or a space between date and time) → epoch ms.
-pub fn rfc3339_ms(s: &str) -> Option<i64> {
-    chrono::DateTime::parse_from_rfc3339(s.trim()).ok().map(|t| t.timestamp_millis())
 }
 
 /// Epoch numbers above 1e11 are milliseconds (1e11 seconds is the year 5138).

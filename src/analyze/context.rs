@@ -37,7 +37,7 @@ impl Default for Options {
             retry_window_ms: 60_000,
             storm_gap_ms: 2_000,
             runaway_attempts: 5,
-            duplicate_window_ms: 3_600_000,
+            duplicate_window_ms: crate::time::MS_PER_HOUR,
             near_miss_band: 0.10,
             job_outlier_factor: 3.0,
         }
@@ -106,12 +106,6 @@ pub fn key_order(a: Option<&str>, b: Option<&str>) -> std::cmp::Ordering {
         (Some(a), Some(b)) => a.cmp(b),
         (a, b) => a.is_none().cmp(&b.is_none()),
     }
-}
-
-/// Epoch ms → RFC 3339 UTC (`2026-02-11T03:00:00.5Z`: a fraction only when there is one).
-pub fn rfc3339(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map_or_else(|| ms.to_string(), |t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
 }
 
 /// Everything an analysis needs, borrowed.

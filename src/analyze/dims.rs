@@ -5,7 +5,7 @@
 use crate::calls::{Calls, StrColumn};
 use crate::normalize::StrCol;
 
-const MS_PER_DAY: i64 = 86_400_000;
+use crate::time::MS_PER_DAY;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Dim {

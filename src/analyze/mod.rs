@@ -2,31 +2,14 @@
 //! window, field filters) and assembles the sections; each analysis lives in its own file and
 //! returns data, never text.
 
-pub mod cache;
 pub mod context;
 pub mod dims;
-pub mod duplicates;
-pub mod environments;
-pub mod fallbacks;
-pub mod focus;
-pub mod jobs;
-pub mod latency;
+pub mod merge;
 pub mod ops;
-pub mod pareto;
-pub mod per_call;
-pub mod reconciliation;
-pub mod retries;
 pub mod review;
+pub mod sections;
 pub mod select;
 pub mod spend;
-pub mod thresholds;
-pub mod waste;
-
-// CI checks (issue 4): summaries read back from a report's JSON, their comparison, policies, budgets.
-pub mod budget;
-pub mod diff;
-pub mod policy;
-pub mod summary;
 
 use rayon::prelude::*;
 use serde::{Serialize, Serializer};
@@ -39,6 +22,7 @@ use crate::price::Priced;
 use crate::pricing::{PriceBook, SourceInfo};
 pub use context::{Ctx, Groups, Options};
 use dims::Dim;
+pub use sections::{Section, Sections};
 pub use select::Selection;
 pub use spend::{Breakdown, Row, Sums, Totals};
 
@@ -51,39 +35,6 @@ pub struct Filter {
     pub dim: Dim,
     pub value: String,
     pub negate: bool,
-}
-
-/// The sections of a report; `--only` picks some. `Totals` is the plain report (totals,
-/// breakdowns, unpriced models).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum)]
-pub enum Section {
-    Totals,
-    Pareto,
-    Cache,
-    Retries,
-    Fallbacks,
-    Thresholds,
-    Jobs,
-    Duplicates,
-    Waste,
-    Environments,
-    Reconciliation,
-}
-
-impl Section {
-    pub const ALL: [Section; 11] = [
-        Section::Totals,
-        Section::Pareto,
-        Section::Cache,
-        Section::Retries,
-        Section::Fallbacks,
-        Section::Thresholds,
-        Section::Jobs,
-        Section::Duplicates,
-        Section::Waste,
-        Section::Environments,
-        Section::Reconciliation,
-    ];
 }
 
 /// What a report covers and how it groups, resolved from the command line.
@@ -155,26 +106,9 @@ pub struct Report {
     /// Rows a table or Markdown grid of a section shows (`--top`); JSON keeps every row.
     #[serde(skip)]
     pub display_top: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub pareto: Option<pareto::Pareto>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cache: Option<cache::Cache>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub retries: Option<retries::Retries>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub fallbacks: Option<fallbacks::Fallbacks>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub thresholds: Option<thresholds::Thresholds>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub jobs: Option<jobs::Jobs>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub duplicates: Option<duplicates::Duplicates>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub waste: Option<waste::Waste>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub environments: Option<environments::Environments>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reconciliation: Option<reconciliation::Reconciliation>,
+    /// The leak sections that were wanted.
+    #[serde(flatten)]
+    pub sections: Sections,
 }
 
 /// What the report is built from.
@@ -245,72 +179,7 @@ pub fn run(input: Inputs, plan: &AnalysisPlan) -> Report {
         rejected: input.rejected,
         notes,
         display_top: plan.top,
-        pareto: sections.pareto,
-        cache: sections.cache,
-        retries: sections.retries,
-        fallbacks: sections.fallbacks,
-        thresholds: sections.thresholds,
-        jobs: sections.jobs,
-        duplicates: sections.duplicates,
-        waste: sections.waste,
-        environments: sections.environments,
-        reconciliation: sections.reconciliation,
-    }
-}
-
-/// The leak analyses, each computed only when its section is wanted; independent analyses
-/// run in parallel.
-#[derive(Default)]
-struct Sections {
-    pareto: Option<pareto::Pareto>,
-    cache: Option<cache::Cache>,
-    retries: Option<retries::Retries>,
-    fallbacks: Option<fallbacks::Fallbacks>,
-    thresholds: Option<thresholds::Thresholds>,
-    jobs: Option<jobs::Jobs>,
-    duplicates: Option<duplicates::Duplicates>,
-    waste: Option<waste::Waste>,
-    environments: Option<environments::Environments>,
-    reconciliation: Option<reconciliation::Reconciliation>,
-}
-
-impl Sections {
-    fn run(ctx: &Ctx, wants: &(dyn Fn(Section) -> bool + Sync)) -> Sections {
-        let needs_ops = wants(Section::Retries) || wants(Section::Fallbacks) || wants(Section::Jobs);
-        let ops = needs_ops.then(|| ops::Operations::build(ctx));
-        let ops = ops.as_ref();
-        let mut s = Sections::default();
-        rayon::scope(|scope| {
-            let Sections {
-                pareto,
-                cache,
-                retries,
-                fallbacks,
-                thresholds,
-                jobs,
-                duplicates,
-                waste,
-                environments,
-                reconciliation,
-            } = &mut s;
-            scope.spawn(|_| *pareto = wants(Section::Pareto).then(|| pareto::analyze(ctx)));
-            scope.spawn(|_| *cache = wants(Section::Cache).then(|| cache::analyze(ctx)));
-            scope.spawn(|_| {
-                *retries = ops.filter(|_| wants(Section::Retries)).map(|o| retries::analyze(ctx, o))
-            });
-            scope.spawn(|_| {
-                *fallbacks = ops.filter(|_| wants(Section::Fallbacks)).map(|o| fallbacks::analyze(ctx, o))
-            });
-            scope.spawn(|_| *thresholds = wants(Section::Thresholds).then(|| thresholds::analyze(ctx)));
-            scope.spawn(|_| *jobs = ops.filter(|_| wants(Section::Jobs)).map(|o| jobs::analyze(ctx, o)));
-            scope.spawn(|_| *duplicates = wants(Section::Duplicates).then(|| duplicates::analyze(ctx)));
-            scope.spawn(|_| *waste = wants(Section::Waste).then(|| waste::analyze(ctx)));
-            scope.spawn(|_| *environments = wants(Section::Environments).then(|| environments::analyze(ctx)));
-            scope.spawn(|_| {
-                *reconciliation = wants(Section::Reconciliation).then(|| reconciliation::analyze(ctx))
-            });
-        });
-        s
+        sections,
     }
 }
 
@@ -322,7 +191,7 @@ fn period(calls: &Calls, sel: &Selection) -> Period {
     if sel.is_empty() {
         Period::default()
     } else {
-        Period { from: Some(context::rfc3339(min)), to: Some(context::rfc3339(max)) }
+        Period { from: Some(crate::time::rfc3339(min)), to: Some(crate::time::rfc3339(max)) }
     }
 }
 

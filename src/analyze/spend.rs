@@ -8,29 +8,32 @@ use serde::Serialize;
 
 use super::dims::{Codes, Dim};
 use super::Selection;
+use crate::analyze::merge::{summed, Merge};
 use crate::calls::{Calls, FLAG_AGGREGATE, FLAG_BATCH, FLAG_CACHE_HIT, FLAG_ERROR};
 use crate::money::Money;
 use crate::price::Priced;
 
-/// Sums over a set of calls. Tokens include unpriced calls; cost covers priced calls only.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Sums {
-    pub calls: u64,
-    pub priced_calls: u64,
-    #[serde(rename = "cost_usd")]
-    pub cost: Money,
-    pub input_tokens: u64,
-    pub output_tokens: u64,
-    pub cache_read_tokens: u64,
-    pub cache_write_tokens: u64,
-    pub cache_write_1h_tokens: u64,
-    pub reasoning_tokens: u64,
-    /// Rows summed, and those priced: a call is one row, a usage bucket one row of many
-    /// (or uncounted) requests.
-    #[serde(skip)]
-    pub rows: u64,
-    #[serde(skip)]
-    pub priced_rows: u64,
+summed! {
+    /// Sums over a set of calls. Tokens include unpriced calls; cost covers priced calls only.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+    pub struct Sums {
+        pub calls: u64,
+        pub priced_calls: u64,
+        #[serde(rename = "cost_usd")]
+        pub cost: Money,
+        pub input_tokens: u64,
+        pub output_tokens: u64,
+        pub cache_read_tokens: u64,
+        pub cache_write_tokens: u64,
+        pub cache_write_1h_tokens: u64,
+        pub reasoning_tokens: u64,
+        /// Rows summed, and those priced: a call is one row, a usage bucket one row of many
+        /// (or uncounted) requests.
+        #[serde(skip)]
+        pub rows: u64,
+        #[serde(skip)]
+        pub priced_rows: u64,
+    }
 }
 
 impl Sums {
@@ -51,20 +54,6 @@ impl Sums {
         self.cache_write_tokens += t.cache_write[row];
         self.cache_write_1h_tokens += t.cache_write_1h[row];
         self.reasoning_tokens += t.reasoning[row];
-    }
-
-    fn merge(&mut self, o: &Sums) {
-        self.calls += o.calls;
-        self.rows += o.rows;
-        self.priced_rows += o.priced_rows;
-        self.priced_calls += o.priced_calls;
-        self.cost += o.cost;
-        self.input_tokens += o.input_tokens;
-        self.output_tokens += o.output_tokens;
-        self.cache_read_tokens += o.cache_read_tokens;
-        self.cache_write_tokens += o.cache_write_tokens;
-        self.cache_write_1h_tokens += o.cache_write_1h_tokens;
-        self.reasoning_tokens += o.reasoning_tokens;
     }
 }
 

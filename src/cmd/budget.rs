@@ -4,9 +4,10 @@
 
 use anyhow::Result;
 
-use super::runs::{self, LogArgs};
-use super::{report, Outcome};
-use crate::analyze::budget;
+use super::args::LogArgs;
+use super::{load_with_progress, write_stdout, Outcome};
+use crate::analyze::Section;
+use crate::gate::budget;
 use crate::render::verdict::{self, Format};
 
 const EXAMPLES: &str = "\
@@ -48,10 +49,11 @@ pub fn run(args: Args) -> Result<Outcome> {
     let fields = budget::fields(&budgets);
     let mut by: Vec<&str> = vec!["route", "model"];
     by.extend(fields.iter().map(String::as_str));
-    let loaded = report::load(&runs::report_args(&args.inputs, "totals", &by, &args.log)?)?;
+    let loaded =
+        load_with_progress(&args.log.options(&args.inputs, &[Section::Totals], &by), args.log.quiet)?;
     let priced = loaded.price();
     let result =
         budget::replay(&budgets, &loaded.batch.calls, &priced, &loaded.selection(), |f| loaded.dim(f))?;
-    runs::write_stdout(|out| verdict::budget(args.format, &result, out))?;
+    write_stdout(|out| verdict::budget(args.format, &result, out))?;
     Ok(if result.hard_stops > 0 { Outcome::CheckFailed } else { Outcome::Ok })
 }

@@ -3,9 +3,9 @@
 
 use anyhow::Result;
 
-use super::runs::{self, LogArgs, PolicyArgs};
-use super::Outcome;
-use crate::analyze::policy::Check;
+use super::args::{LogArgs, PolicyArgs};
+use super::{write_stdout, Outcome};
+use crate::gate::Check;
 use crate::render::verdict::{self, Format};
 
 const EXAMPLES: &str = "\
@@ -37,8 +37,8 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<Outcome> {
     let policy = args.policy.policy()?;
-    let summary = runs::summary(&args.inputs, &args.log)?;
+    let summary = args.log.summary(&args.inputs)?;
     let check = Check::new(&summary, &policy);
-    runs::write_stdout(|out| verdict::check(args.format, &check, out))?;
+    write_stdout(|out| verdict::check(args.format, &check, out))?;
     Ok(if check.failed > 0 { Outcome::CheckFailed } else { Outcome::Ok })
 }

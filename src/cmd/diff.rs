@@ -3,9 +3,9 @@
 
 use anyhow::Result;
 
-use super::runs::{self, LogArgs, PolicyArgs};
-use super::Outcome;
-use crate::analyze::diff;
+use super::args::{LogArgs, PolicyArgs};
+use super::{write_stdout, Outcome};
+use crate::gate::diff;
 use crate::render::verdict::{self, Format};
 
 const EXAMPLES: &str = "\
@@ -42,9 +42,9 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<Outcome> {
     let policy = args.policy.policy()?;
-    let base = runs::summary(std::slice::from_ref(&args.base), &args.log)?;
-    let current = runs::summary(std::slice::from_ref(&args.current), &args.log)?;
+    let base = args.log.summary(std::slice::from_ref(&args.base))?;
+    let current = args.log.summary(std::slice::from_ref(&args.current))?;
     let d = diff::compare(&base, &current, &policy);
-    runs::write_stdout(|out| verdict::diff(args.format, &d, out))?;
+    write_stdout(|out| verdict::diff(args.format, &d, out))?;
     Ok(if d.failed > 0 { Outcome::CheckFailed } else { Outcome::Ok })
 }

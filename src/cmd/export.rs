@@ -5,14 +5,17 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-use super::runs::{self, LogArgs};
-use super::{report, Outcome};
-use crate::analyze::review::{daily_stack, month_bounds, Comparison, DailyStack};
-use crate::analyze::{self, focus, latency, spend, AnalysisPlan, Selection};
-use crate::cli::PricingArgs;
+use super::args::PricingArgs;
+use super::{load_with_progress, Outcome};
+use crate::analyze::review::period::{daily_stack, Comparison, DailyStack};
+use crate::analyze::review::{focus, latency, per_call};
+use crate::analyze::{spend, Section, Selection};
+use crate::gate::view::read_saved;
 use crate::money::Money;
-use crate::pricing::load::parse_date;
+use crate::pipeline::{Loaded, Options};
+use crate::price::Priced;
 use crate::render::export::{self, Export, Part};
+use crate::time::{month_bounds, parse_date, rfc3339};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -68,8 +71,6 @@ pub struct Args {
 /// The breakdowns an export shows, each also written as by_<dim>.csv.
 /// Route first: the leak analyses group by the first breakdown.
 const DIMS: [&str; 7] = ["route", "feature", "model", "user", "environment", "provider", "day"];
-const SECTIONS: &str =
-    "totals,pareto,cache,retries,fallbacks,thresholds,jobs,duplicates,waste,environments,reconciliation";
 
 /// The reviewed window and the one before it, as dates (`--month`, or `--since`/`--until`).
 struct Window {
@@ -95,7 +96,7 @@ fn window(args: &Args) -> Result<Window> {
             if b <= a {
                 bail!("--until must be after --since");
             }
-            let start = analyze::context::rfc3339(a - (b - a));
+            let start = rfc3339(a - (b - a));
             Some((format!("{start} → {s}"), start, s.clone()))
         }
         _ => None,
@@ -105,19 +106,18 @@ fn window(args: &Args) -> Result<Window> {
 
 pub fn run(args: Args) -> Result<Outcome> {
     let win = window(&args)?;
-    let log = LogArgs {
-        pricing: args.pricing.clone(),
-        price_as_of: None,
+    let opts = Options {
+        pricing: args.pricing.pricing.clone(),
+        builtin_pricing: !args.pricing.no_builtin_pricing,
         since: win.since.clone(),
         until: win.until.clone(),
-        filter: Vec::new(),
+        by: DIMS.map(String::from).to_vec(),
+        sections: Section::ALL.to_vec(),
+        top: Some(10),
         strict: args.strict,
-        input_format: None,
-        quiet: args.quiet,
+        ..Options::new(args.inputs.clone())
     };
-    let mut report_args = runs::report_args(&args.inputs, SECTIONS, &DIMS, &log)?;
-    report_args.top = Some(10);
-    let loaded = report::load(&report_args)?;
+    let loaded = load_with_progress(&opts, args.quiet)?;
     let priced = loaded.price();
     let report = loaded.report(&priced);
     let sel = loaded.selection();
@@ -156,7 +156,7 @@ pub fn run(args: Args) -> Result<Outcome> {
             retried: &retried,
         }),
         generated_at: (!args.no_timestamp)
-            .then(|| analyze::context::rfc3339(chrono::Utc::now().timestamp_millis() / 1000 * 1000)),
+            .then(|| rfc3339(chrono::Utc::now().timestamp_millis() / 1000 * 1000)),
     };
     let written = export::write_all(&args.out, &export, &parts)?;
     eprintln!("llmcost: wrote {} files to {}", written.len(), args.out.display());
@@ -164,35 +164,27 @@ pub fn run(args: Args) -> Result<Outcome> {
 }
 
 /// Daily spend of the 6 costliest models (the rest summed), for the HTML chart.
-fn daily(loaded: &report::Loaded, priced: &crate::price::Priced, sel: &Selection) -> Option<DailyStack> {
+fn daily(loaded: &Loaded, priced: &Priced, sel: &Selection) -> Option<DailyStack> {
     let dims = [loaded.dim("day")?, loaded.dim("model")?];
     Some(daily_stack(&spend::breakdown(&loaded.batch.calls, priced, sel, &dims, None), 6))
 }
 
 /// Per row: a later attempt of its operation followed (operations grouped by route, as in the report).
-fn retried_flags(loaded: &report::Loaded, priced: &crate::price::Priced, sel: &Selection) -> Vec<bool> {
-    let calls = &loaded.batch.calls;
-    let groups = analyze::Groups::new(calls, &loaded.dim("route").into_iter().collect::<Vec<_>>());
-    let opts = analyze::Options::default();
-    let ctx = analyze::Ctx { calls, priced, book: &loaded.book, sel, groups: &groups, opts: &opts };
-    analyze::per_call::retried(&ctx)
+fn retried_flags(loaded: &Loaded, priced: &Priced, sel: &Selection) -> Vec<bool> {
+    let route: Vec<_> = loaded.dim("route").into_iter().collect();
+    per_call::retried_in(&loaded.batch.calls, priced, &loaded.book, sel, &route)
 }
 
 /// The previous period from the same logs, when they hold any call in it.
 fn from_logs(
-    loaded: &report::Loaded,
-    priced: &crate::price::Priced,
+    loaded: &Loaded,
+    priced: &Priced,
     label: &str,
     since: &str,
     until: &str,
     current: (Money, u64),
 ) -> Option<Comparison> {
-    let plan = AnalysisPlan {
-        since: parse_date(since).ok(),
-        until: parse_date(until).ok(),
-        ..AnalysisPlan::default()
-    };
-    let sel = Selection::new(&loaded.batch.calls, &plan);
+    let sel = loaded.window(parse_date(since).ok(), parse_date(until).ok());
     if sel.is_empty() {
         return None;
     }
@@ -202,12 +194,12 @@ fn from_logs(
 
 /// The previous period from a saved JSON report's totals.
 fn from_saved(path: &Path, current: (Money, u64)) -> Result<Comparison> {
-    let value = runs::saved_report(path)?
+    let view = read_saved(path)?
         .with_context(|| format!("--previous {}: not a saved JSON report", path.display()))?;
-    let totals = &value["totals"];
-    let cost = totals["cost_usd_exact"].as_str().context("--previous: no totals.cost_usd_exact")?;
-    let calls = totals["calls"].as_u64().context("--previous: no totals.calls")?;
+    let totals = view.totals.unwrap_or_default();
+    let cost = totals.cost_usd_exact.context("--previous: no totals.cost_usd_exact")?;
+    let calls = totals.calls.context("--previous: no totals.calls")?;
     let label =
         path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
-    Ok(Comparison::new(label, (Money::parse(cost)?, calls), current))
+    Ok(Comparison::new(label, (Money::parse(&cost)?, calls), current))
 }

@@ -1,6 +1,8 @@
-//! Subcommands: each file owns its arguments, help examples and `run`, and only wires the
-//! pipeline stages together. `Outcome` is how a command ends when it did not fail.
+//! Subcommands: each file owns its arguments, help examples and `run`, turns its flags into
+//! pipeline options and wires the stages together. `Outcome` is how a command ends when it
+//! did not fail; the terminal chores every command shares (stdout, progress) live here.
 
+pub mod args;
 pub mod budget;
 pub mod check;
 pub mod diff;
@@ -8,13 +10,15 @@ pub mod export;
 pub mod formats;
 pub mod pricing;
 pub mod report;
-pub mod runs;
 
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use anyhow::Result;
 
-use crate::cli::{Cli, Command};
+use crate::ingest::source::is_gzip;
+use crate::ingest::Source;
+use crate::pipeline::{self, Loaded, Options};
 
 /// How a command that ran to the end turned out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,14 +41,52 @@ impl Outcome {
 /// Exit code for errors (bad arguments, unreadable input, --strict, --unpriced error).
 pub const EXIT_ERROR: u8 = 2;
 
-pub fn run(cli: Cli) -> Result<Outcome> {
-    match cli.command {
-        Command::Report(args) => report::run(args),
-        Command::Pricing(command) => pricing::run(command),
-        Command::Formats => formats::run(),
-        Command::Diff(args) => diff::run(args),
-        Command::Check(args) => check::run(args),
-        Command::Budget(args) => budget::run(args),
-        Command::Export(args) => export::run(args),
+/// Runs the pipeline up to the priced calls, with a progress bar on a terminal.
+pub fn load_with_progress(opts: &Options, quiet: bool) -> Result<Loaded> {
+    let plan = pipeline::resolve(opts)?;
+    let progress = progress_bar(&plan.sources, quiet);
+    let on_progress = |n: u64| progress.inc(n);
+    let loaded = plan.load(Some(&on_progress))?;
+    progress.finish_and_clear();
+    Ok(loaded)
+}
+
+/// Writes through a buffered stdout.
+pub fn write_stdout(f: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    f(&mut out)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// A byte-progress bar on stderr, only for a terminal and only for inputs big enough to wait on.
+fn progress_bar(sources: &[Source], quiet: bool) -> indicatif::ProgressBar {
+    const WORTH_SHOWING: u64 = 64 << 20;
+    let total: u64 = sources
+        .iter()
+        .map(|s| match s {
+            Source::File(p) => std::fs::metadata(p).map_or(0, |m| m.len()),
+            Source::Stdin => 0,
+        })
+        .sum();
+    if quiet || total < WORTH_SHOWING || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
     }
+    // Readers count decompressed bytes: against compressed sizes a bar would overflow, so
+    // gzip inputs get a running count instead.
+    if sources.iter().any(is_gzip) {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {bytes} decompressed, {bytes_per_sec}")
+                .expect("valid template"),
+        );
+        return bar;
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    let style =
+        indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+            .expect("valid template");
+    bar.set_style(style);
+    bar
 }

@@ -5,9 +5,10 @@ use std::io::Write;
 use anyhow::{bail, Context, Result};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, CellAlignment, Table};
 
+use super::args::PricingArgs;
 use super::Outcome;
-use crate::cli::PricingArgs;
-use crate::pricing::{load::parse_date, ModelPrice, PriceBook, PriceVersion, Rates};
+use crate::pricing::{ModelPrice, PriceBook, PriceVersion, Rates};
+use crate::time::parse_date;
 
 const EXAMPLES: &str = "\
 Examples:

@@ -1,17 +1,14 @@
 //! `llmcost report`: read the logs, price every call, print totals and breakdowns.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 
+use super::args::PricingArgs;
 use super::Outcome;
-use crate::analyze::{self, dims::Dim, AnalysisPlan, Filter, Options, Section};
-use crate::cli::PricingArgs;
-use crate::ingest::mapping::Mapping;
-use crate::ingest::{self, Format as InputFormat, IngestPlan, RunContext, Source};
-use crate::normalize::StrCol;
-use crate::price;
-use crate::pricing::{load::parse_date, PriceBook};
+use crate::analyze::{self, Section};
+use crate::ingest::Format as InputFormat;
+use crate::pipeline::Options;
 use crate::render::{self, Format};
 
 const EXAMPLES: &str = "\
@@ -105,204 +102,38 @@ pub enum UnpricedPolicy {
     Error,
 }
 
-/// The validated plan for one run.
-struct Plan {
-    sources: Vec<Source>,
-    ingest: IngestPlan,
-    analysis: AnalysisPlan,
-    price_as_of: Option<(String, i64)>,
-}
-
-const DEFAULT_DIMS: [&str; 7] = ["model", "provider", "route", "feature", "user", "environment", "day"];
-
-fn resolve(args: &Args) -> Result<Plan> {
-    let mut extras = Vec::new();
-    let specs: Vec<String> =
-        if args.by.is_empty() { DEFAULT_DIMS.map(String::from).to_vec() } else { args.by.clone() };
-    let breakdowns: Vec<Vec<Dim>> = specs
-        .iter()
-        .map(|spec| {
-            spec.split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(|d| Dim::parse(d, &mut extras))
-                .collect()
-        })
-        .collect();
-    if breakdowns.iter().any(Vec::is_empty) {
-        bail!("--by needs at least one dimension name");
-    }
-    let filters = args.filter.iter().map(|f| parse_filter(f, &mut extras)).collect::<Result<Vec<_>>>()?;
-    let date = |flag: &str, v: &Option<String>| {
-        v.as_deref().map(|d| parse_date(d).with_context(|| format!("--{flag}"))).transpose()
-    };
-    let mut keep = [false; StrCol::COUNT];
-    keep[StrCol::Model as usize] = true;
-    keep[StrCol::Provider as usize] = true;
-    for dim in breakdowns.iter().flatten().chain(filters.iter().map(|f| &f.dim)) {
-        if let Dim::Str(c) = dim {
-            keep[*c as usize] = true;
+impl Args {
+    /// The pipeline's options for these flags.
+    pub fn options(&self) -> Options {
+        Options {
+            inputs: self.inputs.clone(),
+            pricing: self.pricing.pricing.clone(),
+            builtin_pricing: !self.pricing.no_builtin_pricing,
+            price_as_of: self.price_as_of.clone(),
+            since: self.since.clone(),
+            until: self.until.clone(),
+            filters: self.filter.clone(),
+            by: self.by.clone(),
+            sections: self.only.clone(),
+            top: self.top.or(match self.format {
+                Format::Table | Format::Md => Some(10),
+                Format::Json | Format::Csv => None,
+            }),
+            pareto_share: self.pareto,
+            storm_gap: self.storm_gap.clone(),
+            runaway_attempts: self.runaway_attempts,
+            duplicate_window: self.duplicate_window.clone(),
+            near_miss: self.near_miss,
+            job_outlier: self.job_outlier,
+            strict: self.strict,
+            input_format: self.input_format,
+            mapping: self.mapping.clone(),
         }
-    }
-    let sections: Vec<Section> = if args.only.is_empty() { Section::ALL.to_vec() } else { args.only.clone() };
-    let group = if args.by.is_empty() { vec![Dim::Str(StrCol::Route)] } else { breakdowns[0].clone() };
-    if sections.iter().any(|s| *s != Section::Totals) {
-        for col in [
-            StrCol::Route,
-            StrCol::Operation,
-            StrCol::Job,
-            StrCol::PromptHash,
-            StrCol::RequestedModel,
-            StrCol::FinishReason,
-            StrCol::Environment,
-            StrCol::Status,
-        ] {
-            keep[col as usize] = true;
-        }
-        for dim in &group {
-            if let Dim::Str(c) = dim {
-                keep[*c as usize] = true;
-            }
-        }
-    }
-    let options = Options {
-        pareto_share: fraction("pareto", args.pareto)?,
-        storm_gap_ms: duration_ms("storm-gap", &args.storm_gap)?,
-        runaway_attempts: args.runaway_attempts,
-        duplicate_window_ms: duration_ms("duplicate-window", &args.duplicate_window)?,
-        near_miss_band: fraction("near-miss", args.near_miss)?,
-        job_outlier_factor: args.job_outlier,
-        ..Options::default()
-    };
-    let top = args.top.or(match args.format {
-        Format::Table | Format::Md => Some(10),
-        Format::Json | Format::Csv => None,
-    });
-    let price_as_of = match &args.price_as_of {
-        Some(d) => Some((d.clone(), parse_date(d).context("--price-as-of")?)),
-        None => None,
-    };
-    let untimed_at = price_as_of.as_ref().map_or_else(|| chrono::Utc::now().timestamp_millis(), |p| p.1);
-    Ok(Plan {
-        sources: ingest::expand(&args.inputs)?,
-        ingest: IngestPlan {
-            extras,
-            keep,
-            strict: args.strict,
-            format: args.input_format,
-            mapping: args.mapping.as_deref().map(Mapping::load).transpose()?,
-            untimed_at,
-        },
-        analysis: AnalysisPlan {
-            sections,
-            group,
-            options,
-            breakdowns,
-            top,
-            since: date("since", &args.since)?,
-            until: date("until", &args.until)?,
-            filters,
-        },
-        price_as_of,
-    })
-}
-
-fn fraction(flag: &str, value: f64) -> Result<f64> {
-    if !(0.0..=1.0).contains(&value) || value.is_nan() {
-        bail!("--{flag} {value}: expected a fraction between 0 and 1");
-    }
-    Ok(value)
-}
-
-/// `90`, `90s`, `500ms`, `30m`, `1h` → milliseconds.
-fn duration_ms(flag: &str, text: &str) -> Result<i64> {
-    let t = text.trim();
-    let (digits, unit_ms) = if let Some(d) = t.strip_suffix("ms") {
-        (d, 1)
-    } else if let Some(d) = t.strip_suffix('s') {
-        (d, 1_000)
-    } else if let Some(d) = t.strip_suffix('m') {
-        (d, 60_000)
-    } else if let Some(d) = t.strip_suffix('h') {
-        (d, 3_600_000)
-    } else {
-        (t, 1_000)
-    };
-    match digits.trim().parse::<f64>() {
-        Ok(n) if n >= 0.0 => Ok((n * unit_ms as f64).round() as i64),
-        _ => bail!("--{flag} {text:?}: expected a duration such as 90s, 500ms, 30m or 1h"),
-    }
-}
-
-fn parse_filter(text: &str, extras: &mut Vec<String>) -> Result<Filter> {
-    let (field, value, negate) = match text.split_once("!=") {
-        Some((f, v)) => (f, v, true),
-        None => match text.split_once('=') {
-            Some((f, v)) => (f, v, false),
-            None => bail!("--filter {text:?}: expected FIELD=VALUE or FIELD!=VALUE"),
-        },
-    };
-    Ok(Filter { dim: Dim::parse(field.trim(), extras), value: value.to_string(), negate })
-}
-
-/// The pipeline up to the calls and their prices, shared by `report` and the commands built on
-/// it (`diff`, `check`, `budget`).
-pub struct Loaded {
-    plan: Plan,
-    pub book: PriceBook,
-    pub batch: ingest::Batch,
-    pricing_source: String,
-}
-
-/// Resolves the arguments, loads the price tables and reads the logs.
-pub fn load(args: &Args) -> Result<Loaded> {
-    let plan = resolve(args)?;
-    let book = PriceBook::load(&args.pricing.pricing, !args.pricing.no_builtin_pricing)?;
-    let progress = progress_bar(&plan.sources, args.quiet);
-    let on_progress = |n: u64| progress.inc(n);
-    let ctx = RunContext::new(&plan.ingest, Some(&on_progress));
-    let batch = ingest::ingest(&plan.sources, &ctx)?;
-    progress.finish_and_clear();
-    Ok(Loaded { plan, book, batch, pricing_source: pricing_source(&args.pricing) })
-}
-
-impl Loaded {
-    /// Every call priced at its own date, or at `--price-as-of`.
-    pub fn price(&self) -> price::Priced<'_> {
-        price::price_all(&self.batch.calls, &self.book, self.plan.price_as_of.as_ref().map(|p| p.1))
-    }
-
-    /// The report over the priced calls.
-    pub fn report(&self, priced: &price::Priced<'_>) -> analyze::Report {
-        let inputs = analyze::Inputs {
-            calls: &self.batch.calls,
-            priced,
-            book: &self.book,
-            names: self.plan.sources.iter().map(Source::name).collect(),
-            lines: self.batch.lines,
-            rejected: self.batch.rejects.clone(),
-            untimed: self.batch.untimed,
-            price_as_of: self.plan.price_as_of.as_ref().map(|p| p.0.clone()),
-            pricing_source: self.pricing_source.clone(),
-        };
-        analyze::run(inputs, &self.plan.analysis)
-    }
-
-    /// The calls the report covers (after --since, --until and --filter).
-    pub fn selection(&self) -> analyze::Selection {
-        analyze::Selection::new(&self.batch.calls, &self.plan.analysis)
-    }
-
-    /// A dimension by name, when the run kept its column (any `--by` or `--filter` field).
-    pub fn dim(&self, name: &str) -> Option<Dim> {
-        let mut extras = self.plan.ingest.extras.clone();
-        let dim = Dim::parse(name, &mut extras);
-        (extras.len() == self.plan.ingest.extras.len()).then_some(dim)
     }
 }
 
 pub fn run(args: Args) -> Result<Outcome> {
-    let loaded = load(&args)?;
+    let loaded = super::load_with_progress(&args.options(), args.quiet)?;
     let priced = loaded.price();
     let report = loaded.report(&priced);
     let stdout = std::io::stdout();
@@ -324,14 +155,6 @@ pub fn run(args: Args) -> Result<Outcome> {
     Ok(Outcome::Ok)
 }
 
-fn pricing_source(args: &PricingArgs) -> String {
-    let mut parts: Vec<String> = args.pricing.iter().map(|p| p.display().to_string()).collect();
-    if !args.no_builtin_pricing {
-        parts.push("built-in tables".to_string());
-    }
-    parts.join(" + ")
-}
-
 /// One line on stderr when something was left out, so a piped report does not hide it.
 fn warn_about_losses(report: &analyze::Report) {
     let rejected = report.lines.rejected;
@@ -341,35 +164,4 @@ fn warn_about_losses(report: &analyze::Report) {
     if let Some(lost) = render::unpriced_summary(report, "") {
         eprintln!("llmcost: warning: {lost} have no price and are not in the total (listed in the report)");
     }
-}
-
-/// A byte-progress bar on stderr, only for a terminal and only for inputs big enough to wait on.
-fn progress_bar(sources: &[Source], quiet: bool) -> indicatif::ProgressBar {
-    const WORTH_SHOWING: u64 = 64 << 20;
-    let total: u64 = sources
-        .iter()
-        .map(|s| match s {
-            Source::File(p) => std::fs::metadata(p).map_or(0, |m| m.len()),
-            Source::Stdin => 0,
-        })
-        .sum();
-    if quiet || total < WORTH_SHOWING || !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
-    }
-    // Readers count decompressed bytes: against compressed sizes a bar would overflow, so
-    // gzip inputs get a running count instead.
-    if sources.iter().any(crate::ingest::source::is_gzip) {
-        let bar = indicatif::ProgressBar::new_spinner();
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {bytes} decompressed, {bytes_per_sec}")
-                .expect("valid template"),
-        );
-        return bar;
-    }
-    let bar = indicatif::ProgressBar::new(total);
-    let style =
-        indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
-            .expect("valid template");
-    bar.set_style(style);
-    bar
 }

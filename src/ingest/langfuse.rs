@@ -18,7 +18,7 @@ use super::native::{LineParser, Owned};
 use super::record::{Field, RawRecord, Scalar};
 use super::usage::{as_count, count, set_num, set_text};
 use super::Format;
-use crate::normalize::rfc3339_ms;
+use crate::time::rfc3339_ms;
 
 pub const DIALECT: Dialect = Dialect {
     format: Format::Langfuse,

@@ -98,9 +98,7 @@ impl Mapping {
             }
         };
         let origin_ms = match file.timestamp_origin.as_deref() {
-            Some(o) => {
-                crate::pricing::load::parse_date(o).with_context(|| format!("{name}: timestamp_origin"))?
-            }
+            Some(o) => crate::time::parse_date(o).with_context(|| format!("{name}: timestamp_origin"))?,
             None => 0,
         };
         Ok(Mapping { name: name.to_string(), format, fields, constants, exclusive, time, origin_ms })

@@ -77,7 +77,7 @@ fn versions(prices: &Value) -> Result<Vec<PriceVersion>> {
 }
 
 fn start_of(entry: &Value) -> Result<Option<i64>> {
-    entry["constraint"]["start_date"].as_str().map(super::load::parse_date).transpose()
+    entry["constraint"]["start_date"].as_str().map(crate::time::parse_date).transpose()
 }
 
 fn version(set: &Value, from: Option<i64>) -> Result<Option<PriceVersion>> {

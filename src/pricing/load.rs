@@ -1,6 +1,7 @@
 //! Reads price tables: llmcost's TOML (docs/pricing-format.md) and LiteLLM's
 //! `model_prices_and_context_window.json`. Errors name the file, the model and the field.
 
+use crate::time::parse_date;
 use std::collections::BTreeMap;
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -156,16 +157,6 @@ fn rate_value(v: &toml::Value) -> Result<Rate> {
         bail!("must not be negative");
     }
     Ok(rate)
-}
-
-/// A UTC date (`2025-06-01`) or RFC 3339 timestamp, as epoch milliseconds.
-pub fn parse_date(text: &str) -> Result<i64> {
-    if let Ok(d) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        return Ok(d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc().timestamp_millis());
-    }
-    chrono::DateTime::parse_from_rfc3339(text)
-        .map(|t| t.timestamp_millis())
-        .map_err(|_| anyhow!("{text:?} is not a date (YYYY-MM-DD) or RFC 3339 timestamp"))
 }
 
 fn check_unique_names(name: &str, models: &[ModelPrice]) -> Result<()> {

@@ -377,3 +377,59 @@ fn table_format_leads_with_the_verdict() {
     assert_eq!(code, 0);
     assert!(out.contains("PASSED: all 1 checks hold"), "{out}");
 }
+
+/// A saved report and the log it was made from are the same run: no route or model changed,
+/// nothing new or vanished, every rule holds. Issue #10: costs read back from JSON doubles
+/// used to differ from the log's exact ones in the last digits and marked untouched routes
+/// "changed". `current.jsonl` has a retry, a fallback, cache reads and a tier crossing;
+/// `sample.jsonl` (built-in prices, 400 calls) has costs with many digits.
+#[test]
+fn a_saved_report_and_its_log_compare_identical_r10() {
+    let dir = tempfile::tempdir().unwrap();
+    for (log, prices) in [(CURRENT_LOG, true), ("fixtures/sample.jsonl", false)] {
+        let pricing: Vec<&str> = if prices { test_pricing().to_vec() } else { Vec::new() };
+        let out = llmcost().args(["report", log, "--format", "json"]).args(&pricing).output().expect("runs");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let saved = dir.path().join("saved.json");
+        std::fs::write(&saved, &out.stdout).unwrap();
+        let saved = saved.to_str().unwrap();
+        for (base, current) in [(saved, log), (log, saved), (log, log), (saved, saved)] {
+            let out = llmcost()
+                // sample.jsonl has one unpriced call, which max-unpriced (0) would fail.
+                .args(["diff", base, current, "--format", "json", "--max-unpriced", "1"])
+                .args(&pricing)
+                .output()
+                .expect("runs");
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{base} vs {current}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let d: Value = serde_json::from_slice(&out.stdout).unwrap();
+            let moved = |key: &str| -> Vec<String> {
+                d[key]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|r| r["status"] != "unchanged")
+                    .map(|r| {
+                        format!(
+                            "{} {}",
+                            r["route"].as_str().or(r["model"].as_str()).unwrap_or("-"),
+                            r["status"]
+                        )
+                    })
+                    .collect()
+            };
+            assert_eq!(moved("routes"), Vec::<String>::new(), "{log}: {base} vs {current}");
+            assert_eq!(moved("models"), Vec::<String>::new(), "{log}: {base} vs {current}");
+            assert!(!d["routes"].as_array().unwrap().is_empty(), "routes were compared");
+            for list in ["new_routes", "vanished_routes", "new_models", "vanished_models"] {
+                assert_eq!(d[list], serde_json::json!([]), "{list}");
+            }
+            assert_eq!(d["headline"]["change"]["significant"], false);
+            assert_eq!(d["base"]["jobs_source"], d["current"]["jobs_source"], "same basis on both sides");
+        }
+    }
+}

@@ -10,7 +10,8 @@ use llmcost::ingest::{self, IngestPlan, RunContext, Source};
 use llmcost::money::Money;
 use llmcost::normalize::StrCol;
 use llmcost::price::price_all;
-use llmcost::pricing::{load::parse_date, PriceBook};
+use llmcost::pricing::PriceBook;
+use llmcost::time::parse_date;
 
 use super::run_json;
 

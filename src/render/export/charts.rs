@@ -7,8 +7,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::analyze::pareto::Dist;
-use crate::analyze::review::DailyStack;
+use crate::analyze::review::period::DailyStack;
+use crate::analyze::sections::pareto::Dist;
 
 type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 type DrawResult = std::result::Result<(), Box<dyn std::error::Error + Send + Sync>>;

@@ -5,7 +5,7 @@
 use anyhow::Result;
 
 use super::{fixed, neutralise, Export};
-use crate::analyze::latency::LatencyRow;
+use crate::analyze::review::latency::LatencyRow;
 use crate::analyze::{Breakdown, Report};
 
 type File = (String, Vec<u8>);
@@ -114,7 +114,7 @@ const CACHE: [&str; 13] = [
 ];
 
 fn cache(r: &Report) -> Option<Vec<Vec<String>>> {
-    let c = r.cache.as_ref()?;
+    let c = r.sections.cache.as_ref()?;
     Some(
         c.routes
             .iter()
@@ -154,7 +154,7 @@ const RETRIES: [&str; 10] = [
 ];
 
 fn retries(r: &Report) -> Option<Vec<Vec<String>>> {
-    let rt = r.retries.as_ref()?;
+    let rt = r.sections.retries.as_ref()?;
     Some(
         rt.routes
             .iter()
@@ -191,7 +191,7 @@ const FALLBACKS: [&str; 10] = [
 ];
 
 fn fallbacks(r: &Report) -> Option<Vec<Vec<String>>> {
-    let fb = r.fallbacks.as_ref()?;
+    let fb = r.sections.fallbacks.as_ref()?;
     Some(
         fb.routes
             .iter()
@@ -225,7 +225,7 @@ const THRESHOLDS: [&str; 7] = [
 ];
 
 fn thresholds(r: &Report) -> Option<Vec<Vec<String>>> {
-    let t = r.thresholds.as_ref()?;
+    let t = r.sections.thresholds.as_ref()?;
     Some(
         t.by_route
             .iter()
@@ -261,7 +261,7 @@ const JOBS: [&str; 12] = [
 ];
 
 fn jobs(r: &Report) -> Option<Vec<Vec<String>>> {
-    let j = r.jobs.as_ref()?;
+    let j = r.sections.jobs.as_ref()?;
     Some(
         j.routes
             .iter()

@@ -5,7 +5,7 @@ use anyhow::Result;
 
 use super::neutralise;
 use crate::analyze::dims::day_label;
-use crate::analyze::focus::FocusRow;
+use crate::analyze::review::focus::FocusRow;
 
 pub const HEADER: [&str; 22] = [
     "BillingPeriodStart",

@@ -83,10 +83,10 @@ fn charts_of(e: &Export) -> Result<Vec<String>> {
     if let Some(stack) = e.daily.as_ref().filter(|s| !s.days.is_empty()) {
         out.push(charts::daily(stack)?);
     }
-    if let Some(p) = r.pareto.as_ref().filter(|p| p.route.curve.len() > 1) {
+    if let Some(p) = r.sections.pareto.as_ref().filter(|p| p.route.curve.len() > 1) {
         out.push(charts::pareto(&p.route, "routes")?);
     }
-    if let Some(c) = r.cache.as_ref().filter(|c| !c.routes.is_empty()) {
+    if let Some(c) = r.sections.cache.as_ref().filter(|c| !c.routes.is_empty()) {
         let rows: Vec<_> = c.routes.iter().take(TOP).collect();
         let labels = rows.iter().map(|g| key_label(&g.route).to_string()).collect::<Vec<_>>();
         let values = rows.iter().map(|g| g.stats.token_hit_rate.unwrap_or(0.0) * 100.0).collect();
@@ -121,7 +121,8 @@ fn charts_of(e: &Export) -> Result<Vec<String>> {
 
 /// Failed attempts that were retried, and calls on a fallback model, per route.
 fn retry_fallback(e: &Export, top: usize) -> Result<Option<String>> {
-    let (Some(rt), Some(fb)) = (e.report.retries.as_ref(), e.report.fallbacks.as_ref()) else {
+    let (Some(rt), Some(fb)) = (e.report.sections.retries.as_ref(), e.report.sections.fallbacks.as_ref())
+    else {
         return Ok(None);
     };
     let mut keys: Vec<Option<String>> =

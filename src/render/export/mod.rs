@@ -15,9 +15,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::analyze::focus::FocusRow;
-use crate::analyze::latency::LatencyRow;
-use crate::analyze::review::{Comparison, DailyStack};
+use crate::analyze::review::focus::FocusRow;
+use crate::analyze::review::latency::LatencyRow;
+use crate::analyze::review::period::{Comparison, DailyStack};
 use crate::analyze::{Breakdown, Report};
 
 /// The files `--format` can choose.

@@ -7,11 +7,11 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use polars::prelude::*;
 
-use crate::analyze::context::rfc3339;
 use crate::analyze::Selection;
 use crate::calls::{Calls, FLAG_AGGREGATE, FLAG_BATCH, FLAG_CACHE_HIT, FLAG_ERROR};
 use crate::normalize::StrCol;
 use crate::price::Priced;
+use crate::time::rfc3339;
 
 /// What the file is built from.
 pub struct CallsTable<'a> {

@@ -7,7 +7,7 @@ use std::io::Write;
 use anyhow::Result;
 
 use super::{fixed, Export};
-use crate::analyze::latency::LatencyRow;
+use crate::analyze::review::latency::LatencyRow;
 use crate::render::markdown::{self, escape};
 use crate::render::sections::{epilogue, grids, preamble, Grid};
 use crate::render::{count, key_label, percent, usd, usd_priced};

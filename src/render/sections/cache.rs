@@ -2,7 +2,7 @@
 //! then the collapses. Every figure comes from `analyze::cache`.
 
 use super::Grid;
-use crate::analyze::cache::{Cache, Stats};
+use crate::analyze::sections::cache::{Cache, Stats};
 use crate::render::{count, key_label, percent, usd};
 
 pub fn grids(c: &Cache) -> Vec<Grid> {

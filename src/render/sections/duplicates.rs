@@ -1,8 +1,9 @@
 //! Duplicate calls as grids: the groups with duplicates and the totals, then the costliest
 //! repeated prompts; no grid when no call carries a prompt_hash.
 
+use crate::time::MS_PER_HOUR;
 use super::Grid;
-use crate::analyze::duplicates::{Duplicates, Figures};
+use crate::analyze::sections::duplicates::{Duplicates, Figures};
 use crate::money::Money;
 use crate::render::{count, key_label, percent, usd};
 
@@ -74,7 +75,7 @@ fn cost(saving: Money, unpriced: u64, duplicates: u64) -> String {
 /// `3600000` → `1h`, `1800000` → `30m`, `90000` → `90s`, `500` → `500ms`.
 fn duration(ms: i64) -> String {
     match ms {
-        ms if ms > 0 && ms % 3_600_000 == 0 => format!("{}h", ms / 3_600_000),
+        ms if ms > 0 && ms % MS_PER_HOUR == 0 => format!("{}h", ms / MS_PER_HOUR),
         ms if ms > 0 && ms % 60_000 == 0 => format!("{}m", ms / 60_000),
         ms if ms % 1_000 == 0 => format!("{}s", ms / 1_000),
         ms => format!("{ms}ms"),

@@ -2,7 +2,7 @@
 //! non-production total under it. Every figure comes from `analyze::environments`.
 
 use super::Grid;
-use crate::analyze::environments::Environments;
+use crate::analyze::sections::environments::Environments;
 use crate::render::{count, key_label, percent, usd};
 
 pub fn grids(e: &Environments) -> Vec<Grid> {

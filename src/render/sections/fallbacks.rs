@@ -2,7 +2,7 @@
 //! each group's model mix (calls, cost, where operations ended). Formatting only.
 
 use super::Grid;
-use crate::analyze::fallbacks::{FallbackFigures, Fallbacks, RouteFallbacks};
+use crate::analyze::sections::fallbacks::{FallbackFigures, Fallbacks, RouteFallbacks};
 use crate::render::{count, key_label, percent, usd};
 
 /// The model mix shows this many groups (in the order of the rates grid) and models per group.

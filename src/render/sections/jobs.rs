@@ -3,7 +3,7 @@
 
 use super::retries::more;
 use super::Grid;
-use crate::analyze::jobs::{JobEntry, JobStats, Jobs};
+use crate::analyze::sections::jobs::{JobEntry, JobStats, Jobs};
 use crate::render::{count, key_label, usd};
 
 /// Rows of a list shown in a table; JSON carries the whole list.

@@ -1,17 +1,7 @@
 //! The report laid out as titled grids of text, shared by the table-shaped formats (terminal
 //! and Markdown) so both show the same sections with the same digits. One file per section.
 
-mod cache;
-mod duplicates;
-mod environments;
-mod fallbacks;
-mod jobs;
-mod pareto;
-mod reconciliation;
-mod retries;
 mod spend;
-mod thresholds;
-mod waste;
 
 use super::count;
 use crate::analyze::Report;
@@ -65,22 +55,25 @@ fn buckets(rows: u64) -> String {
     }
 }
 
+/// The renderer of each leak section is the module named as in the registry
+/// (`analyze::sections::for_each_section!`), with a `grids` function for its type.
+macro_rules! section_renderers {
+    ($($variant:ident $module:ident $ty:ident $kind:ident;)*) => {
+        $(mod $module;)*
+
+        /// Each wanted section's grids, in report order.
+        fn section_grids(r: &Report) -> Vec<Vec<Grid>> {
+            let s = &r.sections;
+            [$(s.$module.as_ref().map($module::grids)),*].into_iter().flatten().collect()
+        }
+    };
+}
+crate::analyze::sections::for_each_section!(section_renderers);
+
 pub fn grids(r: &Report) -> Vec<Grid> {
     let mut grids = spend::grids(r);
-    let sections: [Option<Vec<Grid>>; 10] = [
-        r.pareto.as_ref().map(pareto::grids),
-        r.cache.as_ref().map(cache::grids),
-        r.retries.as_ref().map(retries::grids),
-        r.fallbacks.as_ref().map(fallbacks::grids),
-        r.thresholds.as_ref().map(thresholds::grids),
-        r.jobs.as_ref().map(jobs::grids),
-        r.duplicates.as_ref().map(duplicates::grids),
-        r.waste.as_ref().map(waste::grids),
-        r.environments.as_ref().map(environments::grids),
-        r.reconciliation.as_ref().map(reconciliation::grids),
-    ];
     let top = r.display_top.unwrap_or(usize::MAX);
-    grids.extend(sections.into_iter().flatten().flatten().map(|g| cut(g, top)));
+    grids.extend(section_grids(r).into_iter().flatten().map(|g| cut(g, top)));
     grids
 }
 

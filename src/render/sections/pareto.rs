@@ -2,7 +2,7 @@
 //! Gini coefficient and the top contributors. Every figure comes from `analyze::pareto`.
 
 use super::Grid;
-use crate::analyze::pareto::{Dist, Pareto};
+use crate::analyze::sections::pareto::{Dist, Pareto};
 use crate::render::{count, key_label, percent, usd};
 
 /// Contributors shown per dimension (JSON has 10).

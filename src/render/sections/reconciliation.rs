@@ -2,7 +2,7 @@
 //! of the priced rows at the bottom; no grid when no call logs a cost.
 
 use super::Grid;
-use crate::analyze::reconciliation::Reconciliation;
+use crate::analyze::sections::reconciliation::Reconciliation;
 use crate::money::Money;
 use crate::render::{count, key_label, usd};
 

@@ -2,7 +2,7 @@
 //! storms and runaway operations when there are any. Formatting only.
 
 use super::Grid;
-use crate::analyze::retries::{Retries, RetryFigures};
+use crate::analyze::sections::retries::{Retries, RetryFigures};
 use crate::render::{count, key_label, usd, usd_priced};
 
 /// Rows of a list shown in a table; JSON carries the whole list.

@@ -2,7 +2,7 @@
 //! when no call crossed or ran just below a threshold.
 
 use super::Grid;
-use crate::analyze::thresholds::{Figures, Thresholds};
+use crate::analyze::sections::thresholds::{Figures, Thresholds};
 use crate::render::{count, key_label, percent, usd};
 
 const HEADERS: [&str; 6] = ["crossed", "cost", "premium", "near misses", "near-miss saving", "just below"];

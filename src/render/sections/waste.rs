@@ -1,7 +1,7 @@
 //! Output waste as one grid: per group, the totals last; no grid when there are no calls.
 
 use super::Grid;
-use crate::analyze::waste::{Figures, Waste};
+use crate::analyze::sections::waste::{Figures, Waste};
 use crate::money::Money;
 use crate::render::{count, key_label, percent, usd};
 

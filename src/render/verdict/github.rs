@@ -6,9 +6,9 @@ use std::io::Write;
 use anyhow::Result;
 
 use super::{budget_summary, event_word, headline, rules_summary, sentence, usd};
-use crate::analyze::budget::BudgetReport;
-use crate::analyze::diff::Diff;
-use crate::analyze::policy::{Check, Status, Verdict};
+use crate::gate::budget::BudgetReport;
+use crate::gate::diff::Diff;
+use crate::gate::rules::{Check, Status, Verdict};
 
 pub fn diff(d: &Diff, out: &mut dyn Write) -> Result<()> {
     command(

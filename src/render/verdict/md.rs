@@ -9,9 +9,9 @@ use super::{
     appeared, budget_summary, budgets_grid, events_grid, headline, models_grid, per_call_grid, routes_grid,
     rules_summary, run_grid, sentence, side_line, totals_grid, Grid,
 };
-use crate::analyze::budget::BudgetReport;
-use crate::analyze::diff::{Diff, Presence};
-use crate::analyze::policy::{Check, Status, Verdict};
+use crate::gate::budget::BudgetReport;
+use crate::gate::diff::{Diff, Presence};
+use crate::gate::rules::{Check, Status, Verdict};
 
 /// Route changes shown before the fold.
 const TOP_ROUTES: usize = 5;

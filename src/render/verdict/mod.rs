@@ -12,9 +12,11 @@ use std::io::Write;
 use anyhow::Result;
 
 use super::{count, percent, usd};
-use crate::analyze::budget::BudgetReport;
-use crate::analyze::diff::{Basis, Change, Diff, Presence, Quantity};
-use crate::analyze::policy::{label, Check, Figure, Status, Verdict};
+use crate::gate::budget::BudgetReport;
+use crate::gate::diff::{Diff, Presence};
+use crate::gate::figures::{Basis, Change, Quantity};
+use crate::gate::rules::{Check, Figure, Status, Verdict};
+use crate::gate::summary::label;
 use crate::money::Money;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -236,7 +238,7 @@ pub fn delta_pct<T: Quantity>(c: &Change<T>) -> String {
 
 /// A route's row in the route tables: route, status, cost per unit, Δ, Δ%, calls, cache
 /// hit rate, retry multiplier, fallback rate, threshold crossings, unpriced calls.
-pub fn route_cells(r: &crate::analyze::diff::RouteDiff) -> Vec<String> {
+pub fn route_cells(r: &crate::gate::diff::RouteDiff) -> Vec<String> {
     vec![
         label(&r.route).to_string(),
         presence_word(r.status).to_string(),
@@ -299,7 +301,7 @@ pub fn rules_summary(verdicts: &[Verdict], failed: usize) -> String {
 }
 
 /// "40 jobs, 400 calls, $0.48".
-pub fn side_line(s: &crate::analyze::diff::Side) -> String {
+pub fn side_line(s: &crate::gate::figures::Side) -> String {
     let jobs = s.jobs.map(|j| format!("{} jobs, ", count(j))).unwrap_or_default();
     format!("{} ({jobs}{} calls, {})", s.label, count(s.calls), usd(s.cost_usd))
 }
@@ -383,7 +385,7 @@ pub fn totals_grid(d: &Diff) -> Grid {
 pub fn routes_grid<'a>(
     title: &str,
     d: &Diff,
-    routes: impl Iterator<Item = &'a crate::analyze::diff::RouteDiff>,
+    routes: impl Iterator<Item = &'a crate::gate::diff::RouteDiff>,
 ) -> Grid {
     let headers = route_headers(d.basis);
     Grid { title: title.to_string(), headers, rows: routes.map(route_cells).collect() }
@@ -445,10 +447,10 @@ pub fn run_grid(c: &Check) -> Grid {
     g
 }
 
-fn period_word(p: crate::analyze::budget::Period) -> &'static str {
+fn period_word(p: crate::gate::budget::Period) -> &'static str {
     match p {
-        crate::analyze::budget::Period::Day => "daily",
-        crate::analyze::budget::Period::Hour => "hourly",
+        crate::gate::budget::Period::Day => "daily",
+        crate::gate::budget::Period::Hour => "hourly",
     }
 }
 
@@ -526,7 +528,7 @@ pub fn events_grid(b: &BudgetReport) -> Grid {
     g
 }
 
-pub fn event_word(e: &crate::analyze::budget::Event) -> String {
+pub fn event_word(e: &crate::gate::budget::Event) -> String {
     let what = if e.kind == "hard_stop" { "HARD STOP" } else { "alert" };
     format!("{what} {}% ({})", e.pct, period_word(e.period))
 }

@@ -9,9 +9,9 @@ use super::{
     appeared, budget_summary, budgets_grid, events_grid, headline, per_call_grid, routes_grid, rules_grid,
     rules_summary, run_grid, side_line, totals_grid, Grid,
 };
-use crate::analyze::budget::BudgetReport;
-use crate::analyze::diff::Diff;
-use crate::analyze::policy::Check;
+use crate::gate::budget::BudgetReport;
+use crate::gate::diff::Diff;
+use crate::gate::rules::Check;
 
 pub fn diff(d: &Diff, out: &mut dyn Write) -> Result<()> {
     writeln!(out, "llmcost diff: {}", headline(d))?;

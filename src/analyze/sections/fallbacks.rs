@@ -26,9 +26,10 @@
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use super::ops::Operations;
+use crate::analyze::merge::{summed, Merge};
+use crate::analyze::ops::Operations;
 use super::retries::{fold_ops, money_ratio};
-use super::Ctx;
+use crate::analyze::Ctx;
 use crate::calls::{FLAG_BATCH, FLAG_CACHE_HIT, FLAG_ERROR};
 use crate::money::{Money, Rate};
 use crate::normalize::StrCol;
@@ -93,30 +94,22 @@ pub struct Fallbacks {
     pub unpriced_requested_models: Vec<String>,
 }
 
-/// Sums of one group.
-#[derive(Clone, Copy, Debug, Default)]
-struct Acc {
-    operations: u64,
-    with_requested: u64,
-    succeeded: u64,
-    fallback: u64,
-    escalated_calls: u64,
-    escalated_cost: Money,
-    extra: Money,
-    skipped: u64,
+summed! {
+    /// Sums of one group.
+    #[derive(Clone, Copy, Debug, Default)]
+    struct Acc {
+        operations: u64,
+        with_requested: u64,
+        succeeded: u64,
+        fallback: u64,
+        escalated_calls: u64,
+        escalated_cost: Money,
+        extra: Money,
+        skipped: u64,
+    }
 }
 
 impl Acc {
-    fn merge(&mut self, o: &Acc) {
-        self.operations += o.operations;
-        self.with_requested += o.with_requested;
-        self.succeeded += o.succeeded;
-        self.fallback += o.fallback;
-        self.escalated_calls += o.escalated_calls;
-        self.escalated_cost += o.escalated_cost;
-        self.extra += o.extra;
-        self.skipped += o.skipped;
-    }
 
     fn figures(&self) -> FallbackFigures {
         FallbackFigures {

@@ -1,9 +1,8 @@
-//! Summary: the figures `diff` and `check` compare, read from a report's JSON (schema_version
-//! 1). A log is first run through `report` and its JSON read back here, so a log and a saved
-//! report take one path. Every figure is optional: a missing section or key is "not
-//! available" (with a note), never 0.
+//! Summary: the figures `diff` and `check` compare, read from a `ReportView` (schema_version
+//! 1): a log's report in memory or a saved JSON report, one path for both. Every figure is
+//! optional: a missing section or key is "not available" (with a note), never 0.
 //!
-//! Counts of jobs and operations, in order of preference: the `jobs` section's `count`
+//! Counts of jobs and operations, in order of preference: the `jobs` section's `jobs`
 //! (operations: `retries.totals.operations`), else the `job` (`operation`) breakdown, else,
 //! for a log, counted from the calls (`LogCounts`).
 
@@ -11,10 +10,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
-use serde_json::Value;
 
-use super::Selection;
-use crate::analyze::SCHEMA_VERSION;
+use super::view::{CacheRow, FallbackRow, Grouped, ReportView, RetryRow, RowView};
+use crate::analyze::{Selection, SCHEMA_VERSION};
 use crate::calls::Calls;
 use crate::money::Money;
 use crate::normalize::StrCol;
@@ -112,35 +110,31 @@ pub fn log_counts(calls: &Calls, sel: &Selection) -> LogCounts {
 }
 
 impl Summary {
-    /// Reads a report's JSON. Errors when it is not a schema_version 1 report.
-    pub fn from_value(v: &Value, label: &str) -> Result<Summary> {
-        match v.get("schema_version").and_then(Value::as_u64) {
+    /// Reads a report's view. Errors when it is not a schema_version 1 report.
+    pub fn from_view(v: &ReportView, label: &str) -> Result<Summary> {
+        match v.schema_version {
             Some(n) if n == SCHEMA_VERSION as u64 => {}
             Some(n) => bail!("{label}: report schema_version {n}, this llmcost reads {SCHEMA_VERSION}"),
             None => bail!("{label}: not an llmcost JSON report (no schema_version)"),
         }
-        let totals = v.get("totals").with_context(|| format!("{label}: report has no totals"))?;
-        let cost = money_at(totals, "cost_usd_exact")
-            .or_else(|| money_at(totals, "cost_usd"))
-            .with_context(|| format!("{label}: totals.cost_usd missing"))?;
+        let totals = v.totals.as_ref().with_context(|| format!("{label}: report has no totals"))?;
+        let exact = totals.cost_usd_exact.as_deref().and_then(|t| Money::parse(t).ok());
+        let cost = exact.or(totals.cost_usd).with_context(|| format!("{label}: totals.cost_usd missing"))?;
         let mut s = Summary {
             label: label.to_string(),
-            pricing_hash: at(v, "pricing.hash").and_then(Value::as_str).map(str::to_string),
-            calls: totals
-                .get("calls")
-                .and_then(Value::as_u64)
-                .with_context(|| format!("{label}: totals.calls missing"))?,
+            pricing_hash: v.pricing.as_ref().and_then(|p| p.hash.clone()),
+            calls: totals.calls.with_context(|| format!("{label}: totals.calls missing"))?,
             cost,
-            unpriced_calls: totals.get("unpriced_calls").and_then(Value::as_u64).unwrap_or(0),
-            unpriced_models: unpriced_models(v),
-            aggregate_rows: totals.get("aggregate_rows").and_then(Value::as_u64).unwrap_or(0),
+            unpriced_calls: totals.unpriced_calls.unwrap_or(0),
+            unpriced_models: v.unpriced.iter().filter_map(|u| Some((u.model.clone()?, u.calls?))).collect(),
+            aggregate_rows: totals.aggregate_rows.unwrap_or(0),
             ..Summary::default()
         };
         s.read_counts(v);
         s.read_routes(v);
         s.models = s
             .breakdown(v, "model")
-            .map(|rows| rows.into_iter().map(|(k, r)| (k, model_figures(&r))).collect());
+            .map(|rows| rows.into_iter().map(|(k, r)| (k, model_figures(r))).collect());
         s.route_models = route_models(v);
         s.fleet = fleet(v);
         Ok(s)
@@ -158,7 +152,7 @@ impl Summary {
         }
     }
 
-    fn read_counts(&mut self, v: &Value) {
+    fn read_counts(&mut self, v: &ReportView) {
         if self.aggregate_rows > 0 {
             // Sections count single calls while the cost includes the buckets: per job or per
             // operation figures would be inflated. Operations come from the log instead.
@@ -168,18 +162,15 @@ impl Summary {
             ));
             return;
         }
-        let jobs_section = ["jobs.count", "jobs.totals.count", "jobs.fleet.count", "jobs.jobs"];
-        if let Some(n) = jobs_section.iter().find_map(|p| at(v, p).and_then(Value::as_u64)) {
+        if let Some(n) = v.jobs.as_ref().and_then(|j| j.jobs) {
             (self.jobs, self.jobs_source) = (Some(n), Some("jobs section"));
         } else if let Some((n, _)) = self.distinct_keys(v, "job") {
             (self.jobs, self.jobs_source) = ((n > 0).then_some(n), Some("job breakdown"));
         }
-        let retries = ["retries.totals.operations", "retries.operations"];
-        if let Some(n) = retries.iter().find_map(|p| at(v, p).and_then(Value::as_u64)) {
+        let retries = v.retries.as_ref();
+        if let Some(n) = retries.and_then(|r| r.totals.as_ref()?.operations) {
             (self.operations, self.operations_source) = (Some(n), Some("retries section"));
-        } else if let Some(n) =
-            section_rows(v, "retries", "routes").and_then(|rows| sum_u64(&rows, "operations"))
-        {
+        } else if let Some(n) = retries.and_then(|r| sum(r.routes.as_deref()?, |row| row.operations)) {
             (self.operations, self.operations_source) = (Some(n), Some("retries section"));
         } else if let Some((n, loose)) = self.distinct_keys(v, "operation") {
             (self.operations, self.operations_source) = (Some(n + loose), Some("operation breakdown"));
@@ -188,196 +179,157 @@ impl Summary {
 
     /// Distinct non-null keys of a breakdown and the calls under the null key; `None` when
     /// the breakdown is absent or cut by `--top`.
-    fn distinct_keys(&mut self, v: &Value, dim: &str) -> Option<(u64, u64)> {
+    fn distinct_keys(&mut self, v: &ReportView, dim: &str) -> Option<(u64, u64)> {
         let rows = self.breakdown(v, dim)?;
-        let loose = rows.get(&None).and_then(|r| r.get("calls")).and_then(Value::as_u64).unwrap_or(0);
+        let loose = rows.get(&None).and_then(|r| r.calls).unwrap_or(0);
         Some((rows.keys().filter(|k| k.is_some()).count() as u64, loose))
     }
 
     /// A single-dimension breakdown's rows by key; `None` (with a note when cut) otherwise.
-    fn breakdown(&mut self, v: &Value, dim: &str) -> Option<BTreeMap<Key, Value>> {
-        let rows = at(v, "breakdowns")?.get(dim)?.as_array()?;
-        if rows.iter().any(|r| r.get("other").and_then(Value::as_bool) == Some(true)) {
+    fn breakdown<'v>(&mut self, v: &'v ReportView, dim: &str) -> Option<BTreeMap<Key, &'v RowView>> {
+        let rows = v.breakdowns.get(dim)?;
+        if rows.iter().any(|r| r.other) {
             self.notes.push(format!(
                 "{}: the {dim} breakdown was cut by --top; its per-{dim} figures are not used",
                 self.label
             ));
             return None;
         }
-        Some(rows.iter().map(|r| (key_of(r, "key"), r.clone())).collect())
+        Some(rows.iter().map(|r| (r.key.clone(), r)).collect())
     }
 
-    fn read_routes(&mut self, v: &Value) {
+    fn read_routes(&mut self, v: &ReportView) {
         let mut routes: BTreeMap<Key, RouteFigures> = BTreeMap::new();
         let breakdown = self.breakdown(v, "route");
         for (key, row) in breakdown.iter().flatten() {
             routes.insert(key.clone(), route_spend(row));
         }
-        let mut any_section = false;
-        for (section, rows_key, field) in PER_ROUTE {
-            match self.grouped_rows(v, section, rows_key) {
-                Some(rows) => {
-                    any_section = true;
-                    for row in rows {
-                        let figures = routes.entry(key_of(row, "route")).or_default();
-                        set_route_field(figures, field, row);
-                    }
-                    if field == RouteField::Crossings {
-                        routes.values_mut().filter(|f| f.threshold_crossings.is_none()).for_each(|f| f.threshold_crossings = Some(0));
-                    }
-                }
-                None => self.notes.push(format!("{}: no {section} figures (section missing or empty): its rules and columns are not available", self.label)),
-            }
+        // The per-route sections, each giving one figure per route.
+        let cache = self.grouped("cache", v.cache.as_ref().map(|c| (&c.group_by, c.routes.as_deref())));
+        let retries = self.grouped("retries", v.retries.as_ref().map(|c| (&c.group_by, c.routes.as_deref())));
+        let fallbacks =
+            self.grouped("fallbacks", v.fallbacks.as_ref().map(|c| (&c.group_by, c.routes.as_deref())));
+        let thresholds =
+            self.grouped("thresholds", v.thresholds.as_ref().map(|t| (&t.group_by, t.by_route.as_deref())));
+        let mut set =
+            |route: &Key, f: &dyn Fn(&mut RouteFigures)| f(routes.entry(route.clone()).or_default());
+        for row in cache.iter().copied().flatten() {
+            set(&row.route, &|f| f.cache_hit_rate = row.token_hit_rate);
         }
+        for row in retries.iter().copied().flatten() {
+            set(&row.route, &|f| f.retry_multiplier = row.multiplier);
+        }
+        for row in fallbacks.iter().copied().flatten() {
+            set(&row.route, &|f| f.fallback_rate = row.fallback_rate);
+        }
+        if let Some(rows) = thresholds {
+            for row in rows {
+                set(&row.route, &|f| f.threshold_crossings = row.count);
+            }
+            // A route that crossed no threshold is not listed: it crossed 0 times.
+            routes
+                .values_mut()
+                .filter(|f| f.threshold_crossings.is_none())
+                .for_each(|f| f.threshold_crossings = Some(0));
+        }
+        let any_section = cache.is_some() || retries.is_some() || fallbacks.is_some() || thresholds.is_some();
         self.routes = (breakdown.is_some() || any_section).then_some(routes);
     }
 
-    /// A section's per-route rows, or `None` (with a note when it is grouped by another field).
-    fn grouped_rows<'v>(&mut self, v: &'v Value, section: &str, rows_key: &str) -> Option<Vec<&'v Value>> {
-        let sec = v.get(section)?;
-        let grouping = sec.get("group_by").or_else(|| sec.get("grouping")).and_then(Value::as_str);
-        if let Some(g) = grouping.filter(|g| *g != "route") {
+    /// A section's per-route rows; `None` with a note when it is missing, has no rows, or is
+    /// grouped by another field.
+    fn grouped<'v, R>(
+        &mut self,
+        section: &str,
+        rows: Option<(&Option<String>, Option<&'v [R]>)>,
+    ) -> Option<&'v [R]> {
+        let found = match rows {
+            Some((Some(g), _)) if g != "route" => {
+                self.notes.push(format!(
+                    "{}: the {section} section is grouped by {g}, not route; not used",
+                    self.label
+                ));
+                return None;
+            }
+            Some((_, rows)) => rows,
+            None => None,
+        };
+        if found.is_none() {
             self.notes.push(format!(
-                "{}: the {section} section is grouped by {g}, not route; not used",
+                "{}: no {section} figures (section missing or empty): its rules and columns are not available",
                 self.label
             ));
-            return None;
         }
-        section_rows(v, section, rows_key)
+        found
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum RouteField {
-    CacheHitRate,
-    RetryMultiplier,
-    FallbackRate,
-    Crossings,
-}
-
-/// The per-route sections: (section, array key, what it gives).
-const PER_ROUTE: [(&str, &str, RouteField); 4] = [
-    ("cache", "routes", RouteField::CacheHitRate),
-    ("retries", "routes", RouteField::RetryMultiplier),
-    ("fallbacks", "routes", RouteField::FallbackRate),
-    ("thresholds", "by_route", RouteField::Crossings),
-];
-
-fn set_route_field(f: &mut RouteFigures, field: RouteField, row: &Value) {
-    let num = |k: &str| row.get(k).and_then(Value::as_f64);
-    match field {
-        RouteField::CacheHitRate => f.cache_hit_rate = num("token_hit_rate"),
-        RouteField::RetryMultiplier => f.retry_multiplier = num("multiplier"),
-        RouteField::FallbackRate => f.fallback_rate = num("fallback_rate"),
-        RouteField::Crossings => f.threshold_crossings = row.get("count").and_then(Value::as_u64),
-    }
-}
-
-fn route_spend(row: &Value) -> RouteFigures {
-    let n = |k: &str| row.get(k).and_then(Value::as_u64);
+fn route_spend(row: &RowView) -> RouteFigures {
     RouteFigures {
-        calls: n("calls"),
-        cost: money_at(row, "cost_usd"),
-        input_tokens: n("input_tokens"),
-        output_tokens: n("output_tokens"),
-        unpriced_calls: n("calls").zip(n("priced_calls")).map(|(c, p)| c.saturating_sub(p)),
+        calls: row.calls,
+        cost: row.cost_usd,
+        input_tokens: row.input_tokens,
+        output_tokens: row.output_tokens,
+        unpriced_calls: row.calls.zip(row.priced_calls).map(|(c, p)| c.saturating_sub(p)),
         ..RouteFigures::default()
     }
 }
 
-fn model_figures(row: &Value) -> ModelFigures {
-    ModelFigures {
-        calls: row.get("calls").and_then(Value::as_u64).unwrap_or(0),
-        cost: money_at(row, "cost_usd").unwrap_or(Money::ZERO),
-    }
+fn model_figures(row: &RowView) -> ModelFigures {
+    ModelFigures { calls: row.calls.unwrap_or(0), cost: row.cost_usd.unwrap_or(Money::ZERO) }
 }
 
-fn route_models(v: &Value) -> Option<BTreeMap<(Key, Key), ModelFigures>> {
-    let rows = at(v, "breakdowns")?.get("route,model")?.as_array()?;
+fn route_models(v: &ReportView) -> Option<BTreeMap<(Key, Key), ModelFigures>> {
+    let rows = v.breakdowns.get("route,model")?;
     let mut out = BTreeMap::new();
-    for row in rows.iter().filter(|r| r.get("other").and_then(Value::as_bool) != Some(true)) {
-        let keys = row.get("keys")?.as_array()?;
-        let part = |i: usize| keys.get(i).and_then(Value::as_str).map(str::to_string);
+    for row in rows.iter().filter(|r| !r.other) {
+        let keys = row.keys.as_ref()?;
+        let part = |i: usize| keys.get(i).cloned().flatten();
         out.insert((part(0), part(1)), model_figures(row));
     }
     Some(out)
 }
 
-fn fleet(v: &Value) -> Fleet {
-    let first = |paths: &[&str]| paths.iter().find_map(|p| at(v, p).and_then(Value::as_f64));
-    let ratio = |section: &str, num: &str, den: &str| {
-        let rows = section_rows(v, section, "routes")?;
-        let (n, d) = (sum_u64(&rows, num)?, sum_u64(&rows, den)?);
-        (d > 0).then(|| n as f64 / d as f64)
-    };
+fn fleet(v: &ReportView) -> Fleet {
+    /// The run's figure, else the ratio of two sums over the route rows.
+    fn rate<R>(
+        s: Option<&Grouped<R>>,
+        whole: fn(&R) -> Option<f64>,
+        num: fn(&R) -> Option<u64>,
+        den: fn(&R) -> Option<u64>,
+    ) -> Option<f64> {
+        let s = s?;
+        s.totals.as_ref().and_then(whole).or_else(|| {
+            let rows = s.routes.as_deref()?;
+            let (n, d) = (sum(rows, num)?, sum(rows, den)?);
+            (d > 0).then(|| n as f64 / d as f64)
+        })
+    }
     Fleet {
-        cache_hit_rate: first(&[
-            "cache.fleet.token_hit_rate",
-            "cache.totals.token_hit_rate",
-            "cache.token_hit_rate",
-        ])
-        .or_else(|| ratio("cache", "cache_read_tokens", "input_tokens")),
-        retry_multiplier: first(&[
-            "retries.totals.multiplier",
-            "retries.fleet.multiplier",
-            "retries.multiplier",
-        ])
-        .or_else(|| ratio("retries", "calls", "operations")),
-        fallback_rate: first(&[
-            "fallbacks.totals.fallback_rate",
-            "fallbacks.fleet.fallback_rate",
-            "fallbacks.fallback_rate",
-        ])
-        .or_else(|| ratio("fallbacks", "fallback_operations", "operations")),
+        cache_hit_rate: rate(
+            v.cache.as_ref(),
+            |r: &CacheRow| r.token_hit_rate,
+            |r| r.cache_read_tokens,
+            |r| r.input_tokens,
+        ),
+        retry_multiplier: rate(
+            v.retries.as_ref(),
+            |r: &RetryRow| r.multiplier,
+            |r| r.calls,
+            |r| r.operations,
+        ),
+        fallback_rate: rate(
+            v.fallbacks.as_ref(),
+            |r: &FallbackRow| r.fallback_rate,
+            |r| r.fallback_operations,
+            |r| r.operations,
+        ),
     }
 }
 
-fn unpriced_models(v: &Value) -> Vec<(String, u64)> {
-    let rows = v.get("unpriced").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-    rows.iter()
-        .filter_map(|r| Some((r.get("model")?.as_str()?.to_string(), r.get("calls")?.as_u64()?)))
-        .collect()
-}
-
-/// A section's array of rows; `None` when the section or the array is missing.
-fn section_rows<'v>(v: &'v Value, section: &str, rows_key: &str) -> Option<Vec<&'v Value>> {
-    Some(v.get(section)?.get(rows_key)?.as_array()?.iter().collect())
-}
-
-/// The sum of an integer key over rows; `None` when any row lacks it.
-fn sum_u64(rows: &[&Value], key: &str) -> Option<u64> {
-    rows.iter().map(|r| r.get(key).and_then(Value::as_u64)).sum()
-}
-
-fn key_of(row: &Value, name: &str) -> Key {
-    row.get(name).and_then(Value::as_str).map(str::to_string)
-}
-
-/// The value at a dotted path (`retries.totals.operations`).
-fn at<'v>(v: &'v Value, path: &str) -> Option<&'v Value> {
-    path.split('.').try_fold(v, |v, part| v.get(part))
-}
-
-fn money_at(v: &Value, key: &str) -> Option<Money> {
-    v.get(key).and_then(money_of)
-}
-
-/// A JSON cost as `Money`: a decimal string exactly; a number through its shortest decimal
-/// form (what was written), rounded to 1e-18 only when that form is longer.
-pub fn money_of(v: &Value) -> Option<Money> {
-    match v {
-        Value::String(s) => Money::parse(s).ok(),
-        Value::Number(n) => money_of_f64(n.as_f64()?),
-        _ => None,
-    }
-}
-
-/// A float amount (a JSON or TOML number) as `Money`, see [`money_of`].
-pub fn money_of_f64(x: f64) -> Option<Money> {
-    if !x.is_finite() {
-        return None;
-    }
-    Money::parse(&format!("{x}")).or_else(|_| Money::parse(&format!("{x:.18}"))).ok()
+/// The sum of a count over rows; `None` when any row lacks it.
+fn sum<R>(rows: &[R], count: impl Fn(&R) -> Option<u64>) -> Option<u64> {
+    rows.iter().map(count).sum()
 }
 
 /// Every route and model named on either side, for new/vanished lists.
@@ -385,24 +337,29 @@ pub fn keys_of<V>(maps: [Option<&BTreeMap<Key, V>>; 2]) -> BTreeSet<Key> {
     maps.into_iter().flatten().flat_map(|m| m.keys().cloned()).collect()
 }
 
+/// A route or model as people read it.
+pub fn label(key: &Key) -> &str {
+    key.as_deref().unwrap_or("(none)")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// A saved report's JSON as the gate reads it.
+    fn view(v: serde_json::Value) -> ReportView {
+        serde_json::from_value(v).unwrap()
+    }
+
     #[test]
-    fn money_from_json_numbers_and_strings() {
-        assert_eq!(money_of(&serde_json::json!(0.0028)).unwrap().exact(), "0.0028");
-        assert_eq!(
-            money_of(&serde_json::json!("0.000000000000000001")).unwrap().exact(),
-            "0.000000000000000001"
+    fn json_costs_read_as_written() {
+        let v = view(
+            serde_json::json!({"totals": {"cost_usd": 1.2345678901234567e-5, "cost_usd_exact": "0.000000000000000001"}}),
         );
-        assert_eq!(money_of(&serde_json::json!(1234.56)).unwrap().exact(), "1234.56");
+        let t = v.totals.unwrap();
         // 21 decimals in its shortest form: rounded to 18.
-        assert_eq!(
-            money_of(&serde_json::json!(1.2345678901234567e-5)).unwrap().exact(),
-            "0.000012345678901235"
-        );
-        assert!(money_of(&serde_json::json!(null)).is_none());
+        assert_eq!(t.cost_usd.unwrap().exact(), "0.000012345678901235");
+        assert_eq!(t.cost_usd_exact.as_deref(), Some("0.000000000000000001"));
     }
 
     #[test]
@@ -416,7 +373,7 @@ mod tests {
             ]},
             "unpriced": [{"model": "m", "calls": 1}]
         });
-        let s = Summary::from_value(&v, "r.json").unwrap();
+        let s = Summary::from_view(&view(v), "r.json").unwrap();
         assert_eq!((s.calls, s.cost.exact(), s.unpriced_calls), (3, "0.5".to_string(), 1));
         let routes = s.routes.as_ref().unwrap();
         assert_eq!(routes[&Some("a".into())].cost.unwrap().exact(), "0.5");
@@ -429,9 +386,9 @@ mod tests {
 
     #[test]
     fn rejects_other_schema_versions() {
-        let err = Summary::from_value(&serde_json::json!({"schema_version": 2}), "x").unwrap_err();
+        let err = Summary::from_view(&view(serde_json::json!({"schema_version": 2})), "x").unwrap_err();
         assert!(err.to_string().contains("schema_version 2"));
-        assert!(Summary::from_value(&serde_json::json!({"calls": 1}), "x").is_err());
+        assert!(Summary::from_view(&view(serde_json::json!({"calls": 1})), "x").is_err());
     }
 
     #[test]
@@ -442,10 +399,10 @@ mod tests {
             "cache": {"group_by": "route", "routes": [{"route": "a", "token_hit_rate": 0.25, "cache_read_tokens": 25, "input_tokens": 100}]},
             "retries": {"routes": [{"route": "a", "calls": 4, "operations": 2, "multiplier": 2.0}]},
             "fallbacks": {"routes": [{"route": "a", "operations": 2, "fallback_operations": 1, "fallback_rate": 0.5}]},
-            "thresholds": {"grouping": "route", "count": 0, "by_route": []},
-            "jobs": {"count": 2}
+            "thresholds": {"group_by": "route", "count": 0, "by_route": []},
+            "jobs": {"jobs": 2}
         });
-        let s = Summary::from_value(&v, "x").unwrap();
+        let s = Summary::from_view(&view(v), "x").unwrap();
         let a = &s.routes.as_ref().unwrap()[&Some("a".into())];
         assert_eq!(
             (a.cache_hit_rate, a.retry_multiplier, a.fallback_rate, a.threshold_crossings),

@@ -5,14 +5,14 @@
 
 use std::collections::BTreeMap;
 
-use super::Selection;
+use crate::analyze::Selection;
 use crate::calls::{Calls, FLAG_BATCH, FLAG_CACHE_HIT};
 use crate::money::{Money, Rate};
 use crate::normalize::StrCol;
 use crate::price::{self, Priced};
 use crate::pricing::PriceVersion;
 
-const MS_PER_DAY: i64 = 86_400_000;
+use crate::time::MS_PER_DAY;
 
 /// The token classes a call's cost is split into.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]

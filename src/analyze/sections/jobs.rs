@@ -17,10 +17,10 @@
 
 use serde::Serialize;
 
-use super::context::rfc3339;
-use super::ops::Operations;
+use crate::time::rfc3339;
+use crate::analyze::ops::Operations;
 use super::retries::{money_ratio, LIST_LIMIT};
-use super::Ctx;
+use crate::analyze::Ctx;
 use crate::calls::FLAG_ERROR;
 use crate::money::{Money, Rate};
 use crate::normalize::StrCol;

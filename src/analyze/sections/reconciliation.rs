@@ -15,13 +15,12 @@
 //!
 //! JSON: `reconciliation` is the array of rows; the totals are shown in the table.
 
-use std::fmt::Write as _;
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use super::Ctx;
+use crate::analyze::Ctx;
 use crate::money::Money;
 use crate::normalize::StrCol;
 
@@ -113,7 +112,7 @@ fn accumulate(ctx: &Ctx) -> FxHashMap<Key, Acc> {
     let provider = &calls.col(StrCol::Provider).ids;
     let model = &calls.col(StrCol::Model).ids;
     let add = |mut map: FxHashMap<Key, Acc>, row: usize| {
-        let Some(logged) = money_of(calls.logged_cost[row]) else {
+        let Some(logged) = Money::from_f64(calls.logged_cost[row]) else {
             return map;
         };
         let priced = ctx.priced.is_priced(row);
@@ -143,80 +142,6 @@ fn pct(part: Money, whole: Money) -> Option<f64> {
     (whole != Money::ZERO).then(|| 100.0 * part.share_of(whole))
 }
 
-/// A logged `f64` cost as exact money: its shortest round-trip decimal (the digits
-/// `Money::parse(&format!("{f}"))` would read), rounded half away from zero to 1e-18 USD when
-/// longer. `None` for NaN (not logged), infinities and magnitudes beyond `Money`. No allocation.
-pub fn money_of(f: f64) -> Option<Money> {
-    if !f.is_finite() {
-        return None;
-    }
-    few_digits(f).or_else(|| shortest_text(f))
-}
-
-/// Fast path: the fewest decimal places k ≤ 18 at which an integer m of at most 15 digits has
-/// m / 10^k == f (m and 10^k are exact doubles, so the division is the correctly rounded
-/// decimal). Decimals of up to 15 digits are at least 4 ulps apart, so m is the only one of
-/// its length reading back as f, i.e. the shortest text; and the product f × 10^k lies within
-/// 0.25 of m, so rounding finds it whenever it exists.
-fn few_digits(f: f64) -> Option<Money> {
-    let mut scale = 1.0f64;
-    for k in 0..=18u32 {
-        let m = (f * scale).round();
-        if m.abs() >= 1e15 {
-            return None;
-        }
-        if m / scale == f {
-            return Some(Money::from_atto(m as i128 * 10i128.pow(18 - k)));
-        }
-        scale *= 10.0;
-    }
-    None
-}
-
-/// Slow path: the shortest text itself (`{:e}` into a stack buffer), parsed exactly.
-fn shortest_text(f: f64) -> Option<Money> {
-    let mut buf = Buf::default();
-    write!(buf, "{f:e}").ok()?;
-    let (mantissa, exp) = buf.as_str().split_once('e')?;
-    let exp: i32 = exp.parse().ok()?;
-    let (neg, mantissa) = mantissa.strip_prefix('-').map_or((false, mantissa), |m| (true, m));
-    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    // At most 17 significant digits: fits an i128 with room to scale.
-    let digits = int.bytes().chain(frac.bytes()).fold(0i128, |n, b| n * 10 + i128::from(b - b'0'));
-    let shift = exp - frac.len() as i32 + 18;
-    let atto = if shift >= 0 {
-        digits.checked_mul(10i128.checked_pow(shift as u32)?)?
-    } else if -shift > 38 {
-        0
-    } else {
-        let div = 10i128.pow((-shift) as u32);
-        (digits + div / 2) / div
-    };
-    Some(Money::from_atto(if neg { -atto } else { atto }))
-}
-
-/// A stack buffer for one formatted float (`{:e}` of an f64 is at most 24 bytes).
-#[derive(Default)]
-struct Buf {
-    bytes: [u8; 32],
-    len: usize,
-}
-
-impl Buf {
-    fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
-    }
-}
-
-impl std::fmt::Write for Buf {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        let end = self.len + s.len();
-        self.bytes.get_mut(self.len..end).ok_or(std::fmt::Error)?.copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,44 +149,6 @@ mod tests {
 
     fn m(s: &str) -> Money {
         Money::parse(s).unwrap()
-    }
-
-    #[test]
-    fn logged_floats_convert_exactly_via_their_shortest_text() {
-        for f in [0.0, 0.1, 0.0018, 0.00198, 1e-7, 123456.789, -0.25, 0.1 + 0.2, 1.5e-12] {
-            assert_eq!(money_of(f), Some(Money::parse(&format!("{f}")).unwrap()), "{f}");
-        }
-        assert_eq!(money_of(0.1 + 0.2).unwrap().exact(), "0.30000000000000004");
-        // Beyond 18 decimals: rounded half away from zero.
-        assert_eq!(money_of(1.5e-18).unwrap().atto(), 2);
-        assert_eq!(money_of(-2.5e-18).unwrap().atto(), -3);
-        assert_eq!(money_of(1e-30), Some(Money::ZERO));
-        assert_eq!(money_of(f64::NAN), None);
-        assert_eq!(money_of(f64::INFINITY), None);
-        assert_eq!(money_of(1e300), None);
-    }
-
-    #[test]
-    fn the_fast_path_agrees_with_the_shortest_text() {
-        // Costs as gateways write them (up to 12 places) and arbitrary doubles.
-        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
-        for _ in 0..100_000 {
-            let places = (next() % 13) as i32;
-            let decimal = (next() % 100_000_000) as f64 / 10f64.powi(places);
-            let arbitrary = f64::from_bits(next() % 0x4330_0000_0000_0000);
-            for f in [decimal, -decimal, arbitrary] {
-                if let Some(fast) = few_digits(f) {
-                    assert_eq!(Some(fast), shortest_text(f), "{f:e}");
-                }
-            }
-            assert!(few_digits(decimal).is_some(), "{decimal:e}");
-        }
     }
 
     #[test]

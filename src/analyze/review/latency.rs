@@ -4,8 +4,8 @@
 
 use serde::Serialize;
 
-use super::dims::Dim;
-use super::Selection;
+use crate::analyze::dims::Dim;
+use crate::analyze::Selection;
 use crate::calls::Calls;
 
 /// One group's latency figures; `None` when no call in it logged a latency.
@@ -44,7 +44,7 @@ pub fn by_dim(calls: &Calls, sel: &Selection, dim: &Dim) -> Vec<LatencyRow> {
             }
         })
         .collect();
-    rows.sort_by(|a, b| super::context::key_order(a.key.as_deref(), b.key.as_deref()));
+    rows.sort_by(|a, b| crate::analyze::context::key_order(a.key.as_deref(), b.key.as_deref()));
     rows
 }
 

@@ -17,7 +17,7 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::Ctx;
+use crate::analyze::Ctx;
 use crate::calls::{FLAG_CACHE_HIT, FLAG_ERROR};
 use crate::money::Money;
 use crate::normalize::StrCol;

@@ -30,14 +30,15 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use super::context::key_order;
-use super::Ctx;
+use crate::analyze::merge::{summed, Merge};
+use crate::analyze::context::key_order;
+use crate::analyze::Ctx;
 use crate::calls::{FLAG_BATCH, FLAG_CACHE_HIT, FLAG_ERROR};
 use crate::money::Money;
 use crate::price::components;
 use crate::pricing::PriceVersion;
 
-const MS_PER_DAY: i64 = 86_400_000;
+use crate::time::MS_PER_DAY;
 /// A group is far below the fleet under the fleet's token hit rate divided by this.
 const BELOW_FACTOR: u128 = 3;
 /// Groups with less than this share of the fleet's input tokens are never flagged (1/20 = 5%).
@@ -101,20 +102,22 @@ pub struct Collapse {
     pub cost_since_usd: Money,
 }
 
-/// Running sums of one group on one day.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-struct Sums {
-    calls: u64,
-    priced: u64,
-    with_read: u64,
-    input: u64,
-    read: u64,
-    write: u64,
-    write_cost: Money,
-    write_premium: Money,
-    saved: Money,
-    /// What the calls would have saved had every input token been a cache read.
-    full_save: Money,
+summed! {
+    /// Running sums of one group on one day.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    struct Sums {
+        calls: u64,
+        priced: u64,
+        with_read: u64,
+        input: u64,
+        read: u64,
+        write: u64,
+        write_cost: Money,
+        write_premium: Money,
+        saved: Money,
+        /// What the calls would have saved had every input token been a cache read.
+        full_save: Money,
+    }
 }
 
 impl Sums {
@@ -136,19 +139,6 @@ impl Sums {
         self.write_premium += actual.cache_write - at(t.cache_write, r.input);
         self.saved += at(t.cache_read, r.input) - actual.cache_read;
         self.full_save += at(t.input, r.input) - at(t.input, r.cache_read);
-    }
-
-    fn merge(&mut self, o: &Sums) {
-        self.calls += o.calls;
-        self.priced += o.priced;
-        self.with_read += o.with_read;
-        self.input += o.input;
-        self.read += o.read;
-        self.write += o.write;
-        self.write_cost += o.write_cost;
-        self.write_premium += o.write_premium;
-        self.saved += o.saved;
-        self.full_save += o.full_save;
     }
 
     fn stats(&self) -> Stats {
@@ -264,7 +254,7 @@ impl Found {
     fn into_collapse(self, label: Option<&str>) -> Collapse {
         Collapse {
             route: label.map(str::to_string),
-            at: super::dims::day_label(self.at_day),
+            at: crate::analyze::dims::day_label(self.at_day),
             before_rate: self.before.0 as f64 / self.before.1 as f64,
             after_rate: self.after.0 as f64 / self.after.1 as f64,
             before_days: self.before_days,

@@ -22,8 +22,8 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::context::key_order;
-use super::Ctx;
+use crate::analyze::context::key_order;
+use crate::analyze::Ctx;
 use crate::money::{Money, Rate};
 use crate::normalize::StrCol;
 

@@ -13,7 +13,8 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::Ctx;
+use crate::analyze::merge::{summed, Merge};
+use crate::analyze::Ctx;
 use crate::calls::{FLAG_BATCH, FLAG_CACHE_HIT};
 use crate::money::Money;
 use crate::normalize::StrCol;
@@ -22,20 +23,22 @@ use crate::price;
 /// `finish_reason` values meaning the output limit cut the answer off.
 pub const TRUNCATED: [&str; 2] = ["length", "max_tokens"];
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Sums {
-    pub calls: u64,
-    /// Calls that log a finish_reason (when 0, truncation is unknown rather than absent).
-    pub finish_reason_calls: u64,
-    /// Calls with no price (in `calls`, not in any cost).
-    pub unpriced_calls: u64,
-    pub cost_usd: Money,
-    /// The output tokens' part of `cost_usd`.
-    pub output_cost_usd: Money,
-    pub truncated_calls: u64,
-    pub truncated_unpriced_calls: u64,
-    pub truncated_cost_usd: Money,
-    pub truncated_output_tokens: u64,
+summed! {
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+    pub struct Sums {
+        pub calls: u64,
+        /// Calls that log a finish_reason (when 0, truncation is unknown rather than absent).
+        pub finish_reason_calls: u64,
+        /// Calls with no price (in `calls`, not in any cost).
+        pub unpriced_calls: u64,
+        pub cost_usd: Money,
+        /// The output tokens' part of `cost_usd`.
+        pub output_cost_usd: Money,
+        pub truncated_calls: u64,
+        pub truncated_unpriced_calls: u64,
+        pub truncated_cost_usd: Money,
+        pub truncated_output_tokens: u64,
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -144,17 +147,6 @@ impl Sums {
         }
     }
 
-    fn merge(&mut self, o: &Sums) {
-        self.calls += o.calls;
-        self.finish_reason_calls += o.finish_reason_calls;
-        self.unpriced_calls += o.unpriced_calls;
-        self.cost_usd += o.cost_usd;
-        self.output_cost_usd += o.output_cost_usd;
-        self.truncated_calls += o.truncated_calls;
-        self.truncated_unpriced_calls += o.truncated_unpriced_calls;
-        self.truncated_cost_usd += o.truncated_cost_usd;
-        self.truncated_output_tokens += o.truncated_output_tokens;
-    }
 }
 
 impl Figures {

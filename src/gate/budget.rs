@@ -14,17 +14,15 @@ use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::dims::Dim;
-use super::policy::glob_matches;
-use super::summary::money_of_f64;
-use super::Selection;
+use super::glob::glob_matches;
+use crate::analyze::dims::Dim;
+use crate::analyze::Selection;
 use crate::calls::{Calls, FLAG_AGGREGATE};
 use crate::money::Money;
 use crate::normalize::StrCol;
 use crate::price::Priced;
 
-const MS_PER_HOUR: i64 = 3_600_000;
-const MS_PER_DAY: i64 = 24 * MS_PER_HOUR;
+use crate::time::{MS_PER_DAY, MS_PER_HOUR};
 /// Calls over the per-call limit listed by name (the costliest).
 const WORST_KEPT: usize = 10;
 
@@ -99,7 +97,7 @@ fn validate(spec: BudgetSpec) -> Result<Budget> {
         match v {
             None => Ok(None),
             Some(x) if x > 0.0 => {
-                money_of_f64(x).map(Some).with_context(|| format!("budget {name:?}: {field} {x}"))
+                Money::from_f64(x).map(Some).with_context(|| format!("budget {name:?}: {field} {x}"))
             }
             Some(x) => bail!("budget {name:?}: {field} must be above 0, got {x}"),
         }
@@ -249,10 +247,10 @@ pub struct BudgetResult {
     pub cost_usd: Money,
     pub unpriced_calls: u64,
     /// Usage-API bucket rows among its calls: they count toward daily limits only.
-    #[serde(skip_serializing_if = "super::is_zero")]
+    #[serde(skip_serializing_if = "crate::analyze::is_zero")]
     pub bucket_rows: u64,
     /// Bucket rows without a price (a bucket may count no requests).
-    #[serde(skip_serializing_if = "super::is_zero")]
+    #[serde(skip_serializing_if = "crate::analyze::is_zero")]
     pub unpriced_bucket_rows: u64,
     pub limits: Vec<LimitResult>,
     pub per_call: Option<PerCall>,
@@ -354,7 +352,7 @@ fn events(results: &[BudgetResult]) -> Vec<Event> {
 
 /// Per matched field, which of its codes match the budget's globs.
 struct Matcher<'c> {
-    fields: Vec<(super::dims::Codes<'c>, Vec<bool>)>,
+    fields: Vec<(crate::analyze::dims::Codes<'c>, Vec<bool>)>,
 }
 
 impl<'c> Matcher<'c> {

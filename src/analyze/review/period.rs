@@ -35,32 +35,9 @@ impl Comparison {
     }
 }
 
-/// `2026-10` → (`2026-10-01`, `2026-11-01`, `2026-09-01`): the month, its end and the month before.
-pub fn month_bounds(month: &str) -> Option<(String, String, String)> {
-    let (y, m) = month.trim().split_once('-')?;
-    let (y, m): (i32, u32) = (y.parse().ok()?, m.parse().ok()?);
-    if !(1..=12).contains(&m) || y.to_string().len() != 4 {
-        return None;
-    }
-    let next = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
-    let prev = if m == 1 { (y - 1, 12) } else { (y, m - 1) };
-    let day1 = |(y, m): (i32, u32)| format!("{y:04}-{m:02}-01");
-    Some((day1((y, m)), day1(next), day1(prev)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn month_bounds_wrap_years() {
-        let b = |m| month_bounds(m).unwrap();
-        assert_eq!(b("2026-10"), ("2026-10-01".into(), "2026-11-01".into(), "2026-09-01".into()));
-        assert_eq!(b("2026-12").1, "2027-01-01");
-        assert_eq!(b("2026-01").2, "2025-12-01");
-        assert!(month_bounds("2026-13").is_none());
-        assert!(month_bounds("oct").is_none());
-    }
 
     #[test]
     fn daily_stack_keeps_the_costliest_models_and_sums_the_rest() {
@@ -110,10 +87,10 @@ pub struct DailyStack {
 }
 
 /// `by_day_model`: a breakdown by day × model (keys `[day, model]`), uncut.
-pub fn daily_stack(by_day_model: &super::Breakdown, keep: usize) -> DailyStack {
+pub fn daily_stack(by_day_model: &crate::analyze::Breakdown, keep: usize) -> DailyStack {
     let mut days: Vec<String> = Vec::new();
     let mut model_cost: std::collections::BTreeMap<String, Money> = Default::default();
-    let parts = |row: &super::Row| -> Option<(String, String)> {
+    let parts = |row: &crate::analyze::Row| -> Option<(String, String)> {
         let keys = row.keys.as_ref()?;
         Some((keys.first()?.clone()?, keys.get(1)?.clone().unwrap_or_else(|| "(none)".into())))
     };

@@ -2,8 +2,26 @@
 //! `retried`: a later attempt of the same operation followed it (operations as the retries
 //! analysis builds them: operation_id, or inferred from prompt_hash and group after an error).
 
-use super::ops::Operations;
-use super::Ctx;
+use crate::analyze::dims::Dim;
+use crate::analyze::ops::Operations;
+use crate::analyze::{Ctx, Groups, Options, Selection};
+use crate::calls::Calls;
+use crate::price::Priced;
+use crate::pricing::PriceBook;
+
+/// `retried` over `sel`, with operations grouped by `group` and the default knobs, as the
+/// report's retries section builds them.
+pub fn retried_in(
+    calls: &Calls,
+    priced: &Priced,
+    book: &PriceBook,
+    sel: &Selection,
+    group: &[Dim],
+) -> Vec<bool> {
+    let groups = Groups::new(calls, group);
+    let opts = Options::default();
+    retried(&Ctx { calls, priced, book, sel, groups: &groups, opts: &opts })
+}
 
 /// `retried[row]` for every row of `ctx.calls` (false outside the selection).
 pub fn retried(ctx: &Ctx) -> Vec<bool> {

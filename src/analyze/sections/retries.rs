@@ -20,9 +20,10 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::context::rfc3339;
-use super::ops::Operations;
-use super::Ctx;
+use crate::analyze::merge::{summed, Merge};
+use crate::time::rfc3339;
+use crate::analyze::ops::Operations;
+use crate::analyze::Ctx;
 use crate::calls::FLAG_ERROR;
 use crate::money::Money;
 use crate::normalize::StrCol;
@@ -108,30 +109,22 @@ pub struct Retries {
     pub runaway: Vec<Runaway>,
 }
 
-/// Sums of a set of operations, merged across threads.
-#[derive(Clone, Copy, Debug, Default)]
-struct Acc {
-    calls: u64,
-    operations: u64,
-    retried: u64,
-    cost: Money,
-    final_cost: Money,
-    failed_calls: u64,
-    failed_cost: Money,
-    unpriced: u64,
+summed! {
+    /// Sums of a set of operations, merged across threads.
+    #[derive(Clone, Copy, Debug, Default)]
+    struct Acc {
+        calls: u64,
+        operations: u64,
+        retried: u64,
+        cost: Money,
+        final_cost: Money,
+        failed_calls: u64,
+        failed_cost: Money,
+        unpriced: u64,
+    }
 }
 
 impl Acc {
-    fn merge(&mut self, o: &Acc) {
-        self.calls += o.calls;
-        self.operations += o.operations;
-        self.retried += o.retried;
-        self.cost += o.cost;
-        self.final_cost += o.final_cost;
-        self.failed_calls += o.failed_calls;
-        self.failed_cost += o.failed_cost;
-        self.unpriced += o.unpriced;
-    }
 
     fn figures(&self) -> RetryFigures {
         RetryFigures {

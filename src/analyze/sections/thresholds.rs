@@ -22,24 +22,27 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::Ctx;
+use crate::analyze::merge::{summed, Merge};
+use crate::analyze::Ctx;
 use crate::calls::{FLAG_BATCH, FLAG_CACHE_HIT};
 use crate::money::Money;
 use crate::normalize::{StrCol, Tokens};
 use crate::price::{self, cost_of};
 use crate::pricing::rate::{Basis, PriceVersion, Tier};
 
-/// Figures of one set of calls (the whole selection, a group or a model).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Figures {
-    /// Calls that crossed a tier threshold.
-    pub count: u64,
-    pub cost_usd: Money,
-    pub premium_usd: Money,
-    pub near_miss_count: u64,
-    /// What trimming the near misses to their threshold would have saved.
-    pub near_miss_saving_usd: Money,
-    pub just_below_count: u64,
+summed! {
+    /// Figures of one set of calls (the whole selection, a group or a model).
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+    pub struct Figures {
+        /// Calls that crossed a tier threshold.
+        pub count: u64,
+        pub cost_usd: Money,
+        pub premium_usd: Money,
+        pub near_miss_count: u64,
+        /// What trimming the near misses to their threshold would have saved.
+        pub near_miss_saving_usd: Money,
+        pub just_below_count: u64,
+    }
 }
 
 /// One row of `by_route` (the grouping's label in `route`, null = no value).
@@ -122,28 +125,20 @@ impl Acc {
     }
 
     fn add(&mut self, group: usize, model: usize, f: &Figures) {
-        self.total.add(f);
-        self.groups[group].add(f);
-        self.models[model].add(f);
+        self.total.merge(f);
+        self.groups[group].merge(f);
+        self.models[model].merge(f);
     }
 
     fn merge(mut self, other: Acc) -> Acc {
-        self.total.add(&other.total);
-        self.groups.iter_mut().zip(&other.groups).for_each(|(a, b)| a.add(b));
-        self.models.iter_mut().zip(&other.models).for_each(|(a, b)| a.add(b));
+        self.total.merge(&other.total);
+        self.groups.iter_mut().zip(&other.groups).for_each(|(a, b)| a.merge(b));
+        self.models.iter_mut().zip(&other.models).for_each(|(a, b)| a.merge(b));
         self
     }
 }
 
 impl Figures {
-    fn add(&mut self, o: &Figures) {
-        self.count += o.count;
-        self.cost_usd += o.cost_usd;
-        self.premium_usd += o.premium_usd;
-        self.near_miss_count += o.near_miss_count;
-        self.near_miss_saving_usd += o.near_miss_saving_usd;
-        self.just_below_count += o.just_below_count;
-    }
 
     fn is_empty(&self) -> bool {
         self.count == 0 && self.just_below_count == 0

@@ -1,0 +1,288 @@
+//! The pipeline every subcommand runs: plain `Options` (no clap) are resolved into a
+//! validated plan, then the logs are read, every call priced and the report assembled:
+//!
+//! ```text
+//! Options ─resolve→ Plan ─load→ Loaded (calls + price book) ─price→ Priced ─report→ Report
+//! ```
+//!
+//! `cmd/*` parse their flags into `Options` and call these steps; nothing here prints.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+
+use crate::analyze::{self, dims::Dim, AnalysisPlan, Filter, Section};
+use crate::ingest::mapping::Mapping;
+use crate::ingest::{self, Format as InputFormat, IngestPlan, RunContext, Source};
+use crate::normalize::StrCol;
+use crate::price;
+use crate::pricing::PriceBook;
+use crate::time::{duration_ms, parse_date};
+
+/// The breakdowns of a report when `by` is empty.
+pub const DEFAULT_DIMS: [&str; 7] = ["model", "provider", "route", "feature", "user", "environment", "day"];
+
+/// What to read, how to price it and what to report: the run's settings as plain data, with
+/// dates, durations and filters still as the user wrote them (`resolve` checks them).
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Log files, directories, globs, or `-` for stdin.
+    pub inputs: Vec<String>,
+    /// Extra price tables, searched before the built-in ones.
+    pub pricing: Vec<PathBuf>,
+    pub builtin_pricing: bool,
+    /// Price every call at this date instead of its own.
+    pub price_as_of: Option<String>,
+    pub since: Option<String>,
+    pub until: Option<String>,
+    /// `FIELD=VALUE` / `FIELD!=VALUE`.
+    pub filters: Vec<String>,
+    /// Breakdowns, each `DIM[,DIM]`; empty = `DEFAULT_DIMS`. The first groups the leak
+    /// analyses (route when empty).
+    pub by: Vec<String>,
+    /// Sections to compute; empty = all.
+    pub sections: Vec<Section>,
+    /// Rows per breakdown; `None` = all.
+    pub top: Option<usize>,
+    pub pareto_share: f64,
+    pub storm_gap: String,
+    pub runaway_attempts: u32,
+    pub duplicate_window: String,
+    pub near_miss: f64,
+    pub job_outlier: f64,
+    /// The first rejected line is an error.
+    pub strict: bool,
+    pub input_format: Option<InputFormat>,
+    pub mapping: Option<PathBuf>,
+}
+
+impl Options {
+    /// Settings for `inputs` with every default of `llmcost report`.
+    pub fn new(inputs: Vec<String>) -> Options {
+        Options {
+            inputs,
+            pricing: Vec::new(),
+            builtin_pricing: true,
+            price_as_of: None,
+            since: None,
+            until: None,
+            filters: Vec::new(),
+            by: Vec::new(),
+            sections: Vec::new(),
+            top: None,
+            pareto_share: 0.8,
+            storm_gap: "2s".into(),
+            runaway_attempts: 5,
+            duplicate_window: "1h".into(),
+            near_miss: 0.10,
+            job_outlier: 3.0,
+            strict: false,
+            input_format: None,
+            mapping: None,
+        }
+    }
+
+    /// Where the prices come from, as the report names it.
+    fn pricing_source(&self) -> String {
+        let mut parts: Vec<String> = self.pricing.iter().map(|p| p.display().to_string()).collect();
+        if self.builtin_pricing {
+            parts.push("built-in tables".to_string());
+        }
+        parts.join(" + ")
+    }
+}
+
+/// The validated plan for one run.
+pub struct Plan {
+    pub sources: Vec<Source>,
+    ingest: IngestPlan,
+    analysis: AnalysisPlan,
+    price_as_of: Option<(String, i64)>,
+    pricing: Vec<PathBuf>,
+    builtin_pricing: bool,
+    pricing_source: String,
+}
+
+/// Checks the options and expands the inputs into sources.
+pub fn resolve(opts: &Options) -> Result<Plan> {
+    let mut extras = Vec::new();
+    let specs: Vec<String> =
+        if opts.by.is_empty() { DEFAULT_DIMS.map(String::from).to_vec() } else { opts.by.clone() };
+    let breakdowns: Vec<Vec<Dim>> = specs
+        .iter()
+        .map(|spec| {
+            spec.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|d| Dim::parse(d, &mut extras))
+                .collect()
+        })
+        .collect();
+    if breakdowns.iter().any(Vec::is_empty) {
+        bail!("--by needs at least one dimension name");
+    }
+    let filters = opts.filters.iter().map(|f| parse_filter(f, &mut extras)).collect::<Result<Vec<_>>>()?;
+    let date = |flag: &str, v: &Option<String>| {
+        v.as_deref().map(|d| parse_date(d).with_context(|| format!("--{flag}"))).transpose()
+    };
+    let sections: Vec<Section> =
+        if opts.sections.is_empty() { Section::ALL.to_vec() } else { opts.sections.clone() };
+    let group = if opts.by.is_empty() { vec![Dim::Str(StrCol::Route)] } else { breakdowns[0].clone() };
+    let keep = kept_columns(&breakdowns, &filters, &sections, &group);
+    let options = analyze::Options {
+        pareto_share: fraction("pareto", opts.pareto_share)?,
+        storm_gap_ms: duration_ms("storm-gap", &opts.storm_gap)?,
+        runaway_attempts: opts.runaway_attempts,
+        duplicate_window_ms: duration_ms("duplicate-window", &opts.duplicate_window)?,
+        near_miss_band: fraction("near-miss", opts.near_miss)?,
+        job_outlier_factor: opts.job_outlier,
+        ..analyze::Options::default()
+    };
+    let price_as_of = match &opts.price_as_of {
+        Some(d) => Some((d.clone(), parse_date(d).context("--price-as-of")?)),
+        None => None,
+    };
+    let untimed_at = price_as_of.as_ref().map_or_else(|| chrono::Utc::now().timestamp_millis(), |p| p.1);
+    Ok(Plan {
+        sources: ingest::expand(&opts.inputs)?,
+        ingest: IngestPlan {
+            extras,
+            keep,
+            strict: opts.strict,
+            format: opts.input_format,
+            mapping: opts.mapping.as_deref().map(Mapping::load).transpose()?,
+            untimed_at,
+        },
+        analysis: AnalysisPlan {
+            sections,
+            group,
+            options,
+            breakdowns,
+            top: opts.top,
+            since: date("since", &opts.since)?,
+            until: date("until", &opts.until)?,
+            filters,
+        },
+        price_as_of,
+        pricing: opts.pricing.clone(),
+        builtin_pricing: opts.builtin_pricing,
+        pricing_source: opts.pricing_source(),
+    })
+}
+
+/// The string columns a run reads: model and provider always, the dimensions it breaks
+/// down or filters by, and what the leak analyses look at when any is wanted.
+fn kept_columns(
+    breakdowns: &[Vec<Dim>],
+    filters: &[Filter],
+    sections: &[Section],
+    group: &[Dim],
+) -> [bool; StrCol::COUNT] {
+    let mut keep = [false; StrCol::COUNT];
+    keep[StrCol::Model as usize] = true;
+    keep[StrCol::Provider as usize] = true;
+    let mut mark = |dim: &Dim| {
+        if let Dim::Str(c) = dim {
+            keep[*c as usize] = true;
+        }
+    };
+    breakdowns.iter().flatten().chain(filters.iter().map(|f| &f.dim)).for_each(&mut mark);
+    if sections.iter().any(|s| *s != Section::Totals) {
+        group.iter().for_each(&mut mark);
+        let analysed = [
+            StrCol::Route,
+            StrCol::Operation,
+            StrCol::Job,
+            StrCol::PromptHash,
+            StrCol::RequestedModel,
+            StrCol::FinishReason,
+            StrCol::Environment,
+            StrCol::Status,
+        ];
+        for col in analysed {
+            keep[col as usize] = true;
+        }
+    }
+    keep
+}
+
+fn fraction(flag: &str, value: f64) -> Result<f64> {
+    if !(0.0..=1.0).contains(&value) || value.is_nan() {
+        bail!("--{flag} {value}: expected a fraction between 0 and 1");
+    }
+    Ok(value)
+}
+
+fn parse_filter(text: &str, extras: &mut Vec<String>) -> Result<Filter> {
+    let (field, value, negate) = match text.split_once("!=") {
+        Some((f, v)) => (f, v, true),
+        None => match text.split_once('=') {
+            Some((f, v)) => (f, v, false),
+            None => bail!("--filter {text:?}: expected FIELD=VALUE or FIELD!=VALUE"),
+        },
+    };
+    Ok(Filter { dim: Dim::parse(field.trim(), extras), value: value.to_string(), negate })
+}
+
+impl Plan {
+    /// Loads the price tables and reads the logs; `on_progress` hears of every byte read.
+    pub fn load(self, on_progress: Option<&(dyn Fn(u64) + Sync)>) -> Result<Loaded> {
+        let book = PriceBook::load(&self.pricing, self.builtin_pricing)?;
+        let ctx = RunContext::new(&self.ingest, on_progress);
+        let batch = ingest::ingest(&self.sources, &ctx)?;
+        Ok(Loaded { plan: self, book, batch })
+    }
+}
+
+/// Resolves `opts` and loads everything, without progress.
+pub fn load(opts: &Options) -> Result<Loaded> {
+    resolve(opts)?.load(None)
+}
+
+/// The calls of a run and the prices they are priced with.
+pub struct Loaded {
+    plan: Plan,
+    pub book: PriceBook,
+    pub batch: ingest::Batch,
+}
+
+impl Loaded {
+    /// Every call priced at its own date, or at `--price-as-of`.
+    pub fn price(&self) -> price::Priced<'_> {
+        price::price_all(&self.batch.calls, &self.book, self.plan.price_as_of.as_ref().map(|p| p.1))
+    }
+
+    /// The report over the priced calls.
+    pub fn report(&self, priced: &price::Priced<'_>) -> analyze::Report {
+        let inputs = analyze::Inputs {
+            calls: &self.batch.calls,
+            priced,
+            book: &self.book,
+            names: self.plan.sources.iter().map(Source::name).collect(),
+            lines: self.batch.lines,
+            rejected: self.batch.rejects.clone(),
+            untimed: self.batch.untimed,
+            price_as_of: self.plan.price_as_of.as_ref().map(|p| p.0.clone()),
+            pricing_source: self.plan.pricing_source.clone(),
+        };
+        analyze::run(inputs, &self.plan.analysis)
+    }
+
+    /// The calls the report covers (after --since, --until and --filter).
+    pub fn selection(&self) -> analyze::Selection {
+        analyze::Selection::new(&self.batch.calls, &self.plan.analysis)
+    }
+
+    /// The calls between `since` and `until` (epoch ms), without the run's filters.
+    pub fn window(&self, since: Option<i64>, until: Option<i64>) -> analyze::Selection {
+        let plan = AnalysisPlan { since, until, ..AnalysisPlan::default() };
+        analyze::Selection::new(&self.batch.calls, &plan)
+    }
+
+    /// A dimension by name, when the run kept its column (any `by` or filter field).
+    pub fn dim(&self, name: &str) -> Option<Dim> {
+        let mut extras = self.plan.ingest.extras.clone();
+        let dim = Dim::parse(name, &mut extras);
+        (extras.len() == self.plan.ingest.extras.len()).then_some(dim)
+    }
+}
