@@ -11,8 +11,8 @@
 use rayon::Scope;
 use serde::Serialize;
 
+use super::context::Ctx;
 use super::ops::Operations;
-use super::Ctx;
 
 /// The registry: calls `$then!` with one `Variant module Type Kind;` entry per section, in
 /// report order.
