@@ -77,9 +77,13 @@ pub struct PolicyArgs {
     /// Policy file (TOML). Default: ./llmcost.toml when it exists.
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
-    /// Max increase of cost per job over the baseline: 5% (relative) or 0.002 (USD per job).
-    #[arg(long, value_name = "PCT|USD")]
-    pub max_increase: Option<String>,
+    /// Max increase of cost per job over the baseline: 5% (relative) or 0.002 (USD per job);
+    /// ROUTE=PCT for each route matching a glob, model:GLOB=PCT for models. Repeatable.
+    #[arg(long, value_name = "[ROUTE=]PCT|USD")]
+    pub max_increase: Vec<String>,
+    /// Max cost per job of a route that is new in the run (not in the baseline).
+    #[arg(long, value_name = "USD")]
+    pub max_new_route_cost_per_job: Option<String>,
     /// Max cost per job of the run, or ROUTE=USD of each route matching a glob. Repeatable.
     #[arg(long, value_name = "[ROUTE=]USD")]
     pub max_cost_per_job: Vec<String>,
@@ -114,7 +118,7 @@ impl PolicyArgs {
             None => {}
         }
         let single = [
-            ("max-increase", &self.max_increase),
+            ("max-new-route-cost-per-job", &self.max_new_route_cost_per_job),
             ("max-unpriced", &self.max_unpriced),
             ("noise", &self.noise),
         ];
@@ -124,6 +128,7 @@ impl PolicyArgs {
             }
         }
         let repeated = [
+            ("max-increase", &self.max_increase),
             ("max-cost-per-job", &self.max_cost_per_job),
             ("min-cache-hit-rate", &self.min_cache_hit_rate),
             ("max-retry-multiplier", &self.max_retry_multiplier),

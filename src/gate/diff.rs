@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::figures::{per, Basis, Change, Headline, Quantity, Side};
+use super::figures::{per, Basis, Change, Headline, Increases, Quantity, Side};
 use super::policy::Policy;
 use super::rules::{failures, sort_verdicts, Verdict};
 use super::summary::{keys_of, label, Key, ModelFigures, RouteFigures, Summary};
@@ -101,7 +101,12 @@ pub fn compare(base: &Summary, current: &Summary, policy: &Policy) -> Diff {
         Headline { basis, change: Change::new(Some(per(base.cost, ub)), Some(per(current.cost, uc)), noise) };
     let routes = route_diffs(base, current, (ub, uc), noise);
     let models = model_diffs(base.models.as_ref(), current.models.as_ref(), (ub, uc), noise);
-    let verdicts = sort_verdicts(policy.evaluate(current, Some(&headline)));
+    let increases = Increases {
+        headline: Some(headline),
+        routes: routes.iter().map(|r| (r.route.clone(), r.cost_per_unit_usd)).collect(),
+        models: models.iter().map(|m| (m.model.clone(), m.cost_per_unit_usd)).collect(),
+    };
+    let verdicts = sort_verdicts(policy.evaluate(current, Some(&increases)));
     let mut notes: Vec<String> = base.notes.iter().chain(&current.notes).cloned().collect();
     notes.extend(basis_note);
     if let (Some(a), Some(b)) = (&base.pricing_hash, &current.pricing_hash) {

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::summary::{Fleet, Summary};
+use super::summary::{Fleet, Key, Summary};
 use crate::money::Money;
 
 /// What the headline figure is per.
@@ -133,6 +133,15 @@ pub struct Headline {
     pub basis: Basis,
     /// Cost per basis unit (job, operation, run).
     pub change: Change<Money>,
+}
+
+/// What a baseline lets the rules see: the headline, and each route's and model's cost per
+/// basis unit on both sides (`before` is `None` for one that is new in the run).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Increases {
+    pub headline: Option<Headline>,
+    pub routes: Vec<(Key, Change<Money>)>,
+    pub models: Vec<(Key, Change<Money>)>,
 }
 
 #[cfg(test)]

@@ -59,7 +59,12 @@ impl<T: Copy> Scoped<T> {
 pub struct Policy {
     /// Relative changes at or below this are no change (0 by default).
     pub noise: f64,
-    pub max_increase: Option<Increase>,
+    /// The headline's limit (`fleet`) and each route pattern's, on the route's cost per unit.
+    pub max_increase: Scoped<Increase>,
+    /// Limits on a model's cost per unit, by model pattern (`model:GLOB=PCT`).
+    pub max_increase_models: Scoped<Increase>,
+    /// A route that is new in the run may cost at most this per unit.
+    pub max_new_route_cost_per_job: Option<Money>,
     pub max_unpriced: u64,
     pub max_cost_per_job: Scoped<Money>,
     pub min_cache_hit_rate: Scoped<f64>,
@@ -73,7 +78,9 @@ impl Default for Policy {
     fn default() -> Self {
         Policy {
             noise: 0.0,
-            max_increase: None,
+            max_increase: Scoped::default(),
+            max_increase_models: Scoped::default(),
+            max_new_route_cost_per_job: None,
             max_unpriced: 0,
             max_cost_per_job: Scoped::default(),
             min_cache_hit_rate: Scoped::default(),
@@ -85,8 +92,9 @@ impl Default for Policy {
 }
 
 /// The rules, by the names flags, the policy file and verdicts use.
-pub const RULES: [&str; 8] = [
+pub const RULES: [&str; 9] = [
     "max-increase",
+    "max-new-route-cost-per-job",
     "max-unpriced",
     "noise",
     "max-cost-per-job",
@@ -108,7 +116,11 @@ impl Policy {
             _ => (None, text.trim()),
         };
         match rule {
-            "max-increase" => self.max_increase = Some(parse_increase(value)?),
+            "max-increase" => match route.and_then(|r| r.strip_prefix("model:")) {
+                Some(model) => self.max_increase_models.set(Some(check_glob(model)?), parse_increase(value)?),
+                None => self.max_increase.set(route, parse_increase(value)?),
+            },
+            "max-new-route-cost-per-job" => self.max_new_route_cost_per_job = Some(parse_usd(value)?),
             "max-unpriced" => self.max_unpriced = value.parse().context("expected a number of calls")?,
             "noise" => self.noise = parse_rate(value)?,
             "max-cost-per-job" => self.max_cost_per_job.set(route, parse_usd(value)?),
@@ -125,8 +137,14 @@ impl Policy {
 }
 
 /// The route rules (the ones taking `ROUTE=VALUE`).
-const ROUTE_RULES: [&str; 5] =
-    ["max-cost-per-job", "min-cache-hit-rate", "max-retry-multiplier", "max-fallback-rate", "forbid-model"];
+const ROUTE_RULES: [&str; 6] = [
+    "max-increase",
+    "max-cost-per-job",
+    "min-cache-hit-rate",
+    "max-retry-multiplier",
+    "max-fallback-rate",
+    "forbid-model",
+];
 
 /// `5%` → 0.05, `0.05` → 0.05; a bare number above 1 is refused (write `60%`, not `60`).
 pub fn parse_rate(text: &str) -> Result<f64> {

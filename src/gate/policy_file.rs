@@ -24,6 +24,7 @@ impl Policy {
             ("noise", &file.noise),
             ("max-increase", &file.max_increase),
             ("max-unpriced", &file.max_unpriced),
+            ("max-new-route-cost-per-job", &file.max_new_route_cost_per_job),
         ];
         for (rule, value) in top {
             if let Some(v) = value {
@@ -31,6 +32,7 @@ impl Policy {
             }
         }
         let fleet = RouteRules {
+            max_increase: None,
             max_cost_per_job: file.max_cost_per_job,
             min_cache_hit_rate: file.min_cache_hit_rate,
             max_retry_multiplier: file.max_retry_multiplier,
@@ -41,11 +43,17 @@ impl Policy {
         for (pattern, rules) in &file.routes {
             self.apply_route_rules(Some(pattern), rules)?;
         }
+        for (pattern, rules) in &file.models {
+            if let Some(v) = &rules.max_increase {
+                self.apply("max-increase", &format!("model:{pattern}={}", v.text()))?;
+            }
+        }
         Ok(())
     }
 
     fn apply_route_rules(&mut self, pattern: Option<&str>, rules: &RouteRules) -> Result<()> {
         let scoped = [
+            ("max-increase", &rules.max_increase),
             ("max-cost-per-job", &rules.max_cost_per_job),
             ("min-cache-hit-rate", &rules.min_cache_hit_rate),
             ("max-retry-multiplier", &rules.max_retry_multiplier),
@@ -72,6 +80,7 @@ struct PolicyFile {
     noise: Option<Num>,
     max_increase: Option<Num>,
     max_unpriced: Option<Num>,
+    max_new_route_cost_per_job: Option<Num>,
     max_cost_per_job: Option<Num>,
     min_cache_hit_rate: Option<Num>,
     max_retry_multiplier: Option<Num>,
@@ -79,16 +88,26 @@ struct PolicyFile {
     forbid_models: Option<Vec<String>>,
     #[serde(default)]
     routes: BTreeMap<String, RouteRules>,
+    #[serde(default)]
+    models: BTreeMap<String, ModelRules>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RouteRules {
+    max_increase: Option<Num>,
     max_cost_per_job: Option<Num>,
     min_cache_hit_rate: Option<Num>,
     max_retry_multiplier: Option<Num>,
     max_fallback_rate: Option<Num>,
     forbid_models: Option<Vec<String>>,
+}
+
+/// The rules a `[models."GLOB"]` table may set.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ModelRules {
+    max_increase: Option<Num>,
 }
 
 /// A TOML number or string (`0.05`, `"5%"`).
@@ -125,15 +144,22 @@ mod tests {
             max_cost_per_job = 0.05
             min_cache_hit_rate = 0.5
             forbid_models = ["*-preview*"]
+            max_new_route_cost_per_job = 0.001
             [routes."chat.*"]
+            max_increase = "10%"
             max_retry_multiplier = 1.2
             max_fallback_rate = "5%"
             forbid_models = ["beta"]
+            [models."gpt-4*"]
+            max_increase = "20%"
         "#;
         let mut p = Policy::default();
         p.apply_file(toml::from_str(text).unwrap()).unwrap();
         assert_eq!((p.noise, p.max_unpriced), (0.01, 3));
-        assert_eq!(p.max_increase, Some(Increase::Absolute(Money::parse("0.002").unwrap())));
+        assert_eq!(p.max_increase.fleet, Some(Increase::Absolute(Money::parse("0.002").unwrap())));
+        assert_eq!(p.max_increase.routes, [("chat.*".to_string(), Increase::Relative(0.1))]);
+        assert_eq!(p.max_increase_models.routes, [("gpt-4*".to_string(), Increase::Relative(0.2))]);
+        assert_eq!(p.max_new_route_cost_per_job, Some(Money::parse("0.001").unwrap()));
         assert_eq!(p.max_cost_per_job.fleet, Some(Money::parse("0.05").unwrap()));
         assert_eq!(p.min_cache_hit_rate.fleet, Some(0.5));
         assert_eq!(p.max_retry_multiplier.routes, [("chat.*".to_string(), 1.2)]);
@@ -141,5 +167,9 @@ mod tests {
         assert_eq!(p.forbid_models.len(), 2);
         assert!(toml::from_str::<PolicyFile>("max_increse = 1").is_err());
         assert!(toml::from_str::<PolicyFile>("[routes.x]\nmin_cache = 1").is_err());
+        assert!(
+            toml::from_str::<PolicyFile>("[models.x]\nmax_cost_per_job = 1").is_err(),
+            "models take max_increase only"
+        );
     }
 }

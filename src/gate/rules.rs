@@ -6,17 +6,19 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::figures::{per, Basis, Headline, Side};
+use super::figures::{per, Basis, Change, Increases, Side};
 use super::glob::glob_matches;
 use super::policy::{Increase, Policy, Scoped};
 use super::summary::{label, Key, RouteFigures, Summary};
 use crate::money::Money;
 
 impl Policy {
-    /// Holds `run` to every rule; `headline` (from a diff) feeds max-increase.
-    pub fn evaluate(&self, run: &Summary, headline: Option<&Headline>) -> Vec<Verdict> {
+    /// Holds `run` to every rule; `baseline` (from a diff) feeds the max-increase rules.
+    pub fn evaluate(&self, run: &Summary, baseline: Option<&Increases>) -> Vec<Verdict> {
         let mut out = Vec::new();
-        self.check_increase(headline, &mut out);
+        self.check_increase(baseline, &mut out);
+        self.check_scoped_increases(baseline, &mut out);
+        self.check_new_routes(baseline, &mut out);
         self.check_unpriced(run, &mut out);
         self.check_cost_per_job(run, &mut out);
         let rates = [
@@ -31,25 +33,102 @@ impl Policy {
         out
     }
 
-    fn check_increase(&self, headline: Option<&Headline>, out: &mut Vec<Verdict>) {
-        let Some(limit) = self.max_increase else { return };
-        let limit_fig = match limit {
-            Increase::Relative(r) => Figure::Rate(r),
-            Increase::Absolute(m) => Figure::Usd(m),
-        };
-        let mut v = Verdict::new("max-increase", None, limit_fig);
-        let Some(h) = headline else {
+    fn check_increase(&self, baseline: Option<&Increases>, out: &mut Vec<Verdict>) {
+        let Some(limit) = self.max_increase.fleet else { return };
+        let v = Verdict::new("max-increase", None, increase_figure(limit));
+        let Some(h) = baseline.and_then(|b| b.headline.as_ref()) else {
             out.push(v.skip("needs a baseline: use llmcost diff"));
             return;
         };
-        let (Some(before), Some(after)) = (h.change.before, h.change.after) else {
-            out.push(v.skip("the headline figure is not available on both sides"));
+        out.push(self.increase_verdict(v, &h.change, limit, h.basis));
+    }
+
+    /// max-increase on each route (model) matching a pattern: its cost per basis unit.
+    fn check_scoped_increases(&self, baseline: Option<&Increases>, out: &mut Vec<Verdict>) {
+        let basis = baseline.and_then(|b| b.headline.as_ref()).map(|h| h.basis);
+        let scopes = [
+            (&self.max_increase, baseline.map(|b| &b.routes), false),
+            (&self.max_increase_models, baseline.map(|b| &b.models), true),
+        ];
+        for (scoped, items, is_model) in scopes {
+            let scope_of = |v: Verdict, key: Option<String>| match is_model {
+                true => Verdict { model: key, ..v },
+                false => Verdict { route: key, ..v },
+            };
+            if scoped.routes.is_empty() {
+                continue;
+            }
+            let (Some(items), Some(basis)) = (items, basis) else {
+                for (pattern, limit) in &scoped.routes {
+                    let v = Verdict::new("max-increase", None, increase_figure(*limit));
+                    out.push(scope_of(v, Some(pattern.clone())).skip("needs a baseline: use llmcost diff"));
+                }
+                continue;
+            };
+            let mut matched: BTreeMap<&str, bool> =
+                scoped.routes.iter().map(|(p, _)| (p.as_str(), false)).collect();
+            for (key, change) in items {
+                let Some((pattern, limit)) = scoped.for_route(label(key)) else { continue };
+                matched.insert(pattern, true);
+                let v = scope_of(
+                    Verdict::new("max-increase", None, increase_figure(limit)),
+                    Some(label(key).into()),
+                );
+                out.push(match (change.before, change.after) {
+                    (None, _) => v.skip("new in the run: no baseline to compare with"),
+                    (_, None) => v.skip("gone from the run"),
+                    _ => self.increase_verdict(v, change, limit, basis),
+                });
+            }
+            for (pattern, limit) in &scoped.routes {
+                if !matched[pattern.as_str()] {
+                    let v = Verdict::new("max-increase", None, increase_figure(*limit));
+                    let what = if is_model {
+                        "no model matches this pattern"
+                    } else {
+                        "no route matches this pattern"
+                    };
+                    out.push(scope_of(v, Some(pattern.clone())).skip(what));
+                }
+            }
+        }
+    }
+
+    /// max-new-route-cost-per-job: each route new in the run, at its cost per basis unit.
+    fn check_new_routes(&self, baseline: Option<&Increases>, out: &mut Vec<Verdict>) {
+        let Some(limit) = self.max_new_route_cost_per_job else { return };
+        let rule = "max-new-route-cost-per-job";
+        let (Some(b), Some(h)) = (baseline, baseline.and_then(|b| b.headline.as_ref())) else {
+            out.push(Verdict::new(rule, None, Figure::Usd(limit)).skip("needs a baseline: use llmcost diff"));
             return;
+        };
+        let new: Vec<_> = b.routes.iter().filter(|(_, c)| c.before.is_none() && c.after.is_some()).collect();
+        if new.is_empty() {
+            out.push(Verdict { basis: Some(h.basis), ..Verdict::new(rule, None, Figure::Usd(limit)) });
+        }
+        for (key, change) in new {
+            let after = change.after.expect("new routes have a figure");
+            let mut v = Verdict::new(rule, Some(label(key).to_string()), Figure::Usd(limit));
+            v.basis = Some(h.basis);
+            out.push(v.measure(Figure::Usd(after), after > limit));
+        }
+    }
+
+    /// A max-increase verdict on one change of cost per unit.
+    fn increase_verdict(
+        &self,
+        mut v: Verdict,
+        change: &Change<Money>,
+        limit: Increase,
+        basis: Basis,
+    ) -> Verdict {
+        let (Some(before), Some(after)) = (change.before, change.after) else {
+            return v.skip("the headline figure is not available on both sides");
         };
         v.before = Some(Figure::Usd(before));
         v.after = Some(Figure::Usd(after));
-        v.basis = Some(h.basis);
-        let rel = h.change.relative;
+        v.basis = Some(basis);
+        let rel = change.relative;
         let noise = rel.is_some_and(|r| r.abs() <= self.noise);
         let failed = match limit {
             Increase::Relative(max) => {
@@ -65,7 +144,7 @@ impl Policy {
         if failed && noise {
             v.note = Some(format!("within the noise tolerance ({})", self.noise));
         }
-        out.push(v);
+        v
     }
 
     fn check_unpriced(&self, run: &Summary, out: &mut Vec<Verdict>) {
@@ -339,6 +418,14 @@ impl Check {
     }
 }
 
+/// A max-increase limit in its unit.
+fn increase_figure(limit: Increase) -> Figure {
+    match limit {
+        Increase::Relative(r) => Figure::Rate(r),
+        Increase::Absolute(m) => Figure::Usd(m),
+    }
+}
+
 /// Failures first, then passes, then skipped; stable otherwise.
 pub fn sort_verdicts(mut v: Vec<Verdict>) -> Vec<Verdict> {
     let rank = |s: Status| match s {
@@ -357,13 +444,13 @@ pub fn failures(v: &[Verdict]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gate::figures::Change;
+    use crate::gate::figures::{Change, Headline};
 
     #[test]
     fn equal_to_the_limit_holds() {
         // $1.00 → $1.10 per job: +$0.10, +10%.
         let change = Change::new(Some(Money::parse("1").unwrap()), Some(Money::parse("1.1").unwrap()), 0.0);
-        let h = Headline { basis: Basis::Job, change };
+        let h = Increases { headline: Some(Headline { basis: Basis::Job, change }), ..Increases::default() };
         let verdict = |limit: &str, noise: &str| {
             let mut p = Policy::default();
             p.apply("max-increase", limit).unwrap();

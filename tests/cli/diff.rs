@@ -433,3 +433,82 @@ fn a_saved_report_and_its_log_compare_identical_r10() {
         }
     }
 }
+
+/// One verdict of `diff base.jsonl current.jsonl RULES`: (status, route, model, value).
+fn verdicts_of(rules: &[&str]) -> Vec<(String, Option<String>, Option<String>, Value)> {
+    let mut args = vec![BASE_LOG, CURRENT_LOG];
+    args.extend(rules);
+    let (_, d) = diff_json(&args);
+    d["verdicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["rule"] == "max-increase" || v["rule"] == "max-new-route-cost-per-job")
+        .map(|v| {
+            let text = |k: &str| v[k].as_str().map(str::to_string);
+            (v["status"].as_str().unwrap().to_string(), text("route"), text("model"), v["value"].clone())
+        })
+        .collect()
+}
+
+/// Per-route and per-model max-increase and the new-route floor, worked in
+/// fixtures/ci/README.md ("Per-route and per-model limits"). Issue #15.
+#[test]
+fn increases_per_route_and_model_r15() {
+    let one = |rules: &[&str]| {
+        let v = verdicts_of(rules);
+        assert_eq!(v.len(), 1, "{rules:?}: {v:?}");
+        v.into_iter().next().unwrap()
+    };
+    // chat.answer: 1800 → 2283.33… µ$ per job, +26.85%.
+    let (status, route, _, value) = one(&["--max-increase", "chat.*=25%"]);
+    assert_eq!((status.as_str(), route.as_deref()), ("fail", Some("chat.answer")));
+    assert!(close(&value["rate"], 483.0 / 1800.0 + 1.0 / 3.0 / 1800.0), "{value}");
+    assert_eq!(one(&["--max-increase", "chat.*=30%"]).0, "pass");
+    // In USD per job: +$0.000483333…
+    assert_eq!(one(&["--max-increase", "chat.answer=0.0005"]).0, "pass");
+    let (status, _, _, value) = one(&["--max-increase", "chat.answer=0.0004"]);
+    assert_eq!(status, "fail");
+    assert_eq!(value["usd"].as_f64().map(|x| (x * 1e12).round() / 1e12), Some(0.000483333333));
+    // alpha served chat.answer only: the same +26.85%.
+    let (status, route, model, _) = one(&["--max-increase", "model:alpha=10%"]);
+    assert_eq!((status.as_str(), route, model.as_deref()), ("fail", None, Some("alpha")));
+    // search vanished, summarize is new: nothing to compare.
+    assert_eq!(one(&["--max-increase", "search=5%"]).0, "skipped");
+    assert_eq!(one(&["--max-increase", "summarize=5%"]).0, "skipped");
+    assert_eq!(one(&["--max-increase", "nothing.*=5%"]).0, "skipped");
+    // summarize: 12450 µ$ / 3 jobs = $0.00415 per job.
+    let (status, route, _, value) = one(&["--max-new-route-cost-per-job", "0.004"]);
+    assert_eq!((status.as_str(), route.as_deref()), ("fail", Some("summarize")));
+    assert!(close(&value["usd"], 0.00415), "{value}");
+    assert_eq!(one(&["--max-new-route-cost-per-job", "0.005"]).0, "pass");
+    // Without a baseline the rules are skipped, never passed.
+    let out = llmcost()
+        .args(["check", CURRENT_LOG, "--max-increase", "chat.*=5%", "--format", "json"])
+        .args(test_pricing())
+        .output()
+        .unwrap();
+    let c: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        c["verdicts"].as_array().unwrap().iter().find(|v| v["rule"] == "max-increase").unwrap()["status"],
+        "skipped"
+    );
+}
+
+/// The same rules from llmcost.toml: `[routes."glob"] max_increase` and `[models."glob"]`.
+#[test]
+fn increases_from_the_policy_file_r15() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("llmcost.toml");
+    std::fs::write(
+        &policy,
+        "max_new_route_cost_per_job = 0.005\n[routes.\"chat.*\"]\nmax_increase = \"25%\"\n[models.\"al*\"]\nmax_increase = \"30%\"\n",
+    )
+    .unwrap();
+    let v = verdicts_of(&["--policy", policy.to_str().unwrap()]);
+    let statuses: Vec<(&str, Option<&str>, Option<&str>)> =
+        v.iter().map(|(s, r, m, _)| (s.as_str(), r.as_deref(), m.as_deref())).collect();
+    assert!(statuses.contains(&("fail", Some("chat.answer"), None)), "{statuses:?}");
+    assert!(statuses.contains(&("pass", None, Some("alpha"))), "{statuses:?}");
+    assert!(statuses.contains(&("pass", Some("summarize"), None)), "{statuses:?}");
+}

@@ -145,6 +145,11 @@ pub fn sentence(v: &Verdict) -> String {
     let limit = figure(&v.limit);
     let text = match v.rule {
         "max-increase" => increase_sentence(v),
+        "max-new-route-cost-per-job" => {
+            let what = v.basis.map_or_else(|| "cost".to_string(), headline_name);
+            let value = v.value.as_ref().map_or_else(|| "not available".to_string(), figure);
+            format!("{}: new route, {what} {value}; limit {limit}", scope(v))
+        }
         "forbid-model" => match (&v.model, &v.value) {
             (Some(m), Some(n)) => {
                 format!("{}: model {m} served {} calls (forbidden: {limit})", scope(v), figure(n))
@@ -165,6 +170,12 @@ pub fn sentence(v: &Verdict) -> String {
 
 fn increase_sentence(v: &Verdict) -> String {
     let what = v.basis.map_or_else(|| "cost".to_string(), headline_name);
+    // A route's or a model's own limit names it; the run's reads as before.
+    let what = match (&v.route, &v.model) {
+        (Some(r), _) => format!("route {r}: {what}"),
+        (None, Some(m)) => format!("model {m}: {what}"),
+        (None, None) => what,
+    };
     let limit = match &v.limit {
         Figure::Rate(r) => signed_pct(*r),
         f => format!("+{}", figure(f)),
