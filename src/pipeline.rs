@@ -198,6 +198,7 @@ fn kept_columns(
             StrCol::FinishReason,
             StrCol::Environment,
             StrCol::Status,
+            StrCol::ErrorType,
         ];
         for col in analysed {
             keep[col as usize] = true;

@@ -19,6 +19,8 @@ pub struct Options {
     pub retry_window_ms: i64,
     /// Storms: retries of an error less than this long after it have no backoff (2 s).
     pub storm_gap_ms: i64,
+    /// Rate-limit storms: the window the provider's error share is tested in (5 min).
+    pub storm_window_ms: i64,
     /// Runaway: operations with more attempts than this (5); jobs with more calls than
     /// `runaway_attempts` × their route's median calls per job.
     pub runaway_attempts: u32,
@@ -36,6 +38,7 @@ impl Default for Options {
             pareto_share: 0.8,
             retry_window_ms: 60_000,
             storm_gap_ms: 2_000,
+            storm_window_ms: 5 * 60_000,
             runaway_attempts: 5,
             duplicate_window_ms: crate::time::MS_PER_HOUR,
             near_miss_band: 0.10,

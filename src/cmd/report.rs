@@ -59,14 +59,14 @@ pub struct Args {
     /// What to do with calls whose model has no price: list them (warn) or fail (error, exit 2).
     #[arg(long, value_enum, default_value = "warn")]
     pub unpriced: UnpricedPolicy,
-    /// Only these sections (comma-separated): totals (the plain report), pareto, cache,
-    /// retries, fallbacks, thresholds, jobs, duplicates, waste, environments, reconciliation.
+    /// Only these sections (comma-separated); totals is the plain report (totals, breakdowns,
+    /// unpriced models), the others are the leak analyses.
     #[arg(long, value_enum, value_delimiter = ',', value_name = "SECTION[,SECTION]")]
     pub only: Vec<Section>,
     /// Pareto: report the smallest share of items that makes this share of cost.
     #[arg(long, value_name = "SHARE", default_value_t = 0.8)]
     pub pareto: f64,
-    /// Storms: retries closer than this after an error have no backoff (e.g. 2s, 500ms).
+    /// Retry runs: retries closer than this after an error have no backoff (e.g. 2s, 500ms).
     #[arg(long, value_name = "DURATION", default_value = "2s")]
     pub storm_gap: String,
     /// Runaway: operations with more attempts than this are listed.

@@ -22,6 +22,7 @@ macro_rules! for_each_section {
             Pareto pareto Pareto Plain;
             Cache cache Cache Plain;
             Retries retries Retries WithOps;
+            Storms storms Storms Plain;
             Fallbacks fallbacks Fallbacks WithOps;
             Thresholds thresholds Thresholds Plain;
             Jobs jobs Jobs WithOps;
