@@ -6,25 +6,12 @@
 use anyhow::{bail, Result};
 use serde_json::Value;
 
+use super::dialect::Dialect;
+use super::document::{page_items, SNIFF_LINES};
 use super::{
     anthropic, anthropic_usage, claude_code, codex, gemini, helicone, langfuse, litellm, openai,
     openai_usage, otel, Format,
 };
-
-/// How many lines of the head are looked at.
-pub const SNIFF_LINES: usize = 50;
-
-/// A native dialect as detection sees it.
-pub struct Dialect {
-    pub format: Format,
-    pub name: &'static str,
-    /// One line for `llmcost formats`: what it reads and its token convention.
-    pub about: &'static str,
-    /// Whether one line of the file is recognisably this dialect.
-    pub recognises: fn(&Value) -> bool,
-    /// What the dialect looks for, for the error when nothing fits.
-    pub looks_for: &'static str,
-}
 
 pub const DIALECTS: &[Dialect] = &[
     claude_code::DIALECT,
@@ -71,7 +58,7 @@ pub fn detect_records(values: &[Value]) -> Result<Format> {
     }
     let records: Vec<&Value> = values
         .iter()
-        .flat_map(|v| match super::native::page_items(v) {
+        .flat_map(|v| match page_items(v) {
             Some(items) => items.iter().take(SNIFF_LINES).collect(),
             None => vec![v],
         })

@@ -11,8 +11,7 @@
 
 use serde_json::Value;
 
-use super::detect::Dialect;
-use super::native::{LineParser, Owned};
+use super::dialect::{Dialect, LineParser, Owned};
 use super::record::{Field, RawRecord, Scalar};
 use super::usage::{count, set_num, set_text, text};
 use super::Format;

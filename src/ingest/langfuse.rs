@@ -13,8 +13,7 @@
 
 use serde_json::{Map, Value};
 
-use super::detect::Dialect;
-use super::native::{LineParser, Owned};
+use super::dialect::{Dialect, LineParser, Owned};
 use super::record::{Field, RawRecord, Scalar};
 use super::usage::{as_count, count, set_num, set_text};
 use super::Format;

@@ -10,7 +10,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::native::{LineParser, Owned};
+use super::dialect::{LineParser, Owned};
 use super::record::{Field, RawRecord, Scalar};
 use super::Format;
 

@@ -9,10 +9,12 @@
 
 pub mod anthropic;
 pub mod anthropic_usage;
+pub mod batch;
 pub mod claude_code;
 pub mod codex;
 pub mod csv;
 pub mod detect;
+pub mod dialect;
 pub mod document;
 pub mod gemini;
 pub mod helicone;
@@ -24,71 +26,19 @@ pub mod native;
 pub mod openai;
 pub mod openai_usage;
 pub mod otel;
+pub mod plan;
 pub mod record;
 pub mod source;
 pub mod usage;
 
 use anyhow::{bail, Context, Result};
-use serde::Serialize;
 
-use crate::calls::Calls;
-use crate::normalize::{normalize, StrCol, Tokens};
-use record::{Field, RawRecord};
+use record::RawRecord;
 use source::Input;
+
+pub use batch::{Batch, LineCounts, Reject, REJECTS_KEPT};
+pub use plan::{IngestPlan, RunContext};
 pub use source::{expand, Source};
-/// Rejects kept with their details; the rest are counted.
-pub const REJECTS_KEPT: usize = 100;
-
-/// What to read and keep, resolved from the command line.
-#[derive(Clone, Debug)]
-pub struct IngestPlan {
-    /// Non-canonical fields to keep as dimensions.
-    pub extras: Vec<String>,
-    /// The string columns the run needs.
-    pub keep: [bool; StrCol::COUNT],
-    /// The first rejected line is an error.
-    pub strict: bool,
-    /// `--input-format`: skip detection.
-    pub format: Option<Format>,
-    /// `--mapping`: read every input through this field mapping instead of detecting.
-    pub mapping: Option<std::sync::Arc<mapping::Mapping>>,
-    /// The time given to calls whose log has none (Anthropic and Gemini responses):
-    /// `--price-as-of`, or the run's start, so they get the newest prices (epoch ms).
-    pub untimed_at: i64,
-}
-
-/// The plan plus an optional progress callback (bytes read), passed to every reader.
-pub struct RunContext<'p> {
-    pub plan: &'p IngestPlan,
-    pub on_progress: Option<&'p (dyn Fn(u64) + Sync)>,
-    /// Canonical fields worth parsing; the rest are skipped unread.
-    wanted: [bool; Field::COUNT],
-}
-
-impl<'p> RunContext<'p> {
-    pub fn new(plan: &'p IngestPlan, on_progress: Option<&'p (dyn Fn(u64) + Sync)>) -> Self {
-        let mut wanted = [true; Field::COUNT];
-        wanted[Field::RequestId as usize] = false;
-        for col in StrCol::ALL {
-            // Status and error type decide whether a call failed, kept as a column or not.
-            let decides_outcome = matches!(col, StrCol::Status | StrCol::ErrorType);
-            if !plan.keep[col as usize] && !decides_outcome {
-                wanted[col.field() as usize] = false;
-            }
-        }
-        RunContext { plan, on_progress, wanted }
-    }
-
-    pub fn wanted(&self) -> &[bool; Field::COUNT] {
-        &self.wanted
-    }
-
-    pub fn progress(&self, bytes: u64) {
-        if let Some(f) = self.on_progress {
-            f(bytes);
-        }
-    }
-}
 
 /// Input formats: the canonical record as JSONL or CSV, and native log dialects
 /// (`llmcost formats` lists them).
@@ -120,108 +70,6 @@ pub enum Format {
     OpenaiUsage,
     /// Anthropic usage_report buckets (pre-aggregated; priced, kept out of per-call analyses).
     AnthropicUsage,
-}
-
-/// Lines seen: `read` = `accepted` + `rejected` + `skipped` + `duplicates`; blank lines are
-/// counted apart. `skipped` and `duplicates` only occur in native logs.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct LineCounts {
-    pub read: u64,
-    pub accepted: u64,
-    pub rejected: u64,
-    pub blank: u64,
-    /// Lines of a native log that hold no call (a user message, a progress event).
-    pub skipped: u64,
-    /// Lines repeating a call already counted (Claude Code writes one call as several lines).
-    pub duplicates: u64,
-}
-
-/// One rejected line.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Reject {
-    pub file: String,
-    pub line: u64,
-    pub field: Option<&'static str>,
-    pub reason: String,
-}
-
-impl std::fmt::Display for Reject {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}: ", self.file, self.line)?;
-        if let Some(field) = self.field {
-            write!(f, "field {field}: ")?;
-        }
-        f.write_str(&self.reason)
-    }
-}
-
-/// Calls and the account of the lines they came from.
-pub struct Batch {
-    pub calls: Calls,
-    pub lines: LineCounts,
-    /// The first `REJECTS_KEPT` rejects, in input order.
-    pub rejects: Vec<Reject>,
-    /// Calls whose log carries no time (dated `IngestPlan::untimed_at`).
-    pub untimed: u64,
-}
-
-impl Batch {
-    pub fn new(plan: &IngestPlan) -> Self {
-        Batch {
-            calls: Calls::new(plan.keep, plan.extras.len()),
-            lines: LineCounts::default(),
-            rejects: Vec::new(),
-            untimed: 0,
-        }
-    }
-
-    /// Normalises `raw` and keeps it, or rejects it.
-    pub fn record(&mut self, raw: &RawRecord<'_>, file: &str, line: u64, ctx: &RunContext) {
-        if self.push(raw, file, line, ctx).is_some() {
-            self.lines.read += 1;
-            self.lines.accepted += 1;
-        }
-    }
-
-    /// Normalises and keeps one call without counting its line (a native line may hold
-    /// several calls); rejects count the line. Returns the call's tokens when kept.
-    pub fn push(&mut self, raw: &RawRecord<'_>, file: &str, line: u64, ctx: &RunContext) -> Option<Tokens> {
-        match normalize(raw, &ctx.plan.keep) {
-            Ok(call) => {
-                self.calls.push(&call, &raw.extras);
-                Some(call.tokens)
-            }
-            Err(invalid) => {
-                self.reject(file, line, invalid.field, invalid.reason);
-                None
-            }
-        }
-    }
-
-    pub fn reject(&mut self, file: &str, line: u64, field: Option<&'static str>, reason: String) {
-        self.lines.read += 1;
-        self.lines.rejected += 1;
-        if self.rejects.len() < REJECTS_KEPT {
-            self.rejects.push(Reject { file: file.to_string(), line, field, reason });
-        }
-    }
-
-    /// Appends a batch read later; its reject line numbers are shifted by `line_offset`.
-    pub(crate) fn append(&mut self, other: Batch, line_offset: u64) {
-        self.calls.append(other.calls);
-        self.lines.read += other.lines.read;
-        self.lines.accepted += other.lines.accepted;
-        self.lines.rejected += other.lines.rejected;
-        self.lines.blank += other.lines.blank;
-        self.lines.skipped += other.lines.skipped;
-        self.lines.duplicates += other.lines.duplicates;
-        self.untimed += other.untimed;
-        let room = REJECTS_KEPT.saturating_sub(self.rejects.len());
-        self.rejects.extend(other.rejects.into_iter().take(room).map(|mut r| {
-            r.line += line_offset;
-            r
-        }));
-    }
 }
 
 /// Reads every source into one `Batch`, in the order given.
@@ -316,7 +164,7 @@ fn read_document(
         Some(f) => f,
         None => {
             let head: Vec<serde_json::Value> =
-                doc.items.iter().take(detect::SNIFF_LINES).filter_map(|i| doc.value_of(i).ok()).collect();
+                doc.items.iter().take(document::SNIFF_LINES).filter_map(|i| doc.value_of(i).ok()).collect();
             detect::detect_records(&head).with_context(|| format!("{name}: unknown log format"))?
         }
     };

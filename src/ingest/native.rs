@@ -11,21 +11,16 @@ use anyhow::Result;
 use rustc_hash::FxHashMap;
 use serde_json::Value;
 
+use super::batch::Batch;
+use super::dialect::{LineParser, Owned};
+use super::document::page_items;
+use super::plan::RunContext;
 use super::record::{Field, RawRecord, Scalar};
 use super::source::Input;
 use super::{
     anthropic, anthropic_usage, claude_code, codex, document, gemini, helicone, langfuse, litellm, openai,
-    openai_usage, otel, Batch, Format, RunContext,
+    openai_usage, otel, Format,
 };
-
-/// A record built from a parsed JSON line; it owns its strings.
-pub type Owned = RawRecord<'static>;
-
-/// One file's parser; it may carry state from line to line (Codex names the model once).
-pub trait LineParser {
-    /// Appends the calls on `line` to `out`.
-    fn parse(&mut self, line: &Value, out: &mut Vec<Owned>) -> Result<(), String>;
-}
 
 pub fn parser_for(format: Format) -> Box<dyn LineParser> {
     match format {
@@ -103,19 +98,6 @@ fn parse_units(
             Ok(()) => keep(&records, file, line, ctx, seen, out),
         }
     }
-}
-
-/// What an API page carries beside its `data`.
-pub const PAGE_KEYS: &[&str] =
-    &["object", "has_more", "next_page", "first_id", "last_id", "meta", "error", "total", "page", "limit"];
-
-/// The records of an API page: an object whose `data` is an array of objects and whose other
-/// keys are page metadata (a record that merely has a `data` list is not a page).
-pub fn page_items(v: &Value) -> Option<&Vec<Value>> {
-    let object = v.as_object()?;
-    let items = object.get("data")?.as_array()?;
-    let only_page_keys = object.keys().all(|k| k == "data" || PAGE_KEYS.contains(&k.as_str()));
-    (only_page_keys && items.iter().all(Value::is_object)).then_some(items)
 }
 
 /// Reads a whole JSON document (an array of records, or an API page `{"data": [...]}`, pretty
