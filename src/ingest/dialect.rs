@@ -5,7 +5,6 @@
 use serde_json::Value;
 
 use super::record::RawRecord;
-use super::Format;
 
 /// A record built from a parsed JSON line; it owns its strings.
 pub type Owned = RawRecord<'static>;
@@ -16,9 +15,8 @@ pub trait LineParser {
     fn parse(&mut self, line: &Value, out: &mut Vec<Owned>) -> Result<(), String>;
 }
 
-/// A native dialect as detection sees it.
+/// A native dialect: how `formats` lists it, how detection recognises it, how it is read.
 pub struct Dialect {
-    pub format: Format,
     pub name: &'static str,
     /// One line for `llmcost formats`: what it reads and its token convention.
     pub about: &'static str,
@@ -26,4 +24,6 @@ pub struct Dialect {
     pub recognises: fn(&Value) -> bool,
     /// What the dialect looks for, for the error when nothing fits.
     pub looks_for: &'static str,
+    /// A parser for one file, fresh: it may carry state from line to line.
+    pub parser: fn() -> Box<dyn LineParser>,
 }

@@ -11,8 +11,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::dialect::{LineParser, Owned};
+use super::formats::Format;
 use super::record::{Field, RawRecord, Scalar};
-use super::Format;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

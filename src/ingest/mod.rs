@@ -5,27 +5,18 @@
 //!
 //! Each file's format is detected from its name and first lines (`detect`), then read by
 //! its reader: canonical JSONL in parallel blocks (`jsonl`), CSV (`csv`), or a native
-//! dialect line by line (`native` with one file per dialect).
+//! dialect line by line (`native`, through the dialect's parser). The dialects, one file
+//! each, and the one list of them are in `formats`.
 
-pub mod anthropic;
-pub mod anthropic_usage;
 pub mod batch;
-pub mod claude_code;
-pub mod codex;
 pub mod csv;
 pub mod detect;
 pub mod dialect;
 pub mod document;
-pub mod gemini;
-pub mod helicone;
+pub mod formats;
 pub mod jsonl;
-pub mod langfuse;
-pub mod litellm;
 pub mod mapping;
 pub mod native;
-pub mod openai;
-pub mod openai_usage;
-pub mod otel;
 pub mod plan;
 pub mod record;
 pub mod source;
@@ -37,40 +28,9 @@ use record::RawRecord;
 use source::Input;
 
 pub use batch::{Batch, LineCounts, Reject, REJECTS_KEPT};
+pub use formats::Format;
 pub use plan::{IngestPlan, RunContext};
 pub use source::{expand, Source};
-
-/// Input formats: the canonical record as JSONL or CSV, and native log dialects
-/// (`llmcost formats` lists them).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// Canonical call records, one JSON object per line.
-    Jsonl,
-    /// Canonical call records, CSV with a header row.
-    Csv,
-    /// Claude Code session files (~/.claude/projects/**/*.jsonl).
-    ClaudeCode,
-    /// Codex CLI rollout files (~/.codex/sessions/**/*.jsonl).
-    Codex,
-    /// OpenAI Chat Completions / Responses objects, or Batch API output lines.
-    Openai,
-    /// Anthropic Messages responses, or Message Batches results.
-    Anthropic,
-    /// Gemini generateContent responses (usageMetadata).
-    Gemini,
-    /// LiteLLM StandardLoggingPayload lines and SpendLogs JSON rows.
-    Litellm,
-    /// OpenTelemetry GenAI spans as OTLP JSON.
-    Otel,
-    /// Langfuse observations (API pages or exports; generations are the calls).
-    Langfuse,
-    /// Helicone request exports (API pages or lines).
-    Helicone,
-    /// OpenAI Usage API buckets (pre-aggregated; priced, kept out of per-call analyses).
-    OpenaiUsage,
-    /// Anthropic usage_report buckets (pre-aggregated; priced, kept out of per-call analyses).
-    AnthropicUsage,
-}
 
 /// Reads every source into one `Batch`, in the order given.
 pub fn ingest(sources: &[Source], ctx: &RunContext) -> Result<Batch> {
@@ -140,7 +100,7 @@ fn read_lines(
     match format {
         Format::Jsonl => jsonl::read(input, name, ctx, all),
         Format::Csv => csv::read(input, name, ctx, all),
-        dialect => native::read(input, native::parser_for(dialect), name, ctx, seen, all),
+        dialect => native::read(input, formats::parser(dialect), name, ctx, seen, all),
     }
     .with_context(|| format!("reading {name}"))
 }
@@ -171,7 +131,7 @@ fn read_document(
     match format {
         Format::Jsonl => read_canonical_items(doc, name, ctx, all),
         Format::Csv => bail!("{name}: a JSON document, not CSV"),
-        dialect => native::read_document(doc, native::parser_for(dialect), name, ctx, seen, all),
+        dialect => native::read_document(doc, formats::parser(dialect), name, ctx, seen, all),
     }
     Ok(())
 }

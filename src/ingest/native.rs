@@ -13,31 +13,10 @@ use serde_json::Value;
 
 use super::batch::Batch;
 use super::dialect::{LineParser, Owned};
-use super::document::page_items;
+use super::document::{self, page_items};
 use super::plan::RunContext;
 use super::record::{Field, RawRecord, Scalar};
 use super::source::Input;
-use super::{
-    anthropic, anthropic_usage, claude_code, codex, document, gemini, helicone, langfuse, litellm, openai,
-    openai_usage, otel, Format,
-};
-
-pub fn parser_for(format: Format) -> Box<dyn LineParser> {
-    match format {
-        Format::ClaudeCode => Box::new(claude_code::Parser),
-        Format::Codex => Box::<codex::Parser>::default(),
-        Format::Openai => Box::new(openai::Parser),
-        Format::Anthropic => Box::new(anthropic::Parser),
-        Format::Gemini => Box::new(gemini::Parser),
-        Format::Litellm => Box::new(litellm::Parser),
-        Format::Otel => Box::new(otel::Parser),
-        Format::Langfuse => Box::new(langfuse::Parser),
-        Format::Helicone => Box::new(helicone::Parser),
-        Format::OpenaiUsage => Box::new(openai_usage::Parser),
-        Format::AnthropicUsage => Box::new(anthropic_usage::Parser),
-        Format::Jsonl | Format::Csv => unreachable!("canonical formats have their own readers"),
-    }
-}
 
 /// Calls already counted in this run, by key, with their row.
 #[derive(Default)]

@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
+use super::formats::Format;
 use super::mapping::Mapping;
 use super::record::Field;
-use super::Format;
 use crate::normalize::StrCol;
 
 /// What to read and keep, resolved from the command line.
