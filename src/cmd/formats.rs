@@ -6,7 +6,7 @@ use std::io::Write;
 use anyhow::Result;
 
 use super::Outcome;
-use crate::ingest::detect::DIALECTS;
+use crate::ingest::formats::DIALECTS;
 
 pub fn run() -> Result<Outcome> {
     let mut out = std::io::stdout().lock();
@@ -14,14 +14,14 @@ pub fn run() -> Result<Outcome> {
         out,
         "Formats are detected per file (name, then first lines); --input-format NAME overrides.\n"
     )?;
-    let width = DIALECTS.iter().map(|d| d.name.len()).max().unwrap_or(0);
+    let width = DIALECTS.iter().map(|(_, d)| d.name.len()).max().unwrap_or(0);
     writeln!(
         out,
         "{:<width$} canonical call records, one JSON object per line (README: the canonical call record)",
         "jsonl"
     )?;
     writeln!(out, "{:<width$} canonical call records, CSV with a header row of the same names", "csv")?;
-    for d in DIALECTS {
+    for (_, d) in DIALECTS {
         writeln!(out, "{:<width$} {}", d.name, d.about.split_whitespace().collect::<Vec<_>>().join(" "))?;
     }
     writeln!(

@@ -4,9 +4,10 @@
 
 use std::borrow::Cow;
 
+use super::batch::Batch;
+use super::plan::RunContext;
 use super::record::{Field, RawRecord, Scalar};
 use super::source::Input;
-use super::{Batch, RunContext};
 
 /// Where a CSV column goes.
 #[derive(Clone, Copy)]

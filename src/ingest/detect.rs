@@ -6,43 +6,8 @@
 use anyhow::{bail, Result};
 use serde_json::Value;
 
-use super::{
-    anthropic, anthropic_usage, claude_code, codex, gemini, helicone, langfuse, litellm, openai,
-    openai_usage, otel, Format,
-};
-
-/// How many lines of the head are looked at.
-pub const SNIFF_LINES: usize = 50;
-
-/// A native dialect as detection sees it.
-pub struct Dialect {
-    pub format: Format,
-    pub name: &'static str,
-    /// One line for `llmcost formats`: what it reads and its token convention.
-    pub about: &'static str,
-    /// Whether one line of the file is recognisably this dialect.
-    pub recognises: fn(&Value) -> bool,
-    /// What the dialect looks for, for the error when nothing fits.
-    pub looks_for: &'static str,
-}
-
-pub const DIALECTS: &[Dialect] = &[
-    claude_code::DIALECT,
-    codex::DIALECT,
-    litellm::DIALECT,
-    otel::DIALECT,
-    langfuse::DIALECT,
-    helicone::DIALECT,
-    openai_usage::DIALECT,
-    anthropic_usage::DIALECT,
-    openai::DIALECT,
-    anthropic::DIALECT,
-    gemini::DIALECT,
-];
-
-pub fn dialect(format: Format) -> Option<&'static Dialect> {
-    DIALECTS.iter().find(|d| d.format == format)
-}
+use super::document::{page_items, SNIFF_LINES};
+use super::formats::{Format, DIALECTS};
 
 /// The format of a file from its first bytes and what its name promises.
 pub fn detect(head: &[u8], hint: Option<Format>) -> Result<Format> {
@@ -71,7 +36,7 @@ pub fn detect_records(values: &[Value]) -> Result<Format> {
     }
     let records: Vec<&Value> = values
         .iter()
-        .flat_map(|v| match super::native::page_items(v) {
+        .flat_map(|v| match page_items(v) {
             Some(items) => items.iter().take(SNIFF_LINES).collect(),
             None => vec![v],
         })
@@ -79,14 +44,14 @@ pub fn detect_records(values: &[Value]) -> Result<Format> {
     if records.is_empty() {
         // Only empty API pages: no record to tell the format by, and none to read; any native
         // reader counts each page as skipped.
-        return Ok(DIALECTS[0].format);
+        return Ok(DIALECTS[0].0);
     }
-    if let Some(d) = DIALECTS.iter().find(|d| records.iter().any(|v| (d.recognises)(v))) {
-        return Ok(d.format);
+    if let Some((format, _)) = DIALECTS.iter().find(|(_, d)| records.iter().any(|v| (d.recognises)(v))) {
+        return Ok(*format);
     }
     let mut tried =
         vec!["  jsonl (canonical): no line has timestamp, model, input_tokens and output_tokens".to_string()];
-    tried.extend(DIALECTS.iter().map(|d| format!("  {}: no line has {}", d.name, d.looks_for)));
+    tried.extend(DIALECTS.iter().map(|(_, d)| format!("  {}: no line has {}", d.name, d.looks_for)));
     bail!(
         "none of the formats fits its first {} records; tried:\n{}\n(use --input-format, or see `llmcost formats`)",
         records.len(),

@@ -1,12 +1,28 @@
 //! Whole-document JSON inputs: what an API listing returns when saved with `curl > file.json`
 //! — an array of records, or a page `{"data": [...], ...}` — pretty-printed over many lines, so
 //! it cannot be read line by line. The document is parsed once; each item keeps the line it
-//! starts on, so a rejected item is reported at its real line.
+//! starts on, so a rejected item is reported at its real line. API pages also come one per
+//! line; `page_items` tells a page from a record wherever it appears.
 
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use super::native::PAGE_KEYS;
+/// How many lines of a file's head are looked at: to tell its format, or JSON lines from a
+/// document.
+pub const SNIFF_LINES: usize = 50;
+
+/// What an API page carries beside its `data`.
+pub const PAGE_KEYS: &[&str] =
+    &["object", "has_more", "next_page", "first_id", "last_id", "meta", "error", "total", "page", "limit"];
+
+/// The records of an API page: an object whose `data` is an array of objects and whose other
+/// keys are page metadata (a record that merely has a `data` list is not a page).
+pub fn page_items(v: &Value) -> Option<&Vec<Value>> {
+    let object = v.as_object()?;
+    let items = object.get("data")?.as_array()?;
+    let only_page_keys = object.keys().all(|k| k == "data" || PAGE_KEYS.contains(&k.as_str()));
+    (only_page_keys && items.iter().all(Value::is_object)).then_some(items)
+}
 
 /// One record of a document: where its text is and the line it starts on.
 #[derive(Debug)]
@@ -80,7 +96,7 @@ pub fn opens_array(text: &[u8]) -> bool {
 /// Whether some of the first lines are JSON objects on their own: text that is no document
 /// but JSON lines, some of them broken.
 pub fn has_json_lines(text: &[u8]) -> bool {
-    text.split(|&b| b == b'\n').take(super::detect::SNIFF_LINES).any(|line| {
+    text.split(|&b| b == b'\n').take(SNIFF_LINES).any(|line| {
         line.trim_ascii().starts_with(b"{") && serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok()
     })
 }

@@ -12,9 +12,10 @@ use std::io::Read;
 
 use rayon::prelude::*;
 
+use super::batch::Batch;
+use super::plan::RunContext;
 use super::record::{Field, RawRecord, Scalar};
 use super::source::{self, Input};
-use super::{Batch, RunContext};
 
 /// Parses one line into `out` (cleared first). `extras` are the non-canonical fields to keep;
 /// canonical fields not `wanted` are skipped without being read.

@@ -10,9 +10,9 @@ use anyhow::{anyhow, bail, Context, Result};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::native::{LineParser, Owned};
+use super::dialect::{LineParser, Owned};
+use super::formats::Format;
 use super::record::{Field, RawRecord, Scalar};
-use super::Format;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

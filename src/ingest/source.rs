@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-use super::Format;
+use super::formats::Format;
 
 /// An input named on the command line, after expansion.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use super::native::Owned;
+use super::dialect::Owned;
 use super::record::{Field, Scalar};
 
 pub fn num(v: &Value, path: &[&str]) -> Option<u64> {

@@ -8,19 +8,17 @@
 
 use serde_json::Value;
 
-use super::detect::Dialect;
-use super::native::{LineParser, Owned};
-use super::record::{Field, RawRecord, Scalar};
-use super::usage::{copy_texts, num, set_num, set_text, text};
-use super::Format;
+use crate::ingest::dialect::{Dialect, LineParser, Owned};
+use crate::ingest::record::{Field, RawRecord, Scalar};
+use crate::ingest::usage::{copy_texts, num, set_num, set_text, text};
 
 pub const DIALECT: Dialect = Dialect {
-    format: Format::OpenaiUsage,
     name: "openai-usage",
     about: "OpenAI Usage API buckets (organization/usage/completions or embeddings, group_by=model): \
             aggregates priced as such (input_tokens include cached), kept out of per-call analyses",
     recognises,
     looks_for: "an object \"bucket\" with results",
+    parser: || Box::new(Parser),
 };
 
 const COMPLETIONS: &str = "organization.usage.completions.result";

@@ -5,19 +5,17 @@
 
 use serde_json::Value;
 
-use super::detect::Dialect;
-use super::native::{LineParser, Owned};
-use super::record::{Field, RawRecord};
-use super::usage::{self, set_text, text};
-use super::Format;
+use crate::ingest::dialect::{Dialect, LineParser, Owned};
+use crate::ingest::record::{Field, RawRecord};
+use crate::ingest::usage::{self, set_text, text};
 
 pub const DIALECT: Dialect = Dialect {
-    format: Format::Gemini,
     name: "gemini",
     about: "Gemini generateContent responses (usageMetadata: promptTokenCount includes cached content; \
             thoughtsTokenCount billed as output); untimed unless createTime is present",
     recognises,
     looks_for: "a usageMetadata object",
+    parser: || Box::new(Parser),
 };
 
 fn recognises(v: &Value) -> bool {

@@ -9,20 +9,18 @@
 
 use serde_json::Value;
 
-use super::detect::Dialect;
-use super::native::{LineParser, Owned};
-use super::record::{Field, RawRecord, Scalar};
-use super::usage::{num, set_num, set_text, text};
-use super::Format;
+use crate::ingest::dialect::{Dialect, LineParser, Owned};
+use crate::ingest::record::{Field, RawRecord, Scalar};
+use crate::ingest::usage::{num, set_num, set_text, text};
 
 pub const DIALECT: Dialect = Dialect {
-    format: Format::Litellm,
     name: "litellm",
     about: "LiteLLM StandardLoggingPayload lines and SpendLogs JSON rows (OpenAI convention: prompt_tokens \
             include cached and cache-write tokens); model_group = requested model, trace_id = operation, \
             response_cost/spend kept for reconciliation",
     recognises,
     looks_for: "startTime with response_cost or spend, and prompt_tokens",
+    parser: || Box::new(Parser),
 };
 
 fn recognises(v: &Value) -> bool {

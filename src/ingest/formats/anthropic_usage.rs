@@ -10,19 +10,17 @@
 
 use serde_json::Value;
 
-use super::detect::Dialect;
-use super::native::{LineParser, Owned};
-use super::record::{Field, RawRecord, Scalar};
-use super::usage::{copy_texts, num, set_num, set_text, text};
-use super::Format;
+use crate::ingest::dialect::{Dialect, LineParser, Owned};
+use crate::ingest::record::{Field, RawRecord, Scalar};
+use crate::ingest::usage::{copy_texts, num, set_num, set_text, text};
 
 pub const DIALECT: Dialect = Dialect {
-    format: Format::AnthropicUsage,
     name: "anthropic-usage",
     about: "Anthropic usage_report/messages buckets (group_by model; uncached_input_tokens exclude cache \
             reads/writes; context_window picks the tier): aggregates, kept out of per-call analyses",
     recognises,
     looks_for: "a bucket with starting_at and results",
+    parser: || Box::new(Parser),
 };
 
 fn recognises(v: &Value) -> bool {

@@ -8,19 +8,17 @@
 
 use serde_json::Value;
 
-use super::detect::Dialect;
-use super::native::{LineParser, Owned};
-use super::record::{Field, RawRecord};
-use super::usage::{self, set_text, text};
-use super::Format;
+use crate::ingest::dialect::{Dialect, LineParser, Owned};
+use crate::ingest::record::{Field, RawRecord};
+use crate::ingest::usage::{self, set_text, text};
 
 pub const DIALECT: Dialect = Dialect {
-    format: Format::ClaudeCode,
     name: "claude-code",
     about: "Claude Code sessions: assistant lines with message.usage (Anthropic convention: input_tokens \
             excludes cache reads/writes; 5m/1h writes split); one call per message.id+requestId, final usage kept",
     recognises,
     looks_for: "a sessionId with a type (assistant, user, progress, …)",
+    parser: || Box::new(Parser),
 };
 
 fn recognises(v: &Value) -> bool {

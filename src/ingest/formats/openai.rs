@@ -5,20 +5,18 @@
 
 use serde_json::Value;
 
-use super::detect::Dialect;
-use super::native::{LineParser, Owned};
-use super::record::{Field, RawRecord, Scalar};
-use super::usage::{self, num, set_num, set_text, text};
-use super::Format;
+use crate::ingest::dialect::{Dialect, LineParser, Owned};
+use crate::ingest::record::{Field, RawRecord, Scalar};
+use crate::ingest::usage::{self, num, set_num, set_text, text};
 
 pub const DIALECT: Dialect = Dialect {
-    format: Format::Openai,
     name: "openai",
     about: "OpenAI chat.completion / response objects and Batch API output lines (OpenAI convention: \
             prompt_tokens include cached_tokens; reasoning within completion; batch lines at batch rates)",
     recognises,
     looks_for:
         "an object of type chat.completion or response with usage, or a batch line {custom_id, response}",
+    parser: || Box::new(Parser),
 };
 
 fn recognises(v: &Value) -> bool {

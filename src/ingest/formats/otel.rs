@@ -10,19 +10,17 @@
 
 use serde_json::Value;
 
-use super::detect::Dialect;
-use super::native::{LineParser, Owned};
-use super::record::{Field, RawRecord, Scalar};
-use super::usage::{set_num, set_text};
-use super::Format;
+use crate::ingest::dialect::{Dialect, LineParser, Owned};
+use crate::ingest::record::{Field, RawRecord, Scalar};
+use crate::ingest::usage::{set_num, set_text};
 
 pub const DIALECT: Dialect = Dialect {
-    format: Format::Otel,
     name: "otel",
     about: "OpenTelemetry GenAI spans, OTLP JSON (gen_ai.* attributes, legacy names too; input_tokens \
             include cached tokens); trace = job, error.type or ERROR status = failure",
     recognises,
     looks_for: "resourceSpans",
+    parser: || Box::new(Parser),
 };
 
 fn recognises(v: &Value) -> bool {

@@ -6,19 +6,17 @@
 
 use serde_json::Value;
 
-use super::detect::Dialect;
-use super::native::{LineParser, Owned};
-use super::record::{Field, RawRecord, Scalar};
-use super::usage::{self, set_num, set_text, text};
-use super::Format;
+use crate::ingest::dialect::{Dialect, LineParser, Owned};
+use crate::ingest::record::{Field, RawRecord, Scalar};
+use crate::ingest::usage::{self, set_num, set_text, text};
 
 pub const DIALECT: Dialect = Dialect {
-    format: Format::Anthropic,
     name: "anthropic",
     about: "Anthropic Messages responses and Message Batches results (Anthropic convention: input_tokens \
             excludes cache reads/writes; cache_creation 5m/1h split); no timestamps: priced as of --price-as-of",
     recognises,
     looks_for: "a type \"message\" with usage, or a batch result {custom_id, result}",
+    parser: || Box::new(Parser),
 };
 
 fn recognises(v: &Value) -> bool {

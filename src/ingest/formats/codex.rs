@@ -7,19 +7,17 @@
 
 use serde_json::Value;
 
-use super::detect::Dialect;
-use super::native::{LineParser, Owned};
-use super::record::{Field, RawRecord};
-use super::usage::{num, set_num, set_text, text};
-use super::Format;
+use crate::ingest::dialect::{Dialect, LineParser, Owned};
+use crate::ingest::record::{Field, RawRecord};
+use crate::ingest::usage::{num, set_num, set_text, text};
 
 pub const DIALECT: Dialect = Dialect {
-    format: Format::Codex,
     name: "codex",
     about: "Codex CLI rollouts: token_count events' last_token_usage (OpenAI convention: input includes \
             cached; reasoning within output); model from turn_context; repeated events skipped",
     recognises,
     looks_for: "a type (session_meta, turn_context, event_msg, response_item) with a payload",
+    parser: || Box::<Parser>::default(),
 };
 
 fn recognises(v: &Value) -> bool {

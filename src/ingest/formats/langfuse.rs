@@ -13,21 +13,19 @@
 
 use serde_json::{Map, Value};
 
-use super::detect::Dialect;
-use super::native::{LineParser, Owned};
-use super::record::{Field, RawRecord, Scalar};
-use super::usage::{as_count, count, set_num, set_text};
-use super::Format;
+use crate::ingest::dialect::{Dialect, LineParser, Owned};
+use crate::ingest::record::{Field, RawRecord, Scalar};
+use crate::ingest::usage::{as_count, count, set_num, set_text};
 use crate::time::rfc3339_ms;
 
 pub const DIALECT: Dialect = Dialect {
-    format: Format::Langfuse,
     name: "langfuse",
     about: "Langfuse observations (API pages or exports; generations only): usageDetails input EXCLUDES \
             the cache reads/writes and output the reasoning broken out beside them; trace = job, name = route, \
             level ERROR = failure, calculatedTotalCost kept for reconciliation",
     recognises,
     looks_for: "an observation with traceId, type and startTime",
+    parser: || Box::new(Parser),
 };
 
 fn recognises(v: &Value) -> bool {

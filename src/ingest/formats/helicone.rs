@@ -11,19 +11,17 @@
 
 use serde_json::Value;
 
-use super::detect::Dialect;
-use super::native::{LineParser, Owned};
-use super::record::{Field, RawRecord, Scalar};
-use super::usage::{count, set_num, set_text, text};
-use super::Format;
+use crate::ingest::dialect::{Dialect, LineParser, Owned};
+use crate::ingest::record::{Field, RawRecord, Scalar};
+use crate::ingest::usage::{count, set_num, set_text, text};
 
 pub const DIALECT: Dialect = Dialect {
-    format: Format::Helicone,
     name: "helicone",
     about: "Helicone request exports (API pages or lines): prompt_tokens EXCLUDE prompt_cache_read/write_tokens, \
             added back; request_model = requested model; response_status decides failure; cost kept for reconciliation",
     recognises,
     looks_for: "a request row with request_id, request_created_at and prompt_tokens",
+    parser: || Box::new(Parser),
 };
 
 fn recognises(v: &Value) -> bool {

@@ -1,0 +1,29 @@
+//! What a native log dialect provides, and nothing that knows the dialects: how it is recognised
+//! and described (`Dialect`), and the parser that turns its lines into records (`LineParser`).
+//! Dialects import this module; the registry (`formats`) and the readers import the dialects.
+
+use serde_json::Value;
+
+use super::record::RawRecord;
+
+/// A record built from a parsed JSON line; it owns its strings.
+pub type Owned = RawRecord<'static>;
+
+/// One file's parser; it may carry state from line to line (Codex names the model once).
+pub trait LineParser {
+    /// Appends the calls on `line` to `out`.
+    fn parse(&mut self, line: &Value, out: &mut Vec<Owned>) -> Result<(), String>;
+}
+
+/// A native dialect: how `formats` lists it, how detection recognises it, how it is read.
+pub struct Dialect {
+    pub name: &'static str,
+    /// One line for `llmcost formats`: what it reads and its token convention.
+    pub about: &'static str,
+    /// Whether one line of the file is recognisably this dialect.
+    pub recognises: fn(&Value) -> bool,
+    /// What the dialect looks for, for the error when nothing fits.
+    pub looks_for: &'static str,
+    /// A parser for one file, fresh: it may carry state from line to line.
+    pub parser: fn() -> Box<dyn LineParser>,
+}

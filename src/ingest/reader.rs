@@ -1,0 +1,307 @@
+//! Reads a run's sources into one batch. `Reader` carries what every step needs: the run's
+//! context, the batch being filled, the calls already counted and the name of the source
+//! being read (for rejects). A source is a whole JSON document or lines (CSV rows); its
+//! format comes from `--mapping`, `--input-format` or detection. Canonical JSONL and CSV go
+//! to their readers (`jsonl`, `csv`); a native dialect or a mapping is read here through its
+//! `LineParser`, which returns the calls on each line (none for lines that are not calls).
+//!
+//! Dialects that write one API call as several lines (Claude Code streams a line per content
+//! block, each repeating the usage so far) give each call a key in `request_id`: the first
+//! line seen is kept and later lines of the same call only raise its token counts to the
+//! largest seen, so the call is counted once with its final usage, across files too.
+
+use std::io::BufRead;
+
+use anyhow::{bail, Context, Result};
+use rustc_hash::FxHashMap;
+use serde_json::Value;
+
+use super::batch::Batch;
+use super::dialect::{LineParser, Owned};
+use super::document::{self, page_items, Document};
+use super::formats::{self, Format};
+use super::plan::RunContext;
+use super::record::{Field, RawRecord, Scalar};
+use super::source::{self, Input, Source};
+use super::{csv, detect, jsonl, mapping};
+
+/// A run's reading state, kept from one source to the next.
+pub struct Reader<'r> {
+    ctx: &'r RunContext<'r>,
+    out: Batch,
+    /// Calls already counted in this run, by key, with their row.
+    seen: FxHashMap<String, usize>,
+    /// The source being read.
+    file: String,
+}
+
+impl<'r> Reader<'r> {
+    pub fn new(ctx: &'r RunContext<'r>) -> Self {
+        Reader { ctx, out: Batch::new(ctx.plan), seen: FxHashMap::default(), file: String::new() }
+    }
+
+    /// The calls and line counts of every source read.
+    pub fn finish(self) -> Batch {
+        self.out
+    }
+
+    /// Reads one source whole; with `--strict`, its first rejected line is the error.
+    pub fn read(&mut self, source: &Source) -> Result<()> {
+        self.file = source.name();
+        let hint = match source {
+            Source::File(p) => source::format_from_name(p),
+            Source::Stdin => None,
+        };
+        let rejected_before = self.out.lines.rejected;
+        self.read_input(Input::open(source)?, hint)?;
+        self.check_strict(rejected_before)
+    }
+
+    /// Reads one opened source: a whole JSON document, or lines and rows.
+    fn read_input(&mut self, mut input: Input, hint: Option<Format>) -> Result<()> {
+        let csv = hint == Some(Format::Csv)
+            || self.ctx.plan.mapping.as_ref().is_some_and(|m| m.format == Some(Format::Csv));
+        let head = input.head().with_context(|| format!("reading {}", self.file))?;
+        if csv || !document::looks_like_document(head) {
+            return self.read_lines(input, hint);
+        }
+        let text = input.into_bytes().with_context(|| format!("reading {}", self.file))?;
+        match document::parse(text) {
+            Ok(doc) => self.read_document(&doc),
+            // JSON lines with a broken first line: read line by line so each bad line is reported.
+            Err(e) if !document::opens_array(&e.text) && document::has_json_lines(&e.text) => {
+                self.read_lines(Input::from_bytes(e.text), hint)
+            }
+            Err(e) => bail!("{}: {}", self.file, e.reason),
+        }
+    }
+
+    /// Reads a file line by line (JSONL, a native dialect) or row by row (CSV).
+    fn read_lines(&mut self, mut input: Input, hint: Option<Format>) -> Result<()> {
+        let ctx = self.ctx;
+        if let Some(m) = &ctx.plan.mapping {
+            let parser = Box::new(mapping::Parser(m.clone()));
+            return match m.format.or(hint) {
+                Some(Format::Csv) => self.parse_rows(input, parser),
+                _ => self.parse_lines(input, parser),
+            }
+            .with_context(|| format!("reading {} with mapping {}", self.file, m.name));
+        }
+        let format = match ctx.plan.format {
+            Some(f) => f,
+            None => detect::detect(input.head().with_context(|| format!("reading {}", self.file))?, hint)
+                .with_context(|| format!("{}: unknown log format", self.file))?,
+        };
+        match format {
+            Format::Jsonl => jsonl::read(input, &self.file, ctx, &mut self.out),
+            Format::Csv => csv::read(input, &self.file, ctx, &mut self.out),
+            native => self.parse_lines(input, formats::parser(native)),
+        }
+        .with_context(|| format!("reading {}", self.file))
+    }
+
+    /// Reads the items of a JSON document, each counted like a line.
+    fn read_document(&mut self, doc: &Document) -> Result<()> {
+        if doc.items.is_empty() {
+            return Ok(()); // `[]`, or a page of a quiet period: nothing to read
+        }
+        let ctx = self.ctx;
+        if let Some(m) = &ctx.plan.mapping {
+            self.parse_items(doc, Box::new(mapping::Parser(m.clone())));
+            return Ok(());
+        }
+        let format = match ctx.plan.format {
+            Some(f) => f,
+            None => {
+                let head: Vec<Value> = doc
+                    .items
+                    .iter()
+                    .take(document::SNIFF_LINES)
+                    .filter_map(|i| doc.value_of(i).ok())
+                    .collect();
+                detect::detect_records(&head).with_context(|| format!("{}: unknown log format", self.file))?
+            }
+        };
+        match format {
+            Format::Jsonl => self.read_canonical_items(doc),
+            Format::Csv => bail!("{}: a JSON document, not CSV", self.file),
+            native => self.parse_items(doc, formats::parser(native)),
+        }
+        Ok(())
+    }
+
+    /// Canonical records given as a JSON array.
+    fn read_canonical_items(&mut self, doc: &Document) {
+        let ctx = self.ctx;
+        let mut raw = RawRecord::new(ctx.plan.extras.len());
+        for item in &doc.items {
+            ctx.progress(item.span.len() as u64);
+            match jsonl::parse_line(doc.text_of(item), &ctx.plan.extras, ctx.wanted(), &mut raw) {
+                Ok(()) => self.out.record(&raw, &self.file, item.line, ctx),
+                Err(reason) => self.out.reject(&self.file, item.line, None, reason),
+            }
+        }
+    }
+
+    fn check_strict(&self, rejected_before: u64) -> Result<()> {
+        if self.ctx.plan.strict && self.out.lines.rejected > rejected_before {
+            let first = self
+                .out
+                .rejects
+                .get(rejected_before as usize)
+                .map_or_else(|| "a line was rejected".to_string(), |r| r.to_string());
+            bail!("{first} (--strict stops at the first rejected line)");
+        }
+        Ok(())
+    }
+
+    /// Reads JSON lines through `parser`.
+    fn parse_lines(&mut self, input: Input, mut parser: Box<dyn LineParser>) -> Result<()> {
+        let mut reader = input.into_reader();
+        let mut buf = Vec::new();
+        let mut line_no = 0u64;
+        loop {
+            buf.clear();
+            if reader.read_until(b'\n', &mut buf)? == 0 {
+                return Ok(());
+            }
+            line_no += 1;
+            self.ctx.progress(buf.len() as u64);
+            let line = buf.trim_ascii();
+            if line.is_empty() {
+                self.out.lines.blank += 1;
+                continue;
+            }
+            match serde_json::from_slice::<Value>(line) {
+                Err(e) => self.out.reject(&self.file, line_no, None, format!("invalid JSON: {e}")),
+                Ok(v) => self.parse_units(parser.as_mut(), &v, line_no),
+            }
+        }
+    }
+
+    /// Reads a whole JSON document (an array of records, or an API page `{"data": [...]}`,
+    /// pretty printed or not) through `parser`: each item is counted like a line and reported
+    /// at the line it starts on.
+    fn parse_items(&mut self, doc: &Document, mut parser: Box<dyn LineParser>) {
+        for item in &doc.items {
+            self.ctx.progress(item.span.len() as u64);
+            match doc.value_of(item) {
+                Err(reason) => self.out.reject(&self.file, item.line, None, reason),
+                Ok(v) => self.parse_units(parser.as_mut(), &v, item.line),
+            }
+        }
+    }
+
+    /// Reads CSV rows through `parser`, each row as a JSON object of its header's columns
+    /// (empty cells left out), so a mapping file addresses CSV columns and JSON fields alike.
+    fn parse_rows(&mut self, input: Input, mut parser: Box<dyn LineParser>) -> Result<()> {
+        let mut rdr = ::csv::ReaderBuilder::new().flexible(true).from_reader(input.into_reader());
+        let headers = rdr.headers()?.clone();
+        let mut records = Vec::new();
+        for row in rdr.records() {
+            let (row, line) = match row {
+                Ok(r) => {
+                    let line = r.position().map_or(0, |p| p.line());
+                    (r, line)
+                }
+                Err(e) => {
+                    let line = e.position().map_or(0, |p| p.line());
+                    self.out.reject(&self.file, line, None, format!("unreadable CSV row: {e}"));
+                    continue;
+                }
+            };
+            let object: serde_json::Map<String, Value> = headers
+                .iter()
+                .zip(row.iter())
+                .filter(|(_, cell)| !cell.is_empty())
+                .map(|(h, cell)| (h.trim().to_string(), Value::String(cell.to_string())))
+                .collect();
+            records.clear();
+            match parser.parse(&Value::Object(object), &mut records) {
+                Err(reason) => self.out.reject(&self.file, line, None, reason),
+                Ok(()) => self.keep(&records, line),
+            }
+        }
+        Ok(())
+    }
+
+    /// Parses one line or document item: each record of an API page (`{"data": [...]}`, as
+    /// the usage, Langfuse and Helicone APIs return them) on its own, so one bad record
+    /// rejects itself, not its page; a page with no records counts as skipped.
+    fn parse_units(&mut self, parser: &mut dyn LineParser, v: &Value, line: u64) {
+        let units: Vec<&Value> = page_items(v).map_or_else(|| vec![v], |items| items.iter().collect());
+        let mut records = Vec::new();
+        if units.is_empty() {
+            self.keep(&records, line);
+        }
+        for unit in units {
+            records.clear();
+            match parser.parse(unit, &mut records) {
+                Err(reason) => self.out.reject(&self.file, line, None, reason),
+                Ok(()) => self.keep(&records, line),
+            }
+        }
+    }
+
+    /// Counts one line by what its records turned out to be.
+    fn keep(&mut self, records: &[Owned], line: u64) {
+        if records.is_empty() {
+            self.out.lines.read += 1;
+            self.out.lines.skipped += 1;
+            return;
+        }
+        let (mut new, mut repeats) = (0, 0);
+        let rejected_before = self.out.lines.rejected;
+        for rec in records {
+            match key(rec) {
+                Some(k) if self.seen.contains_key(&k) => {
+                    self.raise_tokens(rec, self.seen[&k]);
+                    repeats += 1;
+                }
+                key => {
+                    let row = self.out.calls.len();
+                    let dated = self.date_untimed(rec);
+                    if self.out.push(dated.as_ref().unwrap_or(rec), &self.file, line, self.ctx).is_some() {
+                        new += 1;
+                        if let Some(k) = key {
+                            self.seen.insert(k, row);
+                        }
+                    }
+                }
+            }
+        }
+        if self.out.lines.rejected > rejected_before {
+            return; // the line is already counted as rejected
+        }
+        self.out.lines.read += 1;
+        match (new, repeats) {
+            (0, _) => self.out.lines.duplicates += 1,
+            _ => self.out.lines.accepted += 1,
+        }
+    }
+
+    /// A copy of `rec` dated `untimed_at` when its log gave it no time, counted as untimed.
+    fn date_untimed(&mut self, rec: &Owned) -> Option<Owned> {
+        if rec.get(Field::Timestamp).is_some() {
+            return None;
+        }
+        self.out.untimed += 1;
+        let mut dated = RawRecord { fields: rec.fields.clone(), extras: rec.extras.clone() };
+        dated.set(Field::Timestamp, Some(Scalar::Int(self.ctx.plan.untimed_at)));
+        Some(dated)
+    }
+
+    /// A later line of an already counted call: keep the larger usage (the stream's final one).
+    fn raise_tokens(&mut self, rec: &Owned, row: usize) {
+        if let Ok(call) = crate::normalize::normalize(rec, &self.ctx.plan.keep) {
+            self.out.calls.raise_tokens(row, &call.tokens);
+        }
+    }
+}
+
+fn key(rec: &Owned) -> Option<String> {
+    match rec.get(Field::RequestId)? {
+        Scalar::Str(s) => Some(s.to_string()),
+        _ => None,
+    }
+}
