@@ -2,6 +2,7 @@
 //! arithmetic; the only decisions here are how many digits a figure shows.
 
 pub mod csv;
+pub mod escape;
 pub mod export;
 pub mod json;
 pub mod markdown;

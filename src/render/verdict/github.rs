@@ -9,6 +9,7 @@ use super::{budget_summary, event_word, headline, rules_summary, sentence, usd};
 use crate::analyze::budget::BudgetReport;
 use crate::analyze::diff::Diff;
 use crate::analyze::policy::{Check, Status, Verdict};
+use crate::render::escape::{workflow_data, workflow_property};
 
 pub fn diff(d: &Diff, out: &mut dyn Write) -> Result<()> {
     command(
@@ -69,27 +70,6 @@ fn verdicts(verdicts: &[Verdict], out: &mut dyn Write) -> Result<()> {
 }
 
 fn command(out: &mut dyn Write, level: &str, title: &str, message: &str) -> Result<()> {
-    writeln!(out, "::{level} title={}::{}", escape_property(title), escape_data(message))?;
+    writeln!(out, "::{level} title={}::{}", workflow_property(title), workflow_data(message))?;
     Ok(())
-}
-
-/// Workflow-command escaping of a message: `%`, CR and LF.
-fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
-}
-
-/// Of a property value: also `:` and `,`.
-fn escape_property(s: &str) -> String {
-    escape_data(s).replace(':', "%3A").replace(',', "%2C")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escapes_workflow_commands() {
-        assert_eq!(escape_data("+15.0% a\nb"), "+15.0%25 a%0Ab");
-        assert_eq!(escape_property("a:b,c%"), "a%3Ab%2Cc%25");
-    }
 }

@@ -12,6 +12,7 @@ use super::{
 use crate::analyze::budget::BudgetReport;
 use crate::analyze::diff::{Diff, Presence};
 use crate::analyze::policy::{Check, Status, Verdict};
+use crate::render::escape::{self, markdown_code as code};
 
 /// Route changes shown before the fold.
 const TOP_ROUTES: usize = 5;
@@ -84,7 +85,7 @@ fn failed_rules(verdicts: &[Verdict], out: &mut dyn Write) -> Result<()> {
     }
     writeln!(out, "### Failed rules\n")?;
     for v in failed {
-        writeln!(out, "- **{}**: {}", v.rule, escape(&sentence(v)))?;
+        writeln!(out, "- **{}**: {}", v.rule, escape::markdown(&sentence(v)))?;
     }
     writeln!(out)?;
     Ok(())
@@ -97,7 +98,13 @@ fn other_rules(verdicts: &[Verdict], out: &mut dyn Write) -> Result<()> {
     }
     writeln!(out, "<details><summary>Checks that held or were skipped ({})</summary>\n", rest.len())?;
     for v in rest {
-        writeln!(out, "- {} **{}**: {}", super::status_word(v.status), v.rule, escape(&sentence(v)))?;
+        writeln!(
+            out,
+            "- {} **{}**: {}",
+            super::status_word(v.status),
+            v.rule,
+            escape::markdown(&sentence(v))
+        )?;
     }
     writeln!(out, "\n</details>\n")?;
     Ok(())
@@ -109,7 +116,7 @@ fn notes(notes: &[String], out: &mut dyn Write) -> Result<()> {
     }
     writeln!(out, "<details><summary>Notes ({})</summary>\n", notes.len())?;
     for n in notes {
-        writeln!(out, "- {}", escape(n))?;
+        writeln!(out, "- {}", escape::markdown(n))?;
     }
     writeln!(out, "\n</details>")?;
     Ok(())
@@ -123,8 +130,9 @@ fn details(summary: &str, g: &Grid, out: &mut dyn Write) -> Result<()> {
 }
 
 fn table(g: &Grid, out: &mut dyn Write) -> Result<()> {
-    let row =
-        |cells: &[String]| format!("| {} |", cells.iter().map(|c| escape(c)).collect::<Vec<_>>().join(" | "));
+    let row = |cells: &[String]| {
+        format!("| {} |", cells.iter().map(|c| escape::markdown(c)).collect::<Vec<_>>().join(" | "))
+    };
     writeln!(out, "{}", row(&g.headers))?;
     let align: Vec<String> =
         (0..g.headers.len()).map(|i| if i == 0 { "---".into() } else { "--:".into() }).collect();
@@ -134,13 +142,4 @@ fn table(g: &Grid, out: &mut dyn Write) -> Result<()> {
     }
     writeln!(out)?;
     Ok(())
-}
-
-fn code(s: &str) -> String {
-    format!("`{}`", s.replace('`', "'"))
-}
-
-/// Keeps a cell or line from breaking the Markdown: pipes, angle brackets, newlines.
-fn escape(s: &str) -> String {
-    s.replace('|', "\\|").replace('<', "&lt;").replace('>', "&gt;").replace('\n', " ")
 }
