@@ -6,7 +6,8 @@ use std::io::Write;
 use anyhow::Result;
 
 use super::escape;
-use super::sections::{epilogue, grids, preamble, Grid};
+use super::grid::{self, Delimiter, Grid};
+use super::sections::{epilogue, grids, preamble};
 use super::Render;
 use crate::analyze::Report;
 
@@ -18,9 +19,9 @@ impl Render for Markdown {
         for line in preamble(report) {
             writeln!(out, "- {}", escape::markdown(&line))?;
         }
-        for grid in grids(report) {
-            writeln!(out, "\n### {}\n", escape::markdown(&grid.title))?;
-            self::grid(&grid, out)?;
+        for g in grids(report) {
+            writeln!(out, "\n### {}\n", escape::markdown(&g.title))?;
+            grid_with_footer(&g, out)?;
         }
         writeln!(out)?;
         for line in epilogue(report) {
@@ -33,25 +34,13 @@ impl Render for Markdown {
 }
 
 /// A grid as a pipe table, then its footer lines (shared with the export's summary.md).
-pub fn grid(grid: &Grid, out: &mut dyn Write) -> Result<()> {
-    table(grid, out)?;
-    if !grid.footer.is_empty() {
+pub fn grid_with_footer(g: &Grid, out: &mut dyn Write) -> Result<()> {
+    grid::markdown(g, Delimiter::Compact, out)?;
+    if !g.footer.is_empty() {
         writeln!(out)?;
     }
-    for line in &grid.footer {
+    for line in &g.footer {
         writeln!(out, "{}  ", escape::markdown(line))?;
-    }
-    Ok(())
-}
-
-fn table(grid: &Grid, out: &mut dyn Write) -> Result<()> {
-    let header: Vec<String> = grid.headers.iter().map(|h| escape::markdown(h)).collect();
-    writeln!(out, "| {} |", header.join(" | "))?;
-    let rule: Vec<&str> = grid.numeric.iter().map(|n| if *n { "---:" } else { "---" }).collect();
-    writeln!(out, "|{}|", rule.join("|"))?;
-    for row in &grid.rows {
-        let cells: Vec<String> = row.iter().map(|c| escape::markdown(c)).collect();
-        writeln!(out, "| {} |", cells.join(" | "))?;
     }
     Ok(())
 }

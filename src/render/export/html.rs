@@ -10,8 +10,9 @@ use super::charts::{self, Series};
 use super::summary::review_grids;
 use super::Export;
 use crate::render::escape;
+use crate::render::grid::Grid;
 use crate::render::key_label;
-use crate::render::sections::{epilogue, preamble, Grid};
+use crate::render::sections::{epilogue, preamble};
 
 const STYLE: &str = "
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;margin:24px auto;max-width:1000px;color:#111;padding:0 16px}
@@ -63,7 +64,7 @@ pub fn render(e: &Export) -> Result<Vec<u8>> {
 
 fn grid(h: &mut String, g: &Grid) {
     let _ = writeln!(h, "<h2>{}</h2>\n<table>\n<thead><tr>", escape::html(&g.title));
-    let class = |i: usize| if g.numeric.get(i).copied().unwrap_or(false) { " class=\"n\"" } else { "" };
+    let class = |i: usize| if g.is_numeric(i) { " class=\"n\"" } else { "" };
     for (i, head) in g.headers.iter().enumerate() {
         let _ = write!(h, "<th{}>{}</th>", class(i), escape::html(head));
     }

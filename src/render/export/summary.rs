@@ -8,7 +8,8 @@ use anyhow::Result;
 
 use super::{fixed, Export};
 use crate::analyze::latency::LatencyRow;
-use crate::render::sections::{epilogue, grids, preamble, Grid};
+use crate::render::grid::Grid;
+use crate::render::sections::{epilogue, grids, preamble};
 use crate::render::{count, key_label, percent, usd, usd_priced};
 use crate::render::{escape, markdown};
 
@@ -104,5 +105,5 @@ fn cost_and_latency(e: &Export, dim: &str) -> Option<Grid> {
 
 fn write_grid(grid: &Grid, out: &mut Vec<u8>) -> Result<()> {
     writeln!(out, "\n## {}\n", escape::markdown(&grid.title))?;
-    markdown::grid(grid, out)
+    markdown::grid_with_footer(grid, out)
 }

@@ -1,9 +1,9 @@
 //! Duplicate calls as grids: the groups with duplicates and the totals, then the costliest
 //! repeated prompts; no grid when no call carries a prompt_hash.
 
-use super::Grid;
 use crate::analyze::duplicates::{Duplicates, Figures};
 use crate::money::Money;
+use crate::render::grid::Grid;
 use crate::render::{count, key_label, percent, usd};
 
 pub fn grids(x: &Duplicates) -> Vec<Grid> {

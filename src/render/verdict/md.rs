@@ -7,12 +7,13 @@ use anyhow::Result;
 
 use super::{
     appeared, budget_summary, budgets_grid, events_grid, headline, models_grid, per_call_grid, routes_grid,
-    rules_summary, run_grid, sentence, side_line, totals_grid, Grid,
+    rules_summary, run_grid, sentence, side_line, totals_grid,
 };
 use crate::analyze::budget::BudgetReport;
 use crate::analyze::diff::{Diff, Presence};
 use crate::analyze::policy::{Check, Status, Verdict};
 use crate::render::escape::{self, markdown_code as code};
+use crate::render::grid::{self, Delimiter, Grid};
 
 /// Route changes shown before the fold.
 const TOP_ROUTES: usize = 5;
@@ -129,17 +130,9 @@ fn details(summary: &str, g: &Grid, out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
+/// A pipe table and the blank line that ends it.
 fn table(g: &Grid, out: &mut dyn Write) -> Result<()> {
-    let row = |cells: &[String]| {
-        format!("| {} |", cells.iter().map(|c| escape::markdown(c)).collect::<Vec<_>>().join(" | "))
-    };
-    writeln!(out, "{}", row(&g.headers))?;
-    let align: Vec<String> =
-        (0..g.headers.len()).map(|i| if i == 0 { "---".into() } else { "--:".into() }).collect();
-    writeln!(out, "| {} |", align.join(" | "))?;
-    for r in &g.rows {
-        writeln!(out, "{}", row(r))?;
-    }
+    grid::markdown(g, Delimiter::Spaced, out)?;
     writeln!(out)?;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Verdict renderers for `diff`, `check` and `budget`: one file per format. They lay out
 //! what `analyze::diff`, `analyze::policy` and `analyze::budget` computed and compute
-//! nothing; the helpers here only decide how a figure reads.
+//! nothing; the helpers here only decide how a figure reads, and build the shared `Grid`s
+//! (first column text, the rest right-aligned in Markdown).
 
 pub mod github;
 pub mod json;
@@ -11,6 +12,7 @@ use std::io::Write;
 
 use anyhow::Result;
 
+use super::grid::Grid;
 use super::{count, percent, usd};
 use crate::analyze::budget::BudgetReport;
 use crate::analyze::diff::{Basis, Change, Diff, Presence, Quantity};
@@ -304,23 +306,6 @@ pub fn side_line(s: &crate::analyze::diff::Side) -> String {
     format!("{} ({jobs}{} calls, {})", s.label, count(s.calls), usd(s.cost_usd))
 }
 
-/// A titled grid of text cells, shared by the terminal and Markdown renderers.
-pub struct Grid {
-    pub title: String,
-    pub headers: Vec<String>,
-    pub rows: Vec<Vec<String>>,
-}
-
-impl Grid {
-    fn new(title: &str, headers: &[&str]) -> Grid {
-        Grid {
-            title: title.to_string(),
-            headers: headers.iter().map(|h| h.to_string()).collect(),
-            rows: Vec::new(),
-        }
-    }
-}
-
 /// Status, rule, scope and sentence of each verdict, failures first (as given).
 pub fn rules_grid(verdicts: &[Verdict]) -> Grid {
     let mut g = Grid::new("Rules", &["status", "rule", "detail"]);
@@ -386,7 +371,9 @@ pub fn routes_grid<'a>(
     routes: impl Iterator<Item = &'a crate::analyze::diff::RouteDiff>,
 ) -> Grid {
     let headers = route_headers(d.basis);
-    Grid { title: title.to_string(), headers, rows: routes.map(route_cells).collect() }
+    let mut g = Grid::new(title, &headers.iter().map(String::as_str).collect::<Vec<_>>());
+    g.rows = routes.map(route_cells).collect();
+    g
 }
 
 pub fn models_grid(d: &Diff) -> Grid {
