@@ -1,6 +1,6 @@
-//! Render: finished results → bytes. A `Report` goes through `Render` (one unit struct per
-//! format, one file each), a verdict through `verdict::{diff, check, budget}`; the export
-//! pack is `export::write_all`. Every table is a `grid::Grid`, drawn only by `grid`; every escaper is
+//! Render: finished results → bytes. A `Report` goes through `Render` and a verdict through
+//! `verdict::RenderVerdict` (one unit struct per format, one file each); the export pack is
+//! `export::write_all`. Every table is a `grid::Grid`, drawn only by `grid`; every escaper is
 //! in `escape`. Renderers do no arithmetic; the only decisions here are how many digits a
 //! figure shows.
 

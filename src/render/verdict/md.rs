@@ -7,7 +7,7 @@ use anyhow::Result;
 
 use super::{
     appeared, budget_summary, budgets_grid, events_grid, headline, models_grid, per_call_grid, routes_grid,
-    rules_summary, run_grid, sentence, side_line, totals_grid,
+    rules_summary, run_grid, sentence, side_line, totals_grid, RenderVerdict,
 };
 use crate::analyze::budget::BudgetReport;
 use crate::analyze::diff::{Diff, Presence};
@@ -18,65 +18,72 @@ use crate::render::grid::{self, Delimiter, Grid};
 /// Route changes shown before the fold.
 const TOP_ROUTES: usize = 5;
 
-pub fn diff(d: &Diff, out: &mut dyn Write) -> Result<()> {
-    let mark = if d.failed > 0 { "❌" } else { "✅" };
-    writeln!(out, "## {mark} llmcost: {}\n", headline(d))?;
-    writeln!(
-        out,
-        "**{}** · base {} → current {}\n",
-        rules_summary(&d.verdicts, d.failed),
-        code(&side_line(&d.base)),
-        code(&side_line(&d.current))
-    )?;
-    failed_rules(&d.verdicts, out)?;
-    let top: Vec<usize> =
-        (0..d.routes.len()).filter(|&i| d.routes[i].status != Presence::Unchanged).take(TOP_ROUTES).collect();
-    if !top.is_empty() {
-        writeln!(out, "### Top route changes ({})\n", super::headline_name(d.basis))?;
-        table(&routes_grid("", d, top.iter().map(|&i| &d.routes[i])), out)?;
-    } else if !d.routes.is_empty() {
-        writeln!(out, "No route changed beyond the noise tolerance.\n")?;
-    }
-    for line in appeared(d, code) {
-        writeln!(out, "- {line}")?;
-    }
-    writeln!(out)?;
-    let rest: Vec<_> = (0..d.routes.len()).filter(|i| !top.contains(i)).map(|i| &d.routes[i]).collect();
-    if !rest.is_empty() {
-        details(&format!("Other routes ({})", rest.len()), &routes_grid("", d, rest.into_iter()), out)?;
-    }
-    details("Totals", &totals_grid(d), out)?;
-    if !d.models.is_empty() {
-        details(&format!("Models ({})", d.models.len()), &models_grid(d), out)?;
-    }
-    other_rules(&d.verdicts, out)?;
-    notes(&d.notes, out)
-}
+/// A pull-request comment.
+pub struct Md;
 
-pub fn check(c: &Check, out: &mut dyn Write) -> Result<()> {
-    let mark = if c.failed > 0 { "❌" } else { "✅" };
-    writeln!(out, "## {mark} llmcost check: {}\n", rules_summary(&c.verdicts, c.failed))?;
-    writeln!(out, "Run: {}\n", code(&side_line(&c.run)))?;
-    failed_rules(&c.verdicts, out)?;
-    details("Run figures", &run_grid(c), out)?;
-    other_rules(&c.verdicts, out)?;
-    notes(&c.notes, out)
-}
+impl RenderVerdict for Md {
+    fn diff(&self, d: &Diff, out: &mut dyn Write) -> Result<()> {
+        let mark = if d.failed > 0 { "❌" } else { "✅" };
+        writeln!(out, "## {mark} llmcost: {}\n", headline(d))?;
+        writeln!(
+            out,
+            "**{}** · base {} → current {}\n",
+            rules_summary(&d.verdicts, d.failed),
+            code(&side_line(&d.base)),
+            code(&side_line(&d.current))
+        )?;
+        failed_rules(&d.verdicts, out)?;
+        let top: Vec<usize> = (0..d.routes.len())
+            .filter(|&i| d.routes[i].status != Presence::Unchanged)
+            .take(TOP_ROUTES)
+            .collect();
+        if !top.is_empty() {
+            writeln!(out, "### Top route changes ({})\n", super::headline_name(d.basis))?;
+            table(&routes_grid("", d, top.iter().map(|&i| &d.routes[i])), out)?;
+        } else if !d.routes.is_empty() {
+            writeln!(out, "No route changed beyond the noise tolerance.\n")?;
+        }
+        for line in appeared(d, code) {
+            writeln!(out, "- {line}")?;
+        }
+        writeln!(out)?;
+        let rest: Vec<_> = (0..d.routes.len()).filter(|i| !top.contains(i)).map(|i| &d.routes[i]).collect();
+        if !rest.is_empty() {
+            details(&format!("Other routes ({})", rest.len()), &routes_grid("", d, rest.into_iter()), out)?;
+        }
+        details("Totals", &totals_grid(d), out)?;
+        if !d.models.is_empty() {
+            details(&format!("Models ({})", d.models.len()), &models_grid(d), out)?;
+        }
+        other_rules(&d.verdicts, out)?;
+        notes(&d.notes, out)
+    }
 
-pub fn budget(b: &BudgetReport, out: &mut dyn Write) -> Result<()> {
-    let mark = if b.hard_stops > 0 { "❌" } else { "✅" };
-    writeln!(out, "## {mark} llmcost budget: {}\n", budget_summary(b))?;
-    table(&budgets_grid(b), out)?;
-    let events = events_grid(b);
-    if !events.rows.is_empty() {
-        details(&format!("What would have fired ({})", events.rows.len()), &events, out)?;
+    fn check(&self, c: &Check, out: &mut dyn Write) -> Result<()> {
+        let mark = if c.failed > 0 { "❌" } else { "✅" };
+        writeln!(out, "## {mark} llmcost check: {}\n", rules_summary(&c.verdicts, c.failed))?;
+        writeln!(out, "Run: {}\n", code(&side_line(&c.run)))?;
+        failed_rules(&c.verdicts, out)?;
+        details("Run figures", &run_grid(c), out)?;
+        other_rules(&c.verdicts, out)?;
+        notes(&c.notes, out)
     }
-    let per_call = per_call_grid(b);
-    if !per_call.rows.is_empty() {
-        writeln!(out, "### {}\n", per_call.title)?;
-        table(&per_call, out)?;
+
+    fn budget(&self, b: &BudgetReport, out: &mut dyn Write) -> Result<()> {
+        let mark = if b.hard_stops > 0 { "❌" } else { "✅" };
+        writeln!(out, "## {mark} llmcost budget: {}\n", budget_summary(b))?;
+        table(&budgets_grid(b), out)?;
+        let events = events_grid(b);
+        if !events.rows.is_empty() {
+            details(&format!("What would have fired ({})", events.rows.len()), &events, out)?;
+        }
+        let per_call = per_call_grid(b);
+        if !per_call.rows.is_empty() {
+            writeln!(out, "### {}\n", per_call.title)?;
+            table(&per_call, out)?;
+        }
+        notes(&b.notes, out)
     }
-    notes(&b.notes, out)
 }
 
 fn failed_rules(verdicts: &[Verdict], out: &mut dyn Write) -> Result<()> {
@@ -136,3 +143,4 @@ fn table(g: &Grid, out: &mut dyn Write) -> Result<()> {
     writeln!(out)?;
     Ok(())
 }
+

@@ -32,31 +32,33 @@ pub enum Format {
     Github,
 }
 
-pub fn diff(format: Format, d: &Diff, out: &mut dyn Write) -> Result<()> {
+/// One verdict format: how it writes each of the three verdicts (as `Render` is for the
+/// report, one unit struct per format).
+pub trait RenderVerdict {
+    fn diff(&self, d: &Diff, out: &mut dyn Write) -> Result<()>;
+    fn check(&self, c: &Check, out: &mut dyn Write) -> Result<()>;
+    fn budget(&self, b: &BudgetReport, out: &mut dyn Write) -> Result<()>;
+}
+
+pub fn renderer(format: Format) -> Box<dyn RenderVerdict> {
     match format {
-        Format::Table => table::diff(d, out),
-        Format::Md => md::diff(d, out),
-        Format::Json => json::write(out, "diff", d),
-        Format::Github => github::diff(d, out),
+        Format::Table => Box::new(table::Table),
+        Format::Md => Box::new(md::Md),
+        Format::Json => Box::new(json::Json),
+        Format::Github => Box::new(github::Github),
     }
+}
+
+pub fn diff(format: Format, d: &Diff, out: &mut dyn Write) -> Result<()> {
+    renderer(format).diff(d, out)
 }
 
 pub fn check(format: Format, c: &Check, out: &mut dyn Write) -> Result<()> {
-    match format {
-        Format::Table => table::check(c, out),
-        Format::Md => md::check(c, out),
-        Format::Json => json::write(out, "check", c),
-        Format::Github => github::check(c, out),
-    }
+    renderer(format).check(c, out)
 }
 
 pub fn budget(format: Format, b: &BudgetReport, out: &mut dyn Write) -> Result<()> {
-    match format {
-        Format::Table => table::budget(b, out),
-        Format::Md => md::budget(b, out),
-        Format::Json => json::write(out, "budget", b),
-        Format::Github => github::budget(b, out),
-    }
+    renderer(format).budget(b, out)
 }
 
 /// "job", "operation" or "run".
