@@ -144,3 +144,48 @@ fn table(g: &Grid, out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::policy::Figure;
+    use crate::render::markdown::grid_with_footer;
+
+    const HOSTILE: &str = "a|b<script>*_[x](y)";
+    const ESCAPED: &str = "a\\|b\\<script\\>\\*\\_\\[x\\](y)";
+
+    /// A route name reads the same in a `diff` comment as in a `report --format md` table.
+    #[test]
+    fn route_names_escape_as_in_the_report() {
+        let mut g = Grid::new("Routes", &["route", "calls"]);
+        g.rows = vec![vec![HOSTILE.to_string(), "3".to_string()]];
+        let (mut verdict, mut report) = (Vec::new(), Vec::new());
+        table(&g, &mut verdict).unwrap();
+        grid_with_footer(&g, &mut report).unwrap();
+        let row = |out: &[u8]| String::from_utf8_lossy(out).lines().nth(2).unwrap().to_string();
+        assert_eq!(row(&verdict), format!("| {ESCAPED} | 3 |"));
+        assert_eq!(row(&verdict), row(&report));
+    }
+
+    #[test]
+    fn failed_rules_escape_the_route() {
+        let v = Verdict {
+            rule: "max-unpriced",
+            route: Some(HOSTILE.to_string()),
+            model: None,
+            status: Status::Fail,
+            value: Some(Figure::Count(3)),
+            limit: Figure::Count(0),
+            before: None,
+            after: None,
+            basis: None,
+            note: None,
+        };
+        let mut out = Vec::new();
+        failed_rules(&[v], &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains(&format!("- **max-unpriced**: route {ESCAPED}: unpriced calls 3; limit 0")),
+            "{text}"
+        );
+    }
+}
