@@ -3,11 +3,12 @@
 use std::io::Write;
 
 use anyhow::{bail, Context, Result};
-use comfy_table::{presets::UTF8_FULL_CONDENSED, CellAlignment, Table};
+use comfy_table::Table;
 
 use super::args::PricingArgs;
 use super::Outcome;
 use crate::pricing::{ModelPrice, PriceBook, PriceVersion, Rates};
+use crate::render::grid::{self, Grid, Terminal};
 use crate::time::parse_date;
 
 const EXAMPLES: &str = "\
@@ -214,17 +215,11 @@ fn date(ms: Option<i64>) -> String {
         .map_or_else(|| "-".to_string(), |d| d.format("%Y-%m-%d").to_string())
 }
 
+/// The rows as a terminal table; a column is right-aligned when its first row is a number.
 fn table(headers: &[&str], rows: &[Vec<String>]) -> Table {
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED).set_header(headers);
-    for r in rows {
-        t.add_row(r);
-    }
-    for i in 0..headers.len() {
-        if let Some(c) = t.column_mut(i) {
-            let numeric = rows.first().is_some_and(|r| r[i].parse::<f64>().is_ok());
-            c.set_cell_alignment(if numeric { CellAlignment::Right } else { CellAlignment::Left });
-        }
-    }
-    t
+    let mut g = Grid::new("", headers);
+    g.numeric =
+        (0..headers.len()).map(|i| rows.first().is_some_and(|r| r[i].parse::<f64>().is_ok())).collect();
+    g.rows = rows.to_vec();
+    grid::comfy(&g, Terminal::PRICING)
 }

@@ -5,6 +5,7 @@ use std::io::Write;
 
 use anyhow::Result;
 
+use super::escape::neutralise;
 use super::Render;
 use crate::analyze::{Report, Sums};
 
@@ -68,21 +69,4 @@ fn record(section: &str, dim: &str, key: &str, s: &Sums, share: f64) -> Vec<Stri
         s.cost.exact(),
         format!("{share:.6}"),
     ]
-}
-
-/// A cell a spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a leading `'`.
-fn neutralise(cell: &str) -> String {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
-        _ => cell.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn formula_cells_are_neutralised() {
-        assert_eq!(super::neutralise("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(super::neutralise("chat"), "chat");
-    }
 }

@@ -5,7 +5,9 @@ use std::io::Write;
 
 use anyhow::Result;
 
-use super::sections::{epilogue, grids, preamble, Grid};
+use super::escape;
+use super::grid::{self, Delimiter, Grid};
+use super::sections::{epilogue, grids, preamble};
 use super::Render;
 use crate::analyze::Report;
 
@@ -15,66 +17,30 @@ impl Render for Markdown {
     fn render(&self, report: &Report, out: &mut dyn Write) -> Result<()> {
         writeln!(out, "## LLM cost report\n")?;
         for line in preamble(report) {
-            writeln!(out, "- {}", escape(&line))?;
+            writeln!(out, "- {}", escape::markdown(&line))?;
         }
-        for grid in grids(report) {
-            writeln!(out, "\n### {}\n", escape(&grid.title))?;
-            self::grid(&grid, out)?;
+        for g in grids(report) {
+            writeln!(out, "\n### {}\n", escape::markdown(&g.title))?;
+            grid_with_footer(&g, out)?;
         }
         writeln!(out)?;
         for line in epilogue(report) {
             // Indented epilogue lines (the rejects) nest under the line before them.
             let indent = if line.starts_with("  ") { "  " } else { "" };
-            writeln!(out, "{indent}- {}", escape(line.trim_start()))?;
+            writeln!(out, "{indent}- {}", escape::markdown(line.trim_start()))?;
         }
         Ok(())
     }
 }
 
 /// A grid as a pipe table, then its footer lines (shared with the export's summary.md).
-pub fn grid(grid: &Grid, out: &mut dyn Write) -> Result<()> {
-    table(grid, out)?;
-    if !grid.footer.is_empty() {
+pub fn grid_with_footer(g: &Grid, out: &mut dyn Write) -> Result<()> {
+    grid::markdown(g, Delimiter::Compact, out)?;
+    if !g.footer.is_empty() {
         writeln!(out)?;
     }
-    for line in &grid.footer {
-        writeln!(out, "{}  ", escape(line))?;
+    for line in &g.footer {
+        writeln!(out, "{}  ", escape::markdown(line))?;
     }
     Ok(())
-}
-
-fn table(grid: &Grid, out: &mut dyn Write) -> Result<()> {
-    let header: Vec<String> = grid.headers.iter().map(|h| escape(h)).collect();
-    writeln!(out, "| {} |", header.join(" | "))?;
-    let rule: Vec<&str> = grid.numeric.iter().map(|n| if *n { "---:" } else { "---" }).collect();
-    writeln!(out, "|{}|", rule.join("|"))?;
-    for row in &grid.rows {
-        let cells: Vec<String> = row.iter().map(|c| escape(c)).collect();
-        writeln!(out, "| {} |", cells.join(" | "))?;
-    }
-    Ok(())
-}
-
-/// Log values are untrusted: keep them from breaking the table or turning into markup.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '|' | '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' => {
-                out.push('\\');
-                out.push(ch);
-            }
-            '\n' | '\r' => out.push(' '),
-            _ => out.push(ch),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn escapes_pipes_and_markup() {
-        assert_eq!(super::escape("a|b <script>"), "a\\|b \\<script\\>");
-    }
 }

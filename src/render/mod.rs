@@ -1,8 +1,13 @@
-//! Render: a finished `Report` → bytes, one file per format behind one trait. Renderers do no
-//! arithmetic; the only decisions here are how many digits a figure shows.
+//! Render: finished results → bytes. A `Report` goes through `Render` and a verdict through
+//! `verdict::RenderVerdict` (one unit struct per format, one file each); the export pack is
+//! `export::write_all`. Every table is a `grid::Grid`, drawn only by `grid`; every escaper is
+//! in `escape`. Renderers do no arithmetic; the only decisions here are how many digits a
+//! figure shows.
 
 pub mod csv;
+pub mod escape;
 pub mod export;
+pub mod grid;
 pub mod json;
 pub mod markdown;
 mod sections;

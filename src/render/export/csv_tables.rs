@@ -4,9 +4,10 @@
 
 use anyhow::Result;
 
-use super::{fixed, neutralise, Export};
+use super::{fixed, Export};
 use crate::analyze::review::latency::LatencyRow;
 use crate::analyze::{Breakdown, Report};
+use crate::render::escape::neutralise;
 
 type File = (String, Vec<u8>);
 /// A leak table: file stem, its rows (when the section was computed), its header.

@@ -3,9 +3,9 @@
 
 use anyhow::Result;
 
-use super::neutralise;
 use crate::analyze::dims::day_label;
 use crate::analyze::review::focus::FocusRow;
+use crate::render::escape::neutralise;
 
 pub const HEADER: [&str; 22] = [
     "BillingPeriodStart",

@@ -9,8 +9,10 @@ use anyhow::Result;
 use super::charts::{self, Series};
 use super::summary::review_grids;
 use super::Export;
+use crate::render::escape;
+use crate::render::grid::Grid;
 use crate::render::key_label;
-use crate::render::sections::{epilogue, preamble, Grid};
+use crate::render::sections::{epilogue, preamble};
 
 const STYLE: &str = "
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;margin:24px auto;max-width:1000px;color:#111;padding:0 16px}
@@ -32,10 +34,15 @@ pub fn render(e: &Export) -> Result<Vec<u8>> {
     let _ =
         writeln!(h, "<style>{STYLE}</style>\n</head>\n<body>\n<h1>LLM cost review</h1>\n<ul class=\"meta\">");
     for line in preamble(e.report) {
-        let _ = writeln!(h, "<li>{}</li>", escape(&line));
+        let _ = writeln!(h, "<li>{}</li>", escape::html(&line));
     }
     if let Some(at) = &e.generated_at {
-        let _ = writeln!(h, "<li>generated at {} by {}</li>", escape(at), escape(&e.report.generator));
+        let _ = writeln!(
+            h,
+            "<li>generated at {} by {}</li>",
+            escape::html(at),
+            escape::html(&e.report.generator)
+        );
     }
     h.push_str("</ul>\n");
     let mut grids = review_grids(e).into_iter();
@@ -49,29 +56,29 @@ pub fn render(e: &Export) -> Result<Vec<u8>> {
     grids.for_each(|g| grid(&mut h, &g));
     h.push_str("<h2>Lines read</h2>\n<ul class=\"meta\">\n");
     for line in epilogue(e.report) {
-        let _ = writeln!(h, "<li>{}</li>", escape(line.trim_start()));
+        let _ = writeln!(h, "<li>{}</li>", escape::html(line.trim_start()));
     }
     h.push_str("</ul>\n</body>\n</html>\n");
     Ok(h.into_bytes())
 }
 
 fn grid(h: &mut String, g: &Grid) {
-    let _ = writeln!(h, "<h2>{}</h2>\n<table>\n<thead><tr>", escape(&g.title));
-    let class = |i: usize| if g.numeric.get(i).copied().unwrap_or(false) { " class=\"n\"" } else { "" };
+    let _ = writeln!(h, "<h2>{}</h2>\n<table>\n<thead><tr>", escape::html(&g.title));
+    let class = |i: usize| if g.is_numeric(i) { " class=\"n\"" } else { "" };
     for (i, head) in g.headers.iter().enumerate() {
-        let _ = write!(h, "<th{}>{}</th>", class(i), escape(head));
+        let _ = write!(h, "<th{}>{}</th>", class(i), escape::html(head));
     }
     h.push_str("</tr></thead>\n<tbody>\n");
     for row in &g.rows {
         h.push_str("<tr>");
         for (i, cell) in row.iter().enumerate() {
-            let _ = write!(h, "<td{}>{}</td>", class(i), escape(cell));
+            let _ = write!(h, "<td{}>{}</td>", class(i), escape::html(cell));
         }
         h.push_str("</tr>\n");
     }
     h.push_str("</tbody>\n</table>\n");
     for line in &g.footer {
-        let _ = writeln!(h, "<p class=\"note\">{}</p>", escape(line));
+        let _ = writeln!(h, "<p class=\"note\">{}</p>", escape::html(line));
     }
 }
 
@@ -153,28 +160,4 @@ fn retry_fallback(e: &Export, top: usize) -> Result<Option<String>> {
     ];
     let title = format!("Retry and fallback cost by {} (USD)", rt.group_by);
     charts::hbars(&title, "cost (USD)", &labels, &series, false).map(Some)
-}
-
-/// Text for HTML element content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(ch),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn escapes_markup_and_quotes() {
-        assert_eq!(super::escape("<b a='1'>&\"</b>"), "&lt;b a=&#39;1&#39;&gt;&amp;&quot;&lt;/b&gt;");
-    }
 }

@@ -91,30 +91,7 @@ pub fn write_all(dir: &Path, export: &Export, parts: &[Part]) -> Result<Vec<Path
     Ok(written)
 }
 
-/// A CSV cell a spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a leading `'`.
-pub fn neutralise(cell: &str) -> String {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
-        _ => cell.to_string(),
-    }
-}
-
 /// A float figure with a fixed number of digits, or empty.
 pub fn fixed(value: Option<f64>, places: usize) -> String {
     value.map_or_else(String::new, |v| format!("{v:.places$}"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::neutralise;
-
-    #[test]
-    fn every_formula_lead_is_neutralised() {
-        for lead in ["=", "+", "-", "@", "\t", "\r"] {
-            let cell = format!("{lead}cmd|' /C calc'!A0");
-            assert_eq!(neutralise(&cell), format!("'{cell}"));
-        }
-        assert_eq!(neutralise("chat.answer"), "chat.answer");
-        assert_eq!(neutralise(""), "");
-    }
 }

@@ -8,15 +8,16 @@ use anyhow::Result;
 
 use super::{fixed, Export};
 use crate::analyze::review::latency::LatencyRow;
-use crate::render::markdown::{self, escape};
-use crate::render::sections::{epilogue, grids, preamble, Grid};
+use crate::render::grid::Grid;
+use crate::render::sections::{epilogue, grids, preamble};
 use crate::render::{count, key_label, percent, usd, usd_priced};
+use crate::render::{escape, markdown};
 
 pub fn render(e: &Export) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     writeln!(out, "# LLM cost review\n")?;
     for line in preamble(e.report) {
-        writeln!(out, "- {}", escape(&line))?;
+        writeln!(out, "- {}", escape::markdown(&line))?;
     }
     if let Some(at) = &e.generated_at {
         writeln!(out, "- generated at {at} by {}", e.report.generator)?;
@@ -27,7 +28,7 @@ pub fn render(e: &Export) -> Result<Vec<u8>> {
     writeln!(out)?;
     for line in epilogue(e.report) {
         let indent = if line.starts_with("  ") { "  " } else { "" };
-        writeln!(out, "{indent}- {}", escape(line.trim_start()))?;
+        writeln!(out, "{indent}- {}", escape::markdown(line.trim_start()))?;
     }
     Ok(out)
 }
@@ -103,6 +104,6 @@ fn cost_and_latency(e: &Export, dim: &str) -> Option<Grid> {
 }
 
 fn write_grid(grid: &Grid, out: &mut Vec<u8>) -> Result<()> {
-    writeln!(out, "\n## {}\n", escape(&grid.title))?;
-    markdown::grid(grid, out)
+    writeln!(out, "\n## {}\n", escape::markdown(&grid.title))?;
+    markdown::grid_with_footer(grid, out)
 }

@@ -1,8 +1,8 @@
 //! The prompt-cache section as grids: one row per group with the fleet's figures under it,
 //! then the collapses. Every figure comes from `analyze::cache`.
 
-use super::Grid;
 use crate::analyze::sections::cache::{Cache, Stats};
+use crate::render::grid::Grid;
 use crate::render::{count, key_label, percent, usd};
 
 pub fn grids(c: &Cache) -> Vec<Grid> {

@@ -2,9 +2,9 @@
 //! repeated prompts; no grid when no call carries a prompt_hash.
 
 use crate::time::MS_PER_HOUR;
-use super::Grid;
 use crate::analyze::sections::duplicates::{Duplicates, Figures};
 use crate::money::Money;
+use crate::render::grid::Grid;
 use crate::render::{count, key_label, percent, usd};
 
 pub fn grids(x: &Duplicates) -> Vec<Grid> {

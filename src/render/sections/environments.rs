@@ -1,8 +1,8 @@
 //! The environments section as a grid: cost by environment with its class, and the
 //! non-production total under it. Every figure comes from `analyze::environments`.
 
-use super::Grid;
 use crate::analyze::sections::environments::Environments;
+use crate::render::grid::Grid;
 use crate::render::{count, key_label, percent, usd};
 
 pub fn grids(e: &Environments) -> Vec<Grid> {

@@ -1,8 +1,8 @@
 //! Fallbacks as grids: fallback rates and escalation cost per group (with a fleet row), then
 //! each group's model mix (calls, cost, where operations ended). Formatting only.
 
-use super::Grid;
 use crate::analyze::sections::fallbacks::{FallbackFigures, Fallbacks, RouteFallbacks};
+use crate::render::grid::Grid;
 use crate::render::{count, key_label, percent, usd};
 
 /// The model mix shows this many groups (in the order of the rates grid) and models per group.

@@ -2,8 +2,8 @@
 //! outlier and runaway jobs when there are any. Formatting only.
 
 use super::retries::more;
-use super::Grid;
 use crate::analyze::sections::jobs::{JobEntry, JobStats, Jobs};
+use crate::render::grid::Grid;
 use crate::render::{count, key_label, usd};
 
 /// Rows of a list shown in a table; JSON carries the whole list.

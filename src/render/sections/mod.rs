@@ -4,32 +4,8 @@
 mod spend;
 
 use super::count;
+use super::grid::Grid;
 use crate::analyze::Report;
-
-/// One titled grid; `numeric[i]` says whether column `i` is right-aligned. `footer` lines
-/// follow the grid (a Pareto bar, flags, what a figure means).
-#[derive(Default)]
-pub struct Grid {
-    pub title: String,
-    pub headers: Vec<String>,
-    pub numeric: Vec<bool>,
-    pub rows: Vec<Vec<String>>,
-    pub footer: Vec<String>,
-    /// The last row sums the others: it stays when the rows are cut to `--top`.
-    pub total_row: bool,
-}
-
-impl Grid {
-    /// A grid with `headers`, the first column text and the rest numbers.
-    pub fn new(title: impl Into<String>, headers: &[&str]) -> Grid {
-        Grid {
-            title: title.into(),
-            headers: headers.iter().map(|h| h.to_string()).collect(),
-            numeric: (0..headers.len()).map(|i| i > 0).collect(),
-            ..Grid::default()
-        }
-    }
-}
 
 /// Lines above the grids: what was read, over which period, priced with what.
 pub fn preamble(r: &Report) -> Vec<String> {

@@ -1,8 +1,8 @@
 //! The Pareto section as grids: per dimension, "x% of users make 80% of cost" with a bar, the
 //! Gini coefficient and the top contributors. Every figure comes from `analyze::pareto`.
 
-use super::Grid;
 use crate::analyze::sections::pareto::{Dist, Pareto};
+use crate::render::grid::Grid;
 use crate::render::{count, key_label, percent, usd};
 
 /// Contributors shown per dimension (JSON has 10).

@@ -1,9 +1,9 @@
 //! Reconciliation as one grid: a row per provider and model (unpriced ones last), the totals
 //! of the priced rows at the bottom; no grid when no call logs a cost.
 
-use super::Grid;
 use crate::analyze::sections::reconciliation::Reconciliation;
 use crate::money::Money;
+use crate::render::grid::Grid;
 use crate::render::{count, key_label, usd};
 
 pub fn grids(x: &Reconciliation) -> Vec<Grid> {

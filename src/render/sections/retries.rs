@@ -1,8 +1,8 @@
 //! Retries as grids: multipliers per group and per first model (with a fleet row), then the
 //! storms and runaway operations when there are any. Formatting only.
 
-use super::Grid;
 use crate::analyze::sections::retries::{Retries, RetryFigures};
+use crate::render::grid::Grid;
 use crate::render::{count, key_label, usd, usd_priced};
 
 /// Rows of a list shown in a table; JSON carries the whole list.

@@ -1,7 +1,7 @@
 //! Totals, breakdowns and unpriced models as grids.
 
-use super::Grid;
 use crate::analyze::{Report, Row, Sums};
+use crate::render::grid::Grid;
 use crate::render::{count, key_label, percent, usd, usd_priced};
 
 pub fn grids(r: &Report) -> Vec<Grid> {

@@ -2,7 +2,7 @@
 //! errors against the provider's baseline share, routes hit, and what its retries and
 //! failures cost; no grid when there is none.
 
-use super::Grid;
+use crate::render::grid::Grid;
 use crate::analyze::sections::storms::Storms;
 use crate::render::{count, key_label, percent, usd};
 

@@ -1,8 +1,8 @@
 //! Threshold crossings as grids: one row per group and per model, the totals last; no grid
 //! when no call crossed or ran just below a threshold.
 
-use super::Grid;
 use crate::analyze::sections::thresholds::{Figures, Thresholds};
+use crate::render::grid::Grid;
 use crate::render::{count, key_label, percent, usd};
 
 const HEADERS: [&str; 6] = ["crossed", "cost", "premium", "near misses", "near-miss saving", "just below"];

@@ -1,8 +1,8 @@
 //! Output waste as one grid: per group, the totals last; no grid when there are no calls.
 
-use super::Grid;
 use crate::analyze::sections::waste::{Figures, Waste};
 use crate::money::Money;
+use crate::render::grid::Grid;
 use crate::render::{count, key_label, percent, usd};
 
 pub fn grids(x: &Waste) -> Vec<Grid> {

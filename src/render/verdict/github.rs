@@ -5,54 +5,60 @@ use std::io::Write;
 
 use anyhow::Result;
 
-use super::{budget_summary, event_word, headline, rules_summary, sentence, usd};
+use super::{budget_summary, event_word, headline, rules_summary, sentence, usd, RenderVerdict};
 use crate::gate::budget::BudgetReport;
 use crate::gate::diff::Diff;
 use crate::gate::rules::{Check, Status, Verdict};
+use crate::render::escape::{workflow_data, workflow_property};
 
-pub fn diff(d: &Diff, out: &mut dyn Write) -> Result<()> {
-    command(
-        out,
-        "notice",
-        "llmcost diff",
-        &format!("{}; {}", headline(d), rules_summary(&d.verdicts, d.failed)),
-    )?;
-    verdicts(&d.verdicts, out)
-}
+/// Workflow commands, one per finding.
+pub struct Github;
 
-pub fn check(c: &Check, out: &mut dyn Write) -> Result<()> {
-    command(out, "notice", "llmcost check", &rules_summary(&c.verdicts, c.failed))?;
-    verdicts(&c.verdicts, out)
-}
-
-pub fn budget(b: &BudgetReport, out: &mut dyn Write) -> Result<()> {
-    command(out, "notice", "llmcost budget", &budget_summary(b))?;
-    for e in &b.events {
-        let level = if e.kind == "hard_stop" { "error" } else { "warning" };
-        let after = e.prevented_usd.map(|p| format!("; {} spent after it", usd(p))).unwrap_or_default();
-        let msg = format!(
-            "{} at {}: {} of {} in {}{after}",
-            event_word(e),
-            e.at,
-            usd(e.spend_usd),
-            usd(e.limit_usd),
-            e.period_start
-        );
-        command(out, level, &format!("llmcost budget {}", e.budget), &msg)?;
+impl RenderVerdict for Github {
+    fn diff(&self, d: &Diff, out: &mut dyn Write) -> Result<()> {
+        command(
+            out,
+            "notice",
+            "llmcost diff",
+            &format!("{}; {}", headline(d), rules_summary(&d.verdicts, d.failed)),
+        )?;
+        verdicts(&d.verdicts, out)
     }
-    for r in &b.budgets {
-        if let Some(p) = r.per_call.as_ref().filter(|p| p.calls > 0) {
+
+    fn check(&self, c: &Check, out: &mut dyn Write) -> Result<()> {
+        command(out, "notice", "llmcost check", &rules_summary(&c.verdicts, c.failed))?;
+        verdicts(&c.verdicts, out)
+    }
+
+    fn budget(&self, b: &BudgetReport, out: &mut dyn Write) -> Result<()> {
+        command(out, "notice", "llmcost budget", &budget_summary(b))?;
+        for e in &b.events {
+            let level = if e.kind == "hard_stop" { "error" } else { "warning" };
+            let after = e.prevented_usd.map(|p| format!("; {} spent after it", usd(p))).unwrap_or_default();
             let msg = format!(
-                "{} calls over the per-call limit of {} (their cost {}, {} above it)",
-                p.calls,
-                usd(p.limit_usd),
-                usd(p.cost_usd),
-                usd(p.excess_usd)
+                "{} at {}: {} of {} in {}{after}",
+                event_word(e),
+                e.at,
+                usd(e.spend_usd),
+                usd(e.limit_usd),
+                e.period_start
             );
-            command(out, "warning", &format!("llmcost budget {}", r.name), &msg)?;
+            command(out, level, &format!("llmcost budget {}", e.budget), &msg)?;
         }
+        for r in &b.budgets {
+            if let Some(p) = r.per_call.as_ref().filter(|p| p.calls > 0) {
+                let msg = format!(
+                    "{} calls over the per-call limit of {} (their cost {}, {} above it)",
+                    p.calls,
+                    usd(p.limit_usd),
+                    usd(p.cost_usd),
+                    usd(p.excess_usd)
+                );
+                command(out, "warning", &format!("llmcost budget {}", r.name), &msg)?;
+            }
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 fn verdicts(verdicts: &[Verdict], out: &mut dyn Write) -> Result<()> {
@@ -69,27 +75,6 @@ fn verdicts(verdicts: &[Verdict], out: &mut dyn Write) -> Result<()> {
 }
 
 fn command(out: &mut dyn Write, level: &str, title: &str, message: &str) -> Result<()> {
-    writeln!(out, "::{level} title={}::{}", escape_property(title), escape_data(message))?;
+    writeln!(out, "::{level} title={}::{}", workflow_property(title), workflow_data(message))?;
     Ok(())
-}
-
-/// Workflow-command escaping of a message: `%`, CR and LF.
-fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
-}
-
-/// Of a property value: also `:` and `,`.
-fn escape_property(s: &str) -> String {
-    escape_data(s).replace(':', "%3A").replace(',', "%2C")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escapes_workflow_commands() {
-        assert_eq!(escape_data("+15.0% a\nb"), "+15.0%25 a%0Ab");
-        assert_eq!(escape_property("a:b,c%"), "a%3Ab%2Cc%25");
-    }
 }

@@ -7,7 +7,11 @@ use std::io::Write;
 use anyhow::Result;
 use serde::Serialize;
 
+use super::RenderVerdict;
 use crate::analyze::SCHEMA_VERSION;
+use crate::gate::budget::BudgetReport;
+use crate::gate::diff::Diff;
+use crate::gate::rules::Check;
 
 #[derive(Serialize)]
 struct Doc<'a, T: Serialize> {
@@ -17,7 +21,24 @@ struct Doc<'a, T: Serialize> {
     body: &'a T,
 }
 
-pub fn write<T: Serialize>(out: &mut dyn Write, kind: &str, body: &T) -> Result<()> {
+/// The result under `schema_version` and `kind`.
+pub struct Json;
+
+impl RenderVerdict for Json {
+    fn diff(&self, d: &Diff, out: &mut dyn Write) -> Result<()> {
+        write(out, "diff", d)
+    }
+
+    fn check(&self, c: &Check, out: &mut dyn Write) -> Result<()> {
+        write(out, "check", c)
+    }
+
+    fn budget(&self, b: &BudgetReport, out: &mut dyn Write) -> Result<()> {
+        write(out, "budget", b)
+    }
+}
+
+fn write<T: Serialize>(out: &mut dyn Write, kind: &str, body: &T) -> Result<()> {
     serde_json::to_writer_pretty(&mut *out, &Doc { schema_version: SCHEMA_VERSION, kind, body })?;
     writeln!(out)?;
     Ok(())

@@ -1,6 +1,7 @@
 //! Verdict renderers for `diff`, `check` and `budget`: one file per format. They lay out
-//! what `analyze::diff`, `analyze::policy` and `analyze::budget` computed and compute
-//! nothing; the helpers here only decide how a figure reads.
+//! what `gate::diff`, `gate::rules` and `gate::budget` computed and compute
+//! nothing; the helpers here only decide how a figure reads, and build the shared `Grid`s
+//! (first column text, the rest right-aligned in Markdown).
 
 pub mod github;
 pub mod json;
@@ -11,6 +12,7 @@ use std::io::Write;
 
 use anyhow::Result;
 
+use super::grid::Grid;
 use super::{count, percent, usd};
 use crate::gate::budget::BudgetReport;
 use crate::gate::diff::{Diff, Presence};
@@ -32,31 +34,33 @@ pub enum Format {
     Github,
 }
 
-pub fn diff(format: Format, d: &Diff, out: &mut dyn Write) -> Result<()> {
+/// One verdict format: how it writes each of the three verdicts (as `Render` is for the
+/// report, one unit struct per format).
+pub trait RenderVerdict {
+    fn diff(&self, d: &Diff, out: &mut dyn Write) -> Result<()>;
+    fn check(&self, c: &Check, out: &mut dyn Write) -> Result<()>;
+    fn budget(&self, b: &BudgetReport, out: &mut dyn Write) -> Result<()>;
+}
+
+pub fn renderer(format: Format) -> Box<dyn RenderVerdict> {
     match format {
-        Format::Table => table::diff(d, out),
-        Format::Md => md::diff(d, out),
-        Format::Json => json::write(out, "diff", d),
-        Format::Github => github::diff(d, out),
+        Format::Table => Box::new(table::Table),
+        Format::Md => Box::new(md::Md),
+        Format::Json => Box::new(json::Json),
+        Format::Github => Box::new(github::Github),
     }
+}
+
+pub fn diff(format: Format, d: &Diff, out: &mut dyn Write) -> Result<()> {
+    renderer(format).diff(d, out)
 }
 
 pub fn check(format: Format, c: &Check, out: &mut dyn Write) -> Result<()> {
-    match format {
-        Format::Table => table::check(c, out),
-        Format::Md => md::check(c, out),
-        Format::Json => json::write(out, "check", c),
-        Format::Github => github::check(c, out),
-    }
+    renderer(format).check(c, out)
 }
 
 pub fn budget(format: Format, b: &BudgetReport, out: &mut dyn Write) -> Result<()> {
-    match format {
-        Format::Table => table::budget(b, out),
-        Format::Md => md::budget(b, out),
-        Format::Json => json::write(out, "budget", b),
-        Format::Github => github::budget(b, out),
-    }
+    renderer(format).budget(b, out)
 }
 
 /// "job", "operation" or "run".
@@ -317,23 +321,6 @@ pub fn side_line(s: &crate::gate::figures::Side) -> String {
     format!("{} ({jobs}{} calls, {})", s.label, count(s.calls), usd(s.cost_usd))
 }
 
-/// A titled grid of text cells, shared by the terminal and Markdown renderers.
-pub struct Grid {
-    pub title: String,
-    pub headers: Vec<String>,
-    pub rows: Vec<Vec<String>>,
-}
-
-impl Grid {
-    fn new(title: &str, headers: &[&str]) -> Grid {
-        Grid {
-            title: title.to_string(),
-            headers: headers.iter().map(|h| h.to_string()).collect(),
-            rows: Vec::new(),
-        }
-    }
-}
-
 /// Status, rule, scope and sentence of each verdict, failures first (as given).
 pub fn rules_grid(verdicts: &[Verdict]) -> Grid {
     let mut g = Grid::new("Rules", &["status", "rule", "detail"]);
@@ -399,7 +386,9 @@ pub fn routes_grid<'a>(
     routes: impl Iterator<Item = &'a crate::gate::diff::RouteDiff>,
 ) -> Grid {
     let headers = route_headers(d.basis);
-    Grid { title: title.to_string(), headers, rows: routes.map(route_cells).collect() }
+    let mut g = Grid::new(title, &headers.iter().map(String::as_str).collect::<Vec<_>>());
+    g.rows = routes.map(route_cells).collect();
+    g
 }
 
 pub fn models_grid(d: &Diff) -> Grid {
