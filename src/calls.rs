@@ -2,12 +2,93 @@
 //! dictionary-encoded (`u32` ids, 0 = none), so a million calls over twenty routes keep twenty
 //! route strings, and every later stage groups by integer id.
 
+use std::borrow::Cow;
 use std::hash::BuildHasher;
 
 use hashbrown::HashTable;
 use rayon::prelude::*;
 
-use crate::normalize::{Call, StrCol, Tokens};
+/// The string-valued attributes of a call, stored dictionary-encoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StrCol {
+    Provider,
+    Model,
+    RequestedModel,
+    Route,
+    Feature,
+    User,
+    Environment,
+    Job,
+    Operation,
+    Status,
+    ErrorType,
+    FinishReason,
+    PromptHash,
+}
+
+impl StrCol {
+    pub const ALL: [StrCol; 13] = [
+        StrCol::Provider,
+        StrCol::Model,
+        StrCol::RequestedModel,
+        StrCol::Route,
+        StrCol::Feature,
+        StrCol::User,
+        StrCol::Environment,
+        StrCol::Job,
+        StrCol::Operation,
+        StrCol::Status,
+        StrCol::ErrorType,
+        StrCol::FinishReason,
+        StrCol::PromptHash,
+    ];
+    pub const COUNT: usize = Self::ALL.len();
+}
+
+/// Token counts of one call; the cache and reasoning classes are subsets (see README).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tokens {
+    pub input: u64,
+    pub output: u64,
+    pub cache_read: u64,
+    pub cache_write: u64,
+    pub cache_write_1h: u64,
+    pub reasoning: u64,
+}
+
+/// One canonical call, borrowing its strings from the record it came from.
+#[derive(Debug)]
+pub struct Call<'r> {
+    pub ts_ms: i64,
+    pub strs: [Option<Cow<'r, str>>; StrCol::COUNT],
+    pub tokens: Tokens,
+    pub attempt: Option<u32>,
+    pub http_status: Option<u16>,
+    pub max_tokens: Option<u64>,
+    pub latency_ms: Option<f64>,
+    pub is_error: bool,
+    pub batch: bool,
+    pub cache_hit: bool,
+    pub logged_cost: Option<f64>,
+    /// Pre-aggregated usage (a usage-API bucket), not one call.
+    pub aggregate: Option<Aggregate>,
+}
+
+/// What a pre-aggregated row says about the requests it sums.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Aggregate {
+    /// How many requests it sums, when the source counts them.
+    pub requests: Option<u64>,
+    /// Whether the requests crossed the model's long-context threshold, when the source says
+    /// (summed tokens cannot tell).
+    pub long_context: Option<bool>,
+}
+
+impl Call<'_> {
+    pub fn str(&self, col: StrCol) -> Option<&str> {
+        self.strs[col as usize].as_deref()
+    }
+}
 
 /// Distinct strings of one column; id 0 is reserved for "none". The strings live in one
 /// arena and the table holds only ids, so interning allocates nothing per string: a column of
@@ -325,7 +406,7 @@ mod tests {
 
     #[test]
     fn request_counts_survive_appends_in_any_order() {
-        use crate::normalize::{Aggregate, Call};
+        use crate::calls::{Aggregate, Call};
         let call = |aggregate: Option<Aggregate>| Call {
             ts_ms: 0,
             strs: Default::default(),

@@ -17,10 +17,10 @@
 //!  price        Calls × PriceBook → Priced (exact cost per call, tier, unpriced marks)
 //!  pricing/     PriceBook: versioned tables (built-in TOML, --pricing files, LiteLLM JSON)
 //!    ↓
-//!  ingest/      files, dirs, stdin, gzip → RawRecord (one reader per input format)
-//!  normalize    RawRecord → Call (UTC time, token classes validated, flags)
-//!  calls        the column store: calls column by column, dictionary-encoded
+//!  ingest/      files, dirs, stdin, gzip → RawRecord (one reader per input format in
+//!               formats/, one registry) → normalize → Call (UTC time, token classes checked)
 //!    ↓
+//!  calls        the ground types (Call, StrCol, Tokens) and the column store of the calls
 //!  money, time  exact money (integers of 1e-18 USD, never floats); epoch-ms time helpers
 //! ```
 //!
@@ -33,7 +33,6 @@ pub mod cmd;
 pub mod gate;
 pub mod ingest;
 pub mod money;
-pub mod normalize;
 pub mod pipeline;
 pub mod price;
 pub mod pricing;

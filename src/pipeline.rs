@@ -12,9 +12,9 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 
 use crate::analyze::{self, dims::Dim, AnalysisPlan, Filter, Section};
+use crate::calls::StrCol;
 use crate::ingest::mapping::Mapping;
 use crate::ingest::{self, Format as InputFormat, IngestPlan, RunContext, Source};
-use crate::normalize::StrCol;
 use crate::price;
 use crate::pricing::PriceBook;
 use crate::time::{duration_ms, parse_date};

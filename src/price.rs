@@ -6,8 +6,8 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::calls::{Calls, FLAG_AGGREGATE, FLAG_BATCH, FLAG_CACHE_HIT, FLAG_LONG_CONTEXT};
+use crate::calls::{StrCol, Tokens};
 use crate::money::Money;
-use crate::normalize::{StrCol, Tokens};
 use crate::pricing::{ModelPrice, PriceBook, PriceVersion};
 
 /// `tier` value of a call priced at base rates; tier `i` is stored as `i + 1`.
@@ -247,7 +247,7 @@ output = 22.5
             raw.set(Field::Model, Some(Scalar::Str(model.into())));
             raw.set(Field::InputTokens, Some(Scalar::Int(10)));
             raw.set(Field::OutputTokens, Some(Scalar::Int(1)));
-            let call = crate::normalize::normalize(&raw, &[true; StrCol::COUNT]).unwrap();
+            let call = crate::ingest::normalize::normalize(&raw, &[true; StrCol::COUNT]).unwrap();
             calls.push(&call, &[]);
         }
         let priced = price_all(&calls, &b, None);

@@ -127,9 +127,10 @@ pub struct Ctx<'a> {
 pub mod testing {
     use super::*;
     use crate::analyze::{AnalysisPlan, Selection};
+    use crate::calls::StrCol;
     use crate::ingest::jsonl::parse_line;
+    use crate::ingest::normalize::normalize;
     use crate::ingest::record::{Field, RawRecord};
-    use crate::normalize::{normalize, StrCol};
     use crate::price::price_all;
 
     /// Calls from JSON lines, every column kept; panics on a line that would be rejected.

@@ -2,8 +2,8 @@
 //! of the input, and the UTC day. Each row maps to an integer code per dimension, so grouping
 //! is array indexing, and codes map back to labels only for the rows that are shown.
 
+use crate::calls::StrCol;
 use crate::calls::{Calls, StrColumn};
-use crate::normalize::StrCol;
 
 use crate::time::MS_PER_DAY;
 

@@ -14,10 +14,10 @@ pub mod spend;
 use rayon::prelude::*;
 use serde::{Serialize, Serializer};
 
+use crate::calls::StrCol;
 use crate::calls::{Calls, FLAG_AGGREGATE, FLAG_TIER_STATED};
 use crate::ingest::{LineCounts, Reject};
 use crate::money::Money;
-use crate::normalize::StrCol;
 use crate::price::Priced;
 use crate::pricing::{PriceBook, SourceInfo};
 pub use context::{Ctx, Groups, Options};

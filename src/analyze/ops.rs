@@ -6,8 +6,8 @@
 use rayon::prelude::*;
 
 use super::Ctx;
+use crate::calls::StrCol;
 use crate::calls::FLAG_ERROR;
-use crate::normalize::StrCol;
 
 /// Operations as row lists: operation `i` is `order[starts[i]..starts[i + 1]]`.
 pub struct Operations {

@@ -17,9 +17,9 @@ use serde::{Deserialize, Serialize};
 use super::glob::glob_matches;
 use crate::analyze::dims::Dim;
 use crate::analyze::Selection;
+use crate::calls::StrCol;
 use crate::calls::{Calls, FLAG_AGGREGATE};
 use crate::money::Money;
-use crate::normalize::StrCol;
 use crate::price::Priced;
 
 use crate::time::{MS_PER_DAY, MS_PER_HOUR};

@@ -14,8 +14,8 @@ use serde::Serialize;
 use super::view::{CacheRow, FallbackRow, Grouped, ReportView, RetryRow, RowView};
 use crate::analyze::{Selection, SCHEMA_VERSION};
 use crate::calls::Calls;
+use crate::calls::StrCol;
 use crate::money::Money;
-use crate::normalize::StrCol;
 
 /// A route or model as the report names it; `None` = the calls carry no value.
 pub type Key = Option<String>;

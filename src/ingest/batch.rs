@@ -7,7 +7,8 @@ use serde::Serialize;
 use super::plan::{IngestPlan, RunContext};
 use super::record::RawRecord;
 use crate::calls::Calls;
-use crate::normalize::{normalize, Tokens};
+use crate::calls::Tokens;
+use crate::ingest::normalize::normalize;
 
 /// Rejects kept with their details; the rest are counted.
 pub const REJECTS_KEPT: usize = 100;

@@ -333,8 +333,8 @@ mod tests {
 #[cfg(test)]
 mod chunk_tests {
     use super::*;
+    use crate::calls::StrCol;
     use crate::ingest::{IngestPlan, LineCounts};
-    use crate::normalize::StrCol;
 
     fn plan() -> IngestPlan {
         IngestPlan {

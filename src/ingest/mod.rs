@@ -16,6 +16,7 @@ pub mod document;
 pub mod formats;
 pub mod jsonl;
 pub mod mapping;
+pub mod normalize;
 pub mod plan;
 pub mod reader;
 pub mod record;

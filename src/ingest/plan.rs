@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::formats::Format;
 use super::mapping::Mapping;
 use super::record::Field;
-use crate::normalize::StrCol;
+use crate::calls::StrCol;
 
 /// What to read and keep, resolved from the command line.
 #[derive(Clone, Debug)]
@@ -42,7 +42,7 @@ impl<'p> RunContext<'p> {
             // Status and error type decide whether a call failed, kept as a column or not.
             let decides_outcome = matches!(col, StrCol::Status | StrCol::ErrorType);
             if !plan.keep[col as usize] && !decides_outcome {
-                wanted[col.field() as usize] = false;
+                wanted[crate::ingest::normalize::field_of(col) as usize] = false;
             }
         }
         RunContext { plan, on_progress, wanted }

@@ -293,7 +293,7 @@ impl<'r> Reader<'r> {
 
     /// A later line of an already counted call: keep the larger usage (the stream's final one).
     fn raise_tokens(&mut self, rec: &Owned, row: usize) {
-        if let Ok(call) = crate::normalize::normalize(rec, &self.ctx.plan.keep) {
+        if let Ok(call) = crate::ingest::normalize::normalize(rec, &self.ctx.plan.keep) {
             self.out.calls.raise_tokens(row, &call.tokens);
         }
     }

@@ -1,9 +1,9 @@
 //! The library stages called directly: per-call costs against the hand-worked rows, and the
 //! invariants that must hold whatever the input order.
 
+use llmcost::calls::StrCol;
 use llmcost::ingest::{self, IngestPlan, RunContext, Source};
 use llmcost::money::Money;
-use llmcost::normalize::StrCol;
 use llmcost::price::price_all;
 use llmcost::pricing::PriceBook;
 

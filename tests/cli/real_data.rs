@@ -6,9 +6,9 @@
 
 use std::path::PathBuf;
 
+use llmcost::calls::StrCol;
 use llmcost::ingest::{self, IngestPlan, RunContext, Source};
 use llmcost::money::Money;
-use llmcost::normalize::StrCol;
 use llmcost::price::price_all;
 use llmcost::pricing::PriceBook;
 use llmcost::time::parse_date;

@@ -6,9 +6,9 @@
 use std::collections::BTreeMap;
 
 use crate::analyze::Selection;
+use crate::calls::StrCol;
 use crate::calls::{Calls, FLAG_BATCH, FLAG_CACHE_HIT};
 use crate::money::{Money, Rate};
-use crate::normalize::StrCol;
 use crate::price::{self, Priced};
 use crate::pricing::PriceVersion;
 

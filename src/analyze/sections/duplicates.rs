@@ -20,7 +20,7 @@ use serde::Serialize;
 use crate::analyze::Ctx;
 use crate::calls::{FLAG_CACHE_HIT, FLAG_ERROR};
 use crate::money::Money;
-use crate::normalize::StrCol;
+use crate::calls::StrCol;
 
 /// How many of the most costly duplicated prompts are listed.
 pub const TOP_PROMPTS: usize = 10;

@@ -17,7 +17,7 @@ use serde::Serialize;
 use crate::analyze::context::key_order;
 use crate::analyze::Ctx;
 use crate::money::Money;
-use crate::normalize::StrCol;
+use crate::calls::StrCol;
 
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Environments {

@@ -32,7 +32,7 @@ use super::retries::{fold_ops, money_ratio};
 use crate::analyze::Ctx;
 use crate::calls::{FLAG_BATCH, FLAG_CACHE_HIT, FLAG_ERROR};
 use crate::money::{Money, Rate};
-use crate::normalize::StrCol;
+use crate::calls::StrCol;
 use crate::price::components;
 use crate::pricing::ModelPrice;
 

@@ -23,7 +23,7 @@ use super::retries::{money_ratio, LIST_LIMIT};
 use crate::analyze::Ctx;
 use crate::calls::FLAG_ERROR;
 use crate::money::{Money, Rate};
-use crate::normalize::StrCol;
+use crate::calls::StrCol;
 
 /// Distribution of job costs (and calls) of a set of jobs.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]

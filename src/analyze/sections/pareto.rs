@@ -25,7 +25,7 @@ use serde::Serialize;
 use crate::analyze::context::key_order;
 use crate::analyze::Ctx;
 use crate::money::{Money, Rate};
-use crate::normalize::StrCol;
+use crate::calls::StrCol;
 
 /// Contributors listed per dimension.
 const TOP: usize = 10;

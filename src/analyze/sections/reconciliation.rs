@@ -22,7 +22,7 @@ use serde::Serialize;
 
 use crate::analyze::Ctx;
 use crate::money::Money;
-use crate::normalize::StrCol;
+use crate::calls::StrCol;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Row {

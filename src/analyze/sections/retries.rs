@@ -26,7 +26,7 @@ use crate::analyze::ops::Operations;
 use crate::analyze::Ctx;
 use crate::calls::FLAG_ERROR;
 use crate::money::Money;
-use crate::normalize::StrCol;
+use crate::calls::StrCol;
 
 /// A storm needs at least this many error calls.
 pub const STORM_MIN_ERRORS: u64 = 3;

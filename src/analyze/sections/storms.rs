@@ -30,7 +30,7 @@ use serde::Serialize;
 use crate::analyze::Ctx;
 use crate::calls::{StrColumn, FLAG_ERROR};
 use crate::money::Money;
-use crate::normalize::StrCol;
+use crate::calls::StrCol;
 use crate::time::rfc3339;
 
 /// The least baseline share of rate-limit errors.

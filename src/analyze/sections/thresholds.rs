@@ -26,7 +26,7 @@ use crate::analyze::merge::{summed, Merge};
 use crate::analyze::Ctx;
 use crate::calls::{FLAG_BATCH, FLAG_CACHE_HIT};
 use crate::money::Money;
-use crate::normalize::{StrCol, Tokens};
+use crate::calls::{StrCol, Tokens};
 use crate::price::{self, cost_of};
 use crate::pricing::rate::{Basis, PriceVersion, Tier};
 

@@ -17,7 +17,7 @@ use crate::analyze::merge::{summed, Merge};
 use crate::analyze::Ctx;
 use crate::calls::{FLAG_BATCH, FLAG_CACHE_HIT};
 use crate::money::Money;
-use crate::normalize::StrCol;
+use crate::calls::StrCol;
 use crate::price;
 
 /// `finish_reason` values meaning the output limit cut the answer off.

@@ -8,8 +8,8 @@ use anyhow::{Context, Result};
 use polars::prelude::*;
 
 use crate::analyze::Selection;
+use crate::calls::StrCol;
 use crate::calls::{Calls, FLAG_AGGREGATE, FLAG_BATCH, FLAG_CACHE_HIT, FLAG_ERROR};
-use crate::normalize::StrCol;
 use crate::price::Priced;
 use crate::time::rfc3339;
 

@@ -2,113 +2,34 @@
 //! checked against each other, outcome and batch flags derived). Impossible rows become a
 //! `Invalid` naming the field, never a guess.
 
-use crate::time::rfc3339_ms;
 use std::borrow::Cow;
 
+use crate::calls::{Aggregate, Call, StrCol, Tokens};
 use crate::ingest::record::{Field, RawRecord, Scalar};
+use crate::time::rfc3339_ms;
 
-/// The string-valued attributes of a call, stored dictionary-encoded.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum StrCol {
-    Provider,
-    Model,
-    RequestedModel,
-    Route,
-    Feature,
-    User,
-    Environment,
-    Job,
-    Operation,
-    Status,
-    ErrorType,
-    FinishReason,
-    PromptHash,
-}
-
-impl StrCol {
-    pub const ALL: [StrCol; 13] = [
-        StrCol::Provider,
-        StrCol::Model,
-        StrCol::RequestedModel,
-        StrCol::Route,
-        StrCol::Feature,
-        StrCol::User,
-        StrCol::Environment,
-        StrCol::Job,
-        StrCol::Operation,
-        StrCol::Status,
-        StrCol::ErrorType,
-        StrCol::FinishReason,
-        StrCol::PromptHash,
-    ];
-    pub const COUNT: usize = Self::ALL.len();
-
-    pub fn field(self) -> Field {
-        match self {
-            StrCol::Provider => Field::Provider,
-            StrCol::Model => Field::Model,
-            StrCol::RequestedModel => Field::RequestedModel,
-            StrCol::Route => Field::Route,
-            StrCol::Feature => Field::Feature,
-            StrCol::User => Field::UserId,
-            StrCol::Environment => Field::Environment,
-            StrCol::Job => Field::JobId,
-            StrCol::Operation => Field::OperationId,
-            StrCol::Status => Field::Status,
-            StrCol::ErrorType => Field::ErrorType,
-            StrCol::FinishReason => Field::FinishReason,
-            StrCol::PromptHash => Field::PromptHash,
-        }
-    }
-
-    pub fn from_field(field: Field) -> Option<StrCol> {
-        Self::ALL.into_iter().find(|c| c.field() == field)
+/// The log field a stored string column is read from.
+pub fn field_of(col: StrCol) -> Field {
+    match col {
+        StrCol::Provider => Field::Provider,
+        StrCol::Model => Field::Model,
+        StrCol::RequestedModel => Field::RequestedModel,
+        StrCol::Route => Field::Route,
+        StrCol::Feature => Field::Feature,
+        StrCol::User => Field::UserId,
+        StrCol::Environment => Field::Environment,
+        StrCol::Job => Field::JobId,
+        StrCol::Operation => Field::OperationId,
+        StrCol::Status => Field::Status,
+        StrCol::ErrorType => Field::ErrorType,
+        StrCol::FinishReason => Field::FinishReason,
+        StrCol::PromptHash => Field::PromptHash,
     }
 }
 
-/// Token counts of one call; the cache and reasoning classes are subsets (see README).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Tokens {
-    pub input: u64,
-    pub output: u64,
-    pub cache_read: u64,
-    pub cache_write: u64,
-    pub cache_write_1h: u64,
-    pub reasoning: u64,
-}
-
-/// One canonical call, borrowing its strings from the record it came from.
-#[derive(Debug)]
-pub struct Call<'r> {
-    pub ts_ms: i64,
-    pub strs: [Option<Cow<'r, str>>; StrCol::COUNT],
-    pub tokens: Tokens,
-    pub attempt: Option<u32>,
-    pub http_status: Option<u16>,
-    pub max_tokens: Option<u64>,
-    pub latency_ms: Option<f64>,
-    pub is_error: bool,
-    pub batch: bool,
-    pub cache_hit: bool,
-    pub logged_cost: Option<f64>,
-    /// Pre-aggregated usage (a usage-API bucket), not one call.
-    pub aggregate: Option<Aggregate>,
-}
-
-/// What a pre-aggregated row says about the requests it sums.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Aggregate {
-    /// How many requests it sums, when the source counts them.
-    pub requests: Option<u64>,
-    /// Whether the requests crossed the model's long-context threshold, when the source says
-    /// (summed tokens cannot tell).
-    pub long_context: Option<bool>,
-}
-
-impl Call<'_> {
-    pub fn str(&self, col: StrCol) -> Option<&str> {
-        self.strs[col as usize].as_deref()
-    }
+/// The stored string column a log field fills, if any.
+pub fn col_of(field: Field) -> Option<StrCol> {
+    StrCol::ALL.into_iter().find(|&c| field_of(c) == field)
 }
 
 /// Why a record was rejected: the field at fault (if one) and what was wrong.
@@ -135,7 +56,7 @@ pub fn normalize<'r>(raw: &'r RawRecord<'_>, keep: &[bool; StrCol::COUNT]) -> Re
     let mut strs: [Option<Cow<'r, str>>; StrCol::COUNT] = Default::default();
     for col in StrCol::ALL {
         if keep[col as usize] {
-            strs[col as usize] = string(raw.get(col.field()));
+            strs[col as usize] = string(raw.get(field_of(col)));
         }
     }
     strs[StrCol::Model as usize] = Some(model);
