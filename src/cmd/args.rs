@@ -99,6 +99,12 @@ pub struct PolicyArgs {
     /// Fail when MODEL (a glob) served any call, on every route or on routes matching ROUTE.
     #[arg(long, value_name = "[ROUTE=]MODEL")]
     pub forbid_model: Vec<String>,
+    /// Max rate-limit storms in the run.
+    #[arg(long, value_name = "N")]
+    pub max_storms: Option<String>,
+    /// Max cost of the run's rate-limit storms (their failed calls and retries), in USD.
+    #[arg(long, value_name = "USD")]
+    pub max_storm_cost: Option<String>,
     /// Max calls without a price [default: 0].
     #[arg(long, value_name = "N")]
     pub max_unpriced: Option<String>,
@@ -119,6 +125,8 @@ impl PolicyArgs {
         }
         let single = [
             ("max-new-route-cost-per-job", &self.max_new_route_cost_per_job),
+            ("max-storms", &self.max_storms),
+            ("max-storm-cost", &self.max_storm_cost),
             ("max-unpriced", &self.max_unpriced),
             ("noise", &self.noise),
         ];
@@ -147,10 +155,11 @@ impl PolicyArgs {
 /// The breakdowns diff and check read from a log's report.
 const SUMMARY_BREAKDOWNS: [&str; 3] = ["route", "model", "route,model"];
 /// The sections they read (the others are not computed).
-const SUMMARY_SECTIONS: [Section; 6] = [
+const SUMMARY_SECTIONS: [Section; 7] = [
     Section::Totals,
     Section::Cache,
     Section::Retries,
+    Section::Storms,
     Section::Fallbacks,
     Section::Thresholds,
     Section::Jobs,

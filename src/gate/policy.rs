@@ -65,6 +65,9 @@ pub struct Policy {
     pub max_increase_models: Scoped<Increase>,
     /// A route that is new in the run may cost at most this per unit.
     pub max_new_route_cost_per_job: Option<Money>,
+    /// Rate-limit storms: how many, and what they may cost (failed calls and retries).
+    pub max_storms: Option<u64>,
+    pub max_storm_cost: Option<Money>,
     pub max_unpriced: u64,
     pub max_cost_per_job: Scoped<Money>,
     pub min_cache_hit_rate: Scoped<f64>,
@@ -81,6 +84,8 @@ impl Default for Policy {
             max_increase: Scoped::default(),
             max_increase_models: Scoped::default(),
             max_new_route_cost_per_job: None,
+            max_storms: None,
+            max_storm_cost: None,
             max_unpriced: 0,
             max_cost_per_job: Scoped::default(),
             min_cache_hit_rate: Scoped::default(),
@@ -92,9 +97,11 @@ impl Default for Policy {
 }
 
 /// The rules, by the names flags, the policy file and verdicts use.
-pub const RULES: [&str; 9] = [
+pub const RULES: [&str; 11] = [
     "max-increase",
     "max-new-route-cost-per-job",
+    "max-storms",
+    "max-storm-cost",
     "max-unpriced",
     "noise",
     "max-cost-per-job",
@@ -121,6 +128,8 @@ impl Policy {
                 None => self.max_increase.set(route, parse_increase(value)?),
             },
             "max-new-route-cost-per-job" => self.max_new_route_cost_per_job = Some(parse_usd(value)?),
+            "max-storms" => self.max_storms = Some(value.parse().context("expected a number of storms")?),
+            "max-storm-cost" => self.max_storm_cost = Some(parse_usd(value)?),
             "max-unpriced" => self.max_unpriced = value.parse().context("expected a number of calls")?,
             "noise" => self.noise = parse_rate(value)?,
             "max-cost-per-job" => self.max_cost_per_job.set(route, parse_usd(value)?),

@@ -25,6 +25,8 @@ impl Policy {
             ("max-increase", &file.max_increase),
             ("max-unpriced", &file.max_unpriced),
             ("max-new-route-cost-per-job", &file.max_new_route_cost_per_job),
+            ("max-storms", &file.max_storms),
+            ("max-storm-cost", &file.max_storm_cost),
         ];
         for (rule, value) in top {
             if let Some(v) = value {
@@ -81,6 +83,8 @@ struct PolicyFile {
     max_increase: Option<Num>,
     max_unpriced: Option<Num>,
     max_new_route_cost_per_job: Option<Num>,
+    max_storms: Option<Num>,
+    max_storm_cost: Option<Num>,
     max_cost_per_job: Option<Num>,
     min_cache_hit_rate: Option<Num>,
     max_retry_multiplier: Option<Num>,

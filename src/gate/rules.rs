@@ -30,7 +30,26 @@ impl Policy {
             check_scoped(rule, scoped, fleet, kind, run, &mut out);
         }
         self.check_forbidden(run, &mut out);
+        self.check_storms(run, &mut out);
         out
+    }
+
+    /// max-storms and max-storm-cost on the run's rate-limit storms.
+    fn check_storms(&self, run: &Summary, out: &mut Vec<Verdict>) {
+        let rules = [
+            ("max-storms", self.max_storms.map(Figure::Count)),
+            ("max-storm-cost", self.max_storm_cost.map(Figure::Usd)),
+        ];
+        for (rule, limit) in rules {
+            let Some(limit) = limit else { continue };
+            let v = Verdict::new(rule, None, limit.clone());
+            out.push(match (run.storms, &limit) {
+                (None, _) => v.skip("the report has no storms section"),
+                (Some((n, _)), Figure::Count(max)) => v.measure(Figure::Count(n), n > *max),
+                (Some((_, cost)), Figure::Usd(max)) => v.measure(Figure::Usd(cost), cost > *max),
+                _ => unreachable!("storm limits are counts or USD"),
+            });
+        }
     }
 
     fn check_increase(&self, baseline: Option<&Increases>, out: &mut Vec<Verdict>) {

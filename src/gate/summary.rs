@@ -73,6 +73,8 @@ pub struct Summary {
     /// From the `route,model` breakdown.
     pub route_models: Option<BTreeMap<(Key, Key), ModelFigures>>,
     pub fleet: Fleet,
+    /// Rate-limit storms and what they cost; `None` without a storms section.
+    pub storms: Option<(u64, Money)>,
     /// Usage-API bucket rows in the run: its sections count single calls only.
     #[serde(skip)]
     pub aggregate_rows: u64,
@@ -137,6 +139,7 @@ impl Summary {
             .map(|rows| rows.into_iter().map(|(k, r)| (k, model_figures(r))).collect());
         s.route_models = route_models(v);
         s.fleet = fleet(v);
+        s.storms = v.storms.as_ref().and_then(|x| Some((x.count?, x.cost_usd?)));
         Ok(s)
     }
 

@@ -36,6 +36,7 @@ pub struct ReportView {
     pub fallbacks: Option<Grouped<FallbackRow>>,
     pub thresholds: Option<Thresholds>,
     pub jobs: Option<Jobs>,
+    pub storms: Option<StormsView>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
@@ -129,6 +130,13 @@ pub struct ThresholdRow {
 pub struct Jobs {
     /// Jobs with a job_id in the run.
     pub jobs: Option<u64>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+pub struct StormsView {
+    pub count: Option<u64>,
+    #[serde(default, deserialize_with = "json_money")]
+    pub cost_usd: Option<Money>,
 }
 
 /// A cost as a JSON report carries it: a decimal string exactly, a number through its
@@ -238,6 +246,11 @@ impl ReportView {
                 ),
             }),
             jobs: r.sections.jobs.as_ref().map(|j| Jobs { jobs: Some(j.stats.jobs) }),
+            storms: r
+                .sections
+                .storms
+                .as_ref()
+                .map(|s| StormsView { count: Some(s.count), cost_usd: as_written(s.cost_usd) }),
         }
     }
 }

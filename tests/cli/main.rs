@@ -21,6 +21,7 @@ mod real_data;
 mod reconciliation;
 mod report;
 mod retries;
+mod storms;
 mod thresholds;
 mod waste;
 

@@ -8,10 +8,12 @@
 //!   `429` or `529` (case-insensitive).
 //! - Per provider, the baseline share p0 = its rate-limit errors / its calls over the whole
 //!   selection, but at least `MIN_BASELINE` (a provider with no such error still has one).
+//!   A second pass leaves the storms of the first (below) out of p0 and looks again, so a
+//!   long storm does not raise its own bar.
 //! - The provider's calls fall into windows of `storm_window_ms` (5 minutes) from its first
 //!   call. A window is hot when it holds a rate-limit error and its share of them is above
-//!   `HOT_FACTOR` × p0. Hot windows at most one window apart form a candidate, from the
-//!   first hot window to the last.
+//!   `HOT_FACTOR` × p0. Hot windows with at most `MERGE_GAP` windows between them form a
+//!   candidate, from the first hot window to the last.
 //! - A candidate is a storm when its k rate-limit errors among its n calls are at least
 //!   `MIN_ERRORS`, come from at least 2 operations (operation_id; a call without one is its
 //!   own operation), and the binomial tail P(X ≥ k | n, p0) is below `ALPHA` / the number of
@@ -19,7 +21,8 @@
 //! - Figures of a storm, over the provider's calls from its first to its last rate-limit
 //!   error: `calls`, `errors` (rate-limit errors), `error_share` = errors / calls beside
 //!   `baseline_share` = p0, the models and routes hit, `retries` = calls with attempt ≥ 2 and
-//!   `retry_cost_usd` their cost, `failed_cost_usd` = the cost of every error call in it.
+//!   `retry_cost_usd` their cost, `failed_cost_usd` = the cost of every error call in it, and
+//!   `cost_usd` = what the storm cost: its calls that failed or were retries, each once.
 //!
 //! Unpriced calls cost nothing here.
 
@@ -37,10 +40,12 @@ use crate::time::rfc3339;
 pub const MIN_BASELINE: f64 = 0.001;
 /// A window is hot above this multiple of the baseline share.
 pub const HOT_FACTOR: f64 = 2.0;
+/// Hot windows with at most this many windows between them form one candidate.
+pub const MERGE_GAP: i64 = 2;
 /// A storm has at least this many rate-limit errors.
 pub const MIN_ERRORS: u64 = 3;
 /// The family-wise false-alarm rate per provider.
-pub const ALPHA: f64 = 0.001;
+pub const ALPHA: f64 = 0.01;
 /// Storms listed (costliest first); all are counted.
 const LIST_LIMIT: usize = 100;
 
@@ -60,6 +65,7 @@ pub struct Storm {
     pub retries: u64,
     pub retry_cost_usd: Money,
     pub failed_cost_usd: Money,
+    pub cost_usd: Money,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -70,6 +76,7 @@ pub struct Storms {
     pub errors: u64,
     pub retry_cost_usd: Money,
     pub failed_cost_usd: Money,
+    pub cost_usd: Money,
     pub storms: Vec<Storm>,
 }
 
@@ -83,7 +90,7 @@ pub fn analyze(ctx: &Ctx) -> Storms {
     let window = ctx.opts.storm_window_ms.max(1);
     let mut storms: Vec<Storm> =
         by_provider.into_values().flat_map(|mut rows| provider_storms(ctx, &mut rows, window)).collect();
-    storms.sort_by(|a, b| b.failed_cost_usd.cmp(&a.failed_cost_usd).then(a.start.cmp(&b.start)));
+    storms.sort_by(|a, b| b.cost_usd.cmp(&a.cost_usd).then(a.start.cmp(&b.start)));
     Storms {
         window_ms: window,
         alpha: ALPHA,
@@ -91,6 +98,7 @@ pub fn analyze(ctx: &Ctx) -> Storms {
         errors: storms.iter().map(|s| s.errors).sum(),
         retry_cost_usd: storms.iter().map(|s| s.retry_cost_usd).sum(),
         failed_cost_usd: storms.iter().map(|s| s.failed_cost_usd).sum(),
+        cost_usd: storms.iter().map(|s| s.cost_usd).sum(),
         storms: storms.into_iter().take(LIST_LIMIT).collect(),
     }
 }
@@ -118,7 +126,6 @@ fn provider_storms(ctx: &Ctx, rows: &mut [(i64, u32)], window: i64) -> Vec<Storm
     if errors < MIN_ERRORS {
         return Vec::new();
     }
-    let p0 = (errors as f64 / rows.len() as f64).max(MIN_BASELINE);
     let t0 = rows[0].0;
     // (calls, rate-limit errors) per window index.
     let mut windows: BTreeMap<i64, (u64, u64)> = BTreeMap::new();
@@ -128,23 +135,46 @@ fn provider_storms(ctx: &Ctx, rows: &mut [(i64, u32)], window: i64) -> Vec<Storm
         w.1 += l as u64;
     }
     let tested = ((rows[rows.len() - 1].0 - t0).div_euclid(window) + 1) as f64;
-    let hot: Vec<i64> =
-        windows.iter().filter(|(_, &(n, k))| k > 0 && k as f64 > HOT_FACTOR * p0 * n as f64).map(|(&w, _)| w).collect();
+    let share = |(n, k): (u64, u64)| if n == 0 { 0.0 } else { k as f64 / n as f64 };
+    let significant = |p0: f64| {
+        candidates(&windows, p0).into_iter().filter_map(move |(from, to, n, k)| {
+            let p = binomial_tail(n, k, p0);
+            (k >= MIN_ERRORS && p < ALPHA / tested).then_some((from, to, n, k, p))
+        })
+    };
+    // The baseline without the bursts a first pass finds significant.
+    let (n_in, k_in) = significant(share((rows.len() as u64, errors)).max(MIN_BASELINE))
+        .fold((0, 0), |acc, c| (acc.0 + c.2, acc.1 + c.3));
+    let p0 = share((rows.len() as u64 - n_in, errors - k_in)).max(MIN_BASELINE);
     let mut out = Vec::new();
-    let mut i = 0;
-    while i < hot.len() {
-        let mut j = i;
-        while j + 1 < hot.len() && hot[j + 1] - hot[j] <= 2 {
-            j += 1;
-        }
-        let (n, k) = windows.range(hot[i]..=hot[j]).fold((0, 0), |(n, k), (_, w)| (n + w.0, k + w.1));
-        let p = binomial_tail(n, k, p0);
-        if k >= MIN_ERRORS && p < ALPHA / tested {
-            let (from, to) = (t0 + hot[i] * window, t0 + (hot[j] + 1) * window);
+    for (from_w, to_w, _, _, p) in significant(p0) {
+        {
+            let (from, to) = (t0 + from_w * window, t0 + (to_w + 1) * window);
             if let Some(s) = storm(ctx, rows, &limited, (from, to), p0, p) {
                 out.push(s);
             }
         }
+    }
+    out
+}
+
+/// Runs of hot windows at most `MERGE_GAP` windows apart, as (first window, last window, calls,
+/// rate-limit errors) over every window between them.
+fn candidates(windows: &BTreeMap<i64, (u64, u64)>, p0: f64) -> Vec<(i64, i64, u64, u64)> {
+    let hot: Vec<i64> = windows
+        .iter()
+        .filter(|(_, &(n, k))| k > 0 && k as f64 > HOT_FACTOR * p0 * n as f64)
+        .map(|(&w, _)| w)
+        .collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < hot.len() {
+        let mut j = i;
+        while j + 1 < hot.len() && hot[j + 1] - hot[j] <= MERGE_GAP + 1 {
+            j += 1;
+        }
+        let (n, k) = windows.range(hot[i]..=hot[j]).fold((0, 0), |(n, k), (_, w)| (n + w.0, k + w.1));
+        out.push((hot[i], hot[j], n, k));
         i = j + 1;
     }
     out
@@ -160,17 +190,22 @@ fn storm(ctx: &Ctx, rows: &[(i64, u32)], limited: &[bool], (from, to): (i64, i64
     let mut operations: Vec<(u32, u32)> = Vec::new();
     let (mut models, mut routes) = (Vec::new(), Vec::new());
     let (mut n, mut k, mut retries) = (0u64, 0u64, 0u64);
-    let (mut retry_cost, mut failed_cost) = (Money::ZERO, Money::ZERO);
+    let (mut retry_cost, mut failed_cost, mut cost) = (Money::ZERO, Money::ZERO, Money::ZERO);
     for (&(_, r), &l) in rows[first..=last].iter().zip(&limited[first..=last]) {
         let row = r as usize;
         n += 1;
-        let cost = ctx.priced.cost[row];
-        if calls.attempt.get(row).is_some_and(|&a| a >= 2) {
+        let price = ctx.priced.cost[row];
+        let retry = calls.attempt.get(row).is_some_and(|&a| a >= 2);
+        let failed = calls.flags[row] & FLAG_ERROR != 0;
+        if retry {
             retries += 1;
-            retry_cost += cost;
+            retry_cost += price;
         }
-        if calls.flags[row] & FLAG_ERROR != 0 {
-            failed_cost += cost;
+        if failed {
+            failed_cost += price;
+        }
+        if retry || failed {
+            cost += price;
         }
         if l {
             k += 1;
@@ -202,6 +237,7 @@ fn storm(ctx: &Ctx, rows: &[(i64, u32)], limited: &[bool], (from, to): (i64, i64
         retries,
         retry_cost_usd: retry_cost,
         failed_cost_usd: failed_cost,
+        cost_usd: cost,
     })
 }
 
@@ -270,7 +306,7 @@ mod tests {
     #[test]
     fn one_operations_retries_are_no_storm() {
         // Eight 429s of one operation: p0 = 8 / 68; the window holds 8 of 8, a tail of
-        // (8/68)^8 ≈ 3.7e-8, far below 0.001 / 25 windows; but a single operation.
+        // (8/68)^8 ≈ 3.7e-8, far below 0.01 / 25 windows; but a single operation.
         let mut lines = quiet();
         for s in 0..8 {
             lines.push(line(&format!("2026-02-10T12:00:{s:02}Z"), "loop", s + 1, "a", 429));
@@ -294,19 +330,22 @@ mod tests {
         }
         let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
         let s = with_ctx(&lines, analyze);
-        // p0 = 5 / 66; the 11:00 window (the 13th) holds 5 errors in 6 calls:
-        // P(X ≥ 5 | 6, 5/66) ≈ 1.4e-5 < 0.001 / 13.
+        // First pass: p0 = 5 / 66; the 11:00 window (the 13th) holds 5 errors in 6 calls, a
+        // candidate. Without it no call failed: p0 = 0 / 60, raised to the least baseline 0.001.
+        // P(X ≥ 5 | 6, 0.001) ≈ 6e-15 < 0.01 / 13.
         assert_eq!(s.count, 1);
         let x = &s.storms[0];
         assert_eq!((x.start.as_str(), x.end.as_str()), ("2026-02-10T11:00:00Z", "2026-02-10T11:00:40Z"));
         assert_eq!((x.calls, x.errors, x.retries), (5, 5, 2), "the ok retry at :50 is after the last error");
         assert_eq!((x.routes.clone(), x.models.clone()), (vec!["a".to_string(), "b".into()], vec!["alpha".to_string()]));
         assert_eq!(x.provider.as_deref(), Some("testco"));
-        assert!((x.baseline_share - 5.0 / 66.0).abs() < 1e-15);
+        assert_eq!(x.baseline_share, MIN_BASELINE);
         // Retries at :10 and :30, 28 µ$ each; failed: five calls of 28 µ$.
         assert_eq!((x.retry_cost_usd.exact(), x.failed_cost_usd.exact()), ("0.000056".into(), "0.00014".into()));
-        let p: f64 = 5.0 / 66.0;
+        // Every call in the span failed: the storm cost is the five of them.
+        assert_eq!(x.cost_usd.exact(), "0.00014");
+        let p: f64 = 0.001;
         let tail = 6.0 * p.powi(5) * (1.0 - p) + p.powi(6);
-        assert!((x.p_value - tail).abs() < 1e-18, "{} vs {tail}", x.p_value);
+        assert!((x.p_value - tail).abs() < 1e-27, "{} vs {tail}", x.p_value);
     }
 }

@@ -10,7 +10,7 @@ pub fn grids(s: &Storms) -> Vec<Grid> {
     if s.storms.is_empty() {
         return Vec::new();
     }
-    let headers = ["provider", "start", "end", "calls", "errors", "share", "baseline", "routes", "retry cost", "failed cost"];
+    let headers = ["provider", "start", "end", "calls", "errors", "share", "baseline", "routes", "retries", "cost"];
     let mut grid = Grid::new("Rate-limit storms (provider-wide)", &headers);
     for i in [1, 2, 7] {
         grid.numeric[i] = false;
@@ -25,13 +25,14 @@ pub fn grids(s: &Storms) -> Vec<Grid> {
             percent(x.error_share),
             percent(x.baseline_share),
             x.routes.join(", "),
-            usd(x.retry_cost_usd),
-            usd(x.failed_cost_usd),
+            count(x.retries),
+            usd(x.cost_usd),
         ]
     }));
     grid.footer.push(format!(
-        "{} storms: {} rate-limit errors, retries {}, failed calls {}; a storm is a burst of 429/503/529 or \
-         overload errors far above the provider's own share (binomial tail below {} per provider)",
+        "{} storms, {} rate-limit errors; cost: the calls in a storm that failed or were retries \
+         ({} of retries, {} of failed calls). A storm is a burst of 429/503/529 or overload errors \
+         far above the provider's own share (binomial tail below {} per provider)",
         count(s.count),
         count(s.errors),
         usd(s.retry_cost_usd),

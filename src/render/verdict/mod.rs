@@ -132,6 +132,8 @@ fn measured(rule: &str) -> &'static str {
         "min-cache-hit-rate" => "cache hit rate",
         "max-retry-multiplier" => "retry multiplier",
         "max-fallback-rate" => "fallback rate",
+        "max-storms" => "rate-limit storms",
+        "max-storm-cost" => "cost of rate-limit storms",
         _ => "value",
     }
 }
