@@ -10,6 +10,7 @@ use super::{load_with_progress, Outcome};
 use crate::analyze::review::period::{daily_stack, Comparison, DailyStack};
 use crate::analyze::review::{focus, latency, per_call};
 use crate::analyze::{spend, Section, Selection};
+use crate::calls::Calls;
 use crate::gate::view::read_saved;
 use crate::money::Money;
 use crate::pipeline::{Loaded, Options};
@@ -23,10 +24,11 @@ Examples:
   llmcost export logs/ --since 2026-10-01 --until 2026-10-15 --out half-month/
   llmcost export logs/ --month 2026-10 --previous sept.json --out review/   compare with a saved report
   llmcost export logs/ --month 2026-10 --format focus --out finops/        only focus.csv
+  llmcost export logs/ --month 2026-10 --format focus --focus-account acme-prod --out finops/
   llmcost export logs/ --month 2026-10 --no-timestamp --out review/        byte-identical re-runs
 
 Files: summary.md (md); by_feature, by_model, by_route, by_user, by_environment, by_provider,
-by_day, cache, retries, fallbacks, thresholds, jobs .csv (csv); focus.csv (focus);
+by_day, cache, retries, fallbacks, thresholds, jobs .csv (csv); focus.csv (focus, FOCUS 1.2);
 calls.parquet (parquet: every call, cost, tier, rates, flags);
 report.html (html: tables and SVG charts in one file, no network, prints to PDF).
 The month-over-month change needs the prior month in the logs, or --previous.";
@@ -58,6 +60,12 @@ pub struct Args {
     /// A saved JSON report (`report --format json`) of the previous period to compare with.
     #[arg(long, value_name = "REPORT.json")]
     pub previous: Option<PathBuf>,
+    /// focus.csv's BillingAccountId and BillingAccountName (default: `unassigned`).
+    #[arg(long, value_name = "ACCOUNT")]
+    pub focus_account: Option<String>,
+    /// The FOCUS specification version focus.csv conforms to.
+    #[arg(long, value_enum, default_value = "1.2", value_name = "VERSION")]
+    pub focus_version: FocusVersion,
     #[command(flatten)]
     pub pricing: PricingArgs,
     /// Fail (exit 2) at the first rejected line.
@@ -66,6 +74,13 @@ pub struct Args {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// FOCUS versions focus.csv can be written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FocusVersion {
+    #[value(name = "1.2")]
+    V1_2,
 }
 
 /// The breakdowns an export shows, each also written as by_<dim>.csv.
@@ -147,7 +162,7 @@ pub fn run(args: Args) -> Result<Outcome> {
         tables,
         latency,
         comparison,
-        focus: focus::rows(calls, &priced, &sel),
+        focus: focus_rows(&args, calls, &priced, &sel),
         daily: daily(&loaded, &priced, &sel),
         calls: parts.contains(&Part::Parquet).then_some(export::parquet::CallsTable {
             calls,
@@ -161,6 +176,16 @@ pub fn run(args: Args) -> Result<Outcome> {
     let written = export::write_all(&args.out, &export, &parts)?;
     eprintln!("llmcost: wrote {} files to {}", written.len(), args.out.display());
     Ok(Outcome::Ok)
+}
+
+/// The FOCUS rows, under `--focus-account` when given (FOCUS 1.2, the only version yet).
+fn focus_rows(args: &Args, calls: &Calls, priced: &Priced, sel: &Selection) -> Vec<focus::FocusRow> {
+    let FocusVersion::V1_2 = args.focus_version;
+    let mut rows = focus::rows(calls, priced, sel);
+    for row in &mut rows {
+        row.account = args.focus_account.clone();
+    }
+    rows
 }
 
 /// Daily spend of the 6 costliest models (the rest summed), for the HTML chart.

@@ -10,6 +10,7 @@ mod duplicates;
 mod environments;
 mod export;
 mod fallbacks;
+mod focus;
 mod formats;
 mod help;
 mod jobs;

@@ -1,7 +1,8 @@
 //! FinOps FOCUS rows: the priced spend grouped by UTC day × provider × model × token class
-//! (and long-context tier), with the billed cost (batch discount applied), the list cost
-//! (before it) and the list rate. Unpriced calls and application cache hits (no provider
-//! charge) are left out, so the billed costs add up to the report total exactly.
+//! × long-context tier × list rate, with the billed cost (batch discount applied), the list
+//! cost (before it) and the list rate (one per row: a price change within a day, or 5-minute
+//! and 1-hour cache writes, give separate rows). Unpriced calls and application cache hits
+//! (no provider charge) are left out, so the billed costs add up to the report total exactly.
 
 use std::collections::BTreeMap;
 
@@ -19,19 +20,28 @@ use crate::time::MS_PER_DAY;
 pub enum TokenClass {
     UncachedInput,
     CacheRead,
+    /// Cache writes at the 5-minute rate.
     CacheWrite,
+    /// Cache writes at the 1-hour rate.
+    CacheWrite1h,
     Output,
 }
 
 impl TokenClass {
-    pub const ALL: [TokenClass; 4] =
-        [TokenClass::UncachedInput, TokenClass::CacheRead, TokenClass::CacheWrite, TokenClass::Output];
+    pub const ALL: [TokenClass; 5] = [
+        TokenClass::UncachedInput,
+        TokenClass::CacheRead,
+        TokenClass::CacheWrite,
+        TokenClass::CacheWrite1h,
+        TokenClass::Output,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             TokenClass::UncachedInput => "input",
             TokenClass::CacheRead => "cache-read",
             TokenClass::CacheWrite => "cache-write",
+            TokenClass::CacheWrite1h => "cache-write-1h",
             TokenClass::Output => "output",
         }
     }
@@ -46,6 +56,7 @@ pub const TAG_COLS: [(StrCol, &str); 3] =
 pub struct FocusRow {
     /// UTC day number (days since 1970-01-01).
     pub day: i64,
+    /// The calls' provider, or (when they log none) that of the price-book entry pricing them.
     pub provider: Option<String>,
     pub model: String,
     pub class: TokenClass,
@@ -54,24 +65,26 @@ pub struct FocusRow {
     pub tokens: u64,
     pub billed: Money,
     pub list: Money,
-    /// The list rate per 1M tokens, when every token of the row was at one rate.
-    pub list_rate: Option<Rate>,
+    /// The list rate per 1M tokens of every token of the row.
+    pub list_rate: Rate,
     /// (name, value) of each tag dimension with a single value across the row's calls.
     pub tags: Vec<(&'static str, String)>,
+    /// The billing account (`export --focus-account`); `None`: the logs name none.
+    pub account: Option<String>,
 }
 
-type Key = (i64, u32, u32, TokenClass, u8);
+type Key = (i64, u32, u32, TokenClass, u8, Rate);
 
 #[derive(Default)]
 struct Acc {
     tokens: u64,
     billed: Money,
     list: Money,
-    rate: Option<Rate>,
-    mixed_rate: bool,
     /// Per tag column: the first id seen, and whether another appeared.
     tags: [(u32, bool); 3],
     seen: bool,
+    /// The provider of the price-book entry that priced the first call (for calls that log none).
+    book_provider: Option<String>,
 }
 
 /// The FOCUS rows of the selected calls, ordered by day, provider, model, class and tier.
@@ -82,7 +95,7 @@ pub fn rows(calls: &Calls, priced: &Priced, sel: &Selection) -> Vec<FocusRow> {
         if calls.flags[row] & FLAG_CACHE_HIT != 0 {
             continue;
         }
-        let Some((_, version)) = priced.version(row) else { continue };
+        let Some((model_price, version)) = priced.version(row) else { continue };
         let tier = priced.tier_index(row);
         let day = calls.ts_ms[row].div_euclid(MS_PER_DAY);
         let tags: [u32; 3] = TAG_COLS.map(|(c, _)| calls.col(c).ids.get(row).copied().unwrap_or(0));
@@ -91,37 +104,35 @@ pub fn rows(calls: &Calls, priced: &Priced, sel: &Selection) -> Vec<FocusRow> {
             if tokens == 0 && billed == Money::ZERO {
                 continue;
             }
-            let acc = groups.entry((day, ids.0, ids.1, class, priced.tier[row])).or_default();
-            acc.add(tokens, billed, list, rate, &tags);
+            let acc = groups.entry((day, ids.0, ids.1, class, priced.tier[row], rate)).or_default();
+            acc.add(tokens, billed, list, &tags);
+            acc.book_provider.get_or_insert_with(|| model_price.provider.clone());
         }
     }
     groups
         .into_iter()
-        .map(|((day, p, m, class, tier), acc)| FocusRow {
+        .map(|((day, p, m, class, tier, rate), acc)| FocusRow {
             day,
-            provider: provider.dict.get(p).map(str::to_string),
+            provider: provider.dict.get(p).map(str::to_string).or(acc.book_provider.clone()),
             model: model.dict.get(m).unwrap_or_default().to_string(),
             class,
             tier: (tier != price::BASE).then(|| tier as usize - 1),
             tokens: acc.tokens,
             billed: acc.billed,
             list: acc.list,
-            list_rate: if acc.mixed_rate { None } else { acc.rate },
+            list_rate: rate,
             tags: tag_values(calls, &acc),
+            account: None,
         })
         .collect()
 }
 
 impl Acc {
-    fn add(&mut self, tokens: u64, billed: Money, list: Money, rate: Option<Rate>, tags: &[u32; 3]) {
+    fn add(&mut self, tokens: u64, billed: Money, list: Money, tags: &[u32; 3]) {
         self.tokens += tokens;
         self.billed += billed;
         self.list += list;
-        if self.rate.is_some() && self.rate != rate || (self.seen && self.rate.is_none()) {
-            self.mixed_rate = true;
-        }
         if !self.seen {
-            self.rate = rate;
             self.tags = tags.map(|t| (t, false));
             self.seen = true;
         }
@@ -140,33 +151,40 @@ fn tag_values(calls: &Calls, acc: &Acc) -> Vec<(&'static str, String)> {
         .collect()
 }
 
-/// A call's (class, tokens, billed cost, list cost, list rate) per token class.
+/// A call's (class, tokens, billed cost, list cost, list rate) per token class. The batch
+/// discount rounds the 5-minute cache writes' billed cost, and the 1-hour ones get the rest
+/// of the call's cache-write cost, so the classes still add up to the call's cost exactly.
 fn split(
     calls: &Calls,
     row: usize,
     version: &PriceVersion,
     tier: Option<usize>,
-) -> [(TokenClass, u64, Money, Money, Option<Rate>); 4] {
+) -> [(TokenClass, u64, Money, Money, Rate); 5] {
     let t = calls.tokens.get(row);
     let batch = calls.flags[row] & FLAG_BATCH != 0;
     let billed = price::components(&t, version, tier, batch);
     let list = price::components(&t, version, tier, false);
     let r = version.rates(tier);
-    let write_rate = match (t.cache_write_1h, t.cache_write - t.cache_write_1h) {
-        (0, _) => Some(r.cache_write),
-        (_, 0) => Some(r.cache_write_1h),
-        _ => None,
-    };
+    let write_5m = t.cache_write - t.cache_write_1h;
+    let list_5m = Money::of_tokens(write_5m, r.cache_write);
+    let billed_5m = if batch { list_5m.times(version.batch_multiplier) } else { list_5m };
     [
         (
             TokenClass::UncachedInput,
             t.input - t.cache_read - t.cache_write,
             billed.uncached_input,
             list.uncached_input,
-            Some(r.input),
+            r.input,
         ),
-        (TokenClass::CacheRead, t.cache_read, billed.cache_read, list.cache_read, Some(r.cache_read)),
-        (TokenClass::CacheWrite, t.cache_write, billed.cache_write, list.cache_write, write_rate),
-        (TokenClass::Output, t.output, billed.output, list.output, Some(r.output)),
+        (TokenClass::CacheRead, t.cache_read, billed.cache_read, list.cache_read, r.cache_read),
+        (TokenClass::CacheWrite, write_5m, billed_5m, list_5m, r.cache_write),
+        (
+            TokenClass::CacheWrite1h,
+            t.cache_write_1h,
+            billed.cache_write - billed_5m,
+            list.cache_write - list_5m,
+            r.cache_write_1h,
+        ),
+        (TokenClass::Output, t.output, billed.output, list.output, r.output),
     ]
 }

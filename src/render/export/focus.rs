@@ -1,5 +1,8 @@
-//! focus.csv: the spend as FinOps FOCUS rows (one per UTC day × provider × model × token
-//! class × tier), costs as exact decimals. The README lists how each column is filled.
+//! focus.csv: the spend as FinOps FOCUS 1.2 cost-and-usage rows (one per UTC day × provider
+//! × model × token class × tier × list rate): every column FOCUS 1.2 makes mandatory, the
+//! recommended `ChargeFrequency`, `InvoiceId` and `ServiceSubcategory`, the usage and price
+//! columns, `Tags`, and `x_` extension columns for llmcost's own dimensions. Costs are exact
+//! decimals. The README lists how each column is filled.
 
 use anyhow::Result;
 
@@ -7,12 +10,23 @@ use crate::analyze::dims::day_label;
 use crate::analyze::review::focus::FocusRow;
 use crate::render::escape::neutralise;
 
-pub const HEADER: [&str; 22] = [
+/// `BillingAccountId` and `BillingAccountName` when neither the logs nor `--focus-account`
+/// name an account.
+pub const PLACEHOLDER_ACCOUNT: &str = "unassigned";
+
+/// The unit `PricingQuantity` counts and `ListUnitPrice` prices (FOCUS unit format
+/// `<quantity> <units>`).
+pub const PRICING_UNIT: &str = "1000000 Tokens";
+
+pub const HEADER: [&str; 34] = [
+    "BillingAccountId",
+    "BillingAccountName",
     "BillingPeriodStart",
     "BillingPeriodEnd",
     "ChargePeriodStart",
     "ChargePeriodEnd",
     "ChargeCategory",
+    "ChargeClass",
     "ChargeDescription",
     "ChargeFrequency",
     "BillingCurrency",
@@ -20,24 +34,31 @@ pub const HEADER: [&str; 22] = [
     "EffectiveCost",
     "ListCost",
     "ContractedCost",
+    "InvoiceId",
+    "InvoiceIssuerName",
     "ProviderName",
     "PublisherName",
     "ServiceName",
     "ServiceCategory",
+    "ServiceSubcategory",
     "SkuId",
     "ConsumedQuantity",
     "ConsumedUnit",
     "PricingQuantity",
     "PricingUnit",
     "ListUnitPrice",
+    "Tags",
+    "x_TokenClass",
+    "x_LongContextTier",
+    "x_Route",
+    "x_Feature",
+    "x_Environment",
 ];
 
-/// The rows as CSV, with a `Tags` column (JSON) after the FOCUS columns above.
+/// The rows as CSV under [`HEADER`].
 pub fn render(rows: &[FocusRow]) -> Result<Vec<u8>> {
     let mut w = ::csv::Writer::from_writer(Vec::new());
-    let mut header = HEADER.to_vec();
-    header.push("Tags");
-    w.write_record(&header)?;
+    w.write_record(HEADER)?;
     for row in rows {
         w.write_record(record(row))?;
     }
@@ -48,16 +69,21 @@ fn record(r: &FocusRow) -> Vec<String> {
     let day = day_label(r.day);
     let next = day_label(r.day + 1);
     let (month_start, month_end) = month_of(&day);
-    let provider = r.provider.clone().unwrap_or_default();
+    let provider = neutralise(r.provider.as_deref().unwrap_or_default());
+    let account = neutralise(r.account.as_deref().unwrap_or(PLACEHOLDER_ACCOUNT));
     let tier = r.tier.map_or(String::new(), |t| format!("/tier{}", t + 1));
     let sku = format!("{}/{}{tier}", r.model, r.class.name());
-    let tokens = r.tokens;
-    vec![
+    let tag =
+        |name: &str| r.tags.iter().find(|(k, _)| *k == name).map_or(String::new(), |(_, v)| neutralise(v));
+    let record = vec![
+        account.clone(),
+        account,
         month_start,
         month_end,
         format!("{day}T00:00:00Z"),
         format!("{next}T00:00:00Z"),
         "Usage".into(),
+        String::new(),
         neutralise(&format!("{} {} tokens{}", r.model, r.class.name(), tier.replace('/', " "))),
         "Usage-Based".into(),
         "USD".into(),
@@ -65,21 +91,31 @@ fn record(r: &FocusRow) -> Vec<String> {
         r.billed.exact(),
         r.list.exact(),
         r.billed.exact(),
-        neutralise(&provider),
-        neutralise(&provider),
+        String::new(),
+        provider.clone(),
+        provider.clone(),
+        provider,
         "LLM inference".into(),
         "AI and Machine Learning".into(),
+        "Generative AI".into(),
         neutralise(&sku),
-        tokens.to_string(),
+        r.tokens.to_string(),
         "Tokens".into(),
-        pricing_quantity(tokens),
-        "1M Tokens".into(),
-        r.list_rate.map_or(String::new(), |rate| rate.to_string()),
+        pricing_quantity(r.tokens),
+        PRICING_UNIT.into(),
+        r.list_rate.to_string(),
         tags(r),
-    ]
+        r.class.name().into(),
+        r.tier.map_or(String::new(), |t| (t + 1).to_string()),
+        tag("route"),
+        tag("feature"),
+        tag("environment"),
+    ];
+    debug_assert_eq!(record.len(), HEADER.len());
+    record
 }
 
-/// Tokens in units of one million, exactly (`1500` → `0.0015`).
+/// Tokens in units of [`PRICING_UNIT`] (one million), exactly (`1500` → `0.0015`).
 fn pricing_quantity(tokens: u64) -> String {
     let whole = tokens / 1_000_000;
     let frac = tokens % 1_000_000;
