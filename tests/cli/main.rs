@@ -63,3 +63,30 @@ pub fn same_decimal(a: &str, b: &str) -> bool {
     };
     norm(a) == norm(b)
 }
+
+/// Runs `llmcost args` and returns its table output, failing the test on a non-zero exit or
+/// an empty report: an assertion that something is absent must not pass on a crash.
+pub fn run_table(args: &[&str]) -> String {
+    let out = llmcost().args(args).output().expect("runs");
+    assert!(out.status.success(), "llmcost {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(text.contains("Totals"), "no Totals table in the output of {args:?}:\n{text}");
+    text
+}
+
+/// Every table body row of a text report, as trimmed cells.
+pub fn table_rows(text: &str) -> Vec<Vec<String>> {
+    text.lines()
+        .filter(|l| l.contains('┆'))
+        .map(|l| l.trim().trim_matches('│').split('┆').map(|c| c.trim().to_string()).collect())
+        .collect()
+}
+
+/// The cells of the one table row whose cell `col` is exactly `value`: whole cells, so `7`
+/// does not match inside `$0.007196`.
+pub fn table_row(text: &str, col: usize, value: &str) -> Vec<String> {
+    let rows: Vec<Vec<String>> =
+        table_rows(text).into_iter().filter(|cells| cells.get(col).is_some_and(|c| c == value)).collect();
+    assert_eq!(rows.len(), 1, "want exactly one row with cell {col} = {value:?} in\n{text}");
+    rows.into_iter().next().unwrap()
+}
