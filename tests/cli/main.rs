@@ -12,6 +12,7 @@ mod export;
 mod fallbacks;
 mod formats;
 mod help;
+mod invariance;
 mod jobs;
 mod mapping;
 mod pareto;
@@ -89,4 +90,27 @@ pub fn table_row(text: &str, col: usize, value: &str) -> Vec<String> {
         table_rows(text).into_iter().filter(|cells| cells.get(col).is_some_and(|c| c == value)).collect();
     assert_eq!(rows.len(), 1, "want exactly one row with cell {col} = {value:?} in\n{text}");
     rows.into_iter().next().unwrap()
+}
+
+/// A seeded xorshift generator: random test inputs that are the same on every run.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// Uniform in `0..n` (n > 0; the modulo bias is irrelevant here).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n
+    }
+
+    pub fn shuffle<T>(&mut self, v: &mut [T]) {
+        for i in (1..v.len()).rev() {
+            v.swap(i, self.below(i as u64 + 1) as usize);
+        }
+    }
 }
