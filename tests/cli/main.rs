@@ -20,6 +20,7 @@ mod pipeline;
 mod pricing;
 mod real_data;
 mod reconciliation;
+mod reference_pricer;
 mod report;
 mod retries;
 mod thresholds;
