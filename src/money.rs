@@ -368,13 +368,23 @@ mod tests {
     }
 
     #[test]
-    fn sum_is_order_independent() {
-        let parts = ["0.1", "0.2", "0.3", "0.000000000000000001"];
-        let a: Money = parts.iter().map(|p| Money::parse(p).unwrap()).sum();
-        let b: Money = parts.iter().rev().map(|p| Money::parse(p).unwrap()).sum();
-        assert_eq!(a, b);
-        assert_eq!(a.exact(), "0.600000000000000001");
+    fn sums_are_exact_whatever_the_order() {
+        // Parts whose f64 sum depends on the order: (1e9 + 1e-18) − 1e9 is 0 in floats, and
+        // 0.1 + 0.2 + 0.3 is 0.6000000000000001. Exact money gives the hand figure both ways.
+        let parts = ["1000000000", "0.1", "0.2", "0.3", "0.000000000000000001", "-1000000000"];
+        let forward: Money = parts.iter().map(|p| Money::parse(p).unwrap()).sum();
+        let mut backward = Money::ZERO;
+        for p in parts.iter().rev() {
+            backward += Money::parse(p).unwrap();
+        }
+        assert_eq!(forward.exact(), "0.600000000000000001");
+        assert_eq!(backward.exact(), "0.600000000000000001");
+        // Ten thousand calls of 1 token at $0.1 per million: $0.001 exactly.
+        let ten_thousand: Money = (0..10_000).map(|_| Money::of_tokens(1, Rate::parse("0.1").unwrap())).sum();
+        assert_eq!(ten_thousand.exact(), "0.001");
+        assert_eq!((forward - Money::parse("0.6").unwrap()).atto(), 1);
     }
+
     #[test]
     fn logged_floats_convert_exactly_via_their_shortest_text() {
         for f in [0.0, 0.1, 0.0018, 0.00198, 1e-7, 123456.789, -0.25, 0.1 + 0.2, 1.5e-12] {

@@ -1,7 +1,7 @@
 //! `llmcost report --only duplicates` on `fixtures/duplicates.jsonl`; every figure is worked
 //! out by hand in `fixtures/duplicates.md`.
 
-use super::{llmcost, run_json, test_pricing};
+use super::{run_json, run_table, table_row, test_pricing};
 
 fn report(extra: &[&str]) -> serde_json::Value {
     let mut args = vec!["report", "fixtures/duplicates.jsonl", "--only", "duplicates"];
@@ -76,19 +76,15 @@ fn a_shorter_window_finds_fewer() {
 fn table_names_the_window() {
     let mut args = vec!["report", "fixtures/duplicates.jsonl", "--only", "duplicates"];
     args.extend(test_pricing());
-    let text = String::from_utf8(llmcost().args(&args).output().unwrap().stdout).unwrap();
+    let text = run_table(&args);
     assert!(
         text.contains("Duplicate calls by route (same prompt_hash, route and model within 1h)"),
         "{text}"
     );
     assert!(text.contains("1 duplicates have no price"), "{text}");
     // The unpriced prompt h3 shows no cost rather than $0; its route's saving is marked partial.
-    let h3 = text.lines().find(|l| l.contains(" h3 ")).expect("h3 row");
-    assert!(h3.contains('—') && !h3.contains('$'), "{h3}");
-    let chat = text.lines().find(|l| l.contains(" chat ") && l.contains("50.0%")).expect("chat row");
-    assert!(chat.contains("$0.005400*"), "{chat}");
-    let all = text.lines().find(|l| l.contains(" all ")).expect("totals row");
-    for cell in ["14", "7", "50.0%", "$0.007480"] {
-        assert!(all.contains(cell), "{cell} in {all}");
-    }
+    assert_eq!(table_row(&text, 0, "h3"), ["h3", "chat", "mystery-1", "2", "1", "—"], "{text}");
+    assert_eq!(table_row(&text, 0, "chat"), ["chat", "8", "4", "50.0%", "$0.005400*"], "{text}");
+    // Whole cells: 14 calls, 7 duplicates (not a 7 inside $0.007480).
+    assert_eq!(table_row(&text, 0, "all"), ["all", "14", "7", "50.0%", "$0.007480*"], "{text}");
 }

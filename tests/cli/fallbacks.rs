@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{llmcost, run_json, test_pricing};
+use super::{run_json, run_table, test_pricing};
 
 fn report(extra: &[&str]) -> Value {
     let mut args = vec!["report", "fixtures/fallbacks.jsonl", "--only", "fallbacks"];
@@ -97,7 +97,7 @@ fn the_expensive_model_carrying_most_calls_is_flagged() {
 fn table_shows_rates_mix_and_flags() {
     let mut args = vec!["report", "fixtures/fallbacks.jsonl", "--only", "fallbacks"];
     args.extend(test_pricing());
-    let text = String::from_utf8(llmcost().args(&args).output().unwrap().stdout).unwrap();
+    let text = run_table(&args);
     for want in [
         "Fallbacks by route",
         "28.6%",
@@ -111,6 +111,7 @@ fn table_shows_rates_mix_and_flags() {
     // A log with no requested_model and no flagged route shows no fallback tables.
     let mut args = vec!["report", "fixtures/calls.jsonl", "--only", "fallbacks"];
     args.extend(test_pricing());
-    let text = String::from_utf8(llmcost().args(&args).output().unwrap().stdout).unwrap();
+    let text = run_table(&args);
+    assert!(text.starts_with("14 calls,"), "{text}");
     assert!(!text.contains("Fallbacks by"), "{text}");
 }

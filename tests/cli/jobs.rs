@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{llmcost, run_json, test_pricing};
+use super::{run_json, run_table, test_pricing};
 
 fn report(extra: &[&str]) -> Value {
     let mut args = vec!["report", "fixtures/jobs.jsonl", "--only", "jobs"];
@@ -74,7 +74,7 @@ fn runaway_jobs_have_more_calls_than_the_limit_times_the_median() {
 fn table_shows_the_distribution_and_the_lists() {
     let mut args = vec!["report", "fixtures/jobs.jsonl", "--only", "jobs"];
     args.extend(test_pricing());
-    let text = String::from_utf8(llmcost().args(&args).output().unwrap().stdout).unwrap();
+    let text = run_table(&args);
     for want in [
         "Cost per job by route",
         "$0.000300",
@@ -87,6 +87,7 @@ fn table_shows_the_distribution_and_the_lists() {
     }
     let mut args = vec!["report", "fixtures/calls.jsonl", "--only", "jobs"];
     args.extend(test_pricing());
-    let text = String::from_utf8(llmcost().args(&args).output().unwrap().stdout).unwrap();
+    let text = run_table(&args);
+    assert!(text.starts_with("14 calls,"), "{text}");
     assert!(!text.contains("Cost per job"), "no job_id in calls.jsonl: {text}");
 }

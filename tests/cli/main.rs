@@ -13,6 +13,7 @@ mod fallbacks;
 mod focus;
 mod formats;
 mod help;
+mod invariance;
 mod jobs;
 mod mapping;
 mod pareto;
@@ -20,6 +21,7 @@ mod pipeline;
 mod pricing;
 mod real_data;
 mod reconciliation;
+mod reference_pricer;
 mod report;
 mod retries;
 mod storms;
@@ -64,4 +66,54 @@ pub fn same_decimal(a: &str, b: &str) -> bool {
         s.to_string()
     };
     norm(a) == norm(b)
+}
+
+/// Runs `llmcost args` and returns its table output, failing the test on a non-zero exit or
+/// an empty report: an assertion that something is absent must not pass on a crash.
+pub fn run_table(args: &[&str]) -> String {
+    let out = llmcost().args(args).output().expect("runs");
+    assert!(out.status.success(), "llmcost {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(text.contains("Totals"), "no Totals table in the output of {args:?}:\n{text}");
+    text
+}
+
+/// Every table body row of a text report, as trimmed cells.
+pub fn table_rows(text: &str) -> Vec<Vec<String>> {
+    text.lines()
+        .filter(|l| l.contains('┆'))
+        .map(|l| l.trim().trim_matches('│').split('┆').map(|c| c.trim().to_string()).collect())
+        .collect()
+}
+
+/// The cells of the one table row whose cell `col` is exactly `value`: whole cells, so `7`
+/// does not match inside `$0.007196`.
+pub fn table_row(text: &str, col: usize, value: &str) -> Vec<String> {
+    let rows: Vec<Vec<String>> =
+        table_rows(text).into_iter().filter(|cells| cells.get(col).is_some_and(|c| c == value)).collect();
+    assert_eq!(rows.len(), 1, "want exactly one row with cell {col} = {value:?} in\n{text}");
+    rows.into_iter().next().unwrap()
+}
+
+/// A seeded xorshift generator: random test inputs that are the same on every run.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// Uniform in `0..n` (n > 0; the modulo bias is irrelevant here).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n
+    }
+
+    pub fn shuffle<T>(&mut self, v: &mut [T]) {
+        for i in (1..v.len()).rev() {
+            v.swap(i, self.below(i as u64 + 1) as usize);
+        }
+    }
 }

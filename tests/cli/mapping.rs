@@ -38,12 +38,10 @@ fn nested_paths_exclusive_convention_and_time_pattern() {
 /// 47,608,895 µ$.
 #[test]
 fn azure_trace_with_a_constant_model() {
-    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data/azure-llm-inference-2023/AzureLLMInferenceTrace_code.csv");
-    if !path.exists() {
-        eprintln!("SKIPPED: {} not found; real-data checks need ../shared/data", path.display());
+    let Some(path) = super::real_data::shared("azure-llm-inference-2023/AzureLLMInferenceTrace_code.csv")
+    else {
         return;
-    }
+    };
     let r = run_json(&[
         "report",
         path.to_str().unwrap(),

@@ -18,9 +18,22 @@ fn list_filters_by_model_and_date() {
 
 #[test]
 fn list_builtin_has_a_historical_price_change() {
+    // pricing/openai.toml: o3 at 10 / 40 / cached 2.5 until 2025-06-10, then 2 / 8 / 0.5. No
+    // cache write rate is given, so both write rates fall back to input (the file's header),
+    // no tiers, and the default batch multiplier 0.5. `o3` must not match o3-mini.
     let out = llmcost().args(["pricing", "list", "--model", "o3", "--format", "csv"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.lines().count() >= 3, "o3 should have two price versions:\n{text}");
+    let rows: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        rows,
+        [
+            "provider,model,from,to,input,output,cache_read,cache_write,cache_write_1h,tiers,batch",
+            "openai,o3,-,2025-06-10,10,40,2.5,10,10,,0.5",
+            "openai,o3,2025-06-10,-,2,8,0.5,2,2,,0.5",
+        ],
+        "{text}"
+    );
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! `llmcost report --only reconciliation` on `fixtures/reconciliation.jsonl`; every figure is
 //! worked out by hand in `fixtures/reconciliation.md`.
 
-use super::{llmcost, run_json, test_pricing};
+use super::{run_json, run_table, table_row, test_pricing};
 
 /// A JSON money figure equals the hand-computed decimal (JSON carries the nearest double).
 fn usd(v: &serde_json::Value, want: &str) -> bool {
@@ -49,14 +49,19 @@ fn rows_match_hand_figures() {
 fn table_shows_totals_and_unpriced_calls() {
     let mut args = vec!["report", "fixtures/reconciliation.jsonl", "--only", "reconciliation"];
     args.extend(test_pricing());
-    let text = String::from_utf8(llmcost().args(&args).output().unwrap().stdout).unwrap();
+    let text = run_table(&args);
     assert!(text.contains("Computed vs logged cost"), "{text}");
-    let all = text.lines().find(|l| l.contains("all priced")).expect("totals row");
-    // 7 calls, $0.0194 computed, $0.0122 logged, −$0.007196, −37.1%.
-    for cell in ["7", "$0.0194", "$0.0122", "-$0.007196", "-37.1%"] {
-        assert!(all.contains(cell), "{cell} in {all}");
-    }
+    // 7 priced calls, $0.0194 computed, $0.0122 logged, −$0.007196, −37.1%: whole cells, so
+    // the count cannot be found inside a money figure.
+    assert_eq!(
+        table_row(&text, 0, "all priced"),
+        ["all priced", "", "7", "$0.0194", "$0.0122", "-$0.007196", "-37.1%"],
+        "{text}"
+    );
     assert!(text.contains("2 unpriced calls logged $0.7500, not compared"), "{text}");
-    let beta = text.lines().find(|l| l.contains(" beta ")).expect("beta row");
-    assert!(beta.contains("-45.5%"), "{beta}");
+    assert_eq!(
+        table_row(&text, 1, "beta"),
+        ["testco", "beta", "1", "$0.0165", "$0.009000", "-$0.007500", "-45.5%"],
+        "{text}"
+    );
 }

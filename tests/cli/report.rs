@@ -150,17 +150,54 @@ fn unpriced_error_exits_2_after_listing() {
 
 #[test]
 fn price_as_of_reprices_every_call() {
-    // EXPECTED.md: at alpha v1 prices r04 costs 3000 µ$ (+700), r05 5700 (+1650), r13 760 (+300):
-    // 31590.55 + 2650 = 34240.55 µ$. At v2 prices r01 costs 1650 (-850) and r02 2525 (-2125):
-    // 31590.55 - 2975 = 28615.55 µ$.
-    let mut args = vec!["report", "fixtures/calls.jsonl", "--price-as-of", "2026-02-15"];
-    args.extend(test_pricing());
-    let r = run_json(&args);
-    assert!(same_decimal(r["totals"]["cost_usd_exact"].as_str().unwrap(), "0.03424055"));
-    assert_eq!(r["pricing"]["as_of"], "2026-02-15");
-    args[3] = "2026-03-15";
-    let r = run_json(&args);
-    assert!(same_decimal(r["totals"]["cost_usd_exact"].as_str().unwrap(), "0.02861555"));
+    // fixtures/EXPECTED.md, "Repriced with --price-as-of": (date, total, by model, by day), µ$.
+    let cases = [
+        (
+            "2026-02-15",
+            "0.03424055",
+            [("alpha", 6260.0), ("alpha-2026-01-01", 4650.0), ("alpha-preview-x", 5700.0)],
+            [("2026-02-10", 7150.0), ("2026-03-01", 8780.0), ("2026-03-02", 18310.55)],
+        ),
+        (
+            "2026-03-15",
+            "0.02861555",
+            [("alpha", 4410.0), ("alpha-2026-01-01", 2525.0), ("alpha-preview-x", 4050.0)],
+            [("2026-02-10", 4175.0), ("2026-03-01", 6430.0), ("2026-03-02", 18010.55)],
+        ),
+    ];
+    let unchanged = [("beta", 9112.5), ("gamma", 262.05), ("testco/beta", 8256.0)];
+    for (date, total, models, days) in cases {
+        let mut args = vec!["report", "fixtures/calls.jsonl", "--price-as-of", date];
+        args.extend(test_pricing());
+        let r = run_json(&args);
+        assert_eq!(r["pricing"]["as_of"], date);
+        assert!(
+            same_decimal(r["totals"]["cost_usd_exact"].as_str().unwrap(), total),
+            "{date}: {}",
+            r["totals"]
+        );
+        let costs = |dim: &str| -> Vec<(String, f64)> {
+            let mut v: Vec<(String, f64)> = r["breakdowns"][dim]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|row| row["priced_calls"].as_u64() != Some(0))
+                .map(|row| (row["key"].as_str().unwrap().to_string(), row["cost_usd"].as_f64().unwrap()))
+                .collect();
+            v.sort_by(|a, b| a.0.cmp(&b.0));
+            v
+        };
+        let mut want_models: Vec<(&str, f64)> = models.iter().chain(&unchanged).copied().collect();
+        want_models.sort_by(|a, b| a.0.cmp(b.0));
+        for (dim, want) in [("model", want_models), ("day", days.to_vec())] {
+            let got = costs(dim);
+            assert_eq!(got.len(), want.len(), "{date} {dim}: {got:?}");
+            for ((k, g), (wk, w)) in got.iter().zip(&want) {
+                assert_eq!(k, wk, "{date} {dim}");
+                assert!((g - w * 1e-6).abs() < 1e-15, "{date} {dim} {k}: got {g}, want {w} µ$");
+            }
+        }
+    }
 }
 
 #[test]

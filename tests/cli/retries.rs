@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{llmcost, run_json, test_pricing};
+use super::{run_json, run_table, test_pricing};
 
 fn report(extra: &[&str]) -> Value {
     let mut args = vec!["report", "fixtures/retries.jsonl", "--only", "retries"];
@@ -96,8 +96,7 @@ fn by_provider_groups_operations_by_their_first_attempt() {
 fn table_shows_storms_and_runaways() {
     let mut args = vec!["report", "fixtures/retries.jsonl", "--only", "retries"];
     args.extend(test_pricing());
-    let out = llmcost().args(&args).output().unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = run_table(&args);
     for want in [
         "Retries by route",
         "Retry storms",
@@ -114,8 +113,9 @@ fn table_shows_storms_and_runaways() {
 fn a_log_without_retries_shows_no_retry_tables() {
     let mut args = vec!["report", "fixtures/calls.jsonl", "--only", "retries"];
     args.extend(test_pricing());
-    let out = llmcost().args(&args).output().unwrap();
-    assert!(!String::from_utf8(out.stdout).unwrap().contains("Retries by"));
+    let text = run_table(&args);
+    assert!(text.starts_with("14 calls,"), "{text}");
+    assert!(!text.contains("Retries by"), "{text}");
     let mut args = vec!["report", "fixtures/calls.jsonl", "--only", "retries"];
     args.extend(test_pricing());
     assert_eq!(run_json(&args)["retries"]["totals"]["retried_operations"], 0);
