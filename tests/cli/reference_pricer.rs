@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 
 use llmcost::calls::Calls;
-use llmcost::normalize::{Call, StrCol, Tokens};
+use llmcost::calls::{Call, StrCol, Tokens};
 use llmcost::price::price_all;
 use llmcost::pricing::PriceBook;
 
