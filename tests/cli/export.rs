@@ -68,7 +68,9 @@ fn csv_tables_hold_exact_costs_and_latency() {
     export(dir.path(), &["--format", "csv"]);
     let by_model = read(dir.path(), "by_model.csv");
     assert_eq!(column(&by_model, "model"), ["beta", "alpha", "gamma", "mystery"]);
-    assert_eq!(column(&by_model, "cost_usd"), ["0.011625", "0.0053", "0.00003", "0"]);
+    // mystery has no price: its cost is unknown, an empty cell as JSON's null (issue #17).
+    assert_eq!(column(&by_model, "cost_usd"), ["0.011625", "0.0053", "0.00003", ""]);
+    assert_eq!(column(&by_model, "share").last().map(String::as_str), Some(""));
     assert_eq!(column(&by_model, "latency_p50_ms"), ["2000", "1000", "200", ""]);
     assert_eq!(column(&by_model, "latency_p95_ms"), ["3000", "1000", "200", ""]);
     assert_eq!(column(&read(dir.path(), "by_day.csv"), "cost_usd"), ["0.012425", "0.00453"]);

@@ -334,3 +334,24 @@ fn splitting_input_files_keeps_totals() {
     assert_eq!(split["totals"], whole["totals"]);
     assert_eq!(split["breakdowns"], whole["breakdowns"]);
 }
+
+/// An unpriced model's cost is unknown: an empty cell in the report CSV, as in by_*.csv and
+/// as null in calls.parquet, never 0 (issue #17). sample.jsonl's acme-finetune-v2 has no price.
+#[test]
+fn unpriced_cost_is_an_empty_csv_cell_r17() {
+    let out = llmcost()
+        .args(["report", "fixtures/sample.jsonl", "--format", "csv", "--by", "model"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let mut r = csv::Reader::from_reader(out.stdout.as_slice());
+    let headers = r.headers().unwrap().clone();
+    let at = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    let row =
+        rows.iter().find(|row| &row[at("key")] == "acme-finetune-v2").expect("the unpriced model's row");
+    assert_eq!((&row[at("calls")], &row[at("priced_calls")]), ("1", "0"));
+    assert_eq!((&row[at("cost_usd")], &row[at("share")]), ("", ""));
+    let priced = rows.iter().find(|row| &row[at("key")] == "gpt-4o").unwrap();
+    assert!(!priced[at("cost_usd")].is_empty());
+}

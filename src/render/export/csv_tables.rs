@@ -7,6 +7,7 @@ use anyhow::Result;
 use super::{fixed, Export};
 use crate::analyze::review::latency::LatencyRow;
 use crate::analyze::{Breakdown, Report};
+use crate::money::Money;
 use crate::render::escape::neutralise;
 
 type File = (String, Vec<u8>);
@@ -82,7 +83,11 @@ fn breakdown(b: &Breakdown, dim: &str, latency: &[LatencyRow]) -> Result<Vec<u8>
                 s.reasoning_tokens,
             ];
             cells.extend(counts.iter().map(u64::to_string));
-            cells.extend([s.cost.exact(), format!("{:.6}", s.cost.to_f64()), format!("{:.6}", row.share)]);
+            // A group none of whose calls has a price has no cost: an empty cell, never 0.
+            cells.extend(match unknown(s.calls, s.priced_calls) {
+                true => [String::new(), String::new(), String::new()],
+                false => [s.cost.exact(), format!("{:.6}", s.cost.to_f64()), format!("{:.6}", row.share)],
+            });
             if with_latency {
                 let l = latency.iter().find(|l| l.key == row.key && !row.other);
                 cells.push(fixed(l.and_then(|l| l.p50_ms), 0));
@@ -92,6 +97,20 @@ fn breakdown(b: &Breakdown, dim: &str, latency: &[LatencyRow]) -> Result<Vec<u8>
         })
         .collect();
     write(&header, rows)
+}
+
+/// Whether a group's cost is unknown: it has calls and none of them is priced.
+pub fn unknown(calls: u64, priced_calls: u64) -> bool {
+    calls > 0 && priced_calls == 0
+}
+
+/// An exact cost, or an empty cell when `unknown`.
+fn cost_cell(cost: Money, unknown: bool) -> String {
+    if unknown {
+        String::new()
+    } else {
+        cost.exact()
+    }
 }
 
 fn key(k: &Option<String>) -> String {
@@ -130,9 +149,9 @@ fn cache(r: &Report) -> Option<Vec<Vec<String>>> {
                     s.cache_write_tokens.to_string(),
                     fixed(s.token_hit_rate, 6),
                     fixed(s.request_hit_rate, 6),
-                    s.write_cost_usd.exact(),
-                    s.write_premium_usd.exact(),
-                    s.saved_usd.exact(),
+                    cost_cell(s.write_cost_usd, unknown(s.calls, s.priced_calls)),
+                    cost_cell(s.write_premium_usd, unknown(s.calls, s.priced_calls)),
+                    cost_cell(s.saved_usd, unknown(s.calls, s.priced_calls)),
                     fixed(s.payback, 6),
                     g.flags.join(" "),
                 ]
@@ -167,10 +186,10 @@ fn retries(r: &Report) -> Option<Vec<Vec<String>>> {
                     f.operations.to_string(),
                     f.retried_operations.to_string(),
                     format!("{:.6}", f.multiplier),
-                    f.cost_usd.exact(),
-                    f.final_cost_usd.exact(),
+                    cost_cell(f.cost_usd, f.unpriced_calls == f.calls && f.calls > 0),
+                    cost_cell(f.final_cost_usd, f.unpriced_calls == f.calls && f.calls > 0),
                     f.failed_calls.to_string(),
-                    f.failed_cost_usd.exact(),
+                    cost_cell(f.failed_cost_usd, f.unpriced_calls == f.calls && f.calls > 0),
                     f.unpriced_calls.to_string(),
                 ]
             })
