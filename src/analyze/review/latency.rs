@@ -1,46 +1,57 @@
 //! Latency percentiles (p50, p95) per group of a dimension, over the selected calls that logged
 //! a latency, so a cost table can show whether an expensive model or route buys speed.
-//! Nearest-rank percentiles: p is the value at rank ⌈p·n⌉ of the sorted latencies.
+//! Batch calls (hours of queueing) are kept apart from interactive ones: mixed in, they would
+//! make an interactive route's p95 read hours. Nearest-rank percentiles: p is the value at
+//! rank ⌈p·n⌉ of the sorted latencies.
 
 use serde::Serialize;
 
 use crate::analyze::dims::Dim;
 use crate::analyze::Selection;
-use crate::calls::Calls;
+use crate::calls::{Calls, FLAG_BATCH};
 
-/// One group's latency figures; `None` when no call in it logged a latency.
+/// One group's latency figures, interactive calls and batch calls apart; `None` when no such
+/// call in it logged a latency.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LatencyRow {
     pub key: Option<String>,
     pub calls_with_latency: u64,
     pub p50_ms: Option<f64>,
     pub p95_ms: Option<f64>,
+    pub batch_calls_with_latency: u64,
+    pub batch_p50_ms: Option<f64>,
+    pub batch_p95_ms: Option<f64>,
 }
 
 /// p50 and p95 of each group of `dim`, in key order (no value last).
 pub fn by_dim(calls: &Calls, sel: &Selection, dim: &Dim) -> Vec<LatencyRow> {
     let codes = dim.codes(calls);
-    let mut per_group: Vec<Vec<f32>> = vec![Vec::new(); codes.cardinality()];
+    // [interactive, batch] latencies of each group.
+    let mut per_group: Vec<[Vec<f32>; 2]> = vec![[Vec::new(), Vec::new()]; codes.cardinality()];
     let mut seen = vec![false; codes.cardinality()];
     for row in sel.rows() {
         let code = codes.code(row) as usize;
         seen[code] = true;
         let l = calls.latency_ms[row];
         if l.is_finite() {
-            per_group[code].push(l);
+            per_group[code][(calls.flags[row] & FLAG_BATCH != 0) as usize].push(l);
         }
     }
     let mut rows: Vec<LatencyRow> = per_group
         .into_iter()
         .enumerate()
         .filter(|(code, _)| seen[*code])
-        .map(|(code, mut v)| {
+        .map(|(code, [mut v, mut b])| {
             v.sort_by(f32::total_cmp);
+            b.sort_by(f32::total_cmp);
             LatencyRow {
                 key: codes.label(code as u32),
                 calls_with_latency: v.len() as u64,
                 p50_ms: nearest_rank(&v, 0.50),
                 p95_ms: nearest_rank(&v, 0.95),
+                batch_calls_with_latency: b.len() as u64,
+                batch_p50_ms: nearest_rank(&b, 0.50),
+                batch_p95_ms: nearest_rank(&b, 0.95),
             }
         })
         .collect();

@@ -66,7 +66,7 @@ fn breakdown(b: &Breakdown, dim: &str, latency: &[LatencyRow]) -> Result<Vec<u8>
     header.extend(BREAKDOWN);
     let with_latency = !latency.is_empty();
     if with_latency {
-        header.extend(["latency_p50_ms", "latency_p95_ms"]);
+        header.extend(["latency_p50_ms", "latency_p95_ms", "batch_latency_p50_ms", "batch_latency_p95_ms"]);
     }
     let rows = b
         .all_rows()
@@ -92,6 +92,8 @@ fn breakdown(b: &Breakdown, dim: &str, latency: &[LatencyRow]) -> Result<Vec<u8>
                 let l = latency.iter().find(|l| l.key == row.key && !row.other);
                 cells.push(fixed(l.and_then(|l| l.p50_ms), 0));
                 cells.push(fixed(l.and_then(|l| l.p95_ms), 0));
+                cells.push(fixed(l.and_then(|l| l.batch_p50_ms), 0));
+                cells.push(fixed(l.and_then(|l| l.batch_p95_ms), 0));
             }
             cells
         })

@@ -80,13 +80,14 @@ fn headline(e: &Export) -> Grid {
     g
 }
 
-/// Cost per group beside its p50/p95 latency: is the expensive model buying speed?
+/// Cost per group beside its p50/p95 latency of interactive calls, and batch calls' p95 apart:
+/// is the expensive model buying speed?
 fn cost_and_latency(e: &Export, dim: &str) -> Option<Grid> {
     let b = e.report.breakdowns.iter().find(|b| b.name == dim)?;
     let latency = e.latency_of(dim);
     let mut g = Grid::new(
         format!("Cost and latency by {dim}"),
-        &[dim, "calls", "cost", "share", "p50 latency (ms)", "p95 latency (ms)"],
+        &[dim, "calls", "cost", "share", "p50 latency (ms)", "p95 latency (ms)", "batch p95 (ms)"],
     );
     for row in b.all_rows() {
         let s = &row.sums;
@@ -98,6 +99,7 @@ fn cost_and_latency(e: &Export, dim: &str) -> Option<Grid> {
             percent(row.share),
             l.and_then(|l| l.p50_ms).map_or("—".into(), |v| fixed(Some(v), 0)),
             l.and_then(|l| l.p95_ms).map_or("—".into(), |v| fixed(Some(v), 0)),
+            l.and_then(|l| l.batch_p95_ms).map_or("—".into(), |v| fixed(Some(v), 0)),
         ]);
     }
     Some(g)
