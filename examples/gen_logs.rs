@@ -2,7 +2,7 @@
 //! `llmcost`). std-only on purpose, so it also builds standalone:
 //!
 //!     rustc -O --edition 2021 examples/gen_logs.rs -o /tmp/gen_logs
-//!     gen_logs [--rows N] [--seed S] [--format jsonl|csv] [--bad-every K] > calls.jsonl
+//!     gen_logs [--rows N] [--seed S] [--format jsonl|csv] [--bad-every K] [--storms] > calls.jsonl
 //!
 //! One line per API call, canonical field names, fixed field order. Optional fields are
 //! sometimes omitted and sometimes explicit `null` (CSV: empty cell). Same seed, same bytes.
@@ -11,6 +11,8 @@
 //! cache_read + cache_write <= input, cache_write_1h <= cache_write, reasoning <= output.
 //! `--bad-every K` makes every K-th line malformed, cycling through: truncated line,
 //! negative token count, cache_read > input, unparsable timestamp.
+//! `--storms` plants one rate-limit storm per provider (20–70 minutes, at a seeded time): in
+//! it 60% of that provider's calls fail with a 429; each window is printed on stderr.
 
 use std::io::{self, BufWriter, Write};
 
@@ -464,19 +466,24 @@ struct Args {
     seed: u64,
     csv: bool,
     bad_every: u64,
+    storms: bool,
 }
 
 fn usage() -> ! {
-    eprintln!("usage: gen_logs [--rows N] [--seed S] [--format jsonl|csv] [--bad-every K]");
+    eprintln!("usage: gen_logs [--rows N] [--seed S] [--format jsonl|csv] [--bad-every K] [--storms]");
     std::process::exit(2)
 }
 
 fn parse_args() -> Args {
-    let mut a = Args { rows: 1000, seed: 42, csv: false, bad_every: 0 };
+    let mut a = Args { rows: 1000, seed: 42, csv: false, bad_every: 0, storms: false };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         if flag == "-h" || flag == "--help" {
             usage();
+        }
+        if flag == "--storms" {
+            a.storms = true;
+            continue;
         }
         let (flag, value) = match flag.split_once('=') {
             Some((f, v)) => (f.to_string(), v.to_string()),
@@ -741,6 +748,7 @@ fn run(args: &Args) -> io::Result<()> {
     }
 
     let mut g = Gen::new(args.seed);
+    let storms = if args.storms { plant_storms(args.seed) } else { Vec::new() };
     let mut job = g.new_job();
     let mut op = g.new_op();
     let mut attempt = 1u32;
@@ -762,8 +770,11 @@ fn run(args: &Args) -> io::Result<()> {
         let rt = &ROUTES[op.route];
 
         // Attempt outcome.
-        let ok = attempt == op.attempts && op.final_ok;
-        let error_type = if ok {
+        let in_storm = storms.iter().any(|&(p, from, to)| p == md.provider && ts >= from && ts < to);
+        let ok = attempt == op.attempts && op.final_ok && !(in_storm && rng.chance(0.6));
+        let error_type = if in_storm && !ok {
+            Some("rate_limit")
+        } else if ok {
             None
         } else {
             Some(match rng.f64() {
@@ -959,6 +970,25 @@ fn run(args: &Args) -> io::Result<()> {
         attempt += 1;
     }
     w.flush()
+}
+
+/// One storm per provider: (provider, start, end) in ms into the month, 20–70 minutes long,
+/// days apart, printed on stderr so a test can check what was found against what was planted.
+fn plant_storms(seed: u64) -> Vec<(&'static str, i64, i64)> {
+    let mut rng = Rng(seed ^ 0x5707_3500);
+    let mut providers: Vec<&'static str> = MODELS.iter().map(|m| m.provider).collect();
+    providers.sort_unstable();
+    providers.dedup();
+    providers
+        .into_iter()
+        .enumerate()
+        .map(|(k, p)| {
+            let start = (3 + 6 * k as i64) * DAY_MS + rng.irange(0, 20) * 3_600_000;
+            let end = start + rng.irange(20, 70) * 60_000;
+            eprintln!("gen_logs: planted storm {p} {start} {end}");
+            (p, start, end)
+        })
+        .collect()
 }
 
 fn main() {
