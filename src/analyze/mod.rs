@@ -4,6 +4,7 @@
 
 pub mod context;
 pub mod dims;
+pub mod headline;
 pub mod merge;
 pub mod ops;
 pub mod review;
@@ -106,6 +107,10 @@ pub struct Report {
     /// Rows a table or Markdown grid of a section shows (`--top`); JSON keeps every row.
     #[serde(skip)]
     pub display_top: Option<usize>,
+    /// Cost drivers and leaks ranked by dollars, for the first screen (not in the JSON:
+    /// every figure in it is a section's own).
+    #[serde(skip)]
+    pub headline: headline::Headline,
     /// The leak sections that were wanted.
     #[serde(flatten)]
     pub sections: Sections,
@@ -160,6 +165,7 @@ pub fn run(input: Inputs, plan: &AnalysisPlan) -> Report {
         opts: &plan.options,
     };
     let sections = Sections::run(&ctx, &wants);
+    let headline = headline::of(&breakdowns, &sections);
     Report {
         schema_version: SCHEMA_VERSION,
         generator: format!("llmcost {}", env!("CARGO_PKG_VERSION")),
@@ -179,7 +185,23 @@ pub fn run(input: Inputs, plan: &AnalysisPlan) -> Report {
         rejected: input.rejected,
         notes,
         display_top: plan.top,
+        headline,
         sections,
+    }
+}
+
+impl Report {
+    /// The default first screen: the breakdowns by model and route only (unless the caller
+    /// chose its breakdowns) and only the sections that found a leak (unless the caller chose
+    /// its sections). The headline was made from the whole report.
+    pub fn trim_to_default(&mut self, chosen_breakdowns: bool, chosen_sections: bool) {
+        if !chosen_breakdowns {
+            self.breakdowns.retain(|b| b.name == "model" || b.name == "route");
+        }
+        if !chosen_sections {
+            let found = self.headline.found.clone();
+            self.sections.retain(|s| found.contains(&s));
+        }
     }
 }
 

@@ -34,6 +34,10 @@ pub struct Args {
     /// Output format.
     #[arg(long, short, value_enum, default_value = "table")]
     pub format: Format,
+    /// How much table and md show: the headline, breakdowns by model and route and the sections
+    /// that found a leak (default), or everything (full). JSON and CSV always hold everything.
+    #[arg(long, value_enum, default_value = "default")]
+    pub detail: Detail,
     /// Break down by these dimensions; comma-separated dimensions form one combined breakdown.
     /// Repeatable. Default: model, provider, route, feature, user, environment, day.
     #[arg(long, value_name = "DIM[,DIM]")]
@@ -97,6 +101,12 @@ pub struct Args {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Detail {
+    Default,
+    Full,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum UnpricedPolicy {
     Warn,
     Error,
@@ -135,7 +145,10 @@ impl Args {
 pub fn run(args: Args) -> Result<Outcome> {
     let loaded = super::load_with_progress(&args.options(), args.quiet)?;
     let priced = loaded.price();
-    let report = loaded.report(&priced);
+    let mut report = loaded.report(&priced);
+    if args.detail == Detail::Default && matches!(args.format, Format::Table | Format::Md) {
+        report.trim_to_default(!args.by.is_empty(), !args.only.is_empty());
+    }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     render::renderer(args.format).render(&report, &mut out)?;
@@ -150,7 +163,7 @@ pub fn run(args: Args) -> Result<Outcome> {
             .iter()
             .map(|u| format!("{} ({})", u.model, render::calls_and_rows(u.calls, u.aggregate_rows, "")))
             .collect();
-        bail!("{lost} have no price (--unpriced error): {}", models.join(", "));
+        bail!("{lost} {} no price (--unpriced error): {}", render::have(&lost), models.join(", "));
     }
     Ok(Outcome::Ok)
 }
@@ -162,6 +175,7 @@ fn warn_about_losses(report: &analyze::Report) {
         eprintln!("llmcost: warning: {rejected} lines rejected (listed in the report; --strict makes this an error)");
     }
     if let Some(lost) = render::unpriced_summary(report, "") {
-        eprintln!("llmcost: warning: {lost} have no price and are not in the total (listed in the report)");
+        let have = render::have(&lost);
+        eprintln!("llmcost: warning: {lost} {have} no price, left out of the total (listed in the report)");
     }
 }

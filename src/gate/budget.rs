@@ -286,13 +286,18 @@ pub fn replay(
         .collect::<Result<Vec<_>>>()?;
     let mut notes = Vec::new();
     for r in results.iter().filter(|r| r.unpriced_calls > 0 || r.unpriced_bucket_rows > 0) {
-        let buckets = match r.unpriced_bucket_rows {
-            0 => String::new(),
-            n => format!(" and {n} usage-bucket rows"),
+        let s = |n: u64| if n == 1 { "" } else { "s" };
+        let (buckets, have) = match r.unpriced_bucket_rows {
+            0 if r.unpriced_calls == 1 => (String::new(), "has"),
+            0 => (String::new(), "have"),
+            n => (format!(" and {n} usage-bucket row{}", s(n)), "have"),
         };
         notes.push(format!(
-            "budget {}: {} calls{buckets} have no price and are not in its spend",
-            r.name, r.unpriced_calls
+            "budget {}: {} call{}{buckets} {have} no price and {} not in its spend",
+            r.name,
+            r.unpriced_calls,
+            s(r.unpriced_calls),
+            if have == "has" { "is" } else { "are" }
         ));
     }
     for (r, b) in results

@@ -19,6 +19,15 @@ impl Render for Markdown {
         for line in preamble(report) {
             writeln!(out, "- {}", escape::markdown(&line))?;
         }
+        // The headline: its first line in bold, the rest a list (indented lines nested).
+        let headline = super::headline::lines(report);
+        for (i, line) in headline.iter().filter(|l| !l.is_empty()).enumerate() {
+            match line.strip_prefix("  ") {
+                _ if i == 0 => writeln!(out, "\n**{}**\n", escape::markdown(line))?,
+                Some(item) => writeln!(out, "  - {}", escape::markdown(item.trim_start()))?,
+                None => writeln!(out, "- {}", escape::markdown(line))?,
+            }
+        }
         for g in grids(report) {
             writeln!(out, "\n### {}\n", escape::markdown(&g.title))?;
             grid_with_footer(&g, out)?;

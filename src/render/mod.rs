@@ -8,6 +8,7 @@ pub mod csv;
 pub mod escape;
 pub mod export;
 pub mod grid;
+pub mod headline;
 pub mod json;
 pub mod markdown;
 mod sections;
@@ -84,11 +85,27 @@ pub fn unpriced_summary(r: &crate::analyze::Report, adjective: &str) -> Option<S
     Some(calls_and_rows(r.totals.unpriced_calls, rows, adjective))
 }
 
-/// "5 calls" or "5 calls and 2 usage-bucket rows", with `adjective` before "calls".
+/// "5 calls", "1 call" or "5 calls and 2 usage-bucket rows", with `adjective` before "calls".
 pub fn calls_and_rows(calls: u64, rows: u64, adjective: &str) -> String {
+    let s = |n: u64| if n == 1 { "" } else { "s" };
     match rows {
-        0 => format!("{} {adjective}calls", count(calls)),
-        _ => format!("{} {adjective}calls and {} usage-bucket rows", count(calls), count(rows)),
+        0 => format!("{} {adjective}call{}", count(calls), s(calls)),
+        _ => format!(
+            "{} {adjective}call{} and {} usage-bucket row{}",
+            count(calls),
+            s(calls),
+            count(rows),
+            s(rows)
+        ),
+    }
+}
+
+/// "has" after one call, "have" after more (or after "… and … rows").
+pub fn have(subject: &str) -> &'static str {
+    if subject.starts_with("1 ") && !subject.contains(" and ") {
+        "has"
+    } else {
+        "have"
     }
 }
 

@@ -15,7 +15,7 @@ pub struct Table;
 
 impl Render for Table {
     fn render(&self, report: &Report, out: &mut dyn Write) -> Result<()> {
-        for line in preamble(report) {
+        for line in preamble(report).into_iter().chain(super::headline::lines(report)) {
             writeln!(out, "{}", terminal(&line))?;
         }
         for grid in grids(report) {

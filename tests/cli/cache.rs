@@ -132,7 +132,9 @@ fn terminal_shows_flags_fleet_and_collapse() {
     assert!(text.contains("Prompt cache by route"), "{text}");
     assert!(text.contains("fleet: token hit rate 70.0%, request hit rate 84.6%"), "{text}");
     assert!(text.contains("below_fleet") && text.contains("no_cache"), "{text}");
-    let collapse = text.lines().find(|l| l.contains("2026-03-04")).expect("collapse row");
+    // The collapse's row in the cache section (the headline names it too, in words).
+    let collapse =
+        text.lines().find(|l| l.contains("2026-03-04") && l.contains("80.0%")).expect("collapse row");
     assert!(
         collapse.contains("rag")
             && collapse.contains("80.0%")

@@ -279,7 +279,7 @@ fn an_unpriced_bucket_is_listed_with_its_rows() {
         .args(["report", path.to_str().unwrap(), "--only", "totals", "--unpriced", "error"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("claude-imaginary-9 (0 calls and 1 usage-bucket rows)"));
+        .stderr(predicate::str::contains("claude-imaginary-9 (0 calls and 1 usage-bucket row)"));
 }
 
 #[test]

@@ -355,3 +355,40 @@ fn unpriced_cost_is_an_empty_csv_cell_r17() {
     let priced = rows.iter().find(|row| &row[at("key")] == "gpt-4o").unwrap();
     assert!(!priced[at("cost_usd")].is_empty());
 }
+
+/// The first screen: the preamble and headline fit 80 × 24 before the first table, and each
+/// leak's dollars are its section's own figure (issue #18).
+#[test]
+fn the_headline_fits_one_screen_and_quotes_the_sections_r18() {
+    let out = llmcost().args(["report", "fixtures/sample.jsonl"]).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let head: Vec<&str> = text.lines().take_while(|l| *l != "Totals").collect();
+    assert!(head.len() <= 24, "{} lines:\n{}", head.len(), head.join("\n"));
+    assert!(head.iter().all(|l| l.chars().count() <= 80), "{}", head.join("\n"));
+    assert!(head.iter().any(|l| l.starts_with("Spend: $4.18 over 400 calls (excludes 1 unpriced call)")));
+    let r = run_json(&["report", "fixtures/sample.jsonl"]);
+    let usd = |v: &serde_json::Value| {
+        llmcost::render::usd(llmcost::money::Money::from_f64(v.as_f64().unwrap()).unwrap())
+    };
+    // Each figure as its section reports it, in the headline's wording.
+    let expected = [
+        format!(
+            "{}  {} outlier jobs (their whole cost) [jobs]",
+            usd(&r["jobs"]["outlier_cost_usd"]),
+            r["jobs"]["outlier_count"]
+        ),
+        format!(
+            "{}  {} answers cut off at the output limit [waste]",
+            usd(&r["waste"]["truncated_cost_usd"]),
+            r["waste"]["truncated_calls"]
+        ),
+    ];
+    for e in expected {
+        assert!(head.iter().any(|l| l.trim_start() == e), "{e:?} not in:\n{}", head.join("\n"));
+    }
+    // The default detail keeps the model and route breakdowns; --detail full has them all.
+    assert!(text.contains("By model") && text.contains("By route") && !text.contains("By user"));
+    let full = llmcost().args(["report", "fixtures/sample.jsonl", "--detail", "full"]).output().unwrap();
+    assert!(String::from_utf8(full.stdout).unwrap().contains("By user"));
+}

@@ -105,6 +105,16 @@ macro_rules! declare_sections {
         }
 
         impl Sections {
+            /// Whether no section was computed.
+            pub fn is_empty(&self) -> bool {
+                true $(&& self.$module.is_none())*
+            }
+
+            /// Drops the sections `keep` says no to.
+            pub fn retain(&mut self, keep: impl Fn(Section) -> bool) {
+                $(if !keep(Section::$variant) { self.$module = None; })*
+            }
+
             /// Runs every wanted section; independent sections run in parallel.
             pub fn run(ctx: &Ctx, wants: &(dyn Fn(Section) -> bool + Sync)) -> Sections {
                 let needs = false $(|| (needs_ops(&$kind($module::analyze)) && wants(Section::$variant)))*;
