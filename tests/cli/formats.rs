@@ -405,3 +405,26 @@ fn a_helicone_cache_hit_costs_nothing() {
     assert_eq!(r["totals"]["cost_usd_exact"], "0.0035");
     assert_eq!(r["totals"]["app_cache_hits"], 1);
 }
+
+/// fixtures/formats/litellm-usage-details.jsonl, worked in fixtures/formats/README.md.
+#[test]
+fn litellm_one_hour_cache_writes_are_priced_at_the_one_hour_rate_r20() {
+    let r = run_json(&[
+        "report",
+        "fixtures/formats/litellm-usage-details.jsonl",
+        "--only",
+        "totals,reconciliation",
+    ]);
+    let t = &r["totals"];
+    // 173100 + 19500 + 4380 µ$; with the 22000 1-hour tokens at the 5-minute rate it would be
+    // 49500 µ$ less.
+    assert_eq!(t["cost_usd_exact"], "0.19698");
+    assert_eq!(t["cache_write_tokens"], 34000);
+    assert_eq!(t["cache_write_1h_tokens"], 22000);
+    assert_eq!(t["cache_read_tokens"], 8000);
+    assert_eq!(t["reasoning_tokens"], 1000);
+    // LiteLLM's own response_cost agrees on every call.
+    for row in r["reconciliation"].as_array().unwrap() {
+        assert_eq!(row["difference_usd"].as_f64(), Some(0.0), "{row}");
+    }
+}

@@ -56,19 +56,47 @@ impl LineParser for Parser {
     }
 }
 
-/// Prompt tokens already include cache reads and writes; the details say how many.
+/// Prompt tokens already include cache reads and writes; the details say how many. LiteLLM
+/// writes the Anthropic counts at the top of `usage` (`cache_read_input_tokens`,
+/// `cache_creation_input_tokens`) and the OpenAI-style ones in `prompt_tokens_details`
+/// (`cached_tokens`, `cache_write_tokens` or its mirror `cache_creation_tokens`, and
+/// `cache_creation_token_details` with the `ephemeral_5m`/`_1h` split of the writes).
 fn tokens(line: &Value, rec: &mut Owned) -> Result<(), String> {
     let usage = &line["response"]["usage"];
+    let details = &usage["prompt_tokens_details"];
     let input =
         num(line, &["prompt_tokens"]).or_else(|| num(usage, &["prompt_tokens"])).ok_or("no prompt_tokens")?;
     let output =
         num(line, &["completion_tokens"]).or_else(|| num(usage, &["completion_tokens"])).unwrap_or(0);
-    let read = num(usage, &["cache_read_input_tokens"])
-        .or_else(|| num(usage, &["prompt_tokens_details", "cached_tokens"]));
+    let read = num(usage, &["cache_read_input_tokens"]).or_else(|| num(details, &["cached_tokens"]));
+    let split = [&details["cache_creation_token_details"], &usage["cache_creation_token_details"]]
+        .into_iter()
+        .find(|d| d.is_object());
+    let ephemeral = |key: &str| split.and_then(|d| num(d, &[key]));
+    // The split's own sum when no total is written (30-minute and 12-hour writes, which no
+    // price table distinguishes, count as writes at the 5-minute rate).
+    let split_sum = split.map(|_| {
+        [
+            "ephemeral_5m_input_tokens",
+            "ephemeral_30m_input_tokens",
+            "ephemeral_1h_input_tokens",
+            "ephemeral_12h_input_tokens",
+        ]
+        .iter()
+        .filter_map(|k| ephemeral(k))
+        .sum::<u64>()
+    });
+    let write = num(usage, &["cache_creation_input_tokens"])
+        .or_else(|| num(details, &["cache_write_tokens"]))
+        .or_else(|| num(details, &["cache_creation_tokens"]))
+        .or(split_sum);
     set_num(rec, Field::InputTokens, input);
     set_num(rec, Field::OutputTokens, output);
     set_num(rec, Field::CacheReadTokens, read.unwrap_or(0));
-    set_num(rec, Field::CacheWriteTokens, num(usage, &["cache_creation_input_tokens"]).unwrap_or(0));
+    set_num(rec, Field::CacheWriteTokens, write.unwrap_or(0));
+    if let Some(h) = ephemeral("ephemeral_1h_input_tokens") {
+        set_num(rec, Field::CacheWrite1hTokens, h);
+    }
     if let Some(r) = num(usage, &["completion_tokens_details", "reasoning_tokens"]) {
         set_num(rec, Field::ReasoningTokens, r);
     }
