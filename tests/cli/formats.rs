@@ -428,3 +428,15 @@ fn litellm_one_hour_cache_writes_are_priced_at_the_one_hour_rate_r20() {
         assert_eq!(row["difference_usd"].as_f64(), Some(0.0), "{row}");
     }
 }
+
+/// fixtures/formats/otel-openllmetry.jsonl, worked in fixtures/formats/README.md.
+#[test]
+fn openllmetry_reasoning_tokens_are_read_r20() {
+    let t = &totals("otel-openllmetry.jsonl", &[])["totals"];
+    // o4-mini 3300 + 550 + 52800 = 56650 µ$, gpt-4o-mini 150 + 60 = 210 µ$.
+    assert_eq!(t["cost_usd_exact"], "0.05686");
+    assert_eq!(t["calls"], 2);
+    assert_eq!(t["cache_read_tokens"], 2000);
+    assert_eq!(t["output_tokens"], 12100);
+    assert_eq!(t["reasoning_tokens"], 11712);
+}
