@@ -440,3 +440,18 @@ fn openllmetry_reasoning_tokens_are_read_r20() {
     assert_eq!(t["output_tokens"], 12100);
     assert_eq!(t["reasoning_tokens"], 11712);
 }
+
+/// The environment comes from the OTel resource: `deployment.environment.name` (openai-v2
+/// fixture, "production") or the older `deployment.environment` (OpenLLMetry, "staging").
+#[test]
+fn otel_resource_names_the_environment_r20() {
+    for (file, env, calls) in
+        [("otel-openai-v2.jsonl", "production", 4), ("otel-openllmetry.jsonl", "staging", 2)]
+    {
+        let r = totals(file, &["--by", "environment"]);
+        let rows = r["breakdowns"]["environment"].as_array().unwrap();
+        assert_eq!(rows.len(), 1, "{file}: {rows:?}");
+        assert_eq!(rows[0]["key"], env, "{file}");
+        assert_eq!(rows[0]["calls"], calls, "{file}");
+    }
+}

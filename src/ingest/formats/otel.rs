@@ -7,7 +7,8 @@
 //! `.completion_tokens`, `gen_ai.usage.cache_read.input_tokens` and
 //! `.cache_creation.input_tokens` (OpenLLMetry's older `cache_read_input_tokens`,
 //! `cache_creation_input_tokens` too), reasoning from OpenLLMetry's
-//! `gen_ai.usage.reasoning_tokens`. The trace is the job; `error.type` or an ERROR status
+//! `gen_ai.usage.reasoning_tokens`. The resource's `deployment.environment.name` (or the
+//! older `deployment.environment`) is the environment. The trace is the job; `error.type` or an ERROR status
 //! marks a failure.
 
 use serde_json::Value;
@@ -34,10 +35,16 @@ pub struct Parser;
 impl LineParser for Parser {
     fn parse(&mut self, line: &Value, out: &mut Vec<Owned>) -> Result<(), String> {
         for resource in line["resourceSpans"].as_array().into_iter().flatten() {
-            let service = attr(&resource["resource"]["attributes"], &["service.name"]).and_then(as_text);
+            let res = &resource["resource"]["attributes"];
+            let service = attr(res, &["service.name"]).and_then(as_text);
+            // `deployment.environment.name` since semantic conventions 1.27, `deployment.environment` before.
+            let env = attr(res, &["deployment.environment.name", "deployment.environment"]).and_then(as_text);
             for scope in resource["scopeSpans"].as_array().into_iter().flatten() {
                 for span in scope["spans"].as_array().into_iter().flatten() {
-                    if let Some(rec) = call(span, service.as_deref())? {
+                    if let Some(mut rec) = call(span, service.as_deref())? {
+                        if let Some(env) = env.as_deref().filter(|e| !e.is_empty()) {
+                            set_text(&mut rec, Field::Environment, env);
+                        }
                         out.push(rec);
                     }
                 }
