@@ -455,3 +455,21 @@ fn otel_resource_names_the_environment_r20() {
         assert_eq!(rows[0]["calls"], calls, "{file}");
     }
 }
+
+/// `end_user` first, then the SDK's `model_parameters.user`, then the API key's user.
+#[test]
+fn litellm_sdk_user_is_the_user_when_end_user_is_null_r20() {
+    let r = totals("litellm-usage-details.jsonl", &["--by", "user"]);
+    // (user, µ$): money travels as the nearest double, exact to well under a µ$ here.
+    let mut rows: Vec<(String, i64)> = r["breakdowns"]["user"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (x["key"].as_str().unwrap().to_string(), (x["cost_usd"].as_f64().unwrap() * 1e6).round() as i64)
+        })
+        .collect();
+    rows.sort();
+    let want = [("cust-42", 173_100), ("sdk-user-1", 19_500), ("sdk-user-2", 4_380)];
+    assert_eq!(rows, want.map(|(k, c)| (k.to_string(), c)));
+}

@@ -4,8 +4,8 @@
 //! cache-write tokens, which its `usage` details break out. `model_group` is the model the
 //! caller asked for (the head of a fallback chain) and `trace_id` is shared by the retries
 //! and fallbacks of one request, so it is the operation. `response_cost` / `spend` is
-//! LiteLLM's own figure, kept for reconciliation only. Team alias → feature, end user →
-//! user, first request tag → route.
+//! LiteLLM's own figure, kept for reconciliation only. Team alias → feature, end user (else
+//! the SDK's `model_parameters.user`, else the API key's user) → user, first request tag → route.
 
 use serde_json::Value;
 
@@ -112,7 +112,10 @@ fn attribution(line: &Value, rec: &mut Owned) {
         (Field::RequestId, text(line, &["id"]).or_else(|| text(line, &["request_id"]))),
         (
             Field::UserId,
+            // The proxy's end user, else the `user=` the SDK was called with, else the key's owner.
             text(line, &["end_user"])
+                .filter(|u| !u.is_empty())
+                .or_else(|| text(line, &["model_parameters", "user"]))
                 .or_else(|| text(meta, &["user_api_key_user_id"]))
                 .or_else(|| text(line, &["user"])),
         ),
