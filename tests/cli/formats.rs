@@ -473,3 +473,15 @@ fn litellm_sdk_user_is_the_user_when_end_user_is_null_r20() {
     let want = [("cust-42", 173_100), ("sdk-user-1", 19_500), ("sdk-user-2", 4_380)];
     assert_eq!(rows, want.map(|(k, c)| (k.to_string(), c)));
 }
+
+/// fixtures/formats/litellm-router.jsonl: the Router's `openai/gpt-4o` and the SDK's `gpt-4o`
+/// are one model row: 2 calls of 1000×2.5 + 100×10 = 3500 µ$.
+#[test]
+fn litellm_provider_prefixed_names_group_with_the_bare_name_r20() {
+    let r = totals("litellm-router.jsonl", &["--by", "model"]);
+    let rows = r["breakdowns"]["model"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["key"], "gpt-4o");
+    assert_eq!(rows[0]["calls"], 2);
+    assert_eq!(r["totals"]["cost_usd_exact"], "0.007");
+}

@@ -36,7 +36,7 @@ impl LineParser for Parser {
         let mut rec = RawRecord::new(0);
         tokens(line, &mut rec)?;
         let model = text(line, &["model"]).filter(|m| !m.is_empty()).ok_or("no model")?;
-        set_text(&mut rec, Field::Model, model);
+        set_text(&mut rec, Field::Model, unprefixed(line, model));
         match &line["startTime"] {
             Value::Number(n) => rec.set(Field::Timestamp, n.as_f64().map(Scalar::Float)),
             Value::String(s) => set_text(&mut rec, Field::Timestamp, s),
@@ -103,11 +103,22 @@ fn tokens(line: &Value, rec: &mut Owned) -> Result<(), String> {
     Ok(())
 }
 
+/// A model name without the `provider/` prefix LiteLLM's Router writes (`openai/gpt-4o`) when
+/// it names the call's own `custom_llm_provider`, so the call groups with `gpt-4o`; the
+/// provider is kept in its own field.
+fn unprefixed<'v>(line: &Value, model: &'v str) -> &'v str {
+    let provider = text(line, &["custom_llm_provider"]).filter(|p| !p.is_empty());
+    match (provider, model.split_once('/')) {
+        (Some(p), Some((prefix, rest))) if prefix.eq_ignore_ascii_case(p) && !rest.is_empty() => rest,
+        _ => model,
+    }
+}
+
 fn attribution(line: &Value, rec: &mut Owned) {
     let meta = &line["metadata"];
     let pairs = [
         (Field::Provider, text(line, &["custom_llm_provider"])),
-        (Field::RequestedModel, text(line, &["model_group"])),
+        (Field::RequestedModel, text(line, &["model_group"]).map(|m| unprefixed(line, m))),
         (Field::OperationId, text(line, &["trace_id"])),
         (Field::RequestId, text(line, &["id"]).or_else(|| text(line, &["request_id"]))),
         (
