@@ -29,6 +29,9 @@ struct ModelToml {
     id: String,
     #[serde(default)]
     aliases: Vec<String>,
+    /// Dated snapshots this (undated) alias has stood for: separate price entries, the same model.
+    #[serde(default)]
+    snapshots: Vec<String>,
     #[serde(default)]
     prices: Vec<PriceToml>,
 }
@@ -76,10 +79,12 @@ pub fn parse_toml(name: &str, text: &str) -> Result<Vec<ModelPrice>> {
                 .with_context(|| format!("{}: price #{}", ctx(), i + 1))?;
             versions.push(v);
         }
-        let model = ModelPrice::new(&file.provider, &m.id, m.aliases, versions).with_context(ctx)?;
+        let mut model = ModelPrice::new(&file.provider, &m.id, m.aliases, versions).with_context(ctx)?;
+        model.snapshots = m.snapshots;
         models.push(model);
     }
     check_unique_names(name, &models)?;
+    check_snapshots(name, &models)?;
     Ok(models)
 }
 
@@ -168,6 +173,28 @@ fn check_unique_names(name: &str, models: &[ModelPrice]) -> Result<()> {
                 if other != m.id {
                     bail!("{name}: name {n:?} is claimed by both {other:?} and {:?}", m.id);
                 }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Each snapshot names another model of the same table, and no snapshot is claimed twice.
+fn check_snapshots(name: &str, models: &[ModelPrice]) -> Result<()> {
+    let mut claimed: BTreeMap<String, &str> = BTreeMap::new();
+    for m in models {
+        for s in &m.snapshots {
+            let lower = s.to_ascii_lowercase();
+            let target = models.iter().find(|o| o.exact_names().any(|n| n.eq_ignore_ascii_case(s)));
+            match target {
+                None => bail!("{name}: model {:?}: snapshot {s:?} is not a model of this table", m.id),
+                Some(t) if t.id == m.id => {
+                    bail!("{name}: model {:?}: snapshot {s:?} is the model itself", m.id)
+                }
+                Some(_) => {}
+            }
+            if let Some(other) = claimed.insert(lower, &m.id) {
+                bail!("{name}: snapshot {s:?} is claimed by both {other:?} and {:?}", m.id);
             }
         }
     }

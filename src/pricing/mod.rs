@@ -20,6 +20,9 @@ pub struct ModelPrice {
     pub provider: String,
     pub id: String,
     pub aliases: Vec<String>,
+    /// Other entries (dated snapshots) that this alias stands for: the same model at its own
+    /// price, so a call asking for the alias and served by a snapshot did not fall back.
+    pub snapshots: Vec<String>,
     patterns: Vec<glob::Pattern>,
     /// Sorted by start date; windows do not overlap.
     pub versions: Vec<PriceVersion>,
@@ -50,14 +53,21 @@ impl ModelPrice {
                     .with_context(|| format!("bad alias pattern {a:?}"))
             })
             .collect::<Result<_>>()?;
-        Ok(ModelPrice { provider: provider.to_string(), id: id.to_string(), aliases, patterns, versions })
+        Ok(ModelPrice {
+            provider: provider.to_string(),
+            id: id.to_string(),
+            aliases,
+            snapshots: Vec::new(),
+            patterns,
+            versions,
+        })
     }
 
     pub fn version_at(&self, at_ms: i64) -> Option<&PriceVersion> {
         self.versions.iter().find(|v| v.covers(at_ms))
     }
 
-    fn exact_names(&self) -> impl Iterator<Item = &String> {
+    pub(crate) fn exact_names(&self) -> impl Iterator<Item = &String> {
         std::iter::once(&self.id).chain(self.aliases.iter().filter(|a| !a.contains(['*', '?', '['])))
     }
 }
@@ -74,6 +84,8 @@ pub struct SourceInfo {
 pub struct PriceBook {
     models: Vec<ModelPrice>,
     by_name: FxHashMap<String, Vec<usize>>,
+    /// Snapshot entry → the alias entry that stands for it (same provider).
+    alias_of: FxHashMap<usize, usize>,
     pub sources: Vec<SourceInfo>,
 }
 
@@ -119,7 +131,20 @@ impl PriceBook {
                 }
             }
         }
-        Ok(PriceBook { models, by_name, sources })
+        let mut alias_of = FxHashMap::default();
+        for (i, m) in models.iter().enumerate() {
+            for s in &m.snapshots {
+                let same_provider = by_name
+                    .get(&s.to_ascii_lowercase())
+                    .into_iter()
+                    .flatten()
+                    .find(|&&j| models[j].provider == m.provider && j != i);
+                if let Some(&j) = same_provider {
+                    alias_of.entry(j).or_insert(i);
+                }
+            }
+        }
+        Ok(PriceBook { models, by_name, alias_of, sources })
     }
 
     pub fn models(&self) -> &[ModelPrice] {
@@ -150,6 +175,15 @@ impl PriceBook {
         });
         let indices: Vec<usize> = matching.map(|(i, _)| i).collect();
         (!indices.is_empty()).then(|| self.prefer(indices.into_iter(), provider))
+    }
+
+    /// The model a name stands for: its price entry, or the alias entry that lists it among
+    /// its `snapshots` (`gpt-4o-2024-08-06` → `gpt-4o`). Two names are the same model when
+    /// their identities are the same entry.
+    pub fn identity(&self, provider: Option<&str>, model: &str) -> Option<&ModelPrice> {
+        let m = self.lookup(provider, model)?;
+        let i = self.models.iter().position(|x| std::ptr::eq(x, m))?;
+        Some(self.alias_of.get(&i).map_or(m, |&a| &self.models[a]))
     }
 
     fn prefer(
@@ -223,6 +257,38 @@ output = 2
     fn provider_is_preferred_when_named() {
         assert_eq!(book().lookup(Some("b"), "shared").unwrap().provider, "b");
         assert_eq!(book().lookup(Some("zzz"), "shared").unwrap().provider, "a");
+    }
+
+    #[test]
+    fn a_dated_snapshot_is_the_model_its_alias_lists_r20() {
+        let t = r#"provider = "openai"
+[[models]]
+id = "gpt-4o"
+snapshots = ["gpt-4o-2024-08-06"]
+[[models.prices]]
+input = 2.5
+output = 10
+[[models]]
+id = "gpt-4o-2024-08-06"
+[[models.prices]]
+input = 2.5
+output = 10
+[[models]]
+id = "gpt-4o-2024-11-20"
+[[models.prices]]
+input = 2.5
+output = 10
+"#;
+        let book = PriceBook::from_texts(&[("o.toml".into(), t.into())]).unwrap();
+        let id = |name: &str| book.identity(None, name).map(|m| m.id.as_str());
+        assert_eq!(book.lookup(None, "gpt-4o-2024-08-06").unwrap().id, "gpt-4o-2024-08-06", "priced apart");
+        assert_eq!(id("gpt-4o-2024-08-06"), Some("gpt-4o"));
+        assert_eq!(id("openai/GPT-4o-2024-08-06"), Some("gpt-4o"));
+        assert_eq!(id("gpt-4o-2024-11-20"), Some("gpt-4o-2024-11-20"), "never behind the alias");
+        assert_eq!(id("nope"), None);
+        let bad = t.replace("snapshots = [\"gpt-4o-2024-08-06\"]", "snapshots = [\"gpt-4o-2099\"]");
+        let err = format!("{:#}", PriceBook::from_texts(&[("o.toml".into(), bad)]).unwrap_err());
+        assert!(err.contains("snapshot \"gpt-4o-2099\" is not a model of this table"), "{err}");
     }
 
     #[test]

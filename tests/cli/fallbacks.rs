@@ -115,3 +115,16 @@ fn table_shows_rates_mix_and_flags() {
     assert!(text.starts_with("14 calls,"), "{text}");
     assert!(!text.contains("Fallbacks by"), "{text}");
 }
+
+/// fixtures/formats/otel-openai-v2.jsonl (worked in fixtures/formats/README.md): three spans
+/// asked for an alias and were answered by a snapshot it stands for, one asked for gpt-4o and
+/// was answered by gpt-4o-mini.
+#[test]
+fn an_alias_answered_by_its_dated_snapshot_is_no_fallback_r20() {
+    let r = run_json(&["report", "fixtures/formats/otel-openai-v2.jsonl", "--only", "totals,fallbacks"]);
+    assert_eq!(r["totals"]["cost_usd_exact"], "0.00957");
+    let f = &r["fallbacks"]["totals"];
+    // 4 operations, all with a requested model; only span 4 (gpt-4o → gpt-4o-mini) fell back:
+    // 360 µ$ served, 6000 µ$ at gpt-4o's price, extra −5640 µ$.
+    check(f, (4, 4, 1, 1, 0), (360.0, -5640.0));
+}

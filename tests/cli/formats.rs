@@ -405,3 +405,83 @@ fn a_helicone_cache_hit_costs_nothing() {
     assert_eq!(r["totals"]["cost_usd_exact"], "0.0035");
     assert_eq!(r["totals"]["app_cache_hits"], 1);
 }
+
+/// fixtures/formats/litellm-usage-details.jsonl, worked in fixtures/formats/README.md.
+#[test]
+fn litellm_one_hour_cache_writes_are_priced_at_the_one_hour_rate_r20() {
+    let r = run_json(&[
+        "report",
+        "fixtures/formats/litellm-usage-details.jsonl",
+        "--only",
+        "totals,reconciliation",
+    ]);
+    let t = &r["totals"];
+    // 173100 + 19500 + 4380 µ$; with the 22000 1-hour tokens at the 5-minute rate it would be
+    // 49500 µ$ less.
+    assert_eq!(t["cost_usd_exact"], "0.19698");
+    assert_eq!(t["cache_write_tokens"], 34000);
+    assert_eq!(t["cache_write_1h_tokens"], 22000);
+    assert_eq!(t["cache_read_tokens"], 8000);
+    assert_eq!(t["reasoning_tokens"], 1000);
+    // LiteLLM's own response_cost agrees on every call.
+    for row in r["reconciliation"].as_array().unwrap() {
+        assert_eq!(row["difference_usd"].as_f64(), Some(0.0), "{row}");
+    }
+}
+
+/// fixtures/formats/otel-openllmetry.jsonl, worked in fixtures/formats/README.md.
+#[test]
+fn openllmetry_reasoning_tokens_are_read_r20() {
+    let t = &totals("otel-openllmetry.jsonl", &[])["totals"];
+    // o4-mini 3300 + 550 + 52800 = 56650 µ$, gpt-4o-mini 150 + 60 = 210 µ$.
+    assert_eq!(t["cost_usd_exact"], "0.05686");
+    assert_eq!(t["calls"], 2);
+    assert_eq!(t["cache_read_tokens"], 2000);
+    assert_eq!(t["output_tokens"], 12100);
+    assert_eq!(t["reasoning_tokens"], 11712);
+}
+
+/// The environment comes from the OTel resource: `deployment.environment.name` (openai-v2
+/// fixture, "production") or the older `deployment.environment` (OpenLLMetry, "staging").
+#[test]
+fn otel_resource_names_the_environment_r20() {
+    for (file, env, calls) in
+        [("otel-openai-v2.jsonl", "production", 4), ("otel-openllmetry.jsonl", "staging", 2)]
+    {
+        let r = totals(file, &["--by", "environment"]);
+        let rows = r["breakdowns"]["environment"].as_array().unwrap();
+        assert_eq!(rows.len(), 1, "{file}: {rows:?}");
+        assert_eq!(rows[0]["key"], env, "{file}");
+        assert_eq!(rows[0]["calls"], calls, "{file}");
+    }
+}
+
+/// `end_user` first, then the SDK's `model_parameters.user`, then the API key's user.
+#[test]
+fn litellm_sdk_user_is_the_user_when_end_user_is_null_r20() {
+    let r = totals("litellm-usage-details.jsonl", &["--by", "user"]);
+    // (user, µ$): money travels as the nearest double, exact to well under a µ$ here.
+    let mut rows: Vec<(String, i64)> = r["breakdowns"]["user"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (x["key"].as_str().unwrap().to_string(), (x["cost_usd"].as_f64().unwrap() * 1e6).round() as i64)
+        })
+        .collect();
+    rows.sort();
+    let want = [("cust-42", 173_100), ("sdk-user-1", 19_500), ("sdk-user-2", 4_380)];
+    assert_eq!(rows, want.map(|(k, c)| (k.to_string(), c)));
+}
+
+/// fixtures/formats/litellm-router.jsonl: the Router's `openai/gpt-4o` and the SDK's `gpt-4o`
+/// are one model row: 2 calls of 1000×2.5 + 100×10 = 3500 µ$.
+#[test]
+fn litellm_provider_prefixed_names_group_with_the_bare_name_r20() {
+    let r = totals("litellm-router.jsonl", &["--by", "model"]);
+    let rows = r["breakdowns"]["model"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["key"], "gpt-4o");
+    assert_eq!(rows[0]["calls"], 2);
+    assert_eq!(r["totals"]["cost_usd_exact"], "0.007");
+}

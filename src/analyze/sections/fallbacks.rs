@@ -3,8 +3,9 @@
 //! Definitions (README-ready):
 //! - An operation's requested model is the `requested_model` of its first attempt; an
 //!   operation without one cannot fall back (it still counts in `operations`).
-//! - Two model names are the same model when the price tables resolve them to the same entry
-//!   (`gpt-4o` and `gpt-4o-2024-08-06` are one model); names the tables do not know are
+//! - Two model names are the same model when the price tables resolve them to the same entry,
+//!   or one to a dated snapshot the other's entry lists in `snapshots` (`gpt-4o` and
+//!   `gpt-4o-2024-08-06` are one model, priced apart); names the tables do not know are
 //!   compared case-insensitively.
 //! - An operation falls back when its last successful attempt used a model other than its
 //!   requested model; a retry on the same model is not a fallback. Operations with no
@@ -161,7 +162,7 @@ impl<'b> Models<'b> {
         let mut canon = |name: Option<&str>| -> (u32, Option<&'b ModelPrice>) {
             let Some(name) = name else { return (0, None) };
             let price = ctx.book.lookup(None, name);
-            let key = price.map_or_else(
+            let key = ctx.book.identity(None, name).map_or_else(
                 || format!("name:{}", name.to_ascii_lowercase()),
                 |m| format!("price:{}/{}", m.provider, m.id),
             );

@@ -5,7 +5,10 @@
 //! `gen_ai.response.model` (served) or `gen_ai.request.model`, `gen_ai.usage.input_tokens`
 //! or `.prompt_tokens` (INCLUDING cached tokens, per the conventions), `.output_tokens` or
 //! `.completion_tokens`, `gen_ai.usage.cache_read.input_tokens` and
-//! `.cache_creation.input_tokens`. The trace is the job; `error.type` or an ERROR status
+//! `.cache_creation.input_tokens` (OpenLLMetry's older `cache_read_input_tokens`,
+//! `cache_creation_input_tokens` too), reasoning from OpenLLMetry's
+//! `gen_ai.usage.reasoning_tokens`. The resource's `deployment.environment.name` (or the
+//! older `deployment.environment`) is the environment. The trace is the job; `error.type` or an ERROR status
 //! marks a failure.
 
 use serde_json::Value;
@@ -32,10 +35,16 @@ pub struct Parser;
 impl LineParser for Parser {
     fn parse(&mut self, line: &Value, out: &mut Vec<Owned>) -> Result<(), String> {
         for resource in line["resourceSpans"].as_array().into_iter().flatten() {
-            let service = attr(&resource["resource"]["attributes"], &["service.name"]).and_then(as_text);
+            let res = &resource["resource"]["attributes"];
+            let service = attr(res, &["service.name"]).and_then(as_text);
+            // `deployment.environment.name` since semantic conventions 1.27, `deployment.environment` before.
+            let env = attr(res, &["deployment.environment.name", "deployment.environment"]).and_then(as_text);
             for scope in resource["scopeSpans"].as_array().into_iter().flatten() {
                 for span in scope["spans"].as_array().into_iter().flatten() {
-                    if let Some(rec) = call(span, service.as_deref())? {
+                    if let Some(mut rec) = call(span, service.as_deref())? {
+                        if let Some(env) = env.as_deref().filter(|e| !e.is_empty()) {
+                            set_text(&mut rec, Field::Environment, env);
+                        }
                         out.push(rec);
                     }
                 }
@@ -73,12 +82,17 @@ fn call(span: &Value, service: Option<&str>) -> Result<Option<Owned>, String> {
     let mut rec = RawRecord::new(0);
     set_num(&mut rec, Field::InputTokens, input.unwrap_or(0));
     set_num(&mut rec, Field::OutputTokens, output.unwrap_or(0));
-    set_num(&mut rec, Field::CacheReadTokens, num(&["gen_ai.usage.cache_read.input_tokens"]).unwrap_or(0));
-    set_num(
-        &mut rec,
-        Field::CacheWriteTokens,
-        num(&["gen_ai.usage.cache_creation.input_tokens"]).unwrap_or(0),
-    );
+    // The dotted cache names are the conventions'; OpenLLMetry wrote them with underscores
+    // before opentelemetry-semantic-conventions-ai 0.5.0.
+    let read = num(&["gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens"]);
+    let write =
+        num(&["gen_ai.usage.cache_creation.input_tokens", "gen_ai.usage.cache_creation_input_tokens"]);
+    set_num(&mut rec, Field::CacheReadTokens, read.unwrap_or(0));
+    set_num(&mut rec, Field::CacheWriteTokens, write.unwrap_or(0));
+    // OpenLLMetry's name (`SpanAttributes.GEN_AI_USAGE_REASONING_TOKENS`), then its older one.
+    if let Some(r) = num(&["gen_ai.usage.reasoning_tokens", "llm.usage.reasoning_tokens"]) {
+        set_num(&mut rec, Field::ReasoningTokens, r);
+    }
     set_text(&mut rec, Field::Model, &model);
     let start = span["startTimeUnixNano"]
         .as_str()
