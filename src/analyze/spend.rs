@@ -6,6 +6,9 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
+use std::cmp::Ordering;
+
+use super::context::key_order;
 use super::dims::{Codes, Dim};
 use super::Selection;
 use crate::analyze::merge::{summed, Merge};
@@ -163,7 +166,20 @@ pub fn breakdown(
     if by_day {
         groups.sort_by_key(|(k, _)| k[0]);
     } else {
-        groups.sort_by(|(ka, a), (kb, b)| b.cost.cmp(&a.cost).then(b.calls.cmp(&a.calls)).then(ka.cmp(kb)));
+        // Equal cost and calls: by the values themselves, never by the order they were first
+        // seen in (which depends on the order of the input lines).
+        let labels =
+            |k: &[u32]| -> Vec<Option<String>> { codes.iter().zip(k).map(|(c, &id)| c.label(id)).collect() };
+        groups.sort_by(|(ka, a), (kb, b)| {
+            b.cost.cmp(&a.cost).then(b.calls.cmp(&a.calls)).then_with(|| {
+                let (la, lb) = (labels(ka), labels(kb));
+                la.iter()
+                    .zip(&lb)
+                    .map(|(x, y)| key_order(x.as_deref(), y.as_deref()))
+                    .find(|o| o.is_ne())
+                    .unwrap_or(Ordering::Equal)
+            })
+        });
     }
     let group_count = groups.len();
     let keep = if by_day { group_count } else { top.unwrap_or(usize::MAX).min(group_count) };

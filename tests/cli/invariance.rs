@@ -129,7 +129,6 @@ fn every_figure_survives_shuffling_and_splitting() {
 /// (breakdowns, pareto's top calls, sections' lists) keep the order their keys were first
 /// seen in, so a different line order lists them differently.
 #[test]
-#[ignore = "equal-cost rows are ordered by first appearance, issue #17"]
 fn the_report_is_identical_under_shuffling_and_splitting() {
     for name in FIXTURES {
         check_shuffles(name, 6, true);

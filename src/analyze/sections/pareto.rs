@@ -8,7 +8,7 @@
 //!   An item's cost is the sum of its priced calls' costs. Unpriced calls are left out: their
 //!   cost is unknown, not zero (they are listed in the unpriced section). App cache hits are
 //!   priced calls that cost $0 and count as items.
-//! - Items are sorted by cost desc (then key, "(none)" last; calls by file order).
+//! - Items are sorted by cost desc (then key, "(none)" last; calls by start time).
 //!   `items_for_share` = the smallest k whose top-k cost reaches `share` × total cost
 //!   (`--pareto`, 0.8; compared exactly); `share_of_items` = items_for_share / items.
 //! - `gini` = (2 Σᵢ i·xᵢ − (n + 1) Σᵢ xᵢ) / (n Σᵢ xᵢ) with x₁ ≤ … ≤ xₙ the item costs in
@@ -99,7 +99,7 @@ fn dist_of(ctx: &Ctx, of: Of) -> Dist {
     match of {
         Of::Call => {
             let (costs, top) = call_items(ctx);
-            summarize(&costs, share, top.into_iter().map(|(c, row)| (c, call_key(ctx, row))))
+            summarize(&costs, share, top.into_iter().map(|(c, _, row)| (c, call_key(ctx, row))))
         }
         Of::Col(col) => {
             let items = value_items(ctx, col);
@@ -114,16 +114,16 @@ fn dist_of(ctx: &Ctx, of: Of) -> Dist {
     }
 }
 
-/// The cost of every selected priced call, costliest first, and the top calls (cost, row),
-/// ties in file order.
-fn call_items(ctx: &Ctx) -> (Vec<Money>, Vec<(Money, usize)>) {
+/// The cost of every selected priced call, costliest first, and the top calls (cost, start,
+/// row), ties by start time (then file order, for calls alike in cost and start).
+fn call_items(ctx: &Ctx) -> (Vec<Money>, Vec<(Money, i64, usize)>) {
     let priced = |r: &usize| ctx.priced.is_priced(*r);
     let top = ctx
         .sel
         .par_rows()
         .filter(priced)
         .fold(Vec::new, |mut top, r| {
-            push_top(&mut top, (ctx.priced.cost[r], r));
+            push_top(&mut top, (ctx.priced.cost[r], ctx.calls.ts_ms[r], r));
             top
         })
         .reduce(Vec::new, |mut a, b| {
@@ -135,9 +135,9 @@ fn call_items(ctx: &Ctx) -> (Vec<Money>, Vec<(Money, usize)>) {
     (costs, top)
 }
 
-/// Keeps the TOP costliest (cost desc, row asc) in `top`, sorted.
-fn push_top(top: &mut Vec<(Money, usize)>, x: (Money, usize)) {
-    let before = |a: &(Money, usize), b: &(Money, usize)| a.0 > b.0 || (a.0 == b.0 && a.1 < b.1);
+/// Keeps the TOP costliest (cost desc, start asc, row asc) in `top`, sorted.
+fn push_top(top: &mut Vec<(Money, i64, usize)>, x: (Money, i64, usize)) {
+    let before = |a: &(Money, i64, usize), b: &(Money, i64, usize)| a.0 > b.0 || (a.0 == b.0 && (a.1, a.2) < (b.1, b.2));
     if top.len() == TOP && !before(&x, &top[TOP - 1]) {
         return;
     }
@@ -338,14 +338,16 @@ mod tests {
     }
 
     #[test]
-    fn top_keeps_the_costliest_with_ties_in_file_order() {
+    fn top_keeps_the_costliest_with_ties_by_start_then_file_order() {
         let mut top = Vec::new();
         for (row, micro) in [3, 9, 3, 1, 9, 5, 2, 2, 7, 3, 8, 0, 4].into_iter().enumerate() {
-            push_top(&mut top, (Money::from_atto(micro), row));
+            // Every call starts at 0 but row 9, which starts first (-1).
+            push_top(&mut top, (Money::from_atto(micro), if row == 9 { -1 } else { 0 }, row));
         }
-        // Costs desc, ties by row: 9 (1), 9 (4), 8, 7, 5, 4, 3 (0), 3 (2), 3 (9), 2 (6).
-        let rows: Vec<usize> = top.iter().map(|t| t.1).collect();
-        assert_eq!(rows, [1, 4, 10, 8, 5, 12, 0, 2, 9, 6]);
+        // Costs desc, ties by start then row: 9 (1), 9 (4), 8, 7, 5, 4, 3 (9: earliest),
+        // 3 (0), 3 (2), 2 (6).
+        let rows: Vec<usize> = top.iter().map(|t| t.2).collect();
+        assert_eq!(rows, [1, 4, 10, 8, 5, 12, 9, 0, 2, 6]);
     }
 
     #[test]
