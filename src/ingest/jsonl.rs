@@ -13,6 +13,7 @@ use std::io::Read;
 use rayon::prelude::*;
 
 use super::batch::Batch;
+use super::limits;
 use super::plan::RunContext;
 use super::record::{Field, RawRecord, Scalar};
 use super::source::{self, Input};
@@ -26,6 +27,9 @@ pub fn parse_line<'a>(
     out: &mut RawRecord<'a>,
 ) -> Result<(), String> {
     out.clear();
+    if limits::too_deep(line) {
+        return Err(limits::too_deep_reason());
+    }
     let mut de = sonic_rs::Deserializer::from_slice(line);
     RecordSeed { out, extras, wanted }
         .deserialize(&mut de)

@@ -23,7 +23,7 @@ use super::formats::{self, Format};
 use super::plan::RunContext;
 use super::record::{Field, RawRecord, Scalar};
 use super::source::{self, Input, Source};
-use super::{csv, detect, jsonl, mapping};
+use super::{csv, detect, jsonl, limits, mapping};
 
 /// A run's reading state, kept from one source to the next.
 pub struct Reader<'r> {
@@ -170,6 +170,10 @@ impl<'r> Reader<'r> {
             let line = buf.trim_ascii();
             if line.is_empty() {
                 self.out.lines.blank += 1;
+                continue;
+            }
+            if limits::too_deep(line) {
+                self.out.reject(&self.file, line_no, None, limits::too_deep_reason());
                 continue;
             }
             match serde_json::from_slice::<Value>(line) {

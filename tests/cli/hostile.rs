@@ -1,0 +1,96 @@
+//! Hostile and broken input (issue #12): no crash, no runaway memory, no silent loss. Each
+//! input is small; the limits it hits are the documented ones (README "Limits").
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::{llmcost, test_pricing};
+
+const GOOD: &str =
+    r#"{"timestamp":"2026-02-10T09:00:00Z","model":"alpha","input_tokens":1000,"output_tokens":100}"#;
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+/// `llmcost report FILE --format json`, which must exit 0.
+fn report(file: &str, extra: &[&str]) -> Value {
+    let out = llmcost()
+        .args(["report", file, "--format", "json"])
+        .args(test_pricing())
+        .args(extra)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "exit {:?}: {stderr}", out.status.code());
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn reasons(r: &Value) -> Vec<String> {
+    r["rejected"].as_array().unwrap().iter().map(|x| format!("{}:{}", x["line"], x["reason"])).collect()
+}
+
+fn nest(n: usize) -> String {
+    format!("{}{}", "[".repeat(n), "]".repeat(n))
+}
+
+#[test]
+fn deep_nesting_is_one_rejected_line_r12() {
+    let dir = tempfile::tempdir().unwrap();
+    let deep_field =
+        format!(r#"{{"model":"alpha","input_tokens":1,"output_tokens":1,"junk":{}}}"#, nest(20_000));
+    let unclosed = "[".repeat(20_000);
+    let text = format!("{GOOD}\n{deep_field}\n{GOOD}\n{unclosed}\n{GOOD}\n");
+    let file = write(dir.path(), "deep.jsonl", &text);
+    let r = report(&file, &[]);
+    assert_eq!(r["lines"]["read"], 5);
+    assert_eq!(r["lines"]["accepted"], 3);
+    assert_eq!(r["lines"]["rejected"], 2);
+    let why = reasons(&r);
+    assert_eq!(why.len(), 2, "{why:?}");
+    assert!(why[0].starts_with("2:") && why[0].contains("nested deeper than 128"), "{why:?}");
+    assert!(why[1].starts_with("4:") && why[1].contains("nested deeper than 128"), "{why:?}");
+    assert_eq!(r["rejected"][0]["file"], file.as_str());
+
+    // The same records as a `.json` document: the deep item is one rejected item.
+    let doc = format!("[\n{GOOD},\n{deep_field},\n{GOOD}\n]\n");
+    let r = report(&write(dir.path(), "deep.json", &doc), &[]);
+    assert_eq!((r["lines"]["accepted"].as_u64(), r["lines"]["rejected"].as_u64()), (Some(2), Some(1)));
+    assert!(reasons(&r)[0].starts_with("3:"), "{:?}", reasons(&r));
+
+    // A native dialect (Claude Code) line nested deep in a field nothing reads.
+    let cc = |id: &str, extra: &str| {
+        format!(
+            r#"{{"type":"assistant","timestamp":"2026-02-10T09:00:00Z","requestId":"{id}","message":{{"id":"{id}","model":"alpha","usage":{{"input_tokens":10,"output_tokens":1}}}}{extra}}}"#
+        )
+    };
+    let native =
+        format!("{}\n{}\n{}\n", cc("a", ""), cc("b", &format!(r#","junk":{}"#, nest(20_000))), cc("c", ""));
+    let r = report(&write(dir.path(), "session.jsonl", &native), &["--input-format", "claude-code"]);
+    assert_eq!((r["lines"]["accepted"].as_u64(), r["lines"]["rejected"].as_u64()), (Some(2), Some(1)));
+    assert!(reasons(&r)[0].starts_with("2:") && reasons(&r)[0].contains("nested"), "{:?}", reasons(&r));
+}
+
+#[test]
+fn a_deeply_nested_baseline_given_to_diff_is_read_not_a_crash_r12() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write(dir.path(), "run.jsonl", &format!("{GOOD}\n"));
+    let deep = format!(r#"{{"model":"alpha","x":{}}}"#, nest(20_000));
+    let base = write(dir.path(), "base.json", &format!("{deep}\n{GOOD}\n"));
+    let out =
+        llmcost().args(["diff", &base, &log, "--format", "json"]).args(test_pricing()).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let d: Value = serde_json::from_slice(&out.stdout).expect("a JSON verdict");
+    assert!(d.is_object(), "{d}");
+    // A saved report nested deep where a figure belongs is an error naming the file.
+    let saved =
+        write(dir.path(), "saved.json", &format!("{{\"schema_version\":1,\"totals\":{}}}\n", nest(20_000)));
+    let out = llmcost().args(["diff", &saved, &log]).args(test_pricing()).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("saved.json"), "{stderr}");
+}
