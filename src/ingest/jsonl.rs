@@ -364,7 +364,7 @@ mod chunk_tests {
         let p = plan();
         let ctx = RunContext::new(&p, None);
         let text =
-            b"{\"timestamp\":1,\"model\":\"m\",\"input_tokens\":1,\"output_tokens\":1}\n\n  \nnot json\n";
+            b"{\"timestamp\":1772323200,\"model\":\"m\",\"input_tokens\":1,\"output_tokens\":1}\n\n  \nnot json\n";
         let (batch, lines) = parse_chunk(text, "f", &ctx);
         assert_eq!(lines, 4);
         assert_eq!(
@@ -378,10 +378,10 @@ mod chunk_tests {
     fn a_bad_utf8_line_is_rejected_alone() {
         let p = plan();
         let ctx = RunContext::new(&p, None);
-        let good = b"{\"timestamp\":1,\"model\":\"m\",\"input_tokens\":1,\"output_tokens\":1}\n";
+        let good = b"{\"timestamp\":1772323200,\"model\":\"m\",\"input_tokens\":1,\"output_tokens\":1}\n";
         let mut text = good.to_vec();
         text.extend_from_slice(
-            b"{\"timestamp\":1,\"model\":\"m\xff\",\"input_tokens\":1,\"output_tokens\":1}\r\n",
+            b"{\"timestamp\":1772323200,\"model\":\"m\xff\",\"input_tokens\":1,\"output_tokens\":1}\r\n",
         );
         text.extend_from_slice(good);
         let (batch, lines) = parse_chunk(&text, "f", &ctx);
@@ -400,7 +400,7 @@ mod chunk_tests {
         let p = plan();
         let ctx = RunContext::new(&p, None);
         let good = |m: &str| {
-            format!("{{\"timestamp\":1,\"model\":\"{m}\",\"input_tokens\":1,\"output_tokens\":1}}\n")
+            format!("{{\"timestamp\":1772323200,\"model\":\"{m}\",\"input_tokens\":1,\"output_tokens\":1}}\n")
         };
         let blocks = [good("a") + "bad\n", good("b") + &good("c"), "\n".to_string() + "bad\n" + &good("d")];
         let mut out = Batch::new(&p);

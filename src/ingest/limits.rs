@@ -46,6 +46,16 @@ pub fn too_deep(text: &[u8]) -> bool {
     false
 }
 
+/// Earliest call time accepted: 2000-01-01T00:00:00Z, in epoch milliseconds.
+pub const MIN_TS_MS: i64 = 946_684_800_000;
+/// First call time refused: 2100-01-01T00:00:00Z.
+pub const MAX_TS_MS: i64 = 4_102_444_800_000;
+
+/// The accepted time range, as the reason for a time outside it says it.
+pub fn ts_range() -> &'static str {
+    "the accepted range 2000-01-01T00:00:00Z..2100-01-01T00:00:00Z"
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

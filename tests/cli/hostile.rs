@@ -94,3 +94,37 @@ fn a_deeply_nested_baseline_given_to_diff_is_read_not_a_crash_r12() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("saved.json"), "{stderr}");
 }
+
+#[test]
+fn absurd_times_are_rejected_and_the_day_breakdown_stays_small_r12() {
+    let dir = tempfile::tempdir().unwrap();
+    let call =
+        |ts: &str| format!(r#"{{"timestamp":{ts},"model":"alpha","input_tokens":1000,"output_tokens":100}}"#);
+    let lines = [
+        call(r#""0001-01-01T00:00:00Z""#),
+        GOOD.to_string(),
+        call(r#""9999-12-31T00:00:00Z""#),
+        call("1e17"),
+        call(r#""inf""#),
+        call("1e30"),
+        call(r#""9223372036854775807""#),
+        call(r#""-9223372036854775808""#),
+        call(r#""NaN""#),
+        call(r#""2026-02-11T09:00:00Z""#),
+        call(r#""2026-02-11T10:00:00Z","latency_ms":"NaN""#),
+        call(r#""2026-02-11T10:00:00Z","cost_usd":"-inf""#),
+    ];
+    let file = write(dir.path(), "times.jsonl", &(lines.join("\n") + "\n"));
+    let r = report(&file, &["--by", "day"]);
+    assert_eq!(r["lines"]["read"], 12);
+    assert_eq!(r["lines"]["accepted"], 2);
+    assert_eq!(r["lines"]["rejected"], 10);
+    let rejected = r["rejected"].as_array().unwrap();
+    let fields: Vec<&str> = rejected.iter().map(|x| x["field"].as_str().unwrap()).collect();
+    assert_eq!(fields[..8], ["timestamp"; 8]);
+    assert_eq!(fields[8..], ["latency_ms", "cost_usd"]);
+    assert!(rejected[0]["reason"].as_str().unwrap().contains("outside the accepted range"), "{rejected:?}");
+    let days: Vec<&str> =
+        r["breakdowns"]["day"].as_array().unwrap().iter().map(|d| d["key"].as_str().unwrap()).collect();
+    assert_eq!(days, ["2026-02-10", "2026-02-11"]);
+}
