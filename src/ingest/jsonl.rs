@@ -157,7 +157,10 @@ pub fn read(input: Input, file: &str, ctx: &RunContext, out: &mut Batch) -> anyh
             read_mapped(&map, file, ctx, out);
             Ok(())
         }
-        Input::Stream(reader) => read_stream(reader, file, ctx, out),
+        // Lines past the cap are cut there, so a block carries at most one capped line.
+        Input::Stream(reader) => {
+            read_stream(limits::CappedLines::new(reader, ctx.plan.max_line_bytes), file, ctx, out)
+        }
     }
 }
 
@@ -290,6 +293,10 @@ fn parse_chunk(chunk: &[u8], file: &str, ctx: &RunContext) -> (Batch, u64) {
             batch.lines.blank += 1;
             continue;
         }
+        if line.len() > ctx.plan.max_line_bytes {
+            batch.reject(file, line_no, None, limits::too_long_reason(ctx.plan.max_line_bytes));
+            continue;
+        }
         match parse_line(line, &ctx.plan.extras, ctx.wanted(), &mut raw) {
             Ok(()) => batch.record(&raw, file, line_no, ctx),
             Err(reason) => batch.reject(file, line_no, None, reason),
@@ -348,6 +355,7 @@ mod chunk_tests {
             format: None,
             mapping: None,
             untimed_at: 0,
+            max_line_bytes: limits::DEFAULT_MAX_LINE_BYTES,
         }
     }
 

@@ -128,3 +128,74 @@ fn absurd_times_are_rejected_and_the_day_breakdown_stays_small_r12() {
         r["breakdowns"]["day"].as_array().unwrap().iter().map(|d| d["key"].as_str().unwrap()).collect();
     assert_eq!(days, ["2026-02-10", "2026-02-11"]);
 }
+
+/// `llmcost report - --max-line-bytes 4096` on `input`, as JSON.
+fn report_stdin(input: Vec<u8>, extra: &[&str]) -> Value {
+    let out = llmcost()
+        .args(["report", "-", "--format", "json", "--max-line-bytes", "4096"])
+        .args(test_pricing())
+        .args(extra)
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn an_over_long_line_is_one_rejected_line_in_every_reader_r12() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = "0".repeat(100_000); // 100 kB of zeros against a 4 kB cap
+    let jsonl = format!("{GOOD}\n{long}\n{GOOD}\n");
+    let gz = {
+        use std::io::Write;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(jsonl.as_bytes()).unwrap();
+        e.finish().unwrap()
+    };
+    let header = "timestamp,model,input_tokens,output_tokens";
+    let row = "2026-02-10T09:00:00Z,alpha,1000,100";
+    let csv = format!("{header}\n{row}\n{long}\n{row}\n");
+    let session = format!(
+        "{}\n{long}\n",
+        r#"{"type":"assistant","timestamp":"2026-02-10T09:00:00Z","requestId":"a","message":{"id":"a","model":"alpha","usage":{"input_tokens":1000,"output_tokens":100}}}"#
+    );
+    let cases: Vec<(&str, Value)> = vec![
+        ("jsonl file", report(&write(dir.path(), "long.jsonl", &jsonl), &["--max-line-bytes", "4096"])),
+        ("jsonl stdin", report_stdin(jsonl.clone().into_bytes(), &[])),
+        ("jsonl.gz", {
+            let path = dir.path().join("long.jsonl.gz");
+            std::fs::write(&path, &gz).unwrap();
+            report(path.to_str().unwrap(), &["--max-line-bytes", "4096"])
+        }),
+        ("csv file", report(&write(dir.path(), "long.csv", &csv), &["--max-line-bytes", "4096"])),
+        ("csv stdin", report_stdin(csv.clone().into_bytes(), &["--input-format", "csv"])),
+        ("native stdin", report_stdin(session.into_bytes(), &["--input-format", "claude-code"])),
+    ];
+    for (name, r) in cases {
+        let good = if name == "native stdin" { 1 } else { 2 };
+        assert_eq!(r["lines"]["read"], good + 1, "{name}: {}", r["lines"]);
+        assert_eq!(r["lines"]["accepted"], good, "{name}");
+        assert_eq!(r["lines"]["rejected"], 1, "{name}");
+        let reject = &r["rejected"][0];
+        assert_eq!(reject["reason"], "line longer than 4096 bytes (--max-line-bytes)", "{name}");
+        let want_line = if name.starts_with("csv") { 3 } else { 2 };
+        assert_eq!(reject["line"], want_line, "{name}");
+        assert_eq!(r["totals"]["input_tokens"], 1000 * good, "{name}");
+    }
+    // The default cap (64 MiB) lets a long but sane line through.
+    let r = report(&write(dir.path(), "ok.jsonl", &jsonl), &[]);
+    assert_eq!(r["lines"]["rejected"], 1);
+    assert!(r["rejected"][0]["reason"].as_str().unwrap().starts_with("invalid JSON"), "{}", r["rejected"]);
+}
+
+#[test]
+fn a_csv_header_over_the_cap_is_an_error_not_zero_lines_r12() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "zeros.csv", &"\0".repeat(100_000));
+    let out =
+        llmcost().args(["report", &file, "--max-line-bytes", "4096"]).args(test_pricing()).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("zeros.csv: the CSV header is longer than 4096 bytes"), "{stderr}");
+}
