@@ -54,6 +54,8 @@ pub struct Options {
     pub strict: bool,
     pub input_format: Option<InputFormat>,
     pub mapping: Option<PathBuf>,
+    /// `--max-line-bytes`: longer lines are rejected unread.
+    pub max_line_bytes: usize,
 }
 
 impl Options {
@@ -79,6 +81,7 @@ impl Options {
             strict: false,
             input_format: None,
             mapping: None,
+            max_line_bytes: ingest::limits::DEFAULT_MAX_LINE_BYTES,
         }
     }
 
@@ -152,6 +155,7 @@ pub fn resolve(opts: &Options) -> Result<Plan> {
             format: opts.input_format,
             mapping: opts.mapping.as_deref().map(Mapping::load).transpose()?,
             untimed_at,
+            max_line_bytes: opts.max_line_bytes,
         },
         analysis: AnalysisPlan {
             sections,

@@ -67,10 +67,7 @@ impl Dim {
         match self {
             Dim::Str(c) => Codes::Column(calls.col(*c)),
             Dim::Extra(i, _) => Codes::Column(&calls.extras[*i]),
-            Dim::Day => {
-                let first = calls.ts_ms.iter().min().map_or(0, |t| t.div_euclid(MS_PER_DAY));
-                Codes::Day { ts: &calls.ts_ms, first }
-            }
+            Dim::Day => Codes::day(&calls.ts_ms),
         }
     }
 }
@@ -78,14 +75,38 @@ impl Dim {
 /// Row → code (0 = none) and code → label for one dimension.
 pub enum Codes<'c> {
     Column(&'c StrColumn),
-    Day { ts: &'c [i64], first: i64 },
+    /// Days are coded densely by the distinct days present (`days`, sorted: code = index + 1),
+    /// so the tables grouping by day grow with the days that have calls, never with the span
+    /// between the first and the last call.
+    Day {
+        ts: &'c [i64],
+        days: Vec<i64>,
+    },
 }
 
-impl Codes<'_> {
+impl<'c> Codes<'c> {
+    /// The day codes of the calls dated `ts` (epoch ms).
+    pub fn day(ts: &'c [i64]) -> Self {
+        let mut seen = rustc_hash::FxHashSet::default();
+        let mut last = None;
+        for t in ts {
+            let day = t.div_euclid(MS_PER_DAY);
+            if last != Some(day) {
+                seen.insert(day);
+                last = Some(day);
+            }
+        }
+        let mut days: Vec<i64> = seen.into_iter().collect();
+        days.sort_unstable();
+        Codes::Day { ts, days }
+    }
+
     pub fn code(&self, row: usize) -> u32 {
         match self {
             Codes::Column(c) => c.ids.get(row).copied().unwrap_or(0),
-            Codes::Day { ts, first } => (ts[row].div_euclid(MS_PER_DAY) - first) as u32 + 1,
+            Codes::Day { ts, days } => {
+                days.binary_search(&ts[row].div_euclid(MS_PER_DAY)).map_or(0, |i| i as u32 + 1)
+            }
         }
     }
 
@@ -93,16 +114,16 @@ impl Codes<'_> {
     pub fn cardinality(&self) -> usize {
         match self {
             Codes::Column(c) => c.dict.len() + 1,
-            Codes::Day { ts, first } => {
-                ts.iter().max().map_or(1, |t| (t.div_euclid(MS_PER_DAY) - first) as usize + 2)
-            }
+            Codes::Day { days, .. } => days.len() + 1,
         }
     }
 
     pub fn label(&self, code: u32) -> Option<String> {
         match self {
             Codes::Column(c) => c.dict.get(code).map(str::to_string),
-            Codes::Day { first, .. } => (code != 0).then(|| day_label(first + code as i64 - 1)),
+            Codes::Day { days, .. } => {
+                code.checked_sub(1).and_then(|i| days.get(i as usize)).map(|&d| day_label(d))
+            }
         }
     }
 
@@ -110,10 +131,10 @@ impl Codes<'_> {
     pub fn code_of(&self, label: &str) -> Option<u32> {
         match self {
             Codes::Column(c) => c.dict.id_of(label),
-            Codes::Day { first, .. } => {
+            Codes::Day { days, .. } => {
                 let day = chrono::NaiveDate::parse_from_str(label, "%Y-%m-%d").ok()?;
                 let n = day.and_hms_opt(0, 0, 0)?.and_utc().timestamp_millis().div_euclid(MS_PER_DAY);
-                u32::try_from(n - first + 1).ok()
+                days.binary_search(&n).ok().map(|i| i as u32 + 1)
             }
         }
     }
@@ -143,10 +164,24 @@ mod tests {
     #[test]
     fn day_codes_are_utc_days() {
         let ts = [86_400_000 * 3 + 5, 86_400_000 * 5 - 1];
-        let codes = Codes::Day { ts: &ts, first: 3 };
+        let codes = Codes::day(&ts);
         assert_eq!(codes.code(0), 1);
         assert_eq!(codes.code(1), 2);
         assert_eq!(codes.label(1).unwrap(), "1970-01-04");
         assert_eq!(codes.code_of("1970-01-05"), Some(2));
+        assert_eq!(codes.code_of("1970-01-06"), None);
+    }
+
+    #[test]
+    fn day_codes_grow_with_the_days_present_not_their_span_r12() {
+        // 0001-01-01 and 9999-12-31: the old span coding asked for 3.65 million slots.
+        let ts = [-62_135_596_800_000, 253_402_214_400_000, -62_135_596_800_000 + 5];
+        let codes = Codes::day(&ts);
+        assert_eq!(codes.cardinality(), 3);
+        assert_eq!([codes.code(0), codes.code(1), codes.code(2)], [1, 2, 1]);
+        assert_eq!(codes.label(1).unwrap(), "0001-01-01");
+        assert_eq!(codes.label(2).unwrap(), "9999-12-31");
+        assert_eq!(codes.label(0), None);
+        assert_eq!(codes.label(3), None);
     }
 }

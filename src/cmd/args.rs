@@ -47,6 +47,10 @@ pub struct LogArgs {
     /// Input format, instead of detecting it.
     #[arg(long, value_enum)]
     pub input_format: Option<InputFormat>,
+    /// Longest line read, in bytes: a longer line is rejected (and not held in memory).
+    #[arg(long, value_name = "BYTES", default_value_t = crate::ingest::limits::DEFAULT_MAX_LINE_BYTES,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub max_line_bytes: usize,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -66,6 +70,7 @@ impl LogArgs {
             sections: sections.to_vec(),
             strict: self.strict,
             input_format: self.input_format,
+            max_line_bytes: self.max_line_bytes,
             ..Options::new(inputs.to_vec())
         }
     }

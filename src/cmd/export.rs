@@ -71,6 +71,10 @@ pub struct Args {
     /// Fail (exit 2) at the first rejected line.
     #[arg(long)]
     pub strict: bool,
+    /// Longest line read, in bytes: a longer line is rejected (and not held in memory).
+    #[arg(long, value_name = "BYTES", default_value_t = crate::ingest::limits::DEFAULT_MAX_LINE_BYTES,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub max_line_bytes: usize,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -130,6 +134,7 @@ pub fn run(args: Args) -> Result<Outcome> {
         sections: Section::ALL.to_vec(),
         top: Some(10),
         strict: args.strict,
+        max_line_bytes: args.max_line_bytes,
         ..Options::new(args.inputs.clone())
     };
     let loaded = load_with_progress(&opts, args.quiet)?;

@@ -95,6 +95,10 @@ pub struct Args {
     /// canonical fields in any JSONL or CSV log, constants, token convention, time format.
     #[arg(long, value_name = "FILE", conflicts_with = "input_format")]
     pub mapping: Option<std::path::PathBuf>,
+    /// Longest line read, in bytes: a longer line is rejected (and not held in memory).
+    #[arg(long, value_name = "BYTES", default_value_t = crate::ingest::limits::DEFAULT_MAX_LINE_BYTES,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub max_line_bytes: usize,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -138,6 +142,7 @@ impl Args {
             strict: self.strict,
             input_format: self.input_format,
             mapping: self.mapping.clone(),
+            max_line_bytes: self.max_line_bytes,
         }
     }
 }

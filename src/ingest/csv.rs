@@ -5,6 +5,7 @@
 use std::borrow::Cow;
 
 use super::batch::Batch;
+use super::limits;
 use super::plan::RunContext;
 use super::record::{Field, RawRecord, Scalar};
 use super::source::Input;
@@ -19,13 +20,28 @@ enum Slot {
 
 /// Reads every row of `reader` into `batch`; `file` names the source in rejects.
 pub fn read(input: Input, file: &str, ctx: &RunContext, batch: &mut Batch) -> anyhow::Result<()> {
-    let mut rdr = ::csv::ReaderBuilder::new().flexible(true).from_reader(input.into_reader());
+    let max = ctx.plan.max_line_bytes;
+    let capped = limits::CappedLines::new(input.into_reader(), max);
+    let truncated = capped.truncated();
+    let mut rdr = ::csv::ReaderBuilder::new().flexible(true).from_reader(capped);
     let headers = rdr.headers().map_err(|e| anyhow::anyhow!("{file}: reading the CSV header: {e}"))?.clone();
+    if limits::cut_between(&truncated, 1, rdr.position().line()) {
+        anyhow::bail!("{file}: the CSV header is longer than {max} bytes (--max-line-bytes)");
+    }
     let slots: Vec<Slot> = headers.iter().map(|h| slot(h.trim(), &ctx.plan.extras)).collect();
     let mut record = ::csv::StringRecord::new();
     loop {
         let line = rdr.position().line() + 1;
-        match rdr.read_record(&mut record) {
+        let read = rdr.read_record(&mut record);
+        let start = match &read {
+            Ok(true) => record.position().map_or(line, |p| p.line()),
+            _ => line,
+        };
+        if limits::cut_between(&truncated, start, rdr.position().line()) {
+            batch.reject(file, start, None, limits::too_long_reason(max));
+            continue;
+        }
+        match read {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {

@@ -47,6 +47,9 @@ impl Document {
 
     /// An item as a JSON value.
     pub fn value_of(&self, item: &Item) -> Result<Value, String> {
+        if super::limits::too_deep(self.text_of(item)) {
+            return Err(super::limits::too_deep_reason());
+        }
         serde_json::from_slice(self.text_of(item)).map_err(|e| format!("invalid JSON: {e}"))
     }
 }

@@ -13,6 +13,7 @@ use std::io::Read;
 use rayon::prelude::*;
 
 use super::batch::Batch;
+use super::limits;
 use super::plan::RunContext;
 use super::record::{Field, RawRecord, Scalar};
 use super::source::{self, Input};
@@ -26,6 +27,9 @@ pub fn parse_line<'a>(
     out: &mut RawRecord<'a>,
 ) -> Result<(), String> {
     out.clear();
+    if limits::too_deep(line) {
+        return Err(limits::too_deep_reason());
+    }
     let mut de = sonic_rs::Deserializer::from_slice(line);
     RecordSeed { out, extras, wanted }
         .deserialize(&mut de)
@@ -153,7 +157,10 @@ pub fn read(input: Input, file: &str, ctx: &RunContext, out: &mut Batch) -> anyh
             read_mapped(&map, file, ctx, out);
             Ok(())
         }
-        Input::Stream(reader) => read_stream(reader, file, ctx, out),
+        // Lines past the cap are cut there, so a block carries at most one capped line.
+        Input::Stream(reader) => {
+            read_stream(limits::CappedLines::new(reader, ctx.plan.max_line_bytes), file, ctx, out)
+        }
     }
 }
 
@@ -286,6 +293,10 @@ fn parse_chunk(chunk: &[u8], file: &str, ctx: &RunContext) -> (Batch, u64) {
             batch.lines.blank += 1;
             continue;
         }
+        if line.len() > ctx.plan.max_line_bytes {
+            batch.reject(file, line_no, None, limits::too_long_reason(ctx.plan.max_line_bytes));
+            continue;
+        }
         match parse_line(line, &ctx.plan.extras, ctx.wanted(), &mut raw) {
             Ok(()) => batch.record(&raw, file, line_no, ctx),
             Err(reason) => batch.reject(file, line_no, None, reason),
@@ -344,6 +355,7 @@ mod chunk_tests {
             format: None,
             mapping: None,
             untimed_at: 0,
+            max_line_bytes: limits::DEFAULT_MAX_LINE_BYTES,
         }
     }
 
@@ -360,7 +372,7 @@ mod chunk_tests {
         let p = plan();
         let ctx = RunContext::new(&p, None);
         let text =
-            b"{\"timestamp\":1,\"model\":\"m\",\"input_tokens\":1,\"output_tokens\":1}\n\n  \nnot json\n";
+            b"{\"timestamp\":1772323200,\"model\":\"m\",\"input_tokens\":1,\"output_tokens\":1}\n\n  \nnot json\n";
         let (batch, lines) = parse_chunk(text, "f", &ctx);
         assert_eq!(lines, 4);
         assert_eq!(
@@ -374,10 +386,10 @@ mod chunk_tests {
     fn a_bad_utf8_line_is_rejected_alone() {
         let p = plan();
         let ctx = RunContext::new(&p, None);
-        let good = b"{\"timestamp\":1,\"model\":\"m\",\"input_tokens\":1,\"output_tokens\":1}\n";
+        let good = b"{\"timestamp\":1772323200,\"model\":\"m\",\"input_tokens\":1,\"output_tokens\":1}\n";
         let mut text = good.to_vec();
         text.extend_from_slice(
-            b"{\"timestamp\":1,\"model\":\"m\xff\",\"input_tokens\":1,\"output_tokens\":1}\r\n",
+            b"{\"timestamp\":1772323200,\"model\":\"m\xff\",\"input_tokens\":1,\"output_tokens\":1}\r\n",
         );
         text.extend_from_slice(good);
         let (batch, lines) = parse_chunk(&text, "f", &ctx);
@@ -396,7 +408,7 @@ mod chunk_tests {
         let p = plan();
         let ctx = RunContext::new(&p, None);
         let good = |m: &str| {
-            format!("{{\"timestamp\":1,\"model\":\"{m}\",\"input_tokens\":1,\"output_tokens\":1}}\n")
+            format!("{{\"timestamp\":1772323200,\"model\":\"{m}\",\"input_tokens\":1,\"output_tokens\":1}}\n")
         };
         let blocks = [good("a") + "bad\n", good("b") + &good("c"), "\n".to_string() + "bad\n" + &good("d")];
         let mut out = Batch::new(&p);

@@ -15,6 +15,7 @@ pub mod dialect;
 pub mod document;
 pub mod formats;
 pub mod jsonl;
+pub mod limits;
 pub mod mapping;
 pub mod normalize;
 pub mod plan;

@@ -5,6 +5,7 @@
 use std::borrow::Cow;
 
 use crate::calls::{Aggregate, Call, StrCol, Tokens};
+use crate::ingest::limits;
 use crate::ingest::record::{Field, RawRecord, Scalar};
 use crate::time::rfc3339_ms;
 
@@ -164,17 +165,25 @@ fn opt_uint(raw: &RawRecord<'_>, field: Field) -> Result<Option<u64>, Invalid> {
     Ok(Some(n as u64))
 }
 
+/// A finite number: `"NaN"` or `"inf"` in a log is a broken field, not a figure.
 fn opt_float(raw: &RawRecord<'_>, field: Field) -> Result<Option<f64>, Invalid> {
-    match raw.get(field) {
-        None => Ok(None),
-        Some(Scalar::Int(i)) => Ok(Some(*i as f64)),
-        Some(Scalar::Float(f)) => Ok(Some(*f)),
-        Some(Scalar::Str(s)) if s.trim().is_empty() => Ok(None),
+    let n = match raw.get(field) {
+        None => return Ok(None),
+        Some(Scalar::Int(i)) => *i as f64,
+        Some(Scalar::Float(f)) => *f,
+        Some(Scalar::Str(s)) if s.trim().is_empty() => return Ok(None),
         Some(Scalar::Str(s)) => {
-            s.trim().parse().map(Some).map_err(|_| Invalid::new(Some(field), format!("not a number: {s:?}")))
+            s.trim().parse().map_err(|_| Invalid::new(Some(field), format!("not a number: {s:?}")))?
         }
-        Some(other) => Err(Invalid::new(Some(field), format!("not a number: {}", describe(other)))),
+        Some(other) => return Err(Invalid::new(Some(field), format!("not a number: {}", describe(other)))),
+    };
+    if !n.is_finite() {
+        return Err(Invalid::new(
+            Some(field),
+            format!("not a finite number: {}", describe(raw.get(field).expect("present"))),
+        ));
     }
+    Ok(Some(n))
 }
 
 fn boolean(raw: &RawRecord<'_>, field: Field) -> Result<bool, Invalid> {
@@ -192,31 +201,38 @@ fn boolean(raw: &RawRecord<'_>, field: Field) -> Result<bool, Invalid> {
     }
 }
 
-/// RFC 3339 text, or epoch seconds / milliseconds (a number, or digits in a CSV cell).
+/// RFC 3339 text, or epoch seconds / milliseconds (a number, or digits in a CSV cell), within
+/// `limits::MIN_TS_MS..limits::MAX_TS_MS`: a time outside it (`1e17`, `9999-12-31`, `"inf"`)
+/// is a broken clock or a broken field, not a call to spread a day breakdown over.
 fn timestamp(value: Option<&Scalar<'_>>) -> Result<i64, Invalid> {
     let bad = |why: String| Invalid::new(Some(Field::Timestamp), why);
-    match value {
-        None => Err(bad("missing".into())),
-        Some(Scalar::Int(i)) => Ok(epoch_ms(*i as f64)),
-        Some(Scalar::Float(f)) => Ok(epoch_ms(*f)),
+    let ms = match value {
+        None => return Err(bad("missing".into())),
+        Some(Scalar::Int(i)) => epoch_ms(*i as f64),
+        Some(Scalar::Float(f)) => epoch_ms(*f),
         Some(Scalar::Str(s)) => {
             let s = s.trim();
-            if let Ok(n) = s.parse::<f64>() {
-                return Ok(epoch_ms(n));
+            match s.parse::<f64>() {
+                Ok(n) => epoch_ms(n),
+                Err(_) => Some(
+                    rfc3339_ms(s)
+                        .ok_or_else(|| bad(format!("not RFC 3339 or epoch seconds/milliseconds: {s:?}")))?,
+                ),
             }
-            rfc3339_ms(s).ok_or_else(|| bad(format!("not RFC 3339 or epoch seconds/milliseconds: {s:?}")))
         }
-        Some(other) => Err(bad(format!("not a timestamp: {}", describe(other)))),
+        Some(other) => return Err(bad(format!("not a timestamp: {}", describe(other)))),
+    };
+    match ms {
+        Some(ms) if (limits::MIN_TS_MS..limits::MAX_TS_MS).contains(&ms) => Ok(ms),
+        _ => Err(bad(format!("{} outside {}", describe(value.expect("present")), limits::ts_range()))),
     }
 }
 
-/// Epoch numbers above 1e11 are milliseconds (1e11 seconds is the year 5138).
-fn epoch_ms(n: f64) -> i64 {
-    if n.abs() >= 1e11 {
-        n.round() as i64
-    } else {
-        (n * 1000.0).round() as i64
-    }
+/// Epoch numbers above 1e11 are milliseconds (1e11 seconds is the year 5138); `None` for a
+/// number that is no time at all (NaN, infinite, beyond i64 milliseconds).
+fn epoch_ms(n: f64) -> Option<i64> {
+    let ms = if n.abs() > 1e11 { n } else { n * 1000.0 };
+    (ms.is_finite() && ms.abs() < 9e18).then(|| ms.round() as i64)
 }
 
 fn describe(s: &Scalar<'_>) -> String {
@@ -274,6 +290,34 @@ mod tests {
         assert_eq!(timestamp(Some(&Scalar::Int(1_772_323_200))).unwrap(), 1_772_323_200_000);
         assert_eq!(timestamp(Some(&Scalar::Int(1_772_323_200_123))).unwrap(), 1_772_323_200_123);
         assert_eq!(timestamp(Some(&Scalar::Str("1772323200".into()))).unwrap(), 1_772_323_200_000);
+    }
+
+    #[test]
+    fn absurd_times_and_figures_are_rejected_r12() {
+        let ts = |s: Scalar<'static>| timestamp(Some(&s));
+        for bad in ["1e17", "1e30", "inf", "-inf", "NaN", "9223372036854775807", "-9223372036854775808"] {
+            let err = ts(Scalar::Str(bad.into())).unwrap_err();
+            assert_eq!(err.field, Some("timestamp"), "{bad}");
+            assert!(err.reason.contains("outside the accepted range 2000-01-01"), "{bad}: {}", err.reason);
+        }
+        for bad in [Scalar::Float(1e17), Scalar::Int(i64::MAX), Scalar::Int(i64::MIN), Scalar::Int(0)] {
+            assert!(ts(bad.clone()).is_err(), "{bad:?}");
+        }
+        assert!(ts(Scalar::Str("0001-01-01T00:00:00Z".into())).is_err());
+        assert!(ts(Scalar::Str("9999-12-31T00:00:00Z".into())).is_err());
+        assert!(ts(Scalar::Str("2099-12-31T23:59:59.999Z".into())).is_ok());
+        assert!(ts(Scalar::Str("2100-01-01T00:00:00Z".into())).is_err());
+        assert_eq!(ts(Scalar::Str("2000-01-01T00:00:00Z".into())).unwrap(), 946_684_800_000);
+        assert!(ts(Scalar::Str("1999-12-31T23:59:59Z".into())).is_err());
+        // README: only a number above 1e11 is milliseconds; 1e11 seconds is out of range.
+        assert!(ts(Scalar::Int(100_000_000_000)).unwrap_err().reason.contains("outside"));
+        for field in [Field::LatencyMs, Field::CostUsd] {
+            for bad in ["NaN", "inf", "-inf", "infinity"] {
+                let err = normalize(&with(&[(field, Scalar::Str(bad.into()))]), &KEEP_ALL).unwrap_err();
+                assert_eq!(err.field, Some(field.name()), "{bad}");
+                assert!(err.reason.contains("not a finite number"), "{}", err.reason);
+            }
+        }
     }
 
     #[test]

@@ -24,6 +24,8 @@ pub struct IngestPlan {
     /// The time given to calls whose log has none (Anthropic and Gemini responses):
     /// `--price-as-of`, or the run's start, so they get the newest prices (epoch ms).
     pub untimed_at: i64,
+    /// `--max-line-bytes`: a longer line is rejected unread (`limits::DEFAULT_MAX_LINE_BYTES`).
+    pub max_line_bytes: usize,
 }
 
 /// The plan plus an optional progress callback (bytes read), passed to every reader.

@@ -23,7 +23,7 @@ use super::formats::{self, Format};
 use super::plan::RunContext;
 use super::record::{Field, RawRecord, Scalar};
 use super::source::{self, Input, Source};
-use super::{csv, detect, jsonl, mapping};
+use super::{csv, detect, jsonl, limits, mapping};
 
 /// A run's reading state, kept from one source to the next.
 pub struct Reader<'r> {
@@ -157,7 +157,8 @@ impl<'r> Reader<'r> {
 
     /// Reads JSON lines through `parser`.
     fn parse_lines(&mut self, input: Input, mut parser: Box<dyn LineParser>) -> Result<()> {
-        let mut reader = input.into_reader();
+        let max = self.ctx.plan.max_line_bytes;
+        let mut reader = std::io::BufReader::new(limits::CappedLines::new(input.into_reader(), max));
         let mut buf = Vec::new();
         let mut line_no = 0u64;
         loop {
@@ -170,6 +171,14 @@ impl<'r> Reader<'r> {
             let line = buf.trim_ascii();
             if line.is_empty() {
                 self.out.lines.blank += 1;
+                continue;
+            }
+            if buf.strip_suffix(b"\n").unwrap_or(&buf).len() > max {
+                self.out.reject(&self.file, line_no, None, limits::too_long_reason(max));
+                continue;
+            }
+            if limits::too_deep(line) {
+                self.out.reject(&self.file, line_no, None, limits::too_deep_reason());
                 continue;
             }
             match serde_json::from_slice::<Value>(line) {
@@ -195,21 +204,33 @@ impl<'r> Reader<'r> {
     /// Reads CSV rows through `parser`, each row as a JSON object of its header's columns
     /// (empty cells left out), so a mapping file addresses CSV columns and JSON fields alike.
     fn parse_rows(&mut self, input: Input, mut parser: Box<dyn LineParser>) -> Result<()> {
-        let mut rdr = ::csv::ReaderBuilder::new().flexible(true).from_reader(input.into_reader());
+        let max = self.ctx.plan.max_line_bytes;
+        let capped = limits::CappedLines::new(input.into_reader(), max);
+        let truncated = capped.truncated();
+        let mut rdr = ::csv::ReaderBuilder::new().flexible(true).from_reader(capped);
         let headers = rdr.headers()?.clone();
+        if limits::cut_between(&truncated, 1, rdr.position().line()) {
+            bail!("the CSV header is longer than {max} bytes (--max-line-bytes)");
+        }
         let mut records = Vec::new();
-        for row in rdr.records() {
-            let (row, line) = match row {
-                Ok(r) => {
-                    let line = r.position().map_or(0, |p| p.line());
-                    (r, line)
-                }
+        let mut row = ::csv::StringRecord::new();
+        loop {
+            let first = rdr.position().line() + 1;
+            let read = rdr.read_record(&mut row);
+            let line = row.position().map_or(first, |p| p.line());
+            if limits::cut_between(&truncated, line, rdr.position().line()) {
+                self.out.reject(&self.file, line, None, limits::too_long_reason(max));
+                continue;
+            }
+            match read {
+                Ok(false) => break,
+                Ok(true) => {}
                 Err(e) => {
-                    let line = e.position().map_or(0, |p| p.line());
+                    let line = e.position().map_or(line, |p| p.line());
                     self.out.reject(&self.file, line, None, format!("unreadable CSV row: {e}"));
                     continue;
                 }
-            };
+            }
             let object: serde_json::Map<String, Value> = headers
                 .iter()
                 .zip(row.iter())

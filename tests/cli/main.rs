@@ -13,6 +13,7 @@ mod fallbacks;
 mod focus;
 mod formats;
 mod help;
+mod hostile;
 mod invariance;
 mod jobs;
 mod mapping;

@@ -1,0 +1,201 @@
+//! Hostile and broken input (issue #12): no crash, no runaway memory, no silent loss. Each
+//! input is small; the limits it hits are the documented ones (README "Limits").
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::{llmcost, test_pricing};
+
+const GOOD: &str =
+    r#"{"timestamp":"2026-02-10T09:00:00Z","model":"alpha","input_tokens":1000,"output_tokens":100}"#;
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+/// `llmcost report FILE --format json`, which must exit 0.
+fn report(file: &str, extra: &[&str]) -> Value {
+    let out = llmcost()
+        .args(["report", file, "--format", "json"])
+        .args(test_pricing())
+        .args(extra)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "exit {:?}: {stderr}", out.status.code());
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn reasons(r: &Value) -> Vec<String> {
+    r["rejected"].as_array().unwrap().iter().map(|x| format!("{}:{}", x["line"], x["reason"])).collect()
+}
+
+fn nest(n: usize) -> String {
+    format!("{}{}", "[".repeat(n), "]".repeat(n))
+}
+
+#[test]
+fn deep_nesting_is_one_rejected_line_r12() {
+    let dir = tempfile::tempdir().unwrap();
+    let deep_field =
+        format!(r#"{{"model":"alpha","input_tokens":1,"output_tokens":1,"junk":{}}}"#, nest(20_000));
+    let unclosed = "[".repeat(20_000);
+    let text = format!("{GOOD}\n{deep_field}\n{GOOD}\n{unclosed}\n{GOOD}\n");
+    let file = write(dir.path(), "deep.jsonl", &text);
+    let r = report(&file, &[]);
+    assert_eq!(r["lines"]["read"], 5);
+    assert_eq!(r["lines"]["accepted"], 3);
+    assert_eq!(r["lines"]["rejected"], 2);
+    let why = reasons(&r);
+    assert_eq!(why.len(), 2, "{why:?}");
+    assert!(why[0].starts_with("2:") && why[0].contains("nested deeper than 128"), "{why:?}");
+    assert!(why[1].starts_with("4:") && why[1].contains("nested deeper than 128"), "{why:?}");
+    assert_eq!(r["rejected"][0]["file"], file.as_str());
+
+    // The same records as a `.json` document: the deep item is one rejected item.
+    let doc = format!("[\n{GOOD},\n{deep_field},\n{GOOD}\n]\n");
+    let r = report(&write(dir.path(), "deep.json", &doc), &[]);
+    assert_eq!((r["lines"]["accepted"].as_u64(), r["lines"]["rejected"].as_u64()), (Some(2), Some(1)));
+    assert!(reasons(&r)[0].starts_with("3:"), "{:?}", reasons(&r));
+
+    // A native dialect (Claude Code) line nested deep in a field nothing reads.
+    let cc = |id: &str, extra: &str| {
+        format!(
+            r#"{{"type":"assistant","timestamp":"2026-02-10T09:00:00Z","requestId":"{id}","message":{{"id":"{id}","model":"alpha","usage":{{"input_tokens":10,"output_tokens":1}}}}{extra}}}"#
+        )
+    };
+    let native =
+        format!("{}\n{}\n{}\n", cc("a", ""), cc("b", &format!(r#","junk":{}"#, nest(20_000))), cc("c", ""));
+    let r = report(&write(dir.path(), "session.jsonl", &native), &["--input-format", "claude-code"]);
+    assert_eq!((r["lines"]["accepted"].as_u64(), r["lines"]["rejected"].as_u64()), (Some(2), Some(1)));
+    assert!(reasons(&r)[0].starts_with("2:") && reasons(&r)[0].contains("nested"), "{:?}", reasons(&r));
+}
+
+#[test]
+fn a_deeply_nested_baseline_given_to_diff_is_read_not_a_crash_r12() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write(dir.path(), "run.jsonl", &format!("{GOOD}\n"));
+    let deep = format!(r#"{{"model":"alpha","x":{}}}"#, nest(20_000));
+    let base = write(dir.path(), "base.json", &format!("{deep}\n{GOOD}\n"));
+    let out =
+        llmcost().args(["diff", &base, &log, "--format", "json"]).args(test_pricing()).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let d: Value = serde_json::from_slice(&out.stdout).expect("a JSON verdict");
+    assert!(d.is_object(), "{d}");
+    // A saved report nested deep where a figure belongs is an error naming the file.
+    let saved =
+        write(dir.path(), "saved.json", &format!("{{\"schema_version\":1,\"totals\":{}}}\n", nest(20_000)));
+    let out = llmcost().args(["diff", &saved, &log]).args(test_pricing()).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("saved.json"), "{stderr}");
+}
+
+#[test]
+fn absurd_times_are_rejected_and_the_day_breakdown_stays_small_r12() {
+    let dir = tempfile::tempdir().unwrap();
+    let call =
+        |ts: &str| format!(r#"{{"timestamp":{ts},"model":"alpha","input_tokens":1000,"output_tokens":100}}"#);
+    let lines = [
+        call(r#""0001-01-01T00:00:00Z""#),
+        GOOD.to_string(),
+        call(r#""9999-12-31T00:00:00Z""#),
+        call("1e17"),
+        call(r#""inf""#),
+        call("1e30"),
+        call(r#""9223372036854775807""#),
+        call(r#""-9223372036854775808""#),
+        call(r#""NaN""#),
+        call(r#""2026-02-11T09:00:00Z""#),
+        call(r#""2026-02-11T10:00:00Z","latency_ms":"NaN""#),
+        call(r#""2026-02-11T10:00:00Z","cost_usd":"-inf""#),
+    ];
+    let file = write(dir.path(), "times.jsonl", &(lines.join("\n") + "\n"));
+    let r = report(&file, &["--by", "day"]);
+    assert_eq!(r["lines"]["read"], 12);
+    assert_eq!(r["lines"]["accepted"], 2);
+    assert_eq!(r["lines"]["rejected"], 10);
+    let rejected = r["rejected"].as_array().unwrap();
+    let fields: Vec<&str> = rejected.iter().map(|x| x["field"].as_str().unwrap()).collect();
+    assert_eq!(fields[..8], ["timestamp"; 8]);
+    assert_eq!(fields[8..], ["latency_ms", "cost_usd"]);
+    assert!(rejected[0]["reason"].as_str().unwrap().contains("outside the accepted range"), "{rejected:?}");
+    let days: Vec<&str> =
+        r["breakdowns"]["day"].as_array().unwrap().iter().map(|d| d["key"].as_str().unwrap()).collect();
+    assert_eq!(days, ["2026-02-10", "2026-02-11"]);
+}
+
+/// `llmcost report - --max-line-bytes 4096` on `input`, as JSON.
+fn report_stdin(input: Vec<u8>, extra: &[&str]) -> Value {
+    let out = llmcost()
+        .args(["report", "-", "--format", "json", "--max-line-bytes", "4096"])
+        .args(test_pricing())
+        .args(extra)
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn an_over_long_line_is_one_rejected_line_in_every_reader_r12() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = "0".repeat(100_000); // 100 kB of zeros against a 4 kB cap
+    let jsonl = format!("{GOOD}\n{long}\n{GOOD}\n");
+    let gz = {
+        use std::io::Write;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(jsonl.as_bytes()).unwrap();
+        e.finish().unwrap()
+    };
+    let header = "timestamp,model,input_tokens,output_tokens";
+    let row = "2026-02-10T09:00:00Z,alpha,1000,100";
+    let csv = format!("{header}\n{row}\n{long}\n{row}\n");
+    let session = format!(
+        "{}\n{long}\n",
+        r#"{"type":"assistant","timestamp":"2026-02-10T09:00:00Z","requestId":"a","message":{"id":"a","model":"alpha","usage":{"input_tokens":1000,"output_tokens":100}}}"#
+    );
+    let cases: Vec<(&str, Value)> = vec![
+        ("jsonl file", report(&write(dir.path(), "long.jsonl", &jsonl), &["--max-line-bytes", "4096"])),
+        ("jsonl stdin", report_stdin(jsonl.clone().into_bytes(), &[])),
+        ("jsonl.gz", {
+            let path = dir.path().join("long.jsonl.gz");
+            std::fs::write(&path, &gz).unwrap();
+            report(path.to_str().unwrap(), &["--max-line-bytes", "4096"])
+        }),
+        ("csv file", report(&write(dir.path(), "long.csv", &csv), &["--max-line-bytes", "4096"])),
+        ("csv stdin", report_stdin(csv.clone().into_bytes(), &["--input-format", "csv"])),
+        ("native stdin", report_stdin(session.into_bytes(), &["--input-format", "claude-code"])),
+    ];
+    for (name, r) in cases {
+        let good = if name == "native stdin" { 1 } else { 2 };
+        assert_eq!(r["lines"]["read"], good + 1, "{name}: {}", r["lines"]);
+        assert_eq!(r["lines"]["accepted"], good, "{name}");
+        assert_eq!(r["lines"]["rejected"], 1, "{name}");
+        let reject = &r["rejected"][0];
+        assert_eq!(reject["reason"], "line longer than 4096 bytes (--max-line-bytes)", "{name}");
+        let want_line = if name.starts_with("csv") { 3 } else { 2 };
+        assert_eq!(reject["line"], want_line, "{name}");
+        assert_eq!(r["totals"]["input_tokens"], 1000 * good, "{name}");
+    }
+    // The default cap (64 MiB) lets a long but sane line through.
+    let r = report(&write(dir.path(), "ok.jsonl", &jsonl), &[]);
+    assert_eq!(r["lines"]["rejected"], 1);
+    assert!(r["rejected"][0]["reason"].as_str().unwrap().starts_with("invalid JSON"), "{}", r["rejected"]);
+}
+
+#[test]
+fn a_csv_header_over_the_cap_is_an_error_not_zero_lines_r12() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "zeros.csv", &"\0".repeat(100_000));
+    let out =
+        llmcost().args(["report", &file, "--max-line-bytes", "4096"]).args(test_pricing()).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("zeros.csv: the CSV header is longer than 4096 bytes"), "{stderr}");
+}
