@@ -84,10 +84,22 @@ impl Money {
     }
 }
 
+/// The dearest price a table may give: $1,000 per token ($1e9 per million). No model costs
+/// that; with calls of at most `MAX_TOKENS`, every call's cost fits exactly.
+pub const MAX_RATE_PER_MILLION: i128 = 1_000_000_000;
+
+/// A rate within `MAX_RATE_PER_MILLION`, or an error naming the text.
+fn bounded(rate: i128, text: &str) -> Result<Rate> {
+    if rate > MAX_RATE_PER_MILLION * 10i128.pow(RATE_PLACES) {
+        bail!("price {:?} is above $1,000,000,000 per million tokens: not a real price", text.trim());
+    }
+    Ok(Rate(rate))
+}
+
 impl Rate {
     /// Parses a decimal rate in USD per million tokens (`"3"`, `"0.075"`, `"7.5e-2"`).
     pub fn parse(text: &str) -> Result<Rate> {
-        parse_scaled(text, RATE_PLACES).map(Rate)
+        bounded(parse_scaled(text, RATE_PLACES)?, text)
     }
 
     /// A rate written as a binary float by a tool (`0.18000000000000002`): the float noise
@@ -97,7 +109,7 @@ impl Rate {
         let fine = parse_scaled(text, RATE_PLACES + EXTRA).with_context(|| format!("price {text:?}"))?;
         let div = 10i128.pow(EXTRA);
         let half = if fine < 0 { -div / 2 } else { div / 2 };
-        Ok(Rate((fine + half) / div))
+        bounded((fine + half) / div, text)
     }
 
     /// A LiteLLM-style USD-per-token float converted to per million tokens. Binary float noise
@@ -108,7 +120,7 @@ impl Rate {
             .with_context(|| format!("per-token price {text:?}"))?;
         let div = 10i128.pow(EXTRA);
         let half = if fine < 0 { -div / 2 } else { div / 2 };
-        Ok(Rate((fine + half) / div))
+        bounded((fine + half) / div, text)
     }
 
     pub fn from_pico(pico: i128) -> Rate {

@@ -252,9 +252,13 @@ pub struct Loaded {
 }
 
 impl Loaded {
-    /// Every call priced at its own date, or at `--price-as-of`.
-    pub fn price(&self) -> price::Priced<'_> {
-        price::price_all(&self.batch.calls, &self.book, self.plan.price_as_of.as_ref().map(|p| p.1))
+    /// Every call priced at its own date, or at `--price-as-of`. An error when the run's
+    /// tokens or cost cannot be summed exactly (a hostile log), naming the call.
+    pub fn price(&self) -> Result<price::Priced<'_>> {
+        let priced =
+            price::price_all(&self.batch.calls, &self.book, self.plan.price_as_of.as_ref().map(|p| p.1));
+        price::check_sums(&self.batch.calls, &priced)?;
+        Ok(priced)
     }
 
     /// The report over the priced calls.

@@ -95,6 +95,39 @@ pub fn price_all<'b>(calls: &Calls, book: &'b PriceBook, as_of: Option<i64>) -> 
     Priced { cost, tier, version, versions }
 }
 
+/// Whether every token class and the cost can be summed over all the calls without
+/// overflow: then every group's sum can too. The error names the call where it would not.
+pub fn check_sums(calls: &Calls, priced: &Priced<'_>) -> anyhow::Result<()> {
+    let t = &calls.tokens;
+    let columns: [(&str, &[u64]); 4] = [
+        ("input_tokens", &t.input),
+        ("output_tokens", &t.output),
+        ("cache_read_tokens", &t.cache_read),
+        ("cache_write_tokens", &t.cache_write),
+    ];
+    let name = |row: usize| {
+        calls
+            .col(StrCol::Model)
+            .value(row)
+            .map_or_else(|| format!("call {}", row + 1), |m| format!("call {} ({m})", row + 1))
+    };
+    for (field, col) in columns {
+        let mut sum = 0u64;
+        for (row, &n) in col.iter().enumerate() {
+            sum = sum
+                .checked_add(n)
+                .ok_or_else(|| anyhow::anyhow!("{}: {field} too large to sum over the run", name(row)))?;
+        }
+    }
+    let mut sum = 0i128;
+    for (row, c) in priced.cost.iter().enumerate() {
+        sum = sum.checked_add(c.atto().abs()).ok_or_else(|| {
+            anyhow::anyhow!("{}: the run's cost is too large to represent exactly", name(row))
+        })?;
+    }
+    Ok(())
+}
+
 type Resolved<'b> = FxHashMap<(u32, u32), Option<(&'b ModelPrice, u32)>>;
 
 /// The price-table model for each distinct (provider, model) pair in the calls, with the

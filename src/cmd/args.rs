@@ -183,7 +183,7 @@ impl LogArgs {
             &self.options(inputs, &SUMMARY_SECTIONS, &SUMMARY_BREAKDOWNS),
             self.quiet,
         )?;
-        let priced = loaded.price();
+        let priced = loaded.price()?;
         let report = loaded.report(&priced);
         let mut summary = Summary::from_view(&ReportView::of(&report), &label)?;
         summary.fill_from_log(log_counts(&loaded.batch.calls, &loaded.selection()));

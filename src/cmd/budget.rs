@@ -51,7 +51,7 @@ pub fn run(args: Args) -> Result<Outcome> {
     by.extend(fields.iter().map(String::as_str));
     let loaded =
         load_with_progress(&args.log.options(&args.inputs, &[Section::Totals], &by), args.log.quiet)?;
-    let priced = loaded.price();
+    let priced = loaded.price()?;
     let result =
         budget::replay(&budgets, &loaded.batch.calls, &priced, &loaded.selection(), |f| loaded.dim(f))?;
     write_stdout(|out| verdict::budget(args.format, &result, out))?;

@@ -138,7 +138,7 @@ pub fn run(args: Args) -> Result<Outcome> {
         ..Options::new(args.inputs.clone())
     };
     let loaded = load_with_progress(&opts, args.quiet)?;
-    let priced = loaded.price();
+    let priced = loaded.price()?;
     let report = loaded.report(&priced);
     let sel = loaded.selection();
     let calls = &loaded.batch.calls;

@@ -149,7 +149,7 @@ impl Args {
 
 pub fn run(args: Args) -> Result<Outcome> {
     let loaded = super::load_with_progress(&args.options(), args.quiet)?;
-    let priced = loaded.price();
+    let priced = loaded.price()?;
     let mut report = loaded.report(&priced);
     if args.detail == Detail::Default && matches!(args.format, Format::Table | Format::Md) {
         report.trim_to_default(!args.by.is_empty(), !args.only.is_empty());

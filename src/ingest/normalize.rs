@@ -106,6 +106,10 @@ fn aggregate(raw: &RawRecord<'_>) -> Result<Option<Aggregate>, Invalid> {
     Ok(Some(Aggregate { requests, long_context }))
 }
 
+/// The most tokens one record may count in a class (a usage bucket sums many requests): no
+/// call comes near it, and under it every cost and sum is exact.
+pub const MAX_TOKENS: u64 = 1_000_000_000_000_000;
+
 fn tokens(raw: &RawRecord<'_>) -> Result<Tokens, Invalid> {
     let required = |f: Field| opt_uint(raw, f)?.ok_or_else(|| Invalid::new(Some(f), "missing"));
     let optional = |f: Field| opt_uint(raw, f).map(|v| v.unwrap_or(0));
@@ -117,6 +121,11 @@ fn tokens(raw: &RawRecord<'_>) -> Result<Tokens, Invalid> {
         cache_write_1h: optional(Field::CacheWrite1hTokens)?,
         reasoning: optional(Field::ReasoningTokens)?,
     };
+    for (field, n) in [(Field::InputTokens, t.input), (Field::OutputTokens, t.output)] {
+        if n > MAX_TOKENS {
+            return Err(Invalid::new(Some(field), format!("{n} is above 10^15 tokens: not a real count")));
+        }
+    }
     if t.cache_read.saturating_add(t.cache_write) > t.input {
         let why = format!(
             "cache_read_tokens {} + cache_write_tokens {} > input_tokens {}",

@@ -199,3 +199,65 @@ fn a_csv_header_over_the_cap_is_an_error_not_zero_lines_r12() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("zeros.csv: the CSV header is longer than 4096 bytes"), "{stderr}");
 }
+
+/// Overflow never prints a wrong number: token counts above 10^15 are rejected lines (three
+/// calls of i64::MAX tokens used to sum to 9223372036854775805), and a run whose sums would
+/// not fit is an error naming the call (issue #12).
+#[test]
+fn huge_counts_are_rejected_and_unsummable_runs_are_errors_r12() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = |tokens: u64| {
+        format!(
+            r#"{{"timestamp":"2026-03-02T10:00:00Z","model":"alpha","input_tokens":{tokens},"output_tokens":1}}"#
+        )
+    };
+    let huge = dir.path().join("huge.jsonl");
+    let max = i64::MAX as u64;
+    std::fs::write(&huge, [line(max), line(max), line(max), line(10)].join("\n")).unwrap();
+    let r = super::run_json(&[
+        "report",
+        huge.to_str().unwrap(),
+        "--only",
+        "totals",
+        "--pricing",
+        "fixtures/pricing/test.toml",
+        "--no-builtin-pricing",
+    ]);
+    assert_eq!((r["lines"]["rejected"].as_u64(), r["totals"]["input_tokens"].as_u64()), (Some(3), Some(10)));
+    assert!(r["rejected"][0]["reason"].as_str().unwrap().contains("above 10^15"), "{}", r["rejected"][0]);
+    // 18,447 calls of 10^15 input tokens: more than a u64 can sum (1.8e19).
+    let many = dir.path().join("many.jsonl");
+    std::fs::write(&many, vec![line(1_000_000_000_000_000); 18_447].join("\n")).unwrap();
+    let out = llmcost()
+        .args([
+            "report",
+            many.to_str().unwrap(),
+            "--only",
+            "totals",
+            "--pricing",
+            "fixtures/pricing/test.toml",
+            "--no-builtin-pricing",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("call 18447 (alpha): input_tokens too large to sum"), "{err}");
+}
+
+/// A price table may not hold a price no model has: above $10^9 per million tokens it is an
+/// error naming the file and model, so no call's cost can overflow (issue #12).
+#[test]
+fn absurd_prices_are_refused_r12() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("prices.toml");
+    std::fs::write(
+        &table,
+        "provider = \"x\"\nsource = \"test\"\nchecked = \"2026-01-01\"\n[[models]]\nid = \"m\"\n[[models.prices]]\ninput = 1e12\noutput = 1\n",
+    )
+    .unwrap();
+    let out = llmcost().args(["pricing", "check", "--pricing", table.to_str().unwrap()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not a real price") && err.contains("\"m\""), "{err}");
+}
