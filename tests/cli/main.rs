@@ -26,6 +26,7 @@ mod reference_pricer;
 mod report;
 mod retries;
 mod storms;
+mod sums;
 mod thresholds;
 mod waste;
 
