@@ -56,6 +56,9 @@ pub struct Options {
     pub mapping: Option<PathBuf>,
     /// `--max-line-bytes`: longer lines are rejected unread.
     pub max_line_bytes: usize,
+    /// The run's start (epoch ms), which dates calls whose log has no time; `None` = now.
+    /// Fixed by tests (and by `LLMCOST_NOW`) so such runs are reproducible.
+    pub now_ms: Option<i64>,
 }
 
 impl Options {
@@ -82,6 +85,7 @@ impl Options {
             input_format: None,
             mapping: None,
             max_line_bytes: ingest::limits::DEFAULT_MAX_LINE_BYTES,
+            now_ms: None,
         }
     }
 
@@ -145,7 +149,8 @@ pub fn resolve(opts: &Options) -> Result<Plan> {
         Some(d) => Some((d.clone(), parse_date(d).context("--price-as-of")?)),
         None => None,
     };
-    let untimed_at = price_as_of.as_ref().map_or_else(|| chrono::Utc::now().timestamp_millis(), |p| p.1);
+    let now = opts.now_ms.unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
+    let untimed_at = price_as_of.as_ref().map_or(now, |p| p.1);
     Ok(Plan {
         sources: ingest::expand(&opts.inputs)?,
         ingest: IngestPlan {

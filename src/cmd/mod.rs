@@ -51,6 +51,15 @@ pub fn load_with_progress(opts: &Options, quiet: bool) -> Result<Loaded> {
     Ok(loaded)
 }
 
+/// The run's start when `LLMCOST_NOW` fixes it (a date or RFC 3339 time): calls whose log
+/// has no time are dated at the run's start, so tests and reproductions pin it.
+pub fn fixed_now() -> Result<Option<i64>> {
+    match std::env::var("LLMCOST_NOW") {
+        Ok(t) => crate::time::parse_date(&t).map(Some).map_err(|e| e.context("LLMCOST_NOW")),
+        Err(_) => Ok(None),
+    }
+}
+
 /// Writes through a buffered stdout.
 pub fn write_stdout(f: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
     let stdout = std::io::stdout();

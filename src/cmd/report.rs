@@ -118,8 +118,8 @@ pub enum UnpricedPolicy {
 
 impl Args {
     /// The pipeline's options for these flags.
-    pub fn options(&self) -> Options {
-        Options {
+    pub fn options(&self) -> Result<Options> {
+        Ok(Options {
             inputs: self.inputs.clone(),
             pricing: self.pricing.pricing.clone(),
             builtin_pricing: !self.pricing.no_builtin_pricing,
@@ -143,12 +143,13 @@ impl Args {
             input_format: self.input_format,
             mapping: self.mapping.clone(),
             max_line_bytes: self.max_line_bytes,
-        }
+            now_ms: super::fixed_now()?,
+        })
     }
 }
 
 pub fn run(args: Args) -> Result<Outcome> {
-    let loaded = super::load_with_progress(&args.options(), args.quiet)?;
+    let loaded = super::load_with_progress(&args.options()?, args.quiet)?;
     let priced = loaded.price()?;
     let mut report = loaded.report(&priced);
     if args.detail == Detail::Default && matches!(args.format, Format::Table | Format::Md) {

@@ -392,3 +392,32 @@ fn the_headline_fits_one_screen_and_quotes_the_sections_r18() {
     let full = llmcost().args(["report", "fixtures/sample.jsonl", "--detail", "full"]).output().unwrap();
     assert!(String::from_utf8(full.stdout).unwrap().contains("By user"));
 }
+
+/// Calls whose log has no time are dated at the run's start, and priced at its prices, when
+/// no --price-as-of is given: with the start fixed (LLMCOST_NOW) the run is reproducible.
+/// anthropic.jsonl is worked in fixtures/formats/README.md at 2026-01-05: $0.0044625 (#17).
+#[test]
+fn untimed_calls_are_dated_at_the_run_start_r17() {
+    for now in ["2026-01-05", "2026-02-01T12:00:00Z"] {
+        let out = llmcost()
+            .env("LLMCOST_NOW", now)
+            .args(["report", "fixtures/formats/anthropic.jsonl", "--only", "totals", "--format", "json"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let start = if now.len() == 10 { format!("{now}T00:00:00Z") } else { now.to_string() };
+        assert_eq!(
+            (r["period"]["from"].as_str(), r["period"]["to"].as_str()),
+            (Some(&*start), Some(&*start))
+        );
+        assert_eq!(r["totals"]["cost_usd_exact"], "0.0044625", "claude-sonnet-4-5's prices hold at {now}");
+        assert!(r["notes"].to_string().contains("carry no time in their log"), "{}", r["notes"]);
+    }
+    let bad = llmcost()
+        .env("LLMCOST_NOW", "soon")
+        .args(["report", "fixtures/formats/anthropic.jsonl"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
