@@ -112,7 +112,7 @@ fn list(args: ListArgs) -> Result<Outcome> {
             std::iter::once(&m.id).chain(&m.aliases).any(|n| p.matches(&n.to_ascii_lowercase()))
         };
         if pattern.as_ref().is_some_and(|p| !names_match(p))
-            || args.provider.as_ref().is_some_and(|p| !m.provider.eq_ignore_ascii_case(p))
+            || args.provider.as_ref().is_some_and(|p| !crate::pricing::providers::same(&m.provider, p))
         {
             continue;
         }

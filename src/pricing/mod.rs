@@ -4,6 +4,7 @@
 pub mod builtin;
 pub mod genai_prices;
 pub mod load;
+pub mod providers;
 pub mod rate;
 
 use std::path::Path;
@@ -86,6 +87,8 @@ pub struct PriceBook {
     by_name: FxHashMap<String, Vec<usize>>,
     /// Snapshot entry → the alias entry that stands for it (same provider).
     alias_of: FxHashMap<usize, usize>,
+    /// Entries `0..user_models` come from `--pricing` tables, which win over the built-in ones.
+    user_models: usize,
     pub sources: Vec<SourceInfo>,
 }
 
@@ -100,18 +103,28 @@ impl PriceBook {
                 tables.push((file.display().to_string(), text));
             }
         }
+        let user_tables = tables.len();
         if builtin {
             tables.extend(builtin::TABLES.iter().map(|(n, t)| (format!("builtin:{n}"), t.to_string())));
         }
-        Self::from_texts(&tables)
+        Self::build(&tables, user_tables)
     }
 
     /// Builds a book from `(name, content)` pairs; a `.json` holding an array is a
     /// genai-prices data.json, an object LiteLLM's price map.
     pub fn from_texts(tables: &[(String, String)]) -> Result<PriceBook> {
+        Self::build(tables, 0)
+    }
+
+    /// A book of `tables`, the first `user_tables` of them the user's (`--pricing`).
+    fn build(tables: &[(String, String)], user_tables: usize) -> Result<PriceBook> {
         let mut models = Vec::new();
         let mut sources = Vec::new();
-        for (name, text) in tables {
+        let mut user_models = 0;
+        for (t, (name, text)) in tables.iter().enumerate() {
+            if t == user_tables {
+                user_models = models.len();
+            }
             let parsed = if name.ends_with(".json") && text.trim_start().starts_with('[') {
                 genai_prices::parse(name, text)?
             } else if name.ends_with(".json") {
@@ -144,7 +157,10 @@ impl PriceBook {
                 }
             }
         }
-        Ok(PriceBook { models, by_name, alias_of, sources })
+        if user_tables >= tables.len() {
+            user_models = models.len();
+        }
+        Ok(PriceBook { models, by_name, alias_of, user_models, sources })
     }
 
     pub fn models(&self) -> &[ModelPrice] {
@@ -186,14 +202,18 @@ impl PriceBook {
         Some(self.alias_of.get(&i).map_or(m, |&a| &self.models[a]))
     }
 
-    fn prefer(
-        &self,
-        mut candidates: impl Iterator<Item = usize> + Clone,
-        provider: Option<&str>,
-    ) -> &ModelPrice {
+    /// Of the entries a name matches: a `--pricing` table's for the call's provider (however
+    /// either spells it), else any `--pricing` table's (the user's price wins), else a
+    /// built-in one for the provider, else the first.
+    fn prefer(&self, candidates: impl Iterator<Item = usize> + Clone, provider: Option<&str>) -> &ModelPrice {
         let first = candidates.clone().next().expect("candidates are never empty");
-        let chosen = provider
-            .and_then(|p| candidates.find(|&i| self.models[i].provider.eq_ignore_ascii_case(p)))
+        let same = |i: &usize| provider.is_some_and(|p| providers::same(&self.models[*i].provider, p));
+        let user = |i: &usize| *i < self.user_models;
+        let chosen = candidates
+            .clone()
+            .find(|i| user(i) && same(i))
+            .or_else(|| candidates.clone().find(user))
+            .or_else(|| candidates.clone().find(same))
             .unwrap_or(first);
         &self.models[chosen]
     }

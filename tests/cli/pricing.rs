@@ -86,3 +86,40 @@ fn litellm_price_map_is_read_as_is() {
     ]);
     assert_eq!(r["totals"]["cost_usd_exact"], "0.006");
 }
+
+/// A --pricing table wins for its model however either side spells the provider (issue #11):
+/// LiteLLM lists gemini-2.5-flash under `gemini`, the log says `google`. A call of 2000 input
+/// tokens (1000 of them cache reads) and 100 output at the file's rates, per million:
+/// 1000 × $0.30 + 1000 × $0.075 + 100 × $2.50 = 300 + 75 + 250 µ$ = $0.000625.
+/// (At the built-in cache-read rate the reads would cost 1000 × $0.03 instead.)
+#[test]
+fn a_user_table_wins_whatever_the_provider_spelling_r11() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("calls.jsonl");
+    for provider in [r#""provider":"google","#, r#""provider":"vertex_ai","#, ""] {
+        std::fs::write(
+            &log,
+            format!(
+                r#"{{"timestamp":"2026-10-01T10:00:00Z",{provider}"model":"gemini-2.5-flash","input_tokens":2000,"cache_read_tokens":1000,"output_tokens":100}}"#
+            ),
+        )
+        .unwrap();
+        let r = super::run_json(&[
+            "report",
+            log.to_str().unwrap(),
+            "--only",
+            "totals",
+            "--pricing",
+            "fixtures/pricing/litellm-gemini.json",
+        ]);
+        assert_eq!(r["totals"]["cost_usd_exact"], "0.000625", "{provider}");
+    }
+    // pricing show agrees: the file's cache-read rate.
+    let out = llmcost()
+        .args(["pricing", "show", "gemini-2.5-flash", "--pricing", "fixtures/pricing/litellm-gemini.json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("0.075"), "{text}");
+}
