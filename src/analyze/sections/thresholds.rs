@@ -152,6 +152,10 @@ fn rows(acc: &[Figures]) -> impl Iterator<Item = (usize, Figures)> + '_ {
 
 /// One call's contribution, `None` when it neither crossed nor runs just below a threshold.
 fn classify(ctx: &Ctx, row: usize) -> Option<Figures> {
+    // An app cache hit made no provider call: it crossed nothing (and costs nothing).
+    if ctx.calls.flags[row] & FLAG_CACHE_HIT != 0 {
+        return None;
+    }
     let (_, version) = ctx.priced.version(row)?;
     if version.tiers.is_empty() {
         return None;
@@ -311,21 +315,20 @@ mod tests {
             // beta batch, 1100 in (600 read), 0 out. Tier: (500×6 + 600×6) × 0.5 = 3300 µ$; base
             // (500×3 + 600×3) × 0.5 = 1650 → premium 1650; trimmed (400×3 + 600×3) × 0.5 = 1500 → saving 1800.
             r#"{"timestamp":"2026-03-02T00:00:00Z","model":"beta","input_tokens":1100,"cache_read_tokens":600,"output_tokens":0,"batch":true,"route":"a"}"#,
-            // App cache hit: crossed (610 > 500) at cost 0; excess 110 > 50, not a near miss.
+            // App cache hit: 610 > 500, but no provider call was made: not a crossing.
             r#"{"timestamp":"2026-03-02T00:00:00Z","model":"gamma","input_tokens":600,"output_tokens":10,"cache_hit":true,"route":"b"}"#,
             // Unpriced and untiered models are ignored.
             r#"{"timestamp":"2026-03-02T00:00:00Z","model":"mystery","input_tokens":5000,"output_tokens":10,"route":"b"}"#,
             r#"{"timestamp":"2026-03-02T00:00:00Z","model":"alpha","input_tokens":5000,"output_tokens":10,"route":"b"}"#,
         ];
         let t = with_ctx(&lines, analyze);
-        assert_eq!(t.total.count, 2);
+        assert_eq!(t.total.count, 1);
         assert_eq!(t.total.cost_usd, m("0.0033"));
         assert_eq!(t.total.premium_usd, m("0.00165"));
         assert_eq!((t.total.near_miss_count, t.total.near_miss_saving_usd), (1, m("0.0018")));
-        // Route b: the cache hit only, cost 0, sorted after a.
-        assert_eq!(t.by_route[1].route.as_deref(), Some("b"));
-        assert_eq!((t.by_route[1].figures.count, t.by_route[1].figures.cost_usd), (1, Money::ZERO));
-        assert_eq!(t.by_model.len(), 2);
+        // Route b has only the cache hit and the ignored calls: no row.
+        assert_eq!(t.by_route.len(), 1);
+        assert_eq!(t.by_model.len(), 1);
     }
 
     #[test]
