@@ -78,7 +78,11 @@ pub fn anthropic(u: &Value, rec: &mut Owned) -> Result<(), String> {
 /// responses have no `completion_tokens`: nothing was generated.
 pub fn openai_chat(u: &Value, rec: &mut Owned) -> Result<(), String> {
     set_num(rec, Field::InputTokens, required(u, "prompt_tokens")?);
-    set_num(rec, Field::CacheReadTokens, num(u, &["prompt_tokens_details", "cached_tokens"]).unwrap_or(0));
+    // DeepSeek's OpenAI-shaped usage counts cache hits as prompt_cache_hit_tokens (and the
+    // rest as prompt_cache_miss_tokens); both are within prompt_tokens.
+    let cached =
+        num(u, &["prompt_tokens_details", "cached_tokens"]).or_else(|| num(u, &["prompt_cache_hit_tokens"]));
+    set_num(rec, Field::CacheReadTokens, cached.unwrap_or(0));
     set_num(
         rec,
         Field::CacheWriteTokens,

@@ -485,3 +485,21 @@ fn litellm_provider_prefixed_names_group_with_the_bare_name_r20() {
     assert_eq!(rows[0]["calls"], 2);
     assert_eq!(r["totals"]["cost_usd_exact"], "0.007");
 }
+
+/// DeepSeek answers in OpenAI's shape but counts cache hits as `prompt_cache_hit_tokens`
+/// (issue #11). deepseek-chat on 2026-01-01: input $0.28, cache hit $0.028, output $0.42 per
+/// million: 200 × 0.28 + 800 × 0.028 + 100 × 0.42 = 56 + 22.4 + 42 = 120.4 µ$ (billed as
+/// fresh input the hits would make it 1000 × 0.28 + 42 = 322 µ$).
+#[test]
+fn deepseek_cache_hits_are_cache_reads_r11() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("deepseek.jsonl");
+    std::fs::write(
+        &path,
+        r#"{"id":"d1","object":"chat.completion","created":1767225600,"model":"deepseek-chat","choices":[{"finish_reason":"stop"}],"usage":{"prompt_tokens":1000,"completion_tokens":100,"prompt_cache_hit_tokens":800,"prompt_cache_miss_tokens":200}}"#,
+    )
+    .unwrap();
+    let r = run_json(&["report", path.to_str().unwrap(), "--only", "totals", "--input-format", "openai"]);
+    assert_eq!(r["totals"]["cache_read_tokens"], 800);
+    assert_eq!(r["totals"]["cost_usd_exact"], "0.0001204");
+}
