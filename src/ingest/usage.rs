@@ -62,9 +62,17 @@ fn required(u: &Value, key: &str) -> Result<u64, String> {
 pub fn anthropic(u: &Value, rec: &mut Owned) -> Result<(), String> {
     let uncached = required(u, "input_tokens")?;
     let read = num(u, &["cache_read_input_tokens"]).unwrap_or(0);
-    let write = num(u, &["cache_creation_input_tokens"]).unwrap_or(0);
-    // The 5m/1h split, when given; without it every write is a 5-minute write.
-    let write_1h = num(u, &["cache_creation", "ephemeral_1h_input_tokens"]).unwrap_or(0).min(write);
+    // The 5m/1h split, when given, is what was billed: where its sum contradicts the total
+    // cache_creation_input_tokens, the split wins. Without it every write is a 5-minute write.
+    let split = (
+        num(u, &["cache_creation", "ephemeral_5m_input_tokens"]),
+        num(u, &["cache_creation", "ephemeral_1h_input_tokens"]),
+    );
+    let write = match split {
+        (None, None) => num(u, &["cache_creation_input_tokens"]).unwrap_or(0),
+        (m5, h1) => m5.unwrap_or(0) + h1.unwrap_or(0),
+    };
+    let write_1h = split.1.unwrap_or(0).min(write);
     set_num(rec, Field::InputTokens, uncached + read + write);
     set_num(rec, Field::CacheReadTokens, read);
     set_num(rec, Field::CacheWriteTokens, write);

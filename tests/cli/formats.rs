@@ -503,3 +503,24 @@ fn deepseek_cache_hits_are_cache_reads_r11() {
     assert_eq!(r["totals"]["cache_read_tokens"], 800);
     assert_eq!(r["totals"]["cost_usd_exact"], "0.0001204");
 }
+
+/// An Anthropic usage block whose cache_creation_input_tokens (100) contradicts its 5m/1h
+/// breakdown (300 + 200): the breakdown is what was billed (issue #11). claude-sonnet-4-5 at
+/// $3 in, $3.75 5m write, $6 1h write, $15 out per million:
+/// 10 × 3 + 300 × 3.75 + 200 × 6 + 10 × 15 = 30 + 1125 + 1200 + 150 = 2505 µ$.
+#[test]
+fn anthropic_cache_write_breakdown_wins_over_its_total_r11() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("anthropic.jsonl");
+    std::fs::write(
+        &path,
+        r#"{"id":"msg_1","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[],"usage":{"input_tokens":10,"output_tokens":10,"cache_creation_input_tokens":100,"cache_read_input_tokens":0,"cache_creation":{"ephemeral_5m_input_tokens":300,"ephemeral_1h_input_tokens":200}}}"#,
+    )
+    .unwrap();
+    let r = run_json(&["report", path.to_str().unwrap(), "--only", "totals", "--price-as-of", "2026-01-05"]);
+    assert_eq!(
+        (r["totals"]["cache_write_tokens"].as_u64(), r["totals"]["input_tokens"].as_u64()),
+        (Some(500), Some(510))
+    );
+    assert_eq!(r["totals"]["cost_usd_exact"], "0.002505");
+}
