@@ -46,3 +46,62 @@ impl LineParser for Parser {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::record::{int_of as n, Scalar};
+
+    fn parse(v: Value) -> Vec<Owned> {
+        let mut out = Vec::new();
+        Parser.parse(&v, &mut out).unwrap();
+        out
+    }
+
+    fn s(rec: &Owned, f: Field) -> &str {
+        match rec.get(f) {
+            Some(Scalar::Str(s)) => s,
+            other => panic!("{f:?}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn cached_content_is_within_the_prompt_and_thoughts_are_output() {
+        // promptTokenCount 10000 already holds the 8000 cached: input 10000 (not 18000).
+        // 120 candidates + 880 thoughts = 1000 output tokens, 880 of them reasoning.
+        let v = serde_json::json!({"candidates": [{"finishReason": "STOP"}], "modelVersion": "gemini-2.5-pro",
+            "responseId": "resp-g1",
+            "usageMetadata": {"promptTokenCount": 10000, "cachedContentTokenCount": 8000, "candidatesTokenCount": 120,
+                "thoughtsTokenCount": 880, "totalTokenCount": 11000}});
+        let out = parse(v);
+        assert_eq!(out.len(), 1);
+        let rec = &out[0];
+        assert_eq!((n(rec, Field::InputTokens), n(rec, Field::CacheReadTokens)), (10000, 8000));
+        assert_eq!((n(rec, Field::OutputTokens), n(rec, Field::ReasoningTokens)), (1000, 880));
+        assert_eq!(
+            (s(rec, Field::Model), s(rec, Field::Provider), s(rec, Field::Status)),
+            ("gemini-2.5-pro", "google", "ok")
+        );
+        assert_eq!((s(rec, Field::RequestId), s(rec, Field::FinishReason)), ("resp-g1", "STOP"));
+        assert_eq!(rec.get(Field::Timestamp), None, "untimed off Vertex");
+    }
+
+    #[test]
+    fn tool_use_prompt_is_input_and_missing_counts_are_zero() {
+        // 300 prompt + 50 tool-use prompt = 350 input; no thoughts, no cache: output = 20.
+        // A Vertex response carries createTime; `model` stands in for a missing modelVersion.
+        let v = serde_json::json!({"model": "gemini-2.0-flash", "createTime": "2026-03-01T10:00:00.123456Z",
+            "usageMetadata": {"promptTokenCount": 300, "toolUsePromptTokenCount": 50, "candidatesTokenCount": 20}});
+        let rec = &parse(v)[0];
+        assert_eq!((n(rec, Field::InputTokens), n(rec, Field::CacheReadTokens)), (350, 0));
+        assert_eq!((n(rec, Field::OutputTokens), n(rec, Field::ReasoningTokens)), (20, 0));
+        assert_eq!(
+            (s(rec, Field::Model), s(rec, Field::Timestamp)),
+            ("gemini-2.0-flash", "2026-03-01T10:00:00.123456Z")
+        );
+        // Without promptTokenCount nothing can be priced: refused.
+        let bad = serde_json::json!({"modelVersion": "gemini-2.5-pro", "usageMetadata": {"candidatesTokenCount": 1}});
+        let err = Parser.parse(&bad, &mut Vec::new()).unwrap_err();
+        assert!(err.contains("promptTokenCount"), "{err}");
+    }
+}

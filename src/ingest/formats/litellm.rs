@@ -140,3 +140,105 @@ fn attribution(line: &Value, rec: &mut Owned) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::record::int_of as n;
+
+    fn parse(v: Value) -> Vec<Owned> {
+        let mut out = Vec::new();
+        Parser.parse(&v, &mut out).unwrap();
+        out
+    }
+
+    fn s(rec: &Owned, f: Field) -> &str {
+        match rec.get(f) {
+            Some(Scalar::Str(s)) => s,
+            other => panic!("{f:?}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_anthropic_call_is_in_openai_convention_with_its_1h_writes() {
+        // Asked for the group "gpt-4o", served by Claude after a fallback. LiteLLM's
+        // prompt_tokens 5210 already hold the 5000 cache reads and 200 writes (10 fresh): the
+        // prompt is 5210, not 5210 + 5200. Of the 200 written, 150 are 1-hour writes.
+        let v = serde_json::json!({"id": "chatcmpl-l1", "trace_id": "trace-1", "call_type": "acompletion",
+            "startTime": 1772359200.25, "endTime": 1772359201.0, "status": "success",
+            "model": "claude-sonnet-4-5-20250929", "model_group": "gpt-4o", "custom_llm_provider": "anthropic",
+            "prompt_tokens": 5210, "completion_tokens": 64, "total_tokens": 5274, "response_cost": 0.0123,
+            "metadata": {"user_api_key_team_alias": "search-team", "user_api_key_user_id": "key-owner"},
+            "end_user": "", "model_parameters": {"user": "u-42"}, "request_tags": ["summarise", "beta"],
+            "response": {"choices": [{"finish_reason": "stop"}], "usage": {"prompt_tokens": 5210, "completion_tokens": 64,
+                "cache_read_input_tokens": 5000, "cache_creation_input_tokens": 200,
+                "prompt_tokens_details": {"cached_tokens": 5000,
+                    "cache_creation_token_details": {"ephemeral_5m_input_tokens": 50, "ephemeral_1h_input_tokens": 150}}}}});
+        let rec = &parse(v)[0];
+        assert_eq!((n(rec, Field::InputTokens), n(rec, Field::CacheReadTokens)), (5210, 5000));
+        assert_eq!((n(rec, Field::CacheWriteTokens), n(rec, Field::CacheWrite1hTokens)), (200, 150));
+        assert_eq!(n(rec, Field::OutputTokens), 64);
+        assert_eq!(
+            (s(rec, Field::Model), s(rec, Field::RequestedModel)),
+            ("claude-sonnet-4-5-20250929", "gpt-4o")
+        );
+        assert_eq!(
+            rec.get(Field::CostUsd),
+            Some(&Scalar::Float(0.0123)),
+            "LiteLLM's own cost, kept as logged"
+        );
+        assert_eq!(rec.get(Field::Timestamp), Some(&Scalar::Float(1772359200.25)));
+        assert_eq!((s(rec, Field::Provider), s(rec, Field::Status)), ("anthropic", "ok"));
+        assert_eq!((s(rec, Field::OperationId), s(rec, Field::RequestId)), ("trace-1", "chatcmpl-l1"));
+        // An empty end_user falls to the SDK's user=; the first tag is the route.
+        assert_eq!(
+            (s(rec, Field::UserId), s(rec, Field::Route), s(rec, Field::Feature)),
+            ("u-42", "summarise", "search-team")
+        );
+        assert_eq!(s(rec, Field::FinishReason), "stop");
+    }
+
+    #[test]
+    fn an_openai_call_reads_cached_tokens_from_the_details_and_drops_the_router_prefix() {
+        // 3000 prompt tokens including 2048 cached: 3000 in, 2048 read; 100 out of which 30
+        // reasoning. No split written: no 1-hour figure at all (not a guessed 0).
+        let v = serde_json::json!({"id": "c2", "trace_id": "t2", "startTime": "2026-03-01T10:00:00Z", "status": "success",
+            "model": "openai/gpt-4o", "model_group": "openai/gpt-4o", "custom_llm_provider": "openai",
+            "prompt_tokens": 3000, "completion_tokens": 100, "response_cost": 0.00561, "cache_hit": false,
+            "response": {"usage": {"prompt_tokens": 3000, "completion_tokens": 100,
+                "prompt_tokens_details": {"cached_tokens": 2048}, "completion_tokens_details": {"reasoning_tokens": 30}}}});
+        let rec = &parse(v)[0];
+        assert_eq!(
+            (n(rec, Field::InputTokens), n(rec, Field::CacheReadTokens), n(rec, Field::CacheWriteTokens)),
+            (3000, 2048, 0)
+        );
+        assert_eq!((n(rec, Field::OutputTokens), n(rec, Field::ReasoningTokens)), (100, 30));
+        assert_eq!(rec.get(Field::CacheWrite1hTokens), None);
+        assert_eq!((s(rec, Field::Model), s(rec, Field::RequestedModel)), ("gpt-4o", "gpt-4o"));
+        assert_eq!(s(rec, Field::Timestamp), "2026-03-01T10:00:00Z");
+        assert_eq!(rec.get(Field::CacheHit), None, "cache_hit false is not a hit");
+        // A prefix naming another provider is part of the name: kept.
+        let v = serde_json::json!({"startTime": 1.0, "response_cost": 0.0, "prompt_tokens": 1, "model": "azure/gpt-4o",
+            "custom_llm_provider": "openai"});
+        assert_eq!(s(&parse(v)[0], Field::Model), "azure/gpt-4o");
+    }
+
+    #[test]
+    fn a_spend_logs_row_with_only_the_write_split_sums_it() {
+        // A SpendLogs row: spend is the logged cost, status failure is an error. No write total
+        // is written, only the split under usage: 100 (5m) + 40 (30m) + 300 (1h) = 440 writes,
+        // 300 of them 1-hour. prompt_tokens 1000 already hold them, so the prompt stays 1000.
+        let v = serde_json::json!({"request_id": "sl-1", "startTime": "2026-03-01 10:00:00", "spend": 0.5, "status": "failure",
+            "model": "claude-opus-4-1", "custom_llm_provider": "anthropic", "prompt_tokens": 1000, "completion_tokens": 0,
+            "team_id": "team-7", "user": "alice",
+            "response": {"usage": {"cache_creation_token_details": {"ephemeral_5m_input_tokens": 100,
+                "ephemeral_30m_input_tokens": 40, "ephemeral_1h_input_tokens": 300}}}});
+        let rec = &parse(v)[0];
+        assert_eq!((n(rec, Field::InputTokens), n(rec, Field::CacheReadTokens)), (1000, 0));
+        assert_eq!((n(rec, Field::CacheWriteTokens), n(rec, Field::CacheWrite1hTokens)), (440, 300));
+        assert_eq!(rec.get(Field::CostUsd), Some(&Scalar::Float(0.5)));
+        assert_eq!((s(rec, Field::Status), s(rec, Field::RequestId)), ("error", "sl-1"));
+        assert_eq!((s(rec, Field::Feature), s(rec, Field::UserId)), ("team-7", "alice"));
+        assert_eq!(rec.get(Field::RequestedModel), None, "no model_group: nothing was asked for by name");
+    }
+}

@@ -97,3 +97,110 @@ fn failed(body: &Value) -> Owned {
     set_text(&mut rec, Field::Model, text(body, &["model"]).unwrap_or("unknown"));
     rec
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::record::int_of as n;
+
+    fn parse(v: Value) -> Vec<Owned> {
+        let mut out = Vec::new();
+        Parser.parse(&v, &mut out).unwrap();
+        out
+    }
+
+    fn s(rec: &Owned, f: Field) -> &str {
+        match rec.get(f) {
+            Some(Scalar::Str(s)) => s,
+            other => panic!("{f:?}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn chat_prompt_tokens_already_include_the_cached_ones() {
+        // 1200 prompt tokens of which 1000 cached: the prompt stays 1200 (not 2200), 1000 of
+        // them read from cache. 90 completion tokens of which 60 reasoning: output stays 90.
+        let v = serde_json::json!({"id": "chatcmpl-1", "object": "chat.completion", "created": 1767225600,
+            "model": "gpt-4o-2024-08-06", "service_tier": "default",
+            "choices": [{"index": 0, "finish_reason": "length"}],
+            "usage": {"prompt_tokens": 1200, "completion_tokens": 90, "total_tokens": 1290,
+                "prompt_tokens_details": {"cached_tokens": 1000}, "completion_tokens_details": {"reasoning_tokens": 60}}});
+        let out = parse(v);
+        assert_eq!(out.len(), 1);
+        let rec = &out[0];
+        assert_eq!(
+            (n(rec, Field::InputTokens), n(rec, Field::CacheReadTokens), n(rec, Field::CacheWriteTokens)),
+            (1200, 1000, 0)
+        );
+        assert_eq!((n(rec, Field::OutputTokens), n(rec, Field::ReasoningTokens)), (90, 60));
+        assert_eq!(n(rec, Field::Timestamp), 1767225600);
+        assert_eq!(
+            (s(rec, Field::Model), s(rec, Field::Provider), s(rec, Field::Status)),
+            ("gpt-4o-2024-08-06", "openai", "ok")
+        );
+        assert_eq!((s(rec, Field::RequestId), s(rec, Field::FinishReason)), ("chatcmpl-1", "length"));
+        assert_eq!(s(rec, Field::ServiceTier), "default");
+        assert_eq!(rec.get(Field::Batch), None, "a plain response is not a batch call");
+    }
+
+    #[test]
+    fn responses_api_input_tokens_include_cached_and_output_includes_reasoning() {
+        // Responses usage: input 5000 with 4096 cached -> input 5000, cache read 4096;
+        // output 300 with 250 reasoning -> output 300. created_at dates it.
+        let v = serde_json::json!({"id": "resp_1", "object": "response", "created_at": 1767229200, "model": "o3-2025-04-16",
+            "usage": {"input_tokens": 5000, "input_tokens_details": {"cached_tokens": 4096},
+                "output_tokens": 300, "output_tokens_details": {"reasoning_tokens": 250}, "total_tokens": 5300}});
+        let rec = &parse(v)[0];
+        assert_eq!((n(rec, Field::InputTokens), n(rec, Field::CacheReadTokens)), (5000, 4096));
+        assert_eq!((n(rec, Field::OutputTokens), n(rec, Field::ReasoningTokens)), (300, 250));
+        assert_eq!(n(rec, Field::Timestamp), 1767229200);
+        assert_eq!((s(rec, Field::Model), s(rec, Field::RequestId)), ("o3-2025-04-16", "resp_1"));
+        // A Responses object without output_tokens cannot be billed: refused, not read as 0.
+        let bad = serde_json::json!({"object": "response", "model": "o3", "usage": {"input_tokens": 10}});
+        let err = Parser.parse(&bad, &mut Vec::new()).unwrap_err();
+        assert!(err.contains("output_tokens"), "{err}");
+    }
+
+    #[test]
+    fn a_batch_output_line_is_a_batch_call_keyed_by_its_request() {
+        // Same convention inside response.body: 2000 prompt incl. 1500 cached; 40 completion.
+        let v = serde_json::json!({"id": "batch_req_1", "custom_id": "task-7",
+            "response": {"status_code": 200, "request_id": "req_abc",
+                "body": {"id": "chatcmpl-9", "object": "chat.completion", "created": 1767225600, "model": "gpt-4o-mini",
+                    "choices": [{"finish_reason": "stop"}],
+                    "usage": {"prompt_tokens": 2000, "completion_tokens": 40, "prompt_tokens_details": {"cached_tokens": 1500}}}},
+            "error": null});
+        let rec = &parse(v)[0];
+        assert_eq!(
+            (n(rec, Field::InputTokens), n(rec, Field::CacheReadTokens), n(rec, Field::OutputTokens)),
+            (2000, 1500, 40)
+        );
+        assert_eq!(rec.get(Field::Batch), Some(&Scalar::Bool(true)));
+        assert_eq!(n(rec, Field::HttpStatus), 200);
+        assert_eq!(s(rec, Field::Status), "ok");
+        // The line's request_id wins over the body's id; the model is the body's.
+        assert_eq!((s(rec, Field::RequestId), s(rec, Field::Model)), ("req_abc", "gpt-4o-mini"));
+    }
+
+    #[test]
+    fn a_failed_batch_line_is_an_unbilled_error() {
+        // An HTTP 400 body: no usage, so 0 tokens in and out, counted as an error.
+        let v = serde_json::json!({"id": "batch_req_2", "custom_id": "task-8",
+            "response": {"status_code": 400, "request_id": "req_def",
+                "body": {"error": {"message": "bad", "type": "invalid_request_error"}}},
+            "error": null});
+        let rec = &parse(v)[0];
+        assert_eq!((n(rec, Field::InputTokens), n(rec, Field::OutputTokens)), (0, 0));
+        assert_eq!((s(rec, Field::Status), n(rec, Field::HttpStatus)), ("error", 400));
+        assert_eq!(rec.get(Field::Batch), Some(&Scalar::Bool(true)));
+        assert_eq!((s(rec, Field::Model), s(rec, Field::RequestId)), ("unknown", "req_def"));
+        // An expired request: no response at all, the error's code kept, keyed by custom_id.
+        let v = serde_json::json!({"id": "batch_req_3", "custom_id": "task-9", "response": null,
+            "error": {"code": "batch_expired", "message": "expired"}});
+        let rec = &parse(v)[0];
+        assert_eq!((s(rec, Field::Status), s(rec, Field::ErrorType)), ("error", "batch_expired"));
+        assert_eq!(rec.get(Field::HttpStatus), None, "no status code was written");
+        assert_eq!(s(rec, Field::RequestId), "task-9");
+        assert_eq!((n(rec, Field::InputTokens), n(rec, Field::OutputTokens)), (0, 0));
+    }
+}
