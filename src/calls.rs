@@ -378,6 +378,19 @@ impl Calls {
         c.reasoning[row] = t.reasoning;
     }
 
+    /// Sets a string column of `row` that has no value yet (a later line of the same call says
+    /// how it finished); a value already there stays.
+    pub fn fill_str(&mut self, row: usize, col: StrCol, value: &str) {
+        if !self.keep[col as usize] {
+            return;
+        }
+        let column = &mut self.strs[col as usize];
+        if column.ids.get(row).copied() == Some(0) {
+            let id = column.dict.intern(value);
+            column.ids[row] = id;
+        }
+    }
+
     /// Appends `other` (parsed from a later part of the input), keeping row order.
     pub fn append(&mut self, mut other: Calls) {
         let string_columns = self.strs.iter_mut().zip(std::mem::take(&mut other.strs));

@@ -10,6 +10,7 @@
 //! line seen is kept and later lines of the same call only raise its token counts to the
 //! largest seen, so the call is counted once with its final usage, across files too.
 
+use crate::calls::StrCol;
 use std::io::BufRead;
 
 use anyhow::{bail, Context, Result};
@@ -316,6 +317,10 @@ impl<'r> Reader<'r> {
     fn raise_tokens(&mut self, rec: &Owned, row: usize) {
         if let Ok(call) = crate::ingest::normalize::normalize(rec, &self.ctx.plan.keep) {
             self.out.calls.raise_tokens(row, &call.tokens);
+            // A streamed call says how it ended on its last line only (Claude Code's stop_reason).
+            if let Some(reason) = call.str(StrCol::FinishReason) {
+                self.out.calls.fill_str(row, StrCol::FinishReason, reason);
+            }
         }
     }
 }

@@ -524,3 +524,21 @@ fn anthropic_cache_write_breakdown_wins_over_its_total_r11() {
     );
     assert_eq!(r["totals"]["cost_usd_exact"], "0.002505");
 }
+
+/// A streamed Claude Code call says how it ended on its last line only: a call cut off at
+/// max_tokens is truncated in the waste section, not left with the first line's null.
+#[test]
+fn a_streamed_calls_last_stop_reason_counts_r17() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("session.jsonl");
+    let line = |ts: &str, stop: &str, out: u32| {
+        format!(
+            r#"{{"type":"assistant","sessionId":"s1","requestId":"r1","timestamp":"2026-01-05T10:00:0{ts}Z","isSidechain":false,"message":{{"id":"m1","model":"claude-sonnet-4-5-20250929","stop_reason":{stop},"usage":{{"input_tokens":10,"output_tokens":{out}}}}}}}"#
+        )
+    };
+    std::fs::write(&path, [line("1", "null", 5), line("2", r#""max_tokens""#, 80)].join("\n")).unwrap();
+    let r = run_json(&["report", path.to_str().unwrap(), "--only", "totals,waste", "--by", "finish_reason"]);
+    assert_eq!(r["totals"]["calls"], 1);
+    assert_eq!(r["totals"]["output_tokens"], 80);
+    assert_eq!(r["waste"]["truncated_calls"], 1, "{}", r["waste"]);
+}
