@@ -27,3 +27,11 @@ pub struct Dialect {
     /// A parser for one file, fresh: it may carry state from line to line.
     pub parser: fn() -> Box<dyn LineParser>,
 }
+
+/// Every record a parser makes of `v`, for tests; panics on a rejected value.
+#[cfg(test)]
+pub fn parse_with(mut parser: impl LineParser, v: &serde_json::Value) -> Vec<Owned> {
+    let mut out = Vec::new();
+    parser.parse(v, &mut out).unwrap();
+    out
+}

@@ -104,6 +104,15 @@ pub fn int_of(rec: &RawRecord<'_>, f: Field) -> i64 {
     }
 }
 
+/// A text field of a record, for tests; panics when it is anything else.
+#[cfg(test)]
+pub fn str_of<'a>(rec: &'a RawRecord<'_>, f: Field) -> &'a str {
+    match rec.get(f) {
+        Some(Scalar::Str(s)) => s,
+        other => panic!("{f:?}: {other:?}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -74,18 +74,10 @@ fn message(m: &Value) -> Result<Owned, String> {
 mod tests {
     use super::*;
     use crate::ingest::record::int_of as n;
+    use crate::ingest::record::str_of as s;
 
     fn parse(v: Value) -> Vec<Owned> {
-        let mut out = Vec::new();
-        Parser.parse(&v, &mut out).unwrap();
-        out
-    }
-
-    fn s(rec: &Owned, f: Field) -> &str {
-        match rec.get(f) {
-            Some(Scalar::Str(s)) => s,
-            other => panic!("{f:?}: {other:?}"),
-        }
+        crate::ingest::dialect::parse_with(Parser, &v)
     }
 
     #[test]

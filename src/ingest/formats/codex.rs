@@ -82,14 +82,8 @@ impl Parser {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::record::{int_of as n, Scalar};
-
-    fn s(rec: &Owned, f: Field) -> &str {
-        match rec.get(f) {
-            Some(Scalar::Str(s)) => s,
-            other => panic!("{f:?}: {other:?}"),
-        }
-    }
+    use crate::ingest::record::int_of as n;
+    use crate::ingest::record::str_of as s;
 
     /// Feeds the lines in order to one parser, as one rollout file.
     fn parse_all(lines: &[Value]) -> Vec<Owned> {

@@ -161,9 +161,7 @@ mod tests {
     use crate::ingest::record::int_of as n;
 
     fn parse(v: Value) -> Vec<Owned> {
-        let mut out = Vec::new();
-        Parser.parse(&v, &mut out).unwrap();
-        out
+        crate::ingest::dialect::parse_with(Parser, &v)
     }
 
     #[test]
