@@ -125,6 +125,16 @@ fn thousands(digits: &str) -> String {
     out
 }
 
+/// A latency for people: `820 ms`, `4.2 s`, `3.1 min`, `3.1 h`.
+pub fn duration_ms(ms: f64) -> String {
+    match ms {
+        m if m < 1_000.0 => format!("{m:.0} ms"),
+        m if m < 60_000.0 => format!("{:.1} s", m / 1_000.0),
+        m if m < 3_600_000.0 => format!("{:.1} min", m / 60_000.0),
+        m => format!("{:.1} h", m / 3_600_000.0),
+    }
+}
+
 pub fn percent(share: f64) -> String {
     format!("{:.1}%", share * 100.0)
 }
@@ -145,6 +155,14 @@ mod tests {
         assert_eq!(usd(Money::parse("0.00002125").unwrap()), "$0.000021");
         assert_eq!(usd(Money::ZERO), "$0.00");
         assert_eq!(usd(Money::parse("-2.5").unwrap()), "-$2.50");
+    }
+
+    #[test]
+    fn latencies_read_in_human_units() {
+        assert_eq!(duration_ms(820.0), "820 ms");
+        assert_eq!(duration_ms(4_200.0), "4.2 s");
+        assert_eq!(duration_ms(186_000.0), "3.1 min");
+        assert_eq!(duration_ms(11_160_000.0), "3.1 h");
     }
 
     #[test]

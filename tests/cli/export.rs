@@ -110,7 +110,7 @@ fn summary_has_headline_change_and_latency() {
     assert!(md.contains("| spend (USD) | $0.0170 | $0.001800 | +$0.0152 (+841.9%) |"), "{md}");
     assert!(md.contains("| unpriced calls (not in spend) | 1 |"));
     assert!(md.contains("| rejected lines | 1 |"));
-    assert!(md.contains("| beta | 2 | $0.0116 | 68.6% | 2000 | 2000 | 3000 |"), "{md}");
+    assert!(md.contains("| beta | 2 | $0.0116 | 68.6% | 2.0 s | 2.0 s | 3.0 s |"), "{md}");
     assert!(md.contains("\\<script\\>"), "user names are escaped");
     assert!(!md.contains("<script>"));
     assert!(!md.contains("generated at"));

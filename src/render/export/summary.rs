@@ -6,11 +6,11 @@ use std::io::Write;
 
 use anyhow::Result;
 
-use super::{fixed, Export};
+use super::Export;
 use crate::analyze::review::latency::LatencyRow;
 use crate::render::grid::Grid;
 use crate::render::sections::{epilogue, grids, preamble};
-use crate::render::{count, key_label, percent, usd, usd_priced};
+use crate::render::{count, duration_ms, key_label, percent, usd, usd_priced};
 use crate::render::{escape, markdown};
 
 pub fn render(e: &Export) -> Result<Vec<u8>> {
@@ -87,7 +87,7 @@ fn cost_and_latency(e: &Export, dim: &str) -> Option<Grid> {
     let latency = e.latency_of(dim);
     let mut g = Grid::new(
         format!("Cost and latency by {dim}"),
-        &[dim, "calls", "cost", "share", "p50 latency (ms)", "p95 latency (ms)", "batch p95 (ms)"],
+        &[dim, "calls", "cost", "share", "p50 latency", "p95 latency", "batch p95"],
     );
     for row in b.all_rows() {
         let s = &row.sums;
@@ -97,9 +97,9 @@ fn cost_and_latency(e: &Export, dim: &str) -> Option<Grid> {
             count(s.calls),
             usd_priced(s.cost, s.rows, s.rows - s.priced_rows),
             percent(row.share),
-            l.and_then(|l| l.p50_ms).map_or("—".into(), |v| fixed(Some(v), 0)),
-            l.and_then(|l| l.p95_ms).map_or("—".into(), |v| fixed(Some(v), 0)),
-            l.and_then(|l| l.batch_p95_ms).map_or("—".into(), |v| fixed(Some(v), 0)),
+            l.and_then(|l| l.p50_ms).map_or("—".into(), duration_ms),
+            l.and_then(|l| l.p95_ms).map_or("—".into(), duration_ms),
+            l.and_then(|l| l.batch_p95_ms).map_or("—".into(), duration_ms),
         ]);
     }
     Some(g)
