@@ -225,10 +225,14 @@ fn litellm_version(
     input: &serde_json::Value,
     output: &serde_json::Value,
 ) -> Result<PriceVersion> {
+    // LiteLLM accepts a rate written as a string (`"1e-6"`) as well as a number.
     let per_token = |v: &serde_json::Value, field: &str| -> Result<Rate> {
-        Rate::parse_per_token(&v.to_string()).with_context(|| format!("field {field}"))
+        let text = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+        Rate::parse_per_token(&text).with_context(|| format!("field {field}"))
     };
-    let opt = |field: &str| obj.get(field).filter(|v| v.is_number()).map(|v| per_token(v, field)).transpose();
+    let opt = |field: &str| {
+        obj.get(field).filter(|v| v.is_number() || v.is_string()).map(|v| per_token(v, field)).transpose()
+    };
     let input = per_token(input, "input_cost_per_token")?;
     let cache_write = opt("cache_creation_input_token_cost")?.unwrap_or(input);
     let base = Rates {
@@ -238,18 +242,24 @@ fn litellm_version(
         cache_write,
         cache_write_1h: opt("cache_creation_input_token_cost_above_1hr")?.unwrap_or(cache_write),
     };
+    // A tier is named by any rate "…_above_<N>k_tokens": on input, or on output alone (the
+    // input rate then stays the base one); none is dropped.
+    let mut thresholds: Vec<u64> = obj
+        .keys()
+        .filter_map(|key| {
+            let rest = key
+                .strip_prefix("input_cost_per_token_above_")
+                .or_else(|| key.strip_prefix("output_cost_per_token_above_"))?;
+            rest.strip_suffix("k_tokens")?.parse::<u64>().ok()
+        })
+        .collect();
+    thresholds.sort_unstable();
+    thresholds.dedup();
     let mut tiers = Vec::new();
-    for (key, value) in obj {
-        let Some(threshold) = key
-            .strip_prefix("input_cost_per_token_above_")
-            .and_then(|rest| rest.strip_suffix("k_tokens"))
-            .and_then(|k| k.parse::<u64>().ok())
-        else {
-            continue;
-        };
+    for threshold in thresholds {
         let suffix = format!("_above_{threshold}k_tokens");
-        let tier_input = per_token(value, key)?;
         let field = |f: &str| opt(&format!("{f}{suffix}"));
+        let tier_input = field("input_cost_per_token")?.unwrap_or(base.input);
         let tier_write = field("cache_creation_input_token_cost")?.unwrap_or(tier_input);
         tiers.push(Tier {
             threshold: threshold * 1000,

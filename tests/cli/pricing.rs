@@ -123,3 +123,34 @@ fn a_user_table_wins_whatever_the_provider_spelling_r11() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("0.075"), "{text}");
 }
+
+/// LiteLLM's map as LiteLLM reads it (issue #11): a rate written as a string is a rate, and a
+/// tier named only on output is imported. Model m: $1 in / $2 out per million, $4 out above
+/// 32k input tokens. A call of 40,000 in and 1,000 out crosses it:
+/// 40000 × 1 + 1000 × 4 = 44000 µ$ = $0.044 (without the tier: 40000 + 2000 = $0.042).
+#[test]
+fn litellm_string_rates_and_output_only_tiers_r11() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("prices.json");
+    std::fs::write(
+        &table,
+        r#"{"m": {"litellm_provider": "acme", "mode": "chat", "input_cost_per_token": "1e-6", "output_cost_per_token": 2e-6, "output_cost_per_token_above_32k_tokens": "4e-6"}}"#,
+    )
+    .unwrap();
+    let log = dir.path().join("calls.jsonl");
+    std::fs::write(
+        &log,
+        r#"{"timestamp":"2026-10-01T10:00:00Z","model":"m","input_tokens":40000,"output_tokens":1000}"#,
+    )
+    .unwrap();
+    let r = super::run_json(&[
+        "report",
+        log.to_str().unwrap(),
+        "--only",
+        "totals",
+        "--pricing",
+        table.to_str().unwrap(),
+        "--no-builtin-pricing",
+    ]);
+    assert_eq!(r["totals"]["cost_usd_exact"], "0.044");
+}
