@@ -99,14 +99,16 @@ fn version(set: &Value, from: Option<i64>) -> Result<Option<PriceVersion>> {
             output: price_at(output, threshold)?,
             cache_read: at(field("cache_read_mtok"), threshold)?.unwrap_or(input),
             cache_write,
-            cache_write_1h: cache_write,
+            // 1-hour writes at their own rate when the entry gives one (Anthropic's 2× input).
+            cache_write_1h: at(field("cache_write_1h_mtok"), threshold)?.unwrap_or(cache_write),
         })
     };
-    let mut starts: Vec<u64> = ["input_mtok", "output_mtok", "cache_read_mtok", "cache_write_mtok"]
-        .iter()
-        .filter_map(|k| field(k))
-        .flat_map(|v| v["tiers"].as_array().into_iter().flatten().filter_map(|t| t["start"].as_u64()))
-        .collect();
+    let mut starts: Vec<u64> =
+        ["input_mtok", "output_mtok", "cache_read_mtok", "cache_write_mtok", "cache_write_1h_mtok"]
+            .iter()
+            .filter_map(|k| field(k))
+            .flat_map(|v| v["tiers"].as_array().into_iter().flatten().filter_map(|t| t["start"].as_u64()))
+            .collect();
     starts.sort_unstable();
     starts.dedup();
     let tiers = starts
@@ -165,5 +167,21 @@ mod tests {
         assert_eq!(v1.tiers[0].rates.output.to_string(), "25", "an untiered price stays");
         assert_eq!(v1.tiers[0].rates.cache_read.to_string(), "0.5");
         assert!(v2.tiers.is_empty());
+    }
+
+    #[test]
+    fn one_hour_cache_writes_keep_their_own_rate_r11() {
+        // Anthropic-style: 5-minute writes 1.25 × input, 1-hour writes 2 × input.
+        let data = r#"[{"id": "anthropic", "models": [{"id": "claude-y", "match": {"equals": "claude-y"},
+            "prices": {"input_mtok": 3, "output_mtok": 15, "cache_write_mtok": 3.75, "cache_write_1h_mtok": 6}}]}]"#;
+        let v = &parse("data.json", data).unwrap()[0].versions[0];
+        assert_eq!(
+            (v.base.cache_write.to_string(), v.base.cache_write_1h.to_string()),
+            ("3.75".into(), "6".into())
+        );
+        // Without a 1-hour price, 1-hour writes are billed as 5-minute ones.
+        let data = data.replace(r#", "cache_write_1h_mtok": 6"#, "");
+        let v = &parse("data.json", &data).unwrap()[0].versions[0];
+        assert_eq!(v.base.cache_write_1h.to_string(), "3.75");
     }
 }
