@@ -223,3 +223,20 @@ fn parquet_reads_back_with_polars() {
         "stored as data, unchanged"
     );
 }
+
+/// A symlink planted where an export file goes is replaced, never written through (#12).
+#[cfg(unix)]
+#[test]
+fn export_replaces_a_planted_symlink_r12() {
+    let dir = tempfile::tempdir().unwrap();
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "keep me").unwrap();
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    std::os::unix::fs::symlink(&victim, out_dir.join("summary.md")).unwrap();
+    export(&out_dir, &["--no-timestamp", "--format", "md"]);
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+    let summary = out_dir.join("summary.md");
+    assert!(!std::fs::symlink_metadata(&summary).unwrap().file_type().is_symlink());
+    assert!(std::fs::read_to_string(&summary).unwrap().contains("LLM cost review"));
+}

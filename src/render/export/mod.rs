@@ -80,15 +80,36 @@ pub fn write_all(dir: &Path, export: &Export, parts: &[Part]) -> Result<Vec<Path
     let mut written = Vec::new();
     if let Some(table) = export.calls.as_ref().filter(|_| parts.contains(&Part::Parquet)) {
         let path = dir.join("calls.parquet");
-        parquet::write(&path, table)?;
+        replace(&path, |tmp| parquet::write(tmp, table))?;
         written.push(path);
     }
     for (name, bytes) in files {
         let path = dir.join(name);
-        std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
+        replace(&path, |tmp| {
+            std::fs::write(tmp, &bytes).with_context(|| format!("writing {}", tmp.display()))
+        })?;
         written.push(path);
     }
     Ok(written)
+}
+
+/// Writes `path` through a new file beside it, then renames it into place: a symlink planted
+/// at `path` is replaced, never followed, and a reader never sees half a file.
+fn replace(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+    let name = path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    // create_new refuses an existing entry, a symlink included: nothing is written through one.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .with_context(|| format!("creating {}", tmp.display()))?;
+    let result = write(&tmp)
+        .and_then(|()| std::fs::rename(&tmp, path).with_context(|| format!("replacing {}", path.display())));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
 }
 
 /// A float figure with a fixed number of digits, or empty.
