@@ -28,6 +28,12 @@ pub fn read(input: Input, file: &str, ctx: &RunContext, batch: &mut Batch) -> an
     if limits::cut_between(&truncated, 1, rdr.position().line()) {
         anyhow::bail!("{file}: the CSV header is longer than {max} bytes (--max-line-bytes)");
     }
+    // A name twice would let the last column silently win: refuse the header instead.
+    let mut names: Vec<&str> = headers.iter().map(str::trim).filter(|h| !h.is_empty()).collect();
+    names.sort_unstable();
+    if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
+        anyhow::bail!("{file}: the CSV header names column {:?} twice", w[0]);
+    }
     let slots: Vec<Slot> = headers.iter().map(|h| slot(h.trim(), &ctx.plan.extras)).collect();
     let mut record = ::csv::StringRecord::new();
     loop {

@@ -59,7 +59,14 @@ impl Document {
 pub fn looks_like_document(head: &[u8]) -> bool {
     let text = content(head);
     match text.first() {
-        Some(b'[') => true,
+        // An array alone on its first line with more lines after it is a JSON-lines file whose
+        // first line is wrong (`[]`), not a document: its good lines must not be lost.
+        Some(b'[') => match memchr::memchr(b'\n', text) {
+            Some(end) if serde_json::from_slice::<serde::de::IgnoredAny>(&text[..end]).is_ok() => {
+                content(&text[end..]).is_empty()
+            }
+            _ => true,
+        },
         // A first line longer than the head is a long JSON line, not a document to load whole.
         Some(b'{') => match memchr::memchr(b'\n', text) {
             None => false,

@@ -261,3 +261,33 @@ fn absurd_prices_are_refused_r12() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("not a real price") && err.contains("\"m\""), "{err}");
 }
+
+/// A JSON-lines file whose first line is `[]` is read line by line: that line is one rejected
+/// line and the good lines after it count (it used to fail as a whole document) (#12).
+#[test]
+fn a_first_line_of_brackets_loses_no_good_line_r12() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "calls.jsonl", &format!("[]\n{GOOD}\n{GOOD}\n"));
+    let r = report(&file, &[]);
+    let l = &r["lines"];
+    assert_eq!(
+        (l["read"].as_u64(), l["accepted"].as_u64(), l["rejected"].as_u64()),
+        (Some(3), Some(2), Some(1))
+    );
+    assert_eq!(r["rejected"][0]["line"], 1);
+}
+
+/// A CSV header naming a column twice is refused, naming the column: the last one would
+/// otherwise silently win (#12).
+#[test]
+fn a_csv_header_with_a_name_twice_is_an_error_r12() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "calls.csv",
+        "timestamp,model,input_tokens,output_tokens,input_tokens\n2026-02-10T09:00:00Z,alpha,1000,100,5\n",
+    );
+    let out = llmcost().args(["report", &file]).args(test_pricing()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("names column \"input_tokens\" twice"));
+}
