@@ -102,6 +102,8 @@ impl Options {
 /// The validated plan for one run.
 pub struct Plan {
     pub sources: Vec<Source>,
+    /// Inputs named again (the same file twice, through a directory, glob or symlink): read once.
+    read_once: Vec<String>,
     ingest: IngestPlan,
     analysis: AnalysisPlan,
     price_as_of: Option<(String, i64)>,
@@ -151,8 +153,10 @@ pub fn resolve(opts: &Options) -> Result<Plan> {
     };
     let now = opts.now_ms.unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
     let untimed_at = price_as_of.as_ref().map_or(now, |p| p.1);
+    let (sources, read_once) = ingest::source::expand_once(&opts.inputs)?;
     Ok(Plan {
-        sources: ingest::expand(&opts.inputs)?,
+        sources,
+        read_once,
         ingest: IngestPlan {
             extras,
             keep,
@@ -279,7 +283,16 @@ impl Loaded {
             price_as_of: self.plan.price_as_of.as_ref().map(|p| p.0.clone()),
             pricing_source: self.plan.pricing_source.clone(),
         };
-        analyze::run(inputs, &self.plan.analysis)
+        let mut report = analyze::run(inputs, &self.plan.analysis);
+        if !self.plan.read_once.is_empty() {
+            report.notes.push(format!(
+                "{} inputs name a file already read (the same file twice, or again through a directory, glob or \
+                 symlink); each file was read once: {}",
+                self.plan.read_once.len(),
+                self.plan.read_once.join(", ")
+            ));
+        }
+        report
     }
 
     /// The calls the report covers (after --since, --until and --filter).

@@ -30,6 +30,12 @@ impl Source {
 /// Expands inputs: `-` is stdin, directories are walked for log files, and a name that is not
 /// a file is tried as a glob pattern.
 pub fn expand(inputs: &[String]) -> Result<Vec<Source>> {
+    Ok(expand_once(inputs)?.0)
+}
+
+/// `expand`, each file once: a file named twice, or found again through a directory, a glob
+/// or a symlink, is read the first time only; the second element names the ones left out.
+pub fn expand_once(inputs: &[String]) -> Result<(Vec<Source>, Vec<String>)> {
     let mut sources = Vec::new();
     for input in inputs {
         let path = Path::new(input);
@@ -54,10 +60,33 @@ pub fn expand(inputs: &[String]) -> Result<Vec<Source>> {
             sources.extend(matches.into_iter().map(Source::File));
         }
     }
-    Ok(sources)
+    let mut seen = std::collections::HashSet::new();
+    let mut again = Vec::new();
+    sources.retain(|s| match s {
+        Source::Stdin => true,
+        Source::File(p) => {
+            let fresh = seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()));
+            if !fresh {
+                again.push(p.display().to_string());
+            }
+            fresh
+        }
+    });
+    Ok((sources, again))
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    walk_from(dir, out, &mut Vec::new())
+}
+
+/// `walk`, remembering the directories on the way down: a symlink back to one of them (a
+/// loop) is not followed again.
+fn walk_from(dir: &Path, out: &mut Vec<PathBuf>, above: &mut Vec<PathBuf>) -> Result<()> {
+    let real = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    if above.contains(&real) {
+        return Ok(());
+    }
+    above.push(real);
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("reading directory {}", dir.display()))?
         .map(|e| e.map(|e| e.path()))
@@ -66,11 +95,12 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     entries.sort();
     for path in entries {
         if path.is_dir() {
-            walk(&path, out)?;
+            walk_from(&path, out, above)?;
         } else if is_log_name(&path) {
             out.push(path);
         }
     }
+    above.pop();
     Ok(())
 }
 

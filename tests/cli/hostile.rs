@@ -291,3 +291,19 @@ fn a_csv_header_with_a_name_twice_is_an_error_r12() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("names column \"input_tokens\" twice"));
 }
+
+/// Each file is read once: named twice, or a directory and a file inside it, or found again
+/// through a symlink loop in a directory — and a note says so (#12).
+#[cfg(unix)]
+#[test]
+fn each_file_is_read_once_r12() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    let file = write(&logs, "a.jsonl", &format!("{GOOD}\n"));
+    std::os::unix::fs::symlink(&logs, logs.join("loop")).unwrap();
+    let logs = logs.to_str().unwrap();
+    let r = report(&file, &["--", &file, logs]);
+    assert_eq!((r["lines"]["read"].as_u64(), r["totals"]["calls"].as_u64()), (Some(1), Some(1)));
+    assert!(r["notes"].to_string().contains("each file was read once"), "{}", r["notes"]);
+}
