@@ -3,8 +3,11 @@
 //! commands or terminal control sequences. Renderers call these and keep no copies.
 
 /// GitHub-flavoured Markdown text (table cells, list items, headings): the characters that
-/// would break a pipe table or start markup get a backslash; line breaks become spaces.
+/// would break a pipe table or start markup get a backslash; line breaks become spaces. A log
+/// value must not ping people or link out of a PR comment either: a zero-width space after
+/// `@` stops a mention, and one inside `://` and `www.` stops an autolink (invisible when read).
 pub fn markdown(text: &str) -> String {
+    const ZWSP: char = '\u{200B}';
     let mut out = String::with_capacity(text.len());
     for ch in text.chars() {
         match ch {
@@ -13,8 +16,16 @@ pub fn markdown(text: &str) -> String {
                 out.push(ch);
             }
             '\n' | '\r' => out.push(' '),
+            '@' => {
+                out.push('@');
+                out.push(ZWSP);
+            }
             _ => out.push(ch),
         }
+    }
+    if out.contains("://") || out.contains("www.") || out.contains("WWW.") {
+        out =
+            out.replace("://", ":\u{200B}//").replace("www.", "www\u{200B}.").replace("WWW.", "WWW\u{200B}.");
     }
     out
 }
@@ -80,6 +91,13 @@ pub fn workflow_property(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn markdown_neither_mentions_nor_links_r12() {
+        let md = markdown("[click](https://evil.example) @octocat www.evil.example");
+        assert_eq!(md, "\\[click\\](https:\u{200B}//evil.example) @\u{200B}octocat www\u{200B}.evil.example");
+        assert_eq!(markdown("note: plain text"), "note: plain text", "no change where nothing links");
+    }
 
     #[test]
     fn markdown_escapes_pipes_and_markup() {

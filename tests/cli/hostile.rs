@@ -307,3 +307,17 @@ fn each_file_is_read_once_r12() {
     assert_eq!((r["lines"]["read"].as_u64(), r["totals"]["calls"].as_u64()), (Some(1), Some(1)));
     assert!(r["notes"].to_string().contains("each file was read once"), "{}", r["notes"]);
 }
+
+/// A route named like a link and a mention is neither in a PR comment (#12).
+#[test]
+fn a_pr_comment_neither_links_nor_mentions_r12() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = r#"{"timestamp":"2026-02-10T09:00:00Z","model":"alpha","route":"[click](https://evil.example) @octocat","input_tokens":1000,"output_tokens":100}"#;
+    let base = write(dir.path(), "base.jsonl", &format!("{line}\n"));
+    let current = write(dir.path(), "current.jsonl", &format!("{line}\n{line}\n"));
+    let out =
+        llmcost().args(["diff", &base, &current, "--format", "md"]).args(test_pricing()).output().unwrap();
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(md.contains("octocat"), "{md}");
+    assert!(!md.contains("https://") && !md.contains("@octocat") && !md.contains("[click]"), "{md}");
+}
