@@ -96,10 +96,14 @@ fn validate(spec: BudgetSpec) -> Result<Budget> {
     let usd = |field: &str, v: Option<f64>| -> Result<Option<Money>> {
         match v {
             None => Ok(None),
-            Some(x) if x > 0.0 => {
+            // A limit shows as dollars with at most six decimals: one below a micro-dollar
+            // would read "$0.00" while every call is over it; above $10^12 it is no limit.
+            Some(x) if (1e-6..=1e12).contains(&x) => {
                 Money::from_f64(x).map(Some).with_context(|| format!("budget {name:?}: {field} {x}"))
             }
-            Some(x) => bail!("budget {name:?}: {field} must be above 0, got {x}"),
+            Some(x) => {
+                bail!("budget {name:?}: {field} must be between $0.000001 and $1,000,000,000,000, got {x}")
+            }
         }
     };
     let limits: Vec<(Period, Money)> = [

@@ -130,7 +130,7 @@ fn bad_budget_files_exit_2() {
     let cases = [
         ("typo.yaml", "budgets:\n  - name: x\n    daily_limit: 5\n", "daily_limit"),
         ("nolimit.yaml", "budgets:\n  - name: x\n    alert_at_pct: [50]\n", "has no limit"),
-        ("negative.yaml", "budgets:\n  - name: x\n    daily_limit_usd: -1\n", "above 0"),
+        ("negative.yaml", "budgets:\n  - name: x\n    daily_limit_usd: -1\n", "must be between"),
         ("notyaml.yaml", "budgets: [", "budgets file"),
     ];
     for (name, text, needle) in cases {
@@ -199,4 +199,23 @@ fn usage_buckets_count_toward_daily_limits_only() {
     let notes = r["notes"].to_string();
     assert!(notes.contains("3 usage-bucket rows count toward its daily limit only"), "{notes}");
     assert!(!notes.contains("no call matches"), "{notes}");
+}
+
+/// A limit too small to show (1e-30 read as $0.00 while counting every call over it) or
+/// absurdly large is an error naming the budget and field (#12).
+#[test]
+fn absurd_limits_are_errors_r12() {
+    let dir = tempfile::tempdir().unwrap();
+    for limit in ["1e-30", "1e15", "0", "-1"] {
+        let path = dir.path().join("budgets.yaml");
+        std::fs::write(&path, format!("budgets:\n  - name: tiny\n    daily_limit_usd: {limit}\n")).unwrap();
+        let out = llmcost()
+            .args(["budget", "--budgets", path.to_str().unwrap(), "fixtures/ci/budget.jsonl"])
+            .args(test_pricing())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{limit}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("\"tiny\": daily_limit_usd must be between"), "{limit}: {err}");
+    }
 }
