@@ -165,6 +165,10 @@ fn show(args: ShowArgs) -> Result<Outcome> {
     if !m.aliases.is_empty() {
         writeln!(out, "aliases: {}", m.aliases.join(", "))?;
     }
+    if !m.snapshots.is_empty() {
+        // Priced by their own entries, but the same model for fallbacks and identity.
+        writeln!(out, "snapshots (the same model): {}", m.snapshots.join(", "))?;
+    }
     for v in &m.versions {
         writeln!(out, "\nin force {} → {}", date(v.from), date(v.to))?;
         let mut rows = vec![rates_row("base", &v.base)];

@@ -154,3 +154,13 @@ fn litellm_string_rates_and_output_only_tiers_r11() {
     ]);
     assert_eq!(r["totals"]["cost_usd_exact"], "0.044");
 }
+
+/// `pricing show` names the dated snapshots an alias stands for (issue #20): gpt-4o lists
+/// gpt-4o-2024-05-13 and gpt-4o-2024-08-06 in pricing/openai.toml.
+#[test]
+fn show_lists_the_snapshots_of_an_alias_r20() {
+    let out = llmcost().args(["pricing", "show", "gpt-4o"]).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("snapshots (the same model): gpt-4o-2024-05-13, gpt-4o-2024-08-06"), "{text}");
+}
