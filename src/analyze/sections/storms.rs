@@ -127,12 +127,18 @@ fn provider_storms(ctx: &Ctx, rows: &mut [(i64, u32)], window: i64) -> Vec<Storm
         return Vec::new();
     }
     let t0 = rows[0].0;
-    // (calls, rate-limit errors) per window index.
-    let mut windows: BTreeMap<i64, (u64, u64)> = BTreeMap::new();
+    // (window index, calls, rate-limit errors) of each window that has calls, in order: the
+    // rows are sorted, so one pass builds it without a map.
+    let mut windows: Vec<(i64, u64, u64)> = Vec::new();
     for (&(ts, _), &l) in rows.iter().zip(&limited) {
-        let w = windows.entry((ts - t0).div_euclid(window)).or_default();
-        w.0 += 1;
-        w.1 += l as u64;
+        let w = (ts - t0).div_euclid(window);
+        match windows.last_mut() {
+            Some(last) if last.0 == w => {
+                last.1 += 1;
+                last.2 += l as u64;
+            }
+            _ => windows.push((w, 1, l as u64)),
+        }
     }
     let tested = ((rows[rows.len() - 1].0 - t0).div_euclid(window) + 1) as f64;
     let share = |(n, k): (u64, u64)| if n == 0 { 0.0 } else { k as f64 / n as f64 };
@@ -148,11 +154,9 @@ fn provider_storms(ctx: &Ctx, rows: &mut [(i64, u32)], window: i64) -> Vec<Storm
     let p0 = share((rows.len() as u64 - n_in, errors - k_in)).max(MIN_BASELINE);
     let mut out = Vec::new();
     for (from_w, to_w, _, _, p) in significant(p0) {
-        {
-            let (from, to) = (t0 + from_w * window, t0 + (to_w + 1) * window);
-            if let Some(s) = storm(ctx, rows, &limited, (from, to), p0, p) {
-                out.push(s);
-            }
+        let (from, to) = (t0 + from_w * window, t0 + (to_w + 1) * window);
+        if let Some(s) = storm(ctx, rows, &limited, (from, to), p0, p) {
+            out.push(s);
         }
     }
     out
@@ -160,21 +164,23 @@ fn provider_storms(ctx: &Ctx, rows: &mut [(i64, u32)], window: i64) -> Vec<Storm
 
 /// Runs of hot windows at most `MERGE_GAP` windows apart, as (first window, last window, calls,
 /// rate-limit errors) over every window between them.
-fn candidates(windows: &BTreeMap<i64, (u64, u64)>, p0: f64) -> Vec<(i64, i64, u64, u64)> {
-    let hot: Vec<i64> = windows
-        .iter()
-        .filter(|(_, &(n, k))| k > 0 && k as f64 > HOT_FACTOR * p0 * n as f64)
-        .map(|(&w, _)| w)
+fn candidates(windows: &[(i64, u64, u64)], p0: f64) -> Vec<(i64, i64, u64, u64)> {
+    // Positions in `windows` of the hot ones.
+    let hot: Vec<usize> = (0..windows.len())
+        .filter(|&i| {
+            let (_, n, k) = windows[i];
+            k > 0 && k as f64 > HOT_FACTOR * p0 * n as f64
+        })
         .collect();
     let mut out = Vec::new();
     let mut i = 0;
     while i < hot.len() {
         let mut j = i;
-        while j + 1 < hot.len() && hot[j + 1] - hot[j] <= MERGE_GAP + 1 {
+        while j + 1 < hot.len() && windows[hot[j + 1]].0 - windows[hot[j]].0 <= MERGE_GAP + 1 {
             j += 1;
         }
-        let (n, k) = windows.range(hot[i]..=hot[j]).fold((0, 0), |(n, k), (_, w)| (n + w.0, k + w.1));
-        out.push((hot[i], hot[j], n, k));
+        let (n, k) = windows[hot[i]..=hot[j]].iter().fold((0, 0), |(n, k), w| (n + w.1, k + w.2));
+        out.push((windows[hot[i]].0, windows[hot[j]].0, n, k));
         i = j + 1;
     }
     out
