@@ -58,8 +58,8 @@ pub struct LogArgs {
 
 impl LogArgs {
     /// Pipeline options for `inputs`, computing `sections` with the breakdowns `by`.
-    pub fn options(&self, inputs: &[String], sections: &[Section], by: &[&str]) -> Options {
-        Options {
+    pub fn options(&self, inputs: &[String], sections: &[Section], by: &[&str]) -> Result<Options> {
+        Ok(Options {
             pricing: self.pricing.pricing.clone(),
             builtin_pricing: !self.pricing.no_builtin_pricing,
             price_as_of: self.price_as_of.clone(),
@@ -71,8 +71,9 @@ impl LogArgs {
             strict: self.strict,
             input_format: self.input_format,
             max_line_bytes: self.max_line_bytes,
+            now_ms: super::fixed_now()?,
             ..Options::new(inputs.to_vec())
-        }
+        })
     }
 }
 
@@ -180,7 +181,7 @@ impl LogArgs {
             }
         }
         let loaded = super::load_with_progress(
-            &self.options(inputs, &SUMMARY_SECTIONS, &SUMMARY_BREAKDOWNS),
+            &self.options(inputs, &SUMMARY_SECTIONS, &SUMMARY_BREAKDOWNS)?,
             self.quiet,
         )?;
         let priced = loaded.price()?;

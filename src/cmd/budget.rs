@@ -50,7 +50,7 @@ pub fn run(args: Args) -> Result<Outcome> {
     let mut by: Vec<&str> = vec!["route", "model"];
     by.extend(fields.iter().map(String::as_str));
     let loaded =
-        load_with_progress(&args.log.options(&args.inputs, &[Section::Totals], &by), args.log.quiet)?;
+        load_with_progress(&args.log.options(&args.inputs, &[Section::Totals], &by)?, args.log.quiet)?;
     let priced = loaded.price()?;
     let result =
         budget::replay(&budgets, &loaded.batch.calls, &priced, &loaded.selection(), |f| loaded.dim(f))?;
