@@ -67,7 +67,7 @@ fn record(section: &str, dim: &str, key: &str, s: &Sums, share: f64) -> Vec<Stri
         s.cache_write_tokens.to_string(),
         s.reasoning_tokens.to_string(),
         // A group none of whose calls has a price has no cost: empty cells, never 0.
-        if s.calls > 0 && s.priced_calls == 0 { String::new() } else { s.cost.exact() },
-        if s.calls > 0 && s.priced_calls == 0 { String::new() } else { format!("{share:.6}") },
+        if super::cost_unknown(s.calls, s.priced_calls) { String::new() } else { s.cost.exact() },
+        if super::cost_unknown(s.calls, s.priced_calls) { String::new() } else { format!("{share:.6}") },
     ]
 }

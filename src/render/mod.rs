@@ -64,6 +64,12 @@ pub fn usd(m: Money) -> String {
     format!("{sign}${}.{frac}", thousands(int))
 }
 
+/// Whether a group's cost is unknown: it has calls and none of them is priced (CSV writes an
+/// empty cell, never 0).
+pub fn cost_unknown(calls: u64, priced_calls: u64) -> bool {
+    calls > 0 && priced_calls == 0
+}
+
 /// A cost over `calls` of which `unpriced` had no price: "—" when none was priced (an
 /// unpriced model never reads as $0), a trailing "*" when the cost leaves some out.
 pub fn usd_priced(cost: Money, calls: u64, unpriced: u64) -> String {

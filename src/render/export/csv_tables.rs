@@ -8,6 +8,7 @@ use super::{fixed, Export};
 use crate::analyze::review::latency::LatencyRow;
 use crate::analyze::{Breakdown, Report};
 use crate::money::Money;
+use crate::render::cost_unknown;
 use crate::render::escape::neutralise;
 
 type File = (String, Vec<u8>);
@@ -84,7 +85,7 @@ fn breakdown(b: &Breakdown, dim: &str, latency: &[LatencyRow]) -> Result<Vec<u8>
             ];
             cells.extend(counts.iter().map(u64::to_string));
             // A group none of whose calls has a price has no cost: an empty cell, never 0.
-            cells.extend(match unknown(s.calls, s.priced_calls) {
+            cells.extend(match cost_unknown(s.calls, s.priced_calls) {
                 true => [String::new(), String::new(), String::new()],
                 false => [s.cost.exact(), format!("{:.6}", s.cost.to_f64()), format!("{:.6}", row.share)],
             });
@@ -99,11 +100,6 @@ fn breakdown(b: &Breakdown, dim: &str, latency: &[LatencyRow]) -> Result<Vec<u8>
         })
         .collect();
     write(&header, rows)
-}
-
-/// Whether a group's cost is unknown: it has calls and none of them is priced.
-pub fn unknown(calls: u64, priced_calls: u64) -> bool {
-    calls > 0 && priced_calls == 0
 }
 
 /// An exact cost, or an empty cell when `unknown`.
@@ -151,9 +147,9 @@ fn cache(r: &Report) -> Option<Vec<Vec<String>>> {
                     s.cache_write_tokens.to_string(),
                     fixed(s.token_hit_rate, 6),
                     fixed(s.request_hit_rate, 6),
-                    cost_cell(s.write_cost_usd, unknown(s.calls, s.priced_calls)),
-                    cost_cell(s.write_premium_usd, unknown(s.calls, s.priced_calls)),
-                    cost_cell(s.saved_usd, unknown(s.calls, s.priced_calls)),
+                    cost_cell(s.write_cost_usd, cost_unknown(s.calls, s.priced_calls)),
+                    cost_cell(s.write_premium_usd, cost_unknown(s.calls, s.priced_calls)),
+                    cost_cell(s.saved_usd, cost_unknown(s.calls, s.priced_calls)),
                     fixed(s.payback, 6),
                     g.flags.join(" "),
                 ]
@@ -188,10 +184,10 @@ fn retries(r: &Report) -> Option<Vec<Vec<String>>> {
                     f.operations.to_string(),
                     f.retried_operations.to_string(),
                     format!("{:.6}", f.multiplier),
-                    cost_cell(f.cost_usd, f.unpriced_calls == f.calls && f.calls > 0),
-                    cost_cell(f.final_cost_usd, f.unpriced_calls == f.calls && f.calls > 0),
+                    cost_cell(f.cost_usd, cost_unknown(f.calls, f.calls - f.unpriced_calls)),
+                    cost_cell(f.final_cost_usd, cost_unknown(f.calls, f.calls - f.unpriced_calls)),
                     f.failed_calls.to_string(),
-                    cost_cell(f.failed_cost_usd, f.unpriced_calls == f.calls && f.calls > 0),
+                    cost_cell(f.failed_cost_usd, cost_unknown(f.calls, f.calls - f.unpriced_calls)),
                     f.unpriced_calls.to_string(),
                 ]
             })
