@@ -146,6 +146,32 @@ fn litellm_router_fallback_counts_with_or_without_the_failures_r20() {
 }
 
 #[test]
+fn litellm_retries_group_by_the_model_of_each_first_attempt_r20() {
+    // gpt-4o: SDK plain, SDK cached, Router plain, and the Router request of lines 9–11 (two
+    // 503s and the fallback): 6 calls, 4 operations, 3800 + 5940 + 3800 + 228 = 13768 µ$.
+    // gpt-4o-mini: streamed, async, and the 429 + retry: 4 calls, 3 operations, 13.2 + 228 +
+    // 57 = 298.2 µ$.
+    let r = report("litellm.jsonl", &["--only", "retries"]);
+    let models: Vec<(&str, u64, u64, f64)> = r["retries"]["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            let micro = (m["cost_usd"].as_f64().unwrap() * 1e7).round() / 10.0;
+            (
+                m["model"].as_str().unwrap(),
+                m["calls"].as_u64().unwrap(),
+                m["operations"].as_u64().unwrap(),
+                micro,
+            )
+        })
+        .collect();
+    assert!(models.contains(&("gpt-4o", 6, 4, 13768.0)), "{models:?}");
+    assert!(models.contains(&("gpt-4o-mini", 4, 3, 298.2)), "{models:?}");
+    assert_eq!(models.len(), 5);
+}
+
+#[test]
 fn openllmetry_spans_match_the_server_r20() {
     let r = report("openllmetry.jsonl", &["--by", "model", "--by", "environment"]);
     let t = &r["totals"];
