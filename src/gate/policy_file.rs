@@ -94,6 +94,9 @@ struct PolicyFile {
     routes: BTreeMap<String, RouteRules>,
     #[serde(default)]
     models: BTreeMap<String, ModelRules>,
+    /// `llmcost savings`' knobs: read there, accepted here.
+    #[serde(default, rename = "savings")]
+    _savings: Option<toml::Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]
