@@ -1,6 +1,6 @@
 //! `llmcost savings`: what each fix would have saved on the calls in the logs, lever by
 //! lever and combined. Same input, filter and pricing flags as `report`; the levers' knobs
-//! come from the policy file's `[savings]` table, then the flags.
+//! come from the policy file's `[savings]` and `[routes."GLOB".savings]` tables, then the flags.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -78,12 +78,33 @@ struct PolicySavings {
     #[serde(default)]
     output_cap: Vec<String>,
     max_attempts: Option<u32>,
+    /// From `[routes."GLOB".savings] cache_target`: `GLOB=RATE`.
+    #[serde(skip)]
+    cache_targets: Vec<String>,
+}
+
+/// A `[routes."GLOB".savings]` table: the same knobs for the routes the glob matches.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RouteSavings {
+    model: Option<String>,
+    batchable: Option<bool>,
+    output_cap: Option<u64>,
+    cache_target: Option<f64>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+struct RouteTable {
+    #[serde(default)]
+    savings: Option<RouteSavings>,
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
 struct PolicyFile {
     #[serde(default)]
     savings: PolicySavings,
+    #[serde(default)]
+    routes: std::collections::BTreeMap<String, RouteTable>,
 }
 
 impl Args {
@@ -101,10 +122,16 @@ impl Args {
         let caps = self.output_cap.iter().chain(&policy.output_cap);
         let cache_target = self.cache_target.or(policy.cache_target);
         if let Some(t) = cache_target {
-            if !(0.0..=1.0).contains(&t) {
-                bail!("--cache-target {t}: expected a fraction between 0 and 1");
-            }
+            fraction(t)?;
         }
+        let route_cache_targets = policy
+            .cache_targets
+            .iter()
+            .map(|c| {
+                let (route, t) = c.rsplit_once('=').expect("written as GLOB=RATE");
+                Ok((glob(route)?.to_string(), fraction(t.parse()?)?))
+            })
+            .collect::<Result<_>>()?;
         let max_attempts = self.max_attempts.or(policy.max_attempts).unwrap_or(3);
         if max_attempts == 0 {
             bail!("--max-attempts must be at least 1");
@@ -118,6 +145,7 @@ impl Args {
                 .map(|g| glob(g).map(str::to_string))
                 .collect::<Result<_>>()?,
             cache_target,
+            route_cache_targets,
             output_cap: caps.map(|c| output_cap(c)).collect::<Result<_>>()?,
             max_attempts,
             reprice_as_of: self
@@ -131,14 +159,51 @@ impl Args {
 
 fn read_policy(path: &Path) -> Result<PolicySavings> {
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    // Only [savings] is read here; the rest of the file is the CI gate's.
+    // Only [savings] and [routes."GLOB".savings] are read here; the rest is the CI gate's.
     let value: toml::Value =
         toml::from_str(&text).with_context(|| format!("{}: not valid TOML", path.display()))?;
-    let Some(table) = value.get("savings") else { return Ok(PolicySavings::default()) };
-    let file: PolicyFile = toml::Value::Table([("savings".to_string(), table.clone())].into_iter().collect())
-        .try_into()
-        .with_context(|| format!("{}: [savings]", path.display()))?;
-    Ok(file.savings)
+    let mut kept = toml::map::Map::new();
+    if let Some(t) = value.get("savings") {
+        kept.insert("savings".to_string(), t.clone());
+    }
+    if let Some(routes) = value.get("routes").and_then(|r| r.as_table()) {
+        let only_savings: toml::map::Map<String, toml::Value> = routes
+            .iter()
+            .filter_map(|(glob, rules)| {
+                let s = rules.get("savings")?.clone();
+                Some((glob.clone(), toml::Value::Table([("savings".to_string(), s)].into_iter().collect())))
+            })
+            .collect();
+        kept.insert("routes".to_string(), toml::Value::Table(only_savings));
+    }
+    let file: PolicyFile =
+        toml::Value::Table(kept).try_into().with_context(|| format!("{}: [savings]", path.display()))?;
+    let mut out = file.savings;
+    // Route tables become route rules, after the file's own (so the first match of a glob
+    // listed in [savings] still wins, as for flags before the file).
+    for (glob, table) in file.routes {
+        let Some(r) = table.savings else { continue };
+        if let Some(m) = r.model {
+            out.model_map.push(format!("{glob}={m}"));
+        }
+        if r.batchable == Some(true) {
+            out.batchable.push(glob.clone());
+        }
+        if let Some(n) = r.output_cap {
+            out.output_cap.push(format!("{glob}={n}"));
+        }
+        if let Some(t) = r.cache_target {
+            out.cache_targets.push(format!("{glob}={t}"));
+        }
+    }
+    Ok(out)
+}
+
+fn fraction(t: f64) -> Result<f64> {
+    if !(0.0..=1.0).contains(&t) {
+        bail!("cache target {t}: expected a fraction between 0 and 1");
+    }
+    Ok(t)
 }
 
 fn glob(p: &str) -> Result<&str> {

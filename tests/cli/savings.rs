@@ -270,3 +270,43 @@ fn a_mapped_route_costs_its_tokens_at_the_target_rates_to_the_last_digit() {
     // saved = the route's cost − its tokens at gpt-4.1-nano.
     assert_eq!(atto(exact(&l["saved_usd_exact"])), route_cost - at_target);
 }
+
+#[test]
+fn the_policy_file_sets_the_knobs_and_check_accepts_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("llmcost.toml");
+    std::fs::write(
+        &policy,
+        r#"max_unpriced = 0
+[savings]
+max_attempts = 1
+[routes."classify".savings]
+model = "alpha"
+batchable = true
+[routes."chat.*".savings]
+output_cap = 50
+[routes."cache.bad".savings]
+cache_target = 0.6
+"#,
+    )
+    .unwrap();
+    let p = policy.to_str().unwrap();
+    let s = savings(&["--policy", p]);
+    // max_attempts 1: attempts 2–4 of op1, 3 × 5,800 (fixtures/savings.md).
+    assert!(same_decimal(exact(&lever(&s, "retry_discipline")["saved_usd_exact"]), "0.0174"));
+    // classify → alpha: 2 × (750 − 280).
+    assert!(same_decimal(exact(&lever(&s, "model_routing")["saved_usd_exact"]), "0.00094"));
+    // classify batchable too: 76,100 + 2 × 375.
+    assert!(same_decimal(exact(&lever(&s, "batch")["saved_usd_exact"]), "0.07685"));
+    // chat.* capped at 50: 17,000.
+    assert!(same_decimal(exact(&lever(&s, "output_reduction")["saved_usd_exact"]), "0.017"));
+    // cache.bad to 0.6: 6,000 reads + round(6,000 × 0.25) = 1,500 writes, 2,500 fresh (tier):
+    // 2,500 × 0.2 + 6,000 × 0.05 + 1,500 × 0.2 + 10 × 0.8 = 500 + 300 + 300 + 8 = 1,108;
+    // saves 2,008 − 1,108 = 900.
+    assert!(same_decimal(exact(&lever(&s, "prompt_cache")["saved_usd_exact"]), "0.0009"));
+    // The CI gate reads the same file without complaint.
+    let mut args = vec!["check", "fixtures/savings.jsonl", "--policy", p];
+    args.extend(test_pricing());
+    let out = llmcost().args(&args).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -72,8 +72,8 @@ pub fn plan<'b>(ctx: &Ctx<'b>, opts: &SavingsOptions) -> Plan<'b> {
         let own = if s.input > 0 { s.read as f64 / s.input as f64 } else { 0.0 };
         let (target, why, from) = match label.and_then(|l| collapsed.get(l)) {
             Some(&(before, at)) => (before, "its rate before the collapse", at),
-            None => match opts.cache_target {
-                Some(t) => (t, "--cache-target", i64::MIN),
+            None => match route_target(opts, label).or(opts.cache_target.map(|t| (t, "--cache-target"))) {
+                Some((t, why)) => (t, why, i64::MIN),
                 None => match median(m) {
                     Some(t) if own <= t / 2.0 && t - own >= MEDIAN_GAP => {
                         (t, "median of the routes on this model", i64::MIN)
@@ -98,6 +98,13 @@ pub fn plan<'b>(ctx: &Ctx<'b>, opts: &SavingsOptions) -> Plan<'b> {
         }
     }
     plan
+}
+
+/// The policy's target for a route, when one of its route globs matches.
+fn route_target(opts: &SavingsOptions, label: Option<&str>) -> Option<(f64, &'static str)> {
+    let label = label?;
+    let (_, t) = opts.route_cache_targets.iter().find(|(p, _)| super::output::glob_matches(p, label))?;
+    Some((*t, "the policy's target for the route"))
 }
 
 /// `t` with cache reads raised to ⌊rate × input⌋ out of its fresh input, and

@@ -65,6 +65,9 @@ pub struct SavingsOptions {
     pub batchable: Vec<String>,
     /// The prompt-cache token hit rate to reach when a route has no rate of its own to return to.
     pub cache_target: Option<f64>,
+    /// `(route glob, rate)`: per-route targets (the policy's `[routes."GLOB".savings]`), which
+    /// win over `cache_target`; the first match wins.
+    pub route_cache_targets: Vec<(String, f64)>,
     /// `(route glob, max output tokens)`, the first match wins; unmatched routes use their p90.
     pub output_cap: Vec<(String, u64)>,
     /// Attempts of one operation beyond this many are not made.
@@ -79,6 +82,7 @@ impl Default for SavingsOptions {
             model_map: Vec::new(),
             batchable: Vec::new(),
             cache_target: None,
+            route_cache_targets: Vec::new(),
             output_cap: Vec::new(),
             max_attempts: 3,
             reprice_as_of: None,
