@@ -124,6 +124,7 @@ fn version(set: &Value, from: Option<i64>) -> Result<Option<PriceVersion>> {
         source: "genai-prices data.json".to_string(),
         checked: String::new(),
         note: String::new(),
+        windows: Vec::new(),
     }))
 }
 

@@ -52,6 +52,23 @@ struct PriceToml {
     note: Option<String>,
     #[serde(default)]
     tiers: Vec<TierToml>,
+    #[serde(default)]
+    windows: Vec<WindowToml>,
+}
+
+/// Rates in force at some hours of every day (UTC), e.g. an off-peak discount.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WindowToml {
+    start: String,
+    end: String,
+    input: Option<toml::Value>,
+    output: Option<toml::Value>,
+    cache_read: Option<toml::Value>,
+    cache_write: Option<toml::Value>,
+    cache_write_1h: Option<toml::Value>,
+    #[serde(default)]
+    tiers: Vec<TierToml>,
 }
 
 #[derive(Deserialize)]
@@ -90,19 +107,15 @@ pub fn parse_toml(name: &str, text: &str) -> Result<Vec<ModelPrice>> {
 
 fn price_version(p: PriceToml, file_source: &str, file_checked: &str) -> Result<PriceVersion> {
     let base = rates(&p.input, &p.output, [&p.cache_read, &p.cache_write, &p.cache_write_1h])?;
-    let mut tiers = Vec::with_capacity(p.tiers.len());
-    for t in &p.tiers {
-        let basis = match t.basis.as_deref() {
-            None | Some("input") => Basis::Input,
-            Some("total") => Basis::Total,
-            Some(other) => bail!("tier {}: basis must be \"input\" or \"total\", not {other:?}", t.threshold),
-        };
-        let tier_rates = rates(&t.input, &t.output, [&t.cache_read, &t.cache_write, &t.cache_write_1h])
-            .with_context(|| format!("tier {}", t.threshold))?;
-        tiers.push(Tier { threshold: t.threshold, basis, rates: tier_rates });
-    }
-    if tiers.windows(2).any(|w| w[0].threshold >= w[1].threshold) {
-        bail!("tier thresholds must be strictly increasing");
+    let tiers = tiers(&p.tiers)?;
+    let mut windows = Vec::with_capacity(p.windows.len());
+    for w in &p.windows {
+        let ctx = || format!("window {}-{}", w.start, w.end);
+        let start = super::rate::parse_hhmm(&w.start).with_context(|| format!("{}: field start", ctx()))?;
+        let end = super::rate::parse_hhmm(&w.end).with_context(|| format!("{}: field end", ctx()))?;
+        let base = rates(&w.input, &w.output, [&w.cache_read, &w.cache_write, &w.cache_write_1h])
+            .with_context(ctx)?;
+        windows.push((start, end, base, self::tiers(&w.tiers).with_context(ctx)?));
     }
     let batch_multiplier = match &p.batch_multiplier {
         Some(v) => rate_value(v).context("field batch_multiplier")?,
@@ -116,7 +129,7 @@ fn price_version(p: PriceToml, file_source: &str, file_checked: &str) -> Result<
             bail!("effective_to must be after effective_from");
         }
     }
-    Ok(PriceVersion {
+    PriceVersion {
         from,
         to,
         base,
@@ -125,7 +138,28 @@ fn price_version(p: PriceToml, file_source: &str, file_checked: &str) -> Result<
         source: p.source.unwrap_or_else(|| file_source.to_string()),
         checked: p.checked.unwrap_or_else(|| file_checked.to_string()),
         note: p.note.unwrap_or_default(),
-    })
+        windows: Vec::new(),
+    }
+    .with_windows(windows)
+}
+
+/// Long-context tiers, thresholds strictly increasing.
+fn tiers(list: &[TierToml]) -> Result<Vec<Tier>> {
+    let mut tiers = Vec::with_capacity(list.len());
+    for t in list {
+        let basis = match t.basis.as_deref() {
+            None | Some("input") => Basis::Input,
+            Some("total") => Basis::Total,
+            Some(other) => bail!("tier {}: basis must be \"input\" or \"total\", not {other:?}", t.threshold),
+        };
+        let tier_rates = rates(&t.input, &t.output, [&t.cache_read, &t.cache_write, &t.cache_write_1h])
+            .with_context(|| format!("tier {}", t.threshold))?;
+        tiers.push(Tier { threshold: t.threshold, basis, rates: tier_rates });
+    }
+    if tiers.windows(2).any(|w| w[0].threshold >= w[1].threshold) {
+        bail!("tier thresholds must be strictly increasing");
+    }
+    Ok(tiers)
 }
 
 /// Resolves the fallbacks: cache rates default to input, 1-hour writes to 5-minute writes.
@@ -283,6 +317,7 @@ fn litellm_version(
         source: "LiteLLM model_prices_and_context_window.json".to_string(),
         checked: String::new(),
         note: String::new(),
+        windows: Vec::new(),
     })
 }
 
