@@ -8,6 +8,7 @@ use comfy_table::Table;
 use super::args::PricingArgs;
 use super::Outcome;
 use crate::pricing::{ModelPrice, PriceBook, PriceVersion, Rates};
+use crate::render::escape::terminal;
 use crate::render::grid::{self, Grid, Terminal};
 use crate::time::parse_date;
 
@@ -161,20 +162,25 @@ fn show(args: ShowArgs) -> Result<Outcome> {
         );
     };
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{} resolves to {} ({})", args.model, m.id, m.provider)?;
+    // Names come from table files and the command line: no control character reaches the terminal.
+    writeln!(out, "{} resolves to {} ({})", terminal(&args.model), terminal(&m.id), terminal(&m.provider))?;
     if !m.aliases.is_empty() {
-        writeln!(out, "aliases: {}", m.aliases.join(", "))?;
+        writeln!(out, "aliases: {}", terminal(&m.aliases.join(", ")))?;
     }
     if !m.snapshots.is_empty() {
         // Priced by their own entries, but the same model for fallbacks and identity.
-        writeln!(out, "snapshots (the same model): {}", m.snapshots.join(", "))?;
+        writeln!(out, "snapshots (the same model): {}", terminal(&m.snapshots.join(", ")))?;
     }
     for v in &m.versions {
         writeln!(out, "\nin force {} → {}", date(v.from), date(v.to))?;
-        let mut rows = vec![rates_row("base", &v.base)];
-        rows.extend(
-            v.tiers.iter().map(|t| rates_row(&format!("{} > {}", t.basis.name(), t.threshold), &t.rates)),
-        );
+        let mut rows = rate_rows(v, "");
+        // Each time-of-day window's rates, then the hours the base rates are left with.
+        for w in &v.windows {
+            rows.extend(rate_rows(&w.version, &format!("{} UTC: ", w.span())));
+        }
+        if !v.windows.is_empty() {
+            writeln!(out, "base rates outside the windows; windows by the call's UTC time of day")?;
+        }
         writeln!(
             out,
             "{}",
@@ -190,6 +196,15 @@ fn show(args: ShowArgs) -> Result<Outcome> {
         }
     }
     Ok(Outcome::Ok)
+}
+
+/// The base and tier rows of `v`, each name prefixed by `prefix` (a window's hours).
+fn rate_rows(v: &PriceVersion, prefix: &str) -> Vec<Vec<String>> {
+    let mut rows = vec![rates_row(&format!("{prefix}base"), &v.base)];
+    rows.extend(
+        v.tiers.iter().map(|t| rates_row(&format!("{prefix}{} > {}", t.basis.name(), t.threshold), &t.rates)),
+    );
+    rows
 }
 
 fn rates_row(name: &str, r: &Rates) -> Vec<String> {
@@ -210,7 +225,18 @@ fn check(args: CheckArgs) -> Result<Outcome> {
     for s in &book.sources {
         writeln!(out, "ok  {}  sha256 {}", s.name, &s.sha256[..16])?;
     }
+    // Whatever an imported table holds that was not imported, so nothing is dropped silently.
+    for k in &book.skipped {
+        writeln!(out, "skipped  {}  {}: {}", terminal(&k.table), terminal(&k.model), terminal(&k.what))?;
+    }
     writeln!(out, "{} models, {} price versions, hash {}", book.models().len(), versions, book.hash())?;
+    if !book.skipped.is_empty() {
+        writeln!(
+            out,
+            "{} entries or fields of imported tables were not imported (listed above)",
+            book.skipped.len()
+        )?;
+    }
     Ok(Outcome::Ok)
 }
 

@@ -8,7 +8,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use serde::Deserialize;
 
 use super::rate::{Basis, PriceVersion, Rates, Tier};
-use super::ModelPrice;
+use super::{ModelPrice, Skipped};
 use crate::money::Rate;
 
 #[derive(Deserialize)]
@@ -235,23 +235,29 @@ fn check_snapshots(name: &str, models: &[ModelPrice]) -> Result<()> {
     Ok(())
 }
 
-/// Reads LiteLLM's price map as-is: per-token USD floats, `*_above_<N>k_tokens` tiers.
-pub fn parse_litellm(name: &str, text: &str) -> Result<Vec<ModelPrice>> {
+/// Reads LiteLLM's price map as-is: per-token USD floats, `*_above_<N>k_tokens` tiers. An
+/// entry without both token prices is listed as skipped, never dropped silently.
+pub fn parse_litellm(name: &str, text: &str) -> Result<(Vec<ModelPrice>, Vec<Skipped>)> {
     let map: BTreeMap<String, serde_json::Value> =
         serde_json::from_str(text).with_context(|| format!("{name}: not a LiteLLM price map"))?;
     let mut models = Vec::new();
+    let mut skipped = Vec::new();
     for (model, entry) in &map {
-        let Some(obj) = entry.as_object() else { continue };
-        let (Some(input), Some(output)) = (obj.get("input_cost_per_token"), obj.get("output_cost_per_token"))
-        else {
-            continue; // images, audio, embeddings without output prices, `sample_spec`
+        let obj = entry.as_object();
+        let prices =
+            obj.and_then(|o| Some((o, o.get("input_cost_per_token")?, o.get("output_cost_per_token")?)));
+        let Some((obj, input, output)) = prices else {
+            // Images, audio, embeddings without an output price, `sample_spec`.
+            let what = "no input_cost_per_token and output_cost_per_token: the entry is not imported";
+            skipped.push(Skipped { table: name.to_string(), model: model.clone(), what: what.to_string() });
+            continue;
         };
         let version =
             litellm_version(obj, input, output).with_context(|| format!("{name}: model {model:?}"))?;
         let provider = obj.get("litellm_provider").and_then(|p| p.as_str()).unwrap_or("litellm");
         models.push(ModelPrice::new(provider, model, Vec::new(), vec![version])?);
     }
-    Ok(models)
+    Ok((models, skipped))
 }
 
 fn litellm_version(
@@ -387,8 +393,10 @@ output = 16
             "input_cost_per_token_above_200k_tokens": 6e-06, "output_cost_per_token_above_200k_tokens": 2.25e-05,
             "litellm_provider": "anthropic"}
         }"#;
-        let models = parse_litellm("prices.json", json).unwrap();
+        let (models, skipped) = parse_litellm("prices.json", json).unwrap();
         assert_eq!(models.len(), 1);
+        assert_eq!(skipped.len(), 1, "sample_spec has no output price: listed, not dropped silently");
+        assert_eq!(skipped[0].model, "sample_spec");
         let v = &models[0].versions[0];
         assert_eq!(models[0].provider, "anthropic");
         assert_eq!(v.base.input.to_string(), "3");
