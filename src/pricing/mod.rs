@@ -2,6 +2,7 @@
 //! `--pricing` files, and the lookup of a call's model to the price in force at its time.
 
 pub mod builtin;
+pub mod diff;
 pub mod genai_prices;
 pub mod load;
 pub mod providers;
