@@ -288,6 +288,14 @@ impl Loaded {
         Ok(priced)
     }
 
+    /// The same calls under another price book (`pricing diff --log`): the logs are read once
+    /// and priced by each book in turn.
+    pub fn with_book(mut self, book: PriceBook, source: String) -> Loaded {
+        self.book = book;
+        self.plan.pricing_source = source;
+        self
+    }
+
     /// The report over the priced calls.
     pub fn report(&self, priced: &price::Priced<'_>) -> analyze::Report {
         let inputs = analyze::Inputs {

@@ -18,7 +18,9 @@ Examples:
   llmcost pricing list --model 'claude*' --as-of 2025-06-01
   llmcost pricing list --provider openai --format csv
   llmcost pricing show gpt-4o-2024-08-06                 how a log's model name resolves
-  llmcost pricing check --pricing my-prices.toml         validate a table (exit 2 if invalid)";
+  llmcost pricing check --pricing my-prices.toml         validate a table (exit 2 if invalid)
+  llmcost pricing diff builtin new-prices.json           what a table refresh changes
+  llmcost pricing diff old.toml new.toml --log logs/ --format md   and what the logs cost under each";
 
 #[derive(Debug, clap::Subcommand)]
 #[command(after_help = EXAMPLES)]
@@ -29,6 +31,24 @@ pub enum PricingCommand {
     Show(ShowArgs),
     /// Load the tables and report what they hold; errors name the file, model and field.
     Check(CheckArgs),
+    /// Compare two table sets: models added and removed, rates changed with their dates, and
+    /// with --log what the logs cost under each.
+    Diff(DiffArgs),
+}
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = EXAMPLES)]
+pub struct DiffArgs {
+    /// The old table set: a price table (llmcost TOML, LiteLLM or genai-prices JSON), a
+    /// directory of them, or `builtin` for the embedded tables (`./builtin` for a file so named).
+    pub old: String,
+    /// The new table set, written the same way.
+    pub new: String,
+    /// Price these logs (files, directories, globs) under each side. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub log: Vec<String>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: crate::render::pricing_diff::Format,
 }
 
 #[derive(Debug, clap::Args)]
@@ -77,7 +97,55 @@ pub fn run(command: PricingCommand) -> Result<Outcome> {
         PricingCommand::List(a) => list(a),
         PricingCommand::Show(a) => show(a),
         PricingCommand::Check(a) => check(a),
+        PricingCommand::Diff(a) => diff(a),
     }
+}
+
+/// A side of `pricing diff`: the `--pricing` tables it stands for and whether they are the
+/// built-in ones.
+fn side(text: &str) -> Result<(Vec<std::path::PathBuf>, bool)> {
+    if text == "builtin" {
+        return Ok((Vec::new(), true));
+    }
+    let path = std::path::PathBuf::from(text);
+    if !path.exists() {
+        bail!("{text}: no such price table or directory (write `builtin` for the embedded tables)");
+    }
+    Ok((vec![path], false))
+}
+
+fn diff(args: DiffArgs) -> Result<Outcome> {
+    let (old_tables, old_builtin) = side(&args.old)?;
+    let (new_tables, new_builtin) = side(&args.new)?;
+    let old = PriceBook::load(&old_tables, old_builtin)?;
+    let new = PriceBook::load(&new_tables, new_builtin)?;
+    let rates = crate::pricing::diff::diff(&old, &new);
+    let (old_skipped, new_skipped) = (old.skipped.len(), new.skipped.len());
+    let log = if args.log.is_empty() {
+        None
+    } else {
+        // One read of the logs, priced by each side through the report pipeline.
+        let mut opts = crate::pipeline::Options::new(args.log.clone());
+        opts.pricing = old_tables;
+        opts.builtin_pricing = old_builtin;
+        opts.by = vec!["model".to_string()];
+        opts.sections = vec![crate::analyze::Section::Totals];
+        let loaded = crate::pipeline::load(&opts)?;
+        let before = loaded.report(&loaded.price()?);
+        let loaded = loaded.with_book(new, args.new.clone());
+        let after = loaded.report(&loaded.price()?);
+        Some(crate::analyze::repricing::compare(&before, &after))
+    };
+    let result = crate::analyze::repricing::PricingDiff {
+        old: args.old,
+        new: args.new,
+        old_skipped,
+        new_skipped,
+        rates,
+        log,
+    };
+    crate::render::pricing_diff::render(&result, args.format, &mut std::io::stdout().lock())?;
+    Ok(Outcome::Ok)
 }
 
 fn load(args: &PricingArgs) -> Result<PriceBook> {
