@@ -310,6 +310,13 @@ impl Loaded {
             pricing_source: self.plan.pricing_source.clone(),
         };
         let mut report = analyze::run(inputs, &self.plan.analysis);
+        let contradictions = self.batch.write_split_contradictions;
+        if contradictions > 0 {
+            report.notes.push(format!(
+                "{contradictions} calls had a cache-write total that contradicts their 5m/1h breakdown; the \
+                 breakdown was used"
+            ));
+        }
         if !self.book.skipped.is_empty() {
             report.notes.push(skipped_note(&self.book.skipped));
         }
