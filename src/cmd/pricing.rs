@@ -20,7 +20,7 @@ Examples:
   llmcost pricing show gpt-4o-2024-08-06                 how a log's model name resolves
   llmcost pricing check --pricing my-prices.toml         validate a table (exit 2 if invalid)
   llmcost pricing diff builtin new-prices.json           what a table refresh changes
-  llmcost pricing diff old.toml new.toml --log logs/ --format md   and what the logs cost under each";
+  llmcost pricing diff old.toml new.toml --log logs/     and what the logs cost under each";
 
 #[derive(Debug, clap::Subcommand)]
 #[command(after_help = EXAMPLES)]
