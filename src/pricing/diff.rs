@@ -195,7 +195,9 @@ fn hour_spans(old: Option<&PriceVersion>, new: Option<&PriceVersion>) -> Vec<(u1
     }
     let cuts: Vec<u16> = cuts.into_iter().collect();
     let which = |v: Option<&PriceVersion>, m: u16| v.and_then(|v| v.window_at(i64::from(m) * 60_000));
-    let mut spans: Vec<(u16, u16, (Option<usize>, Option<usize>))> = Vec::new();
+    // (start, end, the window each side is in: spans with the same pair have the same rates)
+    type Span = (u16, u16, (Option<usize>, Option<usize>));
+    let mut spans: Vec<Span> = Vec::new();
     for pair in cuts.windows(2) {
         let id = (which(old, pair[0]), which(new, pair[0]));
         match spans.last_mut() {

@@ -78,8 +78,9 @@ fn versions(prices: &Value, skip: &mut impl FnMut(String)) -> Result<Vec<PriceVe
     let Some(list) = prices.as_array() else {
         return Ok(version(prices, None, skip)?.into_iter().collect());
     };
-    // (start date, price set, [(window start, window end, price set)])
-    let mut groups: Vec<(Option<i64>, &Value, Vec<(u16, u16, &Value)>)> = Vec::new();
+    /// A version's start date, its price set, and its windows (start, end, price set).
+    type Group<'v> = (Option<i64>, &'v Value, Vec<(u16, u16, &'v Value)>);
+    let mut groups: Vec<Group> = Vec::new();
     for e in list {
         let c = &e["constraint"];
         if c["start_time"].is_null() && c["end_time"].is_null() {
