@@ -25,7 +25,9 @@ pub fn render(d: &PricingDiff, format: Format, out: &mut dyn Write) -> Result<()
     match format {
         Format::Json => json(d, out),
         Format::Table => {
-            writeln!(out, "{}", escape::terminal(&headline(d)))?;
+            for line in headline(d) {
+                writeln!(out, "{}", escape::terminal(&line))?;
+            }
             for g in grids(d) {
                 writeln!(out, "\n{}", escape::terminal(&g.title))?;
                 writeln!(out, "{}", grid::comfy(&g, Terminal::PRICING))?;
@@ -36,7 +38,11 @@ pub fn render(d: &PricingDiff, format: Format, out: &mut dyn Write) -> Result<()
             Ok(())
         }
         Format::Md => {
-            writeln!(out, "{}", escape::markdown(&headline(d)))?;
+            writeln!(
+                out,
+                "{}",
+                headline(d).iter().map(|l| escape::markdown(l)).collect::<Vec<_>>().join("  \n")
+            )?;
             for g in grids(d) {
                 writeln!(out, "\n### {}\n", escape::markdown(&g.title))?;
                 grid::markdown(&g, Delimiter::Compact, out)?;
@@ -66,17 +72,10 @@ fn json(d: &PricingDiff, out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
-fn headline(d: &PricingDiff) -> String {
+/// The first lines: what changed, and what each side's tables could not import.
+fn headline(d: &PricingDiff) -> Vec<String> {
     let r = &d.rates;
-    let mut skipped = String::new();
-    for (side, n) in [("old", d.old_skipped), ("new", d.new_skipped)] {
-        if n > 0 {
-            skipped.push_str(&format!(
-                "\n{n} entries or fields of the {side} tables were not imported (`llmcost pricing check` lists them)"
-            ));
-        }
-    }
-    let text = format!(
+    let mut lines = vec![format!(
         "{} ({} models) → {} ({} models): {} added, {} removed, {} with changed rates ({} changes)",
         d.old,
         r.old_models,
@@ -86,8 +85,15 @@ fn headline(d: &PricingDiff) -> String {
         r.removed.len(),
         r.changed_models,
         r.changes.len()
-    );
-    text + &skipped
+    )];
+    for (side, n) in [("old", d.old_skipped), ("new", d.new_skipped)] {
+        if n > 0 {
+            lines.push(format!(
+                "{n} entries or fields of the {side} tables were not imported (`llmcost pricing check` lists them)"
+            ));
+        }
+    }
+    lines
 }
 
 fn opt(text: &Option<String>) -> String {

@@ -275,6 +275,15 @@ fn pricing_diff_rates_and_the_log_under_each_r11() {
     assert_eq!(chat["model"], "ds-chat");
     assert!(super::same_decimal(&chat["difference_usd"].to_string(), "-0.36"), "{chat}");
     assert!(log["models"][1]["difference_usd"].is_null());
+    // The terminal table opens with the counts and what the new tables could not import.
+    let out = llmcost()
+        .args(["pricing", "diff", "fixtures/pricing/diff-old.toml", "fixtures/pricing/diff-new.json"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().take(2).collect();
+    assert!(lines[0].ends_with("1 added, 1 removed, 1 with changed rates (5 changes)"), "{text}");
+    assert!(lines[1].starts_with("2 entries or fields of the new tables were not imported"), "{text}");
 }
 
 /// A model name from a table reaches Markdown escaped, and `builtin` names the embedded tables.
