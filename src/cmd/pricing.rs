@@ -152,7 +152,7 @@ fn load(args: &PricingArgs) -> Result<PriceBook> {
     PriceBook::load(&args.pricing, !args.no_builtin_pricing)
 }
 
-const COLUMNS: [&str; 11] = [
+const COLUMNS: [&str; 12] = [
     "provider",
     "model",
     "from",
@@ -164,6 +164,7 @@ const COLUMNS: [&str; 11] = [
     "cache_write_1h",
     "tiers",
     "batch",
+    "windows",
 ];
 
 fn list(args: ListArgs) -> Result<Outcome> {
@@ -217,6 +218,8 @@ fn version_row(m: &ModelPrice, v: &PriceVersion) -> Vec<String> {
         r.cache_write_1h.to_string(),
         tiers.join(" "),
         v.batch_multiplier.to_string(),
+        // The hours with other rates; `pricing show` gives their rates.
+        v.windows.iter().map(|w| format!("{} UTC", w.span())).collect::<Vec<_>>().join(" "),
     ]
 }
 

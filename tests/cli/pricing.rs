@@ -13,7 +13,7 @@ fn list_filters_by_model_and_date() {
     let text = String::from_utf8(out.stdout).unwrap();
     let rows: Vec<&str> = text.lines().collect();
     assert_eq!(rows.len(), 2, "{text}");
-    assert_eq!(rows[1], "testco,alpha,-,2026-03-01,2,8,0.5,2.5,4,,0.5");
+    assert_eq!(rows[1], "testco,alpha,-,2026-03-01,2,8,0.5,2.5,4,,0.5,");
 }
 
 #[test]
@@ -28,9 +28,9 @@ fn list_builtin_has_a_historical_price_change() {
     assert_eq!(
         rows,
         [
-            "provider,model,from,to,input,output,cache_read,cache_write,cache_write_1h,tiers,batch",
-            "openai,o3,-,2025-06-10,10,40,2.5,10,10,,0.5",
-            "openai,o3,2025-06-10,-,2,8,0.5,2,2,,0.5",
+            "provider,model,from,to,input,output,cache_read,cache_write,cache_write_1h,tiers,batch,windows",
+            "openai,o3,-,2025-06-10,10,40,2.5,10,10,,0.5,",
+            "openai,o3,2025-06-10,-,2,8,0.5,2,2,,0.5,",
         ],
         "{text}"
     );
@@ -180,6 +180,16 @@ fn builtin_deepseek_off_peak_window_by_utc_time_of_day_r11() {
     assert_eq!(total(&["--price-as-of", "2025-06-01"]), "1.719");
     // V3.2, no window: 5 × (0.28 + 0.042).
     assert_eq!(total(&["--price-as-of", "2025-10-01"]), "1.61");
+    // pricing list names the window's hours beside the version's base rates.
+    let out = llmcost()
+        .args(["pricing", "list", "--model", "deepseek-chat", "--as-of", "2025-06-01", "--format", "csv"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        text.lines().nth(1),
+        Some("deepseek,deepseek-chat,2025-02-26,2025-09-05,0.27,1.1,0.07,0.27,0.27,,1,16:30-00:30 UTC")
+    );
     let out = llmcost().args(["pricing", "show", "deepseek-chat"]).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("16:30-00:30 UTC: base"), "{text}");
