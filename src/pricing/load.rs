@@ -383,6 +383,30 @@ output = 16
     }
 
     #[test]
+    fn windows_read_with_their_own_fallbacks_and_tiers() {
+        let t = format!(
+            "{TABLE}[[models.prices.windows]]\nstart = \"16:30\"\nend = \"00:30:00Z\"\ninput = 0.5\noutput = 4\n\
+             [[models.prices.windows.tiers]]\nthreshold = 1000\ninput = 1\noutput = 8\n"
+        );
+        let models = parse_toml("t.toml", &t).unwrap();
+        let v = &models[0].versions[1];
+        assert_eq!((v.windows.len(), v.windows[0].span()), (1, "16:30-00:30".to_string()));
+        let w = &v.windows[0].version;
+        assert_eq!(w.base.cache_read.to_string(), "0.5", "a window's cache rate falls back to its input");
+        assert_eq!(w.base.cache_write.to_string(), "0.5", "not to the version's cache_write 1.25");
+        assert_eq!((w.tiers.len(), w.tiers[0].rates.output.to_string()), (1, "8".to_string()));
+        assert_eq!((w.from, w.batch_multiplier), (v.from, v.batch_multiplier), "dates and batch kept");
+        let bad = t.replace("start = \"16:30\"", "start = \"4pm\"");
+        let err = format!("{:#}", parse_toml("t.toml", &bad).unwrap_err());
+        assert!(err.contains("t.toml: model \"m1\": price #2: window 4pm-00:30:00Z: field start"), "{err}");
+        let overlap = format!(
+            "{t}[[models.prices.windows]]\nstart = \"00:00\"\nend = \"01:00\"\ninput = 1\noutput = 1\n"
+        );
+        let err = format!("{:#}", parse_toml("t.toml", &overlap).unwrap_err());
+        assert!(err.contains("window 00:00-01:00 overlaps another window"), "{err}");
+    }
+
+    #[test]
     fn overlapping_versions_are_rejected() {
         let bad = TABLE.replace("effective_from = \"2025-06-01\"", "effective_from = \"2025-05-01\"");
         let err = format!("{:#}", parse_toml("t.toml", &bad).unwrap_err());
