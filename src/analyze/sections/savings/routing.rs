@@ -75,7 +75,7 @@ fn mapped<'b>(ctx: &Ctx<'b>, rules: &[ModelMap]) -> Plan<'b> {
             text.is_some_and(|t| glob_matches(&r.pattern, t) || glob_matches(&r.pattern, &t.to_ascii_lowercase()))
         });
         let Some(target) = rule.and_then(|i| targets[i]) else { continue };
-        if target.version_at(ctx.calls.ts_ms[row]).is_none() {
+        if target.rates_at(ctx.calls.ts_ms[row]).is_none() {
             no_price += 1;
             continue;
         }
@@ -133,7 +133,7 @@ fn candidates<'b>(ctx: &Ctx<'b>) -> (Plan<'b>, Vec<Candidate>) {
         let (mut cost, mut saved) = (Money::ZERO, Money::ZERO);
         for &r in rows {
             cost += ctx.priced.cost[r];
-            let Some(cv) = cheap.version_at(ctx.calls.ts_ms[r]) else { continue };
+            let Some(cv) = cheap.rates_at(ctx.calls.ts_ms[r]) else { continue };
             let after = cost_of(&ctx.calls.tokens.get(r), cv, ctx.calls.flags[r] & FLAG_BATCH != 0).0;
             if after < ctx.priced.cost[r] {
                 saved += ctx.priced.cost[r] - after;
