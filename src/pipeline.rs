@@ -50,6 +50,8 @@ pub struct Options {
     pub duplicate_window: String,
     pub near_miss: f64,
     pub job_outlier: f64,
+    /// The savings levers' knobs (`llmcost savings` flags and the policy's `[savings]`).
+    pub savings: analyze::sections::savings::SavingsOptions,
     /// The first rejected line is an error.
     pub strict: bool,
     pub input_format: Option<InputFormat>,
@@ -81,6 +83,7 @@ impl Options {
             duplicate_window: "1h".into(),
             near_miss: 0.10,
             job_outlier: 3.0,
+            savings: Default::default(),
             strict: false,
             input_format: None,
             mapping: None,
@@ -145,6 +148,7 @@ pub fn resolve(opts: &Options) -> Result<Plan> {
         duplicate_window_ms: duration_ms("duplicate-window", &opts.duplicate_window)?,
         near_miss_band: fraction("near-miss", opts.near_miss)?,
         job_outlier_factor: opts.job_outlier,
+        savings: opts.savings.clone(),
         ..analyze::Options::default()
     };
     let price_as_of = match &opts.price_as_of {
@@ -204,6 +208,7 @@ fn kept_columns(
         group.iter().for_each(&mut mark);
         let analysed = [
             StrCol::Route,
+            StrCol::Feature,
             StrCol::Operation,
             StrCol::Job,
             StrCol::PromptHash,
@@ -236,6 +241,24 @@ fn parse_filter(text: &str, extras: &mut Vec<String>) -> Result<Filter> {
         },
     };
     Ok(Filter { dim: Dim::parse(field.trim(), extras), value: value.to_string(), negate })
+}
+
+/// How much of the imported price tables was left out, per table: nothing is dropped silently.
+fn skipped_note(skipped: &[crate::pricing::Skipped]) -> String {
+    let mut per_table: Vec<(&str, usize)> = Vec::new();
+    for k in skipped {
+        match per_table.iter_mut().find(|(t, _)| *t == k.table) {
+            Some((_, n)) => *n += 1,
+            None => per_table.push((&k.table, 1)),
+        }
+    }
+    let list: Vec<String> = per_table.iter().map(|(t, n)| format!("{n} in {t}")).collect();
+    format!(
+        "{} entries or fields of imported price tables were not imported ({}): \
+         `llmcost pricing check` lists each and why",
+        skipped.len(),
+        list.join(", ")
+    )
 }
 
 impl Plan {
@@ -271,6 +294,14 @@ impl Loaded {
         Ok(priced)
     }
 
+    /// The same calls under another price book (`pricing diff --log`): the logs are read once
+    /// and priced by each book in turn.
+    pub fn with_book(mut self, book: PriceBook, source: String) -> Loaded {
+        self.book = book;
+        self.plan.pricing_source = source;
+        self
+    }
+
     /// The report over the priced calls.
     pub fn report(&self, priced: &price::Priced<'_>) -> analyze::Report {
         let inputs = analyze::Inputs {
@@ -285,6 +316,16 @@ impl Loaded {
             pricing_source: self.plan.pricing_source.clone(),
         };
         let mut report = analyze::run(inputs, &self.plan.analysis);
+        let contradictions = self.batch.write_split_contradictions;
+        if contradictions > 0 {
+            report.notes.push(format!(
+                "{contradictions} calls had a cache-write total that contradicts their 5m/1h breakdown; the \
+                 breakdown was used"
+            ));
+        }
+        if !self.book.skipped.is_empty() {
+            report.notes.push(skipped_note(&self.book.skipped));
+        }
         if !self.plan.read_once.is_empty() {
             report.notes.push(format!(
                 "{} inputs name a file already read (the same file twice, or again through a directory, glob or \

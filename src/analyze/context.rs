@@ -30,6 +30,8 @@ pub struct Options {
     pub near_miss_band: f64,
     /// Jobs: a job costing more than this × its route's median is listed (3.0).
     pub job_outlier_factor: f64,
+    /// The savings levers' knobs.
+    pub savings: super::sections::savings::SavingsOptions,
 }
 
 impl Default for Options {
@@ -43,6 +45,7 @@ impl Default for Options {
             duplicate_window_ms: crate::time::MS_PER_HOUR,
             near_miss_band: 0.10,
             job_outlier_factor: 3.0,
+            savings: Default::default(),
         }
     }
 }

@@ -6,7 +6,7 @@ use super::{count, key_label, percent, unpriced_summary, usd};
 use crate::analyze::headline::{Leak, LeakKind};
 use crate::analyze::Report;
 
-/// The headline's lines (at most 10, so the first screen holds them with the preamble).
+/// The headline's lines (at most 17, so the first screen holds them with the preamble).
 pub fn lines(r: &Report) -> Vec<String> {
     let mut out = vec![String::new()];
     let mut spend =
@@ -29,6 +29,17 @@ pub fn lines(r: &Report) -> Vec<String> {
     } else {
         out.push("Top leaks (costliest first; the section in brackets explains each):".to_string());
         out.extend(h.leaks.iter().map(|l| format!("  {:>9}  {} [{}]", usd(l.usd), what(l), section_name(l))));
+    }
+    if let (Some((all, share)), false) = (h.combined, h.levers.is_empty()) {
+        out.push(format!(
+            "Top savings levers (all levers together: {}, {}) [savings]:",
+            usd(all),
+            percent(share)
+        ));
+        out.extend(h.levers.iter().map(|l| {
+            let on = l.route.as_deref().map_or_else(String::new, |r| format!(", most on {r}"));
+            format!("  {:>9}  {} ({}{on})", usd(l.usd), l.title, percent(l.share))
+        }));
     }
     out
 }

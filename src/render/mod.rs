@@ -11,6 +11,7 @@ pub mod grid;
 pub mod headline;
 pub mod json;
 pub mod markdown;
+pub mod pricing_diff;
 mod sections;
 pub mod table;
 pub mod verdict;
