@@ -321,3 +321,72 @@ fn a_pr_comment_neither_links_nor_mentions_r12() {
     assert!(md.contains("octocat"), "{md}");
     assert!(!md.contains("https://") && !md.contains("@octocat") && !md.contains("[click]"), "{md}");
 }
+
+/// A CSV row with an unterminated quote (`,"oops`) is one rejected line, naming its line and
+/// field, and the three good rows after it are kept: they used to be swallowed into its cell
+/// (1 line read, 3 rows gone). Counted by hand: header + 4 lines = 1 rejected + 3 accepted,
+/// 3 × 1,000 input and 3 × 100 output tokens. The same through a CSV mapping and on stdin (#12).
+#[test]
+fn an_unterminated_csv_quote_loses_no_row_after_it_r12() {
+    let dir = tempfile::tempdir().unwrap();
+    let row = "2026-02-10T09:00:00Z,alpha,1000,100";
+    let text = format!(
+        "timestamp,model,input_tokens,output_tokens\n2026-02-10T09:00:00Z,\"oops\n{row}\n{row}\n{row}\n"
+    );
+    let file = write(dir.path(), "quote.csv", &text);
+    let mapping = write(
+        dir.path(),
+        "map.toml",
+        "format = \"csv\"\n[fields]\ntimestamp = \"timestamp\"\nmodel = \"model\"\ninput_tokens = \"input_tokens\"\noutput_tokens = \"output_tokens\"\n",
+    );
+    let cases = [
+        ("csv", report(&file, &[])),
+        ("mapping", report(&file, &["--mapping", &mapping])),
+        ("stdin", report_stdin(text.clone().into_bytes(), &["--input-format", "csv"])),
+    ];
+    for (name, r) in cases {
+        let l = &r["lines"];
+        assert_eq!(
+            (l["read"].as_u64(), l["accepted"].as_u64(), l["rejected"].as_u64()),
+            (Some(4), Some(3), Some(1)),
+            "{name}: {l}"
+        );
+        assert_eq!(
+            (r["totals"]["input_tokens"].as_u64(), r["totals"]["output_tokens"].as_u64()),
+            (Some(3000), Some(300)),
+            "{name}"
+        );
+        let reject = &r["rejected"][0];
+        assert_eq!(reject["line"], 2, "{name}");
+        assert_eq!(reject["field"], "model", "{name}: {reject}");
+        let reason = reject["reason"].as_str().unwrap();
+        assert!(
+            reason.contains("column 2: unterminated quoted cell") && reason.contains("end of the input"),
+            "{name}: {reason}"
+        );
+    }
+}
+/// A quote that a later row closes makes one row of several lines with too many cells: it
+/// is rejected at its first line and the lines in between are read again, each on its own.
+/// By hand: line 2 opens the quote, line 5 (`…,"9,10`) closes it; line 2 is rejected, lines
+/// 3 and 4 are accepted, line 5 is rejected alone (its own quote is open at its end), line 6
+/// is accepted: 5 read = 3 accepted + 2 rejected (#12).
+#[test]
+fn a_stray_csv_quote_closed_later_loses_no_row_between_r12() {
+    let dir = tempfile::tempdir().unwrap();
+    let row = "2026-02-10T09:00:00Z,alpha,1000,100";
+    let text = format!(
+        "timestamp,model,input_tokens,output_tokens\n2026-02-10T09:00:00Z,\"oops\n{row}\n{row}\n2026-02-10T09:00:00Z,alpha,\"9,10\n{row}\n"
+    );
+    let r = report(&write(dir.path(), "stray.csv", &text), &[]);
+    let l = &r["lines"];
+    assert_eq!(
+        (l["read"].as_u64(), l["accepted"].as_u64(), l["rejected"].as_u64()),
+        (Some(5), Some(3), Some(2)),
+        "{l}"
+    );
+    let lines: Vec<u64> =
+        r["rejected"].as_array().unwrap().iter().map(|x| x["line"].as_u64().unwrap()).collect();
+    assert_eq!(lines, [2, 5]);
+    assert_eq!(r["totals"]["input_tokens"], 3000);
+}
