@@ -390,3 +390,48 @@ fn a_stray_csv_quote_closed_later_loses_no_row_between_r12() {
     assert_eq!(lines, [2, 5]);
     assert_eq!(r["totals"]["input_tokens"], 3000);
 }
+/// A FIFO (or socket) inside an input directory is skipped, not waited on forever, and a
+/// note names it; a FIFO named on the command line is read (#12).
+#[cfg(unix)]
+#[test]
+fn a_fifo_in_a_directory_is_skipped_and_one_named_is_read_r12() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    write(&logs, "a.jsonl", &format!("{GOOD}\n"));
+    let fifo = logs.join("b.jsonl");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let _socket = std::os::unix::net::UnixListener::bind(logs.join("c.jsonl")).unwrap();
+    let out = llmcost()
+        .args(["report", logs.to_str().unwrap(), "--format", "json"])
+        .args(test_pricing())
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((r["lines"]["read"].as_u64(), r["totals"]["calls"].as_u64()), (Some(1), Some(1)));
+    let notes = r["notes"].to_string();
+    assert!(notes.contains("2 entries of input directories are not regular files"), "{notes}");
+    assert!(notes.contains("b.jsonl") && notes.contains("c.jsonl"), "{notes}");
+
+    // Named explicitly, the FIFO is read: a writer thread feeds it two calls.
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(&fifo, format!("{GOOD}\n{GOOD}\n")).unwrap())
+    };
+    let out = llmcost()
+        .args(["report", fifo.to_str().unwrap(), "--format", "json"])
+        .args(test_pricing())
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    writer.join().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (r["lines"]["accepted"].as_u64(), r["totals"]["input_tokens"].as_u64()),
+        (Some(2), Some(2000))
+    );
+}
