@@ -435,3 +435,26 @@ fn a_fifo_in_a_directory_is_skipped_and_one_named_is_read_r12() {
         (Some(2), Some(2000))
     );
 }
+/// JSON nested up to the cap (127 levels inside a call, 128 with it) in a field nothing reads
+/// is read, not a crash: sonic-rs skips it with a 43 KB stack frame per level, and 48 levels
+/// overflowed a parsing thread's default 2 MiB stack (found by the fuzzer, #12).
+#[test]
+fn nesting_just_under_the_cap_is_read_not_a_stack_overflow_r12() {
+    let dir = tempfile::tempdir().unwrap();
+    let call = |junk: &str| {
+        format!(
+            r#"{{"timestamp":"2026-02-10T09:00:00Z","model":"alpha","input_tokens":1000,"output_tokens":100,"junk":{junk}}}"#
+        )
+    };
+    let objects = format!("{}1{}", r#"{"a":"#.repeat(127), "}".repeat(127));
+    let text = [call(&nest(127)), call(&objects), call(&nest(128))].join("\n") + "\n";
+    let r = report(&write(dir.path(), "deep.jsonl", &text), &[]);
+    // 2 accepted (127 levels + the call's own object = 128, the cap); the third is 129 deep.
+    let l = &r["lines"];
+    assert_eq!(
+        (l["read"].as_u64(), l["accepted"].as_u64(), l["rejected"].as_u64()),
+        (Some(3), Some(2), Some(1))
+    );
+    assert_eq!(r["rejected"][0]["line"], 3);
+    assert_eq!(r["totals"]["input_tokens"], 2000);
+}
