@@ -458,3 +458,19 @@ fn nesting_just_under_the_cap_is_read_not_a_stack_overflow_r12() {
     assert_eq!(r["rejected"][0]["line"], 3);
     assert_eq!(r["totals"]["input_tokens"], 2000);
 }
+/// A batch call of 4.01 × 10^14 input tokens (under the 10^15 cap) is priced exactly: the
+/// batch discount's product overflowed i128 and panicked, or wrapped in a release build
+/// (found by the fuzzer, #12). By hand, alpha before 2026-03-01 at $2/M input, $8/M output,
+/// batch × 0.5: (401,000,000,000,000 × 2 / 10^6 + 100 × 8 / 10^6) × 0.5
+/// = (802,000,000 + 0.0008) × 0.5 = $401,000,000.0004.
+#[test]
+fn a_huge_batch_call_is_priced_exactly_r12() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = r#"{"timestamp":"2026-02-10T09:00:00Z","model":"alpha","input_tokens":401000000000000,"output_tokens":100,"batch":true}"#;
+    let r = report(&write(dir.path(), "batch.jsonl", &format!("{line}\n")), &[]);
+    assert!(
+        super::same_decimal(r["totals"]["cost_usd_exact"].as_str().unwrap(), "401000000.0004"),
+        "{}",
+        r["totals"]
+    );
+}
