@@ -474,3 +474,61 @@ fn a_huge_batch_call_is_priced_exactly_r12() {
         r["totals"]
     );
 }
+
+/// A route and a model holding terminal escapes, a link, a mention, a workflow command after
+/// a newline, and a route of invalid UTF-8 reach no output raw: every output of `report`,
+/// `diff`, `check` and `export`, and their stderr, is valid UTF-8 without ESC or BEL, and no
+/// line of the GitHub output starts a workflow command from the log (#12).
+#[test]
+fn log_values_reach_no_output_raw_r12() {
+    let dir = tempfile::tempdir().unwrap();
+    let route = r#"\u001b]0;pwned\u0007[click](https://evil.example) @octocat\n::error::owned"#;
+    let call = |model: &str, route: &str| {
+        format!(
+            r#"{{"timestamp":"2026-02-10T09:00:00Z","model":"{model}","route":"{route}","feature":"{route}","input_tokens":1000,"output_tokens":100}}"#
+        )
+    };
+    let base = write(dir.path(), "base.jsonl", &(call("alpha", route) + "\n"));
+    let mut current =
+        [call("alpha", route), call("alpha", route), call("evil\\u001b[2J", route)].join("\n").into_bytes();
+    current.extend(b"\n");
+    // A route of invalid UTF-8: `caf` then the byte 0xff.
+    current.extend(call("alpha", "caf@").into_bytes().into_iter().map(|b| if b == b'@' { 0xff } else { b }));
+    current.extend(b"\n");
+    let current_path = dir.path().join("current.jsonl");
+    std::fs::write(&current_path, &current).unwrap();
+    let current = current_path.to_str().unwrap();
+    let out_dir = dir.path().join("export");
+    let out_dir = out_dir.to_str().unwrap();
+    let mut runs: Vec<Vec<&str>> = vec![];
+    for format in ["table", "json", "csv", "md"] {
+        runs.push(vec!["report", current, "--detail", "full", "--format", format]);
+    }
+    for format in ["table", "json", "md", "github"] {
+        runs.push(vec!["diff", &base, current, "--format", format]);
+        runs.push(vec!["check", current, "--max-unpriced", "0", "--format", format]);
+    }
+    runs.push(vec!["export", current, "--out", out_dir]);
+    for args in runs {
+        let out = llmcost().args(&args).args(test_pricing()).output().unwrap();
+        assert!(
+            out.status.code().is_some_and(|c| c < 2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for (stream, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+            let text = std::str::from_utf8(bytes).unwrap_or_else(|e| panic!("{args:?} {stream}: {e}"));
+            assert!(!text.contains(['\u{1b}', '\u{7}']), "{args:?} {stream}: {text}");
+            assert!(!text.lines().any(|l| l.starts_with("::error::owned")), "{args:?} {stream}: {text}");
+        }
+    }
+    for file in std::fs::read_dir(out_dir).unwrap() {
+        let path = file.unwrap().path();
+        if path.extension().is_some_and(|e| e == "parquet") {
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        let text = std::str::from_utf8(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(!text.contains(['\u{1b}', '\u{7}']), "{}", path.display());
+    }
+}
