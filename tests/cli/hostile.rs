@@ -532,3 +532,39 @@ fn log_values_reach_no_output_raw_r12() {
         assert!(!text.contains(['\u{1b}', '\u{7}']), "{}", path.display());
     }
 }
+
+/// Invalid UTF-8 in a value, even one only an extra dimension reads (`--by team`), is a
+/// rejected line naming the file and line (the CSV one names its column too), never copied
+/// into an output, which stays valid UTF-8 (#12).
+#[test]
+fn invalid_utf8_in_a_dimension_is_a_rejected_line_r12() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = |text: &str| {
+        text.replace('@', "\u{1}").into_bytes().into_iter().map(|b| if b == 1 { 0xff } else { b })
+    };
+    let mut jsonl: Vec<u8> = format!("{GOOD}\n").into_bytes();
+    jsonl.extend(bad(&GOOD.replace("\"model\"", "\"team\":\"caf@\",\"model\"")));
+    jsonl.push(b'\n');
+    let mut csv: Vec<u8> = b"timestamp,model,team,input_tokens,output_tokens\n".to_vec();
+    csv.extend(bad("2026-02-10T09:00:00Z,alpha,caf@,1000,100\n2026-02-10T09:00:00Z,alpha,core,1000,100\n"));
+    for (name, bytes, line) in [("u.jsonl", jsonl, 2), ("u.csv", csv, 2)] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let out = llmcost()
+            .args(["report", path.to_str().unwrap(), "--by", "team", "--format", "json"])
+            .args(test_pricing())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{name}");
+        let text = String::from_utf8(out.stdout).expect("valid UTF-8");
+        let r: Value = serde_json::from_str(&text).unwrap();
+        let l = &r["lines"];
+        assert_eq!((l["accepted"].as_u64(), l["rejected"].as_u64()), (Some(1), Some(1)), "{name}: {l}");
+        assert_eq!(r["rejected"][0]["line"], line, "{name}");
+        assert!(
+            r["rejected"][0]["reason"].as_str().unwrap().contains("UTF-8"),
+            "{name}: {}",
+            r["rejected"][0]
+        );
+    }
+}
