@@ -88,10 +88,11 @@ pub struct Rows<R> {
     line_no: u64,
     /// Lines to read again one by one (after an unterminated quote), with their numbers.
     again: VecDeque<(u64, Vec<u8>)>,
-    /// The lines of the row being read, or of the last row handed out (each ending in `\n`,
-    /// or cut at `max + 1` bytes), with their numbers.
-    held: Vec<(u64, Vec<u8>)>,
-    held_bytes: usize,
+    /// The lines of the row being read, or of the last row handed out, one after the other
+    /// (each ending in `\n`, or cut at `max + 1` bytes; one buffer, reused row after row)…
+    held: Vec<u8>,
+    /// … and each one's number and end in `held`.
+    held_lines: Vec<(u64, usize)>,
     /// Whether `held` is a row already handed out.
     held_done: bool,
     /// Cells expected per row (the header's), once known.
@@ -109,7 +110,7 @@ impl<R: BufRead> Rows<R> {
             line_no: 0,
             again: VecDeque::new(),
             held: Vec::new(),
-            held_bytes: 0,
+            held_lines: Vec::new(),
             held_done: false,
             width: None,
             line: Vec::new(),
@@ -130,13 +131,11 @@ impl<R: BufRead> Rows<R> {
     pub fn next(&mut self, row: &mut Row) -> std::io::Result<Next> {
         row.clear();
         if self.held_done {
-            self.held.clear();
-            self.held_bytes = 0;
-            self.held_done = false;
+            self.clear_held();
         }
         loop {
             let Some((line_no, again)) = self.next_line()? else {
-                return Ok(match self.held.first() {
+                return Ok(match self.held_lines.first() {
                     None => Next::End,
                     Some(_) => {
                         let open_cell = Some(row.cells);
@@ -144,14 +143,15 @@ impl<R: BufRead> Rows<R> {
                     }
                 });
             };
-            let open = !self.held.is_empty();
+            let open = !self.held_lines.is_empty();
             if !open && self.line.trim_ascii().is_empty() {
                 return Ok(Next::Blank);
             }
             if self.line.strip_suffix(b"\n").unwrap_or(&self.line).len() > self.max {
                 if open {
                     // Read again, this line is rejected as too long on its own.
-                    self.held.push((line_no, std::mem::take(&mut self.line)));
+                    self.held.extend_from_slice(&self.line);
+                    self.held_lines.push((line_no, self.held.len()));
                     let when = format!("after {} bytes (--max-line-bytes)", self.max);
                     let open_cell = Some(row.cells);
                     return Ok(self.unterminated(row, open_cell, &when));
@@ -160,12 +160,11 @@ impl<R: BufRead> Rows<R> {
             }
             let content = self.line.strip_suffix(b"\n").unwrap_or(&self.line);
             let content = content.strip_suffix(b"\r").unwrap_or(content);
-            let mut fed = Vec::with_capacity(content.len() + 1);
-            fed.extend_from_slice(content);
-            fed.push(b'\n');
-            self.held_bytes += fed.len();
-            let done = self.feed(&fed, row);
-            self.held.push((line_no, fed));
+            let start = self.held.len();
+            self.held.extend_from_slice(content);
+            self.held.push(b'\n');
+            self.held_lines.push((line_no, self.held.len()));
+            let done = feed(&mut self.core, &self.held[start..], row);
             if done {
                 return Ok(self.finish(row));
             }
@@ -173,15 +172,14 @@ impl<R: BufRead> Rows<R> {
                 // A line read again is a row of its own: an open quote on it is its own fault.
                 let column = Some(row.cells);
                 self.reset(row);
-                self.held.clear();
-                self.held_bytes = 0;
+                self.clear_held();
                 return Ok(Next::Bad {
                     line: line_no,
                     column,
                     reason: open_reason("at the end of this line"),
                 });
             }
-            if self.held_bytes > self.max {
+            if self.held.len() > self.max {
                 let when = format!("after {} bytes (--max-line-bytes)", self.max);
                 let open_cell = Some(row.cells);
                 return Ok(self.unterminated(row, open_cell, &when));
@@ -240,35 +238,9 @@ impl<R: BufRead> Rows<R> {
         Ok(Some((self.line_no, false)))
     }
 
-    /// Feeds one line to the parser; true when it ended the row.
-    fn feed(&mut self, mut input: &[u8], row: &mut Row) -> bool {
-        use csv_core::ReadRecordResult::*;
-        if row.buf.len() < row.out + input.len() {
-            row.buf.resize(row.out + input.len(), 0);
-        }
-        if row.ends.len() < 8 {
-            row.ends.resize(8, 0);
-        }
-        loop {
-            let (res, nin, nout, nend) =
-                self.core.read_record(input, &mut row.buf[row.out..], &mut row.ends[row.cells..]);
-            // Cell ends count from the row's first byte (csv_core keeps the offset).
-            row.out += nout;
-            row.cells += nend;
-            input = &input[nin..];
-            match res {
-                Record => return true,
-                InputEmpty | End if input.is_empty() => return false,
-                OutputFull => row.buf.resize(row.buf.len() * 2 + 8, 0),
-                OutputEndsFull => row.ends.resize(row.ends.len() * 2, 0),
-                InputEmpty | End => {}
-            }
-        }
-    }
-
     /// A finished row: checked and handed out, or an unterminated quote.
     fn finish(&mut self, row: &mut Row) -> Next {
-        let spans = self.held.len() as u64;
+        let spans = self.held_lines.len() as u64;
         if let Some(width) = self.width.filter(|&w| spans > 1 && w != row.cells) {
             let why = format!("(the row spans {spans} lines and has {} cells, not {width})", row.cells);
             // The stray quote opened the first cell holding a line break.
@@ -280,7 +252,7 @@ impl<R: BufRead> Rows<R> {
             });
             return self.unterminated(row, column, &why);
         }
-        row.line = self.held[0].0;
+        row.line = self.held_lines[0].0;
         row.lines = spans;
         self.held_done = true;
         match std::str::from_utf8(&row.buf[..row.out]) {
@@ -308,19 +280,50 @@ impl<R: BufRead> Rows<R> {
 
     /// Queues the held lines after the first to be read next, in order; the first's number.
     fn queue_held(&mut self) -> u64 {
-        let mut held = std::mem::take(&mut self.held).into_iter();
-        let (line, _) = held.next().expect("a row holds a line");
-        for (i, l) in held.enumerate() {
-            self.again.insert(i, l);
+        let (line, mut start) = self.held_lines[0];
+        for (i, &(no, end)) in self.held_lines[1..].iter().enumerate() {
+            self.again.insert(i, (no, self.held[start..end].to_vec()));
+            start = end;
         }
-        self.held_bytes = 0;
-        self.held_done = false;
+        self.clear_held();
         line
+    }
+
+    fn clear_held(&mut self) {
+        self.held.clear();
+        self.held_lines.clear();
+        self.held_done = false;
     }
 
     fn reset(&mut self, row: &mut Row) {
         self.core.reset();
         row.clear();
+    }
+}
+
+/// Feeds one line to the parser; true when it ended the row.
+fn feed(core: &mut csv_core::Reader, mut input: &[u8], row: &mut Row) -> bool {
+    use csv_core::ReadRecordResult::*;
+    if row.buf.len() < row.out + input.len() {
+        row.buf.resize(row.out + input.len(), 0);
+    }
+    if row.ends.len() < 8 {
+        row.ends.resize(8, 0);
+    }
+    loop {
+        let (res, nin, nout, nend) =
+            core.read_record(input, &mut row.buf[row.out..], &mut row.ends[row.cells..]);
+        // Cell ends count from the row's first byte (csv_core keeps the offset).
+        row.out += nout;
+        row.cells += nend;
+        input = &input[nin..];
+        match res {
+            Record => return true,
+            InputEmpty | End if input.is_empty() => return false,
+            OutputFull => row.buf.resize(row.buf.len() * 2 + 8, 0),
+            OutputEndsFull => row.ends.resize(row.ends.len() * 2, 0),
+            InputEmpty | End => {}
+        }
     }
 }
 
