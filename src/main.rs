@@ -9,6 +9,8 @@ use llmcost::cmd::EXIT_ERROR;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Before any parallel work, so it cannot fail: deep JSON needs more than the default stack.
+    let _ = llmcost::ingest::limits::size_thread_stacks();
     match cli::run(cli) {
         Ok(outcome) => outcome.exit_code(),
         // `llmcost report | head` closing the pipe early is not an error.

@@ -71,7 +71,10 @@ impl Money {
     /// whole tokens at real rates and multipliers.
     pub fn times(self, factor: Rate) -> Money {
         let unit = 10i128.pow(RATE_PLACES);
-        Money((self.0 * factor.0 + unit / 2).div_euclid(unit))
+        // Whole and fractional units apart, so no step is wider than the result: the product
+        // at once overflowed i128 for a batch call of 4e14 tokens at $2/M (found by the fuzzer).
+        let (whole, part) = (self.0.div_euclid(unit), self.0.rem_euclid(unit));
+        Money(whole * factor.0 + (part * factor.0 + unit / 2).div_euclid(unit))
     }
 
     /// Share of `self` in `total` (0 when the total is zero).
@@ -342,6 +345,18 @@ mod tests {
         // 1,234 tokens at $0.075 per million = $0.00009255
         let cost = Money::of_tokens(1234, Rate::parse("0.075").unwrap());
         assert_eq!(cost.exact(), "0.00009255");
+    }
+
+    /// The dearest call the caps allow (10^15 tokens at $10^9 per million = $10^18) at the
+    /// batch rate: half, exactly; the product used to overflow i128 (#12, found by the fuzzer).
+    #[test]
+    fn times_is_exact_up_to_the_dearest_call_r12() {
+        let dearest = Money::of_tokens(1_000_000_000_000_000, Rate::parse("1000000000").unwrap());
+        assert_eq!(dearest.exact(), "1000000000000000000");
+        assert_eq!(dearest.times(Rate::parse("0.5").unwrap()).exact(), "500000000000000000");
+        // Rounded half up at 10^-18 USD as before: 3 × 0.5 = 1.5 → 2, and -3 × 0.5 = -1.5 → -1.
+        assert_eq!(Money::from_atto(3).times(Rate::parse("0.5").unwrap()).atto(), 2);
+        assert_eq!(Money::from_atto(-3).times(Rate::parse("0.5").unwrap()).atto(), -1);
     }
 
     #[test]

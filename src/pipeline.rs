@@ -107,6 +107,8 @@ pub struct Plan {
     pub sources: Vec<Source>,
     /// Inputs named again (the same file twice, through a directory, glob or symlink): read once.
     read_once: Vec<String>,
+    /// Log-named entries of input directories that are not regular files: skipped.
+    not_regular: Vec<String>,
     ingest: IngestPlan,
     analysis: AnalysisPlan,
     price_as_of: Option<(String, i64)>,
@@ -157,10 +159,11 @@ pub fn resolve(opts: &Options) -> Result<Plan> {
     };
     let now = opts.now_ms.unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
     let untimed_at = price_as_of.as_ref().map_or(now, |p| p.1);
-    let (sources, read_once) = ingest::source::expand_once(&opts.inputs)?;
+    let expansion = ingest::source::expand_once(&opts.inputs)?;
     Ok(Plan {
-        sources,
-        read_once,
+        sources: expansion.sources,
+        read_once: expansion.again,
+        not_regular: expansion.not_regular,
         ingest: IngestPlan {
             extras,
             keep,
@@ -332,6 +335,14 @@ impl Loaded {
                  symlink); each file was read once: {}",
                 self.plan.read_once.len(),
                 self.plan.read_once.join(", ")
+            ));
+        }
+        if !self.plan.not_regular.is_empty() {
+            report.notes.push(format!(
+                "{} entries of input directories are not regular files (a FIFO, socket or device) and were \
+                 skipped, as reading one could wait forever; name one explicitly to read it: {}",
+                self.plan.not_regular.len(),
+                self.plan.not_regular.join(", ")
             ));
         }
         report

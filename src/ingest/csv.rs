@@ -1,10 +1,14 @@
 //! CSV reader: a header row naming the canonical fields (plus any extras), one call per row.
-//! An empty cell is the same as a missing field. Rows are read in order on one thread; line
-//! numbers come from the csv crate, so a quoted cell spanning lines is still located right.
+//! An empty cell is the same as a missing field. Rows are read in order on one thread, split
+//! by `csv_rows` (a row is reported at the line it starts on; a quote left open rejects its
+//! row, not the rows after it).
 
 use std::borrow::Cow;
 
+use anyhow::{anyhow, bail, Context};
+
 use super::batch::Batch;
+use super::csv_rows::{self, Next, Row, Rows};
 use super::limits;
 use super::plan::RunContext;
 use super::record::{Field, RawRecord, Scalar};
@@ -20,53 +24,46 @@ enum Slot {
 
 /// Reads every row of `reader` into `batch`; `file` names the source in rejects.
 pub fn read(input: Input, file: &str, ctx: &RunContext, batch: &mut Batch) -> anyhow::Result<()> {
-    let max = ctx.plan.max_line_bytes;
-    let capped = limits::CappedLines::new(input.into_reader(), max);
-    let truncated = capped.truncated();
-    let mut rdr = ::csv::ReaderBuilder::new().flexible(true).from_reader(capped);
-    let headers = rdr.headers().map_err(|e| anyhow::anyhow!("{file}: reading the CSV header: {e}"))?.clone();
-    if limits::cut_between(&truncated, 1, rdr.position().line()) {
-        anyhow::bail!("{file}: the CSV header is longer than {max} bytes (--max-line-bytes)");
-    }
+    let mut rows = Rows::new(input.into_reader(), ctx.plan.max_line_bytes);
+    let mut row = Row::default();
+    let Some(headers) =
+        rows.header(&mut row, &mut batch.lines.blank).map_err(|e| anyhow!("{file}: {e:#}"))?
+    else {
+        return Ok(());
+    };
     // A name twice would let the last column silently win: refuse the header instead.
-    let mut names: Vec<&str> = headers.iter().map(str::trim).filter(|h| !h.is_empty()).collect();
+    let mut names: Vec<&str> = headers.iter().map(String::as_str).filter(|h| !h.is_empty()).collect();
     names.sort_unstable();
     if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
-        anyhow::bail!("{file}: the CSV header names column {:?} twice", w[0]);
+        bail!("{file}: the CSV header names column {:?} twice", w[0]);
     }
-    let slots: Vec<Slot> = headers.iter().map(|h| slot(h.trim(), &ctx.plan.extras)).collect();
-    let mut record = ::csv::StringRecord::new();
+    let slots: Vec<Slot> = headers.iter().map(|h| slot(h, &ctx.plan.extras)).collect();
     loop {
-        let line = rdr.position().line() + 1;
-        let read = rdr.read_record(&mut record);
-        let start = match &read {
-            Ok(true) => record.position().map_or(line, |p| p.line()),
-            _ => line,
-        };
-        if limits::cut_between(&truncated, start, rdr.position().line()) {
-            batch.reject(file, start, None, limits::too_long_reason(max));
-            continue;
-        }
-        match read {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                batch.reject(file, line, None, format!("unreadable CSV row: {e}"));
-                continue;
+        match rows.next(&mut row).with_context(|| format!("reading {file}"))? {
+            Next::End => return Ok(()),
+            Next::Blank => batch.lines.blank += 1,
+            Next::TooLong { line } => batch.reject(file, line, None, limits::too_long_reason(rows.max())),
+            Next::Bad { line, column, reason } => {
+                let (field, reason) = csv_rows::cell_reject(&headers, column, reason);
+                batch.reject(file, line, field, reason);
+            }
+            Next::Row if row.len() != slots.len() => {
+                let why = format!("expected {} fields as in the header, found {}", slots.len(), row.len());
+                batch.reject(file, row.line, None, why);
+                rows.read_again();
+            }
+            Next::Row => {
+                let mut raw = RawRecord::new(ctx.plan.extras.len());
+                fill(&row, &slots, &mut raw);
+                let rejected = batch.lines.rejected;
+                batch.record(&raw, file, row.line, ctx);
+                if batch.lines.rejected > rejected {
+                    rows.read_again();
+                }
+                ctx.progress(row.text_len() as u64 + row.len() as u64);
             }
         }
-        let line = record.position().map_or(line, |p| p.line());
-        if record.len() != slots.len() {
-            let why = format!("expected {} fields as in the header, found {}", slots.len(), record.len());
-            batch.reject(file, line, None, why);
-            continue;
-        }
-        let mut raw = RawRecord::new(ctx.plan.extras.len());
-        fill(&record, &slots, &mut raw);
-        batch.record(&raw, file, line, ctx);
-        ctx.progress(record.as_slice().len() as u64 + record.len() as u64);
     }
-    Ok(())
 }
 
 fn slot(header: &str, extras: &[String]) -> Slot {
@@ -76,8 +73,8 @@ fn slot(header: &str, extras: &[String]) -> Slot {
     }
 }
 
-fn fill<'r>(record: &'r ::csv::StringRecord, slots: &[Slot], raw: &mut RawRecord<'r>) {
-    for (cell, slot) in record.iter().zip(slots) {
+fn fill<'r>(row: &'r Row, slots: &[Slot], raw: &mut RawRecord<'r>) {
+    for (cell, slot) in row.iter().zip(slots) {
         if cell.is_empty() {
             continue;
         }

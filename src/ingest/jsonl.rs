@@ -30,6 +30,13 @@ pub fn parse_line<'a>(
     if limits::too_deep(line) {
         return Err(limits::too_deep_reason());
     }
+    // sonic-rs checks UTF-8 in what it parses, not in an extra field taken as raw text, which
+    // it assumes valid (a debug assertion, unchecked in release): check the line first (#12).
+    if !extras.is_empty() {
+        if let Err(e) = std::str::from_utf8(line) {
+            return Err(format!("invalid JSON: invalid UTF-8 at byte {}", e.valid_up_to() + 1));
+        }
+    }
     let mut de = sonic_rs::Deserializer::from_slice(line);
     RecordSeed { out, extras, wanted }
         .deserialize(&mut de)

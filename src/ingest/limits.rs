@@ -91,6 +91,18 @@ impl<R: BufRead> Read for CappedLines<R> {
 /// serde_json stops at 128 too; sonic-rs skips unread fields recursively with no limit.
 pub const MAX_DEPTH: usize = 128;
 
+/// Stack for each thread of the global rayon pool, where JSON lines are parsed: sonic-rs skips
+/// a nested value it does not read with one ~43 KB frame per level, so `MAX_DEPTH` levels take
+/// 5.5 MB, and 48 levels overflowed the 2 MiB a thread gets by default (found by the fuzzer,
+/// README "Fuzzing"). Only the pages touched are resident.
+pub const THREAD_STACK_BYTES: usize = 16 << 20;
+
+/// Gives the global rayon pool `THREAD_STACK_BYTES` stacks. Call it before any parallel work:
+/// it fails once the pool exists (then a first call elsewhere already sized it, or not).
+pub fn size_thread_stacks() -> Result<(), rayon::ThreadPoolBuildError> {
+    rayon::ThreadPoolBuilder::new().stack_size(THREAD_STACK_BYTES).build_global()
+}
+
 /// Why a line nested deeper than `MAX_DEPTH` is rejected.
 pub fn too_deep_reason() -> String {
     format!("JSON nested deeper than {MAX_DEPTH} levels")

@@ -10,6 +10,7 @@
 
 pub mod batch;
 pub mod csv;
+pub mod csv_rows;
 pub mod detect;
 pub mod dialect;
 pub mod document;

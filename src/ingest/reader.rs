@@ -25,7 +25,7 @@ use super::plan::RunContext;
 use super::record::NOTE_WRITE_SPLIT_CONTRADICTS;
 use super::record::{Field, RawRecord, Scalar};
 use super::source::{self, Input, Source};
-use super::{csv, detect, jsonl, limits, mapping};
+use super::{csv, csv_rows, detect, jsonl, limits, mapping};
 
 /// A run's reading state, kept from one source to the next.
 pub struct Reader<'r> {
@@ -206,46 +206,44 @@ impl<'r> Reader<'r> {
     /// Reads CSV rows through `parser`, each row as a JSON object of its header's columns
     /// (empty cells left out), so a mapping file addresses CSV columns and JSON fields alike.
     fn parse_rows(&mut self, input: Input, mut parser: Box<dyn LineParser>) -> Result<()> {
-        let max = self.ctx.plan.max_line_bytes;
-        let capped = limits::CappedLines::new(input.into_reader(), max);
-        let truncated = capped.truncated();
-        let mut rdr = ::csv::ReaderBuilder::new().flexible(true).from_reader(capped);
-        let headers = rdr.headers()?.clone();
-        if limits::cut_between(&truncated, 1, rdr.position().line()) {
-            bail!("the CSV header is longer than {max} bytes (--max-line-bytes)");
-        }
+        let mut rows = csv_rows::Rows::new(input.into_reader(), self.ctx.plan.max_line_bytes);
+        let mut row = csv_rows::Row::default();
+        let Some(headers) = rows.header(&mut row, &mut self.out.lines.blank)? else { return Ok(()) };
         let mut records = Vec::new();
-        let mut row = ::csv::StringRecord::new();
         loop {
-            let first = rdr.position().line() + 1;
-            let read = rdr.read_record(&mut row);
-            let line = row.position().map_or(first, |p| p.line());
-            if limits::cut_between(&truncated, line, rdr.position().line()) {
-                self.out.reject(&self.file, line, None, limits::too_long_reason(max));
-                continue;
-            }
-            match read {
-                Ok(false) => break,
-                Ok(true) => {}
-                Err(e) => {
-                    let line = e.position().map_or(line, |p| p.line());
-                    self.out.reject(&self.file, line, None, format!("unreadable CSV row: {e}"));
+            let line = match rows.next(&mut row)? {
+                csv_rows::Next::End => return Ok(()),
+                csv_rows::Next::Blank => {
+                    self.out.lines.blank += 1;
                     continue;
                 }
-            }
+                csv_rows::Next::TooLong { line } => {
+                    self.out.reject(&self.file, line, None, limits::too_long_reason(rows.max()));
+                    continue;
+                }
+                csv_rows::Next::Bad { line, column, reason } => {
+                    let (field, reason) = csv_rows::cell_reject(&headers, column, reason);
+                    self.out.reject(&self.file, line, field, reason);
+                    continue;
+                }
+                csv_rows::Next::Row => row.line,
+            };
             let object: serde_json::Map<String, Value> = headers
                 .iter()
                 .zip(row.iter())
                 .filter(|(_, cell)| !cell.is_empty())
-                .map(|(h, cell)| (h.trim().to_string(), Value::String(cell.to_string())))
+                .map(|(h, cell)| (h.clone(), Value::String(cell.to_string())))
                 .collect();
             records.clear();
+            let rejected = self.out.lines.rejected;
             match parser.parse(&Value::Object(object), &mut records) {
                 Err(reason) => self.out.reject(&self.file, line, None, reason),
                 Ok(()) => self.keep(&records, line),
             }
+            if self.out.lines.rejected > rejected {
+                rows.read_again();
+            }
         }
-        Ok(())
     }
 
     /// Parses one line or document item: each record of an API page (`{"data": [...]}`, as

@@ -30,12 +30,26 @@ impl Source {
 /// Expands inputs: `-` is stdin, directories are walked for log files, and a name that is not
 /// a file is tried as a glob pattern.
 pub fn expand(inputs: &[String]) -> Result<Vec<Source>> {
-    Ok(expand_once(inputs)?.0)
+    Ok(expand_once(inputs)?.sources)
+}
+
+/// What the inputs named on the command line expand to.
+#[derive(Debug, Default)]
+pub struct Expansion {
+    pub sources: Vec<Source>,
+    /// Files named again (twice, or again through a directory, a glob or a symlink): read
+    /// the first time only.
+    pub again: Vec<String>,
+    /// Log-named entries of a directory walk that are not regular files (a FIFO, a socket, a
+    /// device): skipped, since reading one could block the run forever.
+    pub not_regular: Vec<String>,
 }
 
 /// `expand`, each file once: a file named twice, or found again through a directory, a glob
-/// or a symlink, is read the first time only; the second element names the ones left out.
-pub fn expand_once(inputs: &[String]) -> Result<(Vec<Source>, Vec<String>)> {
+/// or a symlink, is read the first time only; a directory walk skips what is not a regular
+/// file. A FIFO named explicitly is read.
+pub fn expand_once(inputs: &[String]) -> Result<Expansion> {
+    let mut out = Expansion::default();
     let mut sources = Vec::new();
     for input in inputs {
         let path = Path::new(input);
@@ -43,9 +57,18 @@ pub fn expand_once(inputs: &[String]) -> Result<(Vec<Source>, Vec<String>)> {
             sources.push(Source::Stdin);
         } else if path.is_dir() {
             let mut files = Vec::new();
-            walk(path, &mut files)?;
+            let skipped = out.not_regular.len();
+            walk(path, &mut files, &mut out.not_regular)?;
             if files.is_empty() {
-                bail!("{input}: directory holds no *.jsonl, *.ndjson or *.csv files (or their .gz)");
+                let skipped = out.not_regular.len() - skipped;
+                bail!(
+                    "{input}: directory holds no *.jsonl, *.ndjson or *.csv files (or their .gz){}",
+                    if skipped > 0 {
+                        format!(" that are regular files ({skipped} skipped)")
+                    } else {
+                        String::new()
+                    }
+                );
             }
             sources.extend(files.into_iter().map(Source::File));
         } else if path.exists() {
@@ -61,27 +84,32 @@ pub fn expand_once(inputs: &[String]) -> Result<(Vec<Source>, Vec<String>)> {
         }
     }
     let mut seen = std::collections::HashSet::new();
-    let mut again = Vec::new();
     sources.retain(|s| match s {
         Source::Stdin => true,
         Source::File(p) => {
             let fresh = seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()));
             if !fresh {
-                again.push(p.display().to_string());
+                out.again.push(p.display().to_string());
             }
             fresh
         }
     });
-    Ok((sources, again))
+    out.sources = sources;
+    Ok(out)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    walk_from(dir, out, &mut Vec::new())
+fn walk(dir: &Path, out: &mut Vec<PathBuf>, not_regular: &mut Vec<String>) -> Result<()> {
+    walk_from(dir, out, not_regular, &mut Vec::new())
 }
 
 /// `walk`, remembering the directories on the way down: a symlink back to one of them (a
 /// loop) is not followed again.
-fn walk_from(dir: &Path, out: &mut Vec<PathBuf>, above: &mut Vec<PathBuf>) -> Result<()> {
+fn walk_from(
+    dir: &Path,
+    out: &mut Vec<PathBuf>,
+    not_regular: &mut Vec<String>,
+    above: &mut Vec<PathBuf>,
+) -> Result<()> {
     let real = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
     if above.contains(&real) {
         return Ok(());
@@ -94,10 +122,15 @@ fn walk_from(dir: &Path, out: &mut Vec<PathBuf>, above: &mut Vec<PathBuf>) -> Re
         .with_context(|| format!("reading directory {}", dir.display()))?;
     entries.sort();
     for path in entries {
-        if path.is_dir() {
-            walk_from(&path, out, above)?;
+        // Through symlinks, as reading would; a dangling link is left for opening to report.
+        let meta = std::fs::metadata(&path);
+        if meta.as_ref().is_ok_and(|m| m.is_dir()) {
+            walk_from(&path, out, not_regular, above)?;
         } else if is_log_name(&path) {
-            out.push(path);
+            match meta {
+                Ok(m) if !m.is_file() => not_regular.push(path.display().to_string()),
+                _ => out.push(path),
+            }
         }
     }
     above.pop();
@@ -129,6 +162,10 @@ const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 /// Whether a source is a gzip-compressed file.
 pub fn is_gzip(source: &Source) -> bool {
     let Source::File(path) = source else { return false };
+    // Opening a FIFO would block, and reading it would steal its first bytes.
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return false;
+    }
     let mut magic = [0u8; 2];
     File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && magic == GZIP_MAGIC
 }
@@ -200,11 +237,12 @@ const HEAD_BYTES: usize = 1 << 20;
 
 /// Maps a regular, non-empty, not gzipped file.
 fn map_plain_file(path: &Path) -> Result<Option<memmap2::Mmap>> {
-    let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
-    let meta = file.metadata().with_context(|| format!("reading {}", path.display()))?;
+    // Looked at before opening: a FIFO opened here and closed again could lose its writer.
+    let meta = std::fs::metadata(path).with_context(|| format!("opening {}", path.display()))?;
     if !meta.is_file() || meta.len() < 2 {
         return Ok(None);
     }
+    let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
     // SAFETY: the map is read-only; like ripgrep, we accept that a file truncated by another
     // process while we read it may fault. Logs being read are not rewritten in place.
     let map = unsafe { memmap2::Mmap::map(&file) }.with_context(|| format!("mapping {}", path.display()))?;

@@ -118,7 +118,11 @@ fn price_version(p: PriceToml, file_source: &str, file_checked: &str) -> Result<
         windows.push((start, end, base, self::tiers(&w.tiers).with_context(ctx)?));
     }
     let batch_multiplier = match &p.batch_multiplier {
-        Some(v) => rate_value(v).context("field batch_multiplier")?,
+        // A discount: above 1 no provider charges, and the cap keeps every batch cost exact.
+        Some(v) => match rate_value(v).context("field batch_multiplier")? {
+            m if m > Rate::parse("1")? => bail!("field batch_multiplier: must be at most 1, a discount"),
+            m => m,
+        },
         None => Rate::parse("0.5")?,
     };
     let from =
@@ -380,6 +384,16 @@ output = 16
         let missing = TABLE.replace("output = \"8\"", "");
         let err = format!("{:#}", parse_toml("t.toml", &missing).unwrap_err());
         assert!(err.contains("missing field output"), "{err}");
+    }
+
+    /// A batch "discount" above 1 is refused: it is no provider's price, and at most 1 every
+    /// batch cost stays exact (#12).
+    #[test]
+    fn a_batch_multiplier_above_one_is_refused_r12() {
+        let at = |m: &str| TABLE.replacen("input = 2.0", &format!("input = 2.0\nbatch_multiplier = {m}"), 1);
+        assert!(parse_toml("t.toml", &at("1.0")).is_ok());
+        let err = format!("{:#}", parse_toml("t.toml", &at("1000")).unwrap_err());
+        assert!(err.contains("model \"m1\"") && err.contains("batch_multiplier: must be at most 1"), "{err}");
     }
 
     #[test]

@@ -321,3 +321,250 @@ fn a_pr_comment_neither_links_nor_mentions_r12() {
     assert!(md.contains("octocat"), "{md}");
     assert!(!md.contains("https://") && !md.contains("@octocat") && !md.contains("[click]"), "{md}");
 }
+
+/// A CSV row with an unterminated quote (`,"oops`) is one rejected line, naming its line and
+/// field, and the three good rows after it are kept: they used to be swallowed into its cell
+/// (1 line read, 3 rows gone). Counted by hand: header + 4 lines = 1 rejected + 3 accepted,
+/// 3 × 1,000 input and 3 × 100 output tokens. The same through a CSV mapping and on stdin (#12).
+#[test]
+fn an_unterminated_csv_quote_loses_no_row_after_it_r12() {
+    let dir = tempfile::tempdir().unwrap();
+    let row = "2026-02-10T09:00:00Z,alpha,1000,100";
+    let text = format!(
+        "timestamp,model,input_tokens,output_tokens\n2026-02-10T09:00:00Z,\"oops\n{row}\n{row}\n{row}\n"
+    );
+    let file = write(dir.path(), "quote.csv", &text);
+    let mapping = write(
+        dir.path(),
+        "map.toml",
+        "format = \"csv\"\n[fields]\ntimestamp = \"timestamp\"\nmodel = \"model\"\ninput_tokens = \"input_tokens\"\noutput_tokens = \"output_tokens\"\n",
+    );
+    let cases = [
+        ("csv", report(&file, &[])),
+        ("mapping", report(&file, &["--mapping", &mapping])),
+        ("stdin", report_stdin(text.clone().into_bytes(), &["--input-format", "csv"])),
+    ];
+    for (name, r) in cases {
+        let l = &r["lines"];
+        assert_eq!(
+            (l["read"].as_u64(), l["accepted"].as_u64(), l["rejected"].as_u64()),
+            (Some(4), Some(3), Some(1)),
+            "{name}: {l}"
+        );
+        assert_eq!(
+            (r["totals"]["input_tokens"].as_u64(), r["totals"]["output_tokens"].as_u64()),
+            (Some(3000), Some(300)),
+            "{name}"
+        );
+        let reject = &r["rejected"][0];
+        assert_eq!(reject["line"], 2, "{name}");
+        assert_eq!(reject["field"], "model", "{name}: {reject}");
+        let reason = reject["reason"].as_str().unwrap();
+        assert!(
+            reason.contains("column 2: unterminated quoted cell") && reason.contains("end of the input"),
+            "{name}: {reason}"
+        );
+    }
+}
+/// A quote that a later row closes makes one row of several lines with too many cells: it
+/// is rejected at its first line and the lines in between are read again, each on its own.
+/// By hand: line 2 opens the quote, line 5 (`…,"9,10`) closes it; line 2 is rejected, lines
+/// 3 and 4 are accepted, line 5 is rejected alone (its own quote is open at its end), line 6
+/// is accepted: 5 read = 3 accepted + 2 rejected (#12).
+#[test]
+fn a_stray_csv_quote_closed_later_loses_no_row_between_r12() {
+    let dir = tempfile::tempdir().unwrap();
+    let row = "2026-02-10T09:00:00Z,alpha,1000,100";
+    let text = format!(
+        "timestamp,model,input_tokens,output_tokens\n2026-02-10T09:00:00Z,\"oops\n{row}\n{row}\n2026-02-10T09:00:00Z,alpha,\"9,10\n{row}\n"
+    );
+    let r = report(&write(dir.path(), "stray.csv", &text), &[]);
+    let l = &r["lines"];
+    assert_eq!(
+        (l["read"].as_u64(), l["accepted"].as_u64(), l["rejected"].as_u64()),
+        (Some(5), Some(3), Some(2)),
+        "{l}"
+    );
+    let lines: Vec<u64> =
+        r["rejected"].as_array().unwrap().iter().map(|x| x["line"].as_u64().unwrap()).collect();
+    assert_eq!(lines, [2, 5]);
+    assert_eq!(r["totals"]["input_tokens"], 3000);
+}
+/// A FIFO (or socket) inside an input directory is skipped, not waited on forever, and a
+/// note names it; a FIFO named on the command line is read (#12).
+#[cfg(unix)]
+#[test]
+fn a_fifo_in_a_directory_is_skipped_and_one_named_is_read_r12() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    write(&logs, "a.jsonl", &format!("{GOOD}\n"));
+    let fifo = logs.join("b.jsonl");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let _socket = std::os::unix::net::UnixListener::bind(logs.join("c.jsonl")).unwrap();
+    let out = llmcost()
+        .args(["report", logs.to_str().unwrap(), "--format", "json"])
+        .args(test_pricing())
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((r["lines"]["read"].as_u64(), r["totals"]["calls"].as_u64()), (Some(1), Some(1)));
+    let notes = r["notes"].to_string();
+    assert!(notes.contains("2 entries of input directories are not regular files"), "{notes}");
+    assert!(notes.contains("b.jsonl") && notes.contains("c.jsonl"), "{notes}");
+
+    // Named explicitly, the FIFO is read: a writer thread feeds it two calls.
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(&fifo, format!("{GOOD}\n{GOOD}\n")).unwrap())
+    };
+    let out = llmcost()
+        .args(["report", fifo.to_str().unwrap(), "--format", "json"])
+        .args(test_pricing())
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    writer.join().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (r["lines"]["accepted"].as_u64(), r["totals"]["input_tokens"].as_u64()),
+        (Some(2), Some(2000))
+    );
+}
+/// JSON nested up to the cap (127 levels inside a call, 128 with it) in a field nothing reads
+/// is read, not a crash: sonic-rs skips it with a 43 KB stack frame per level, and 48 levels
+/// overflowed a parsing thread's default 2 MiB stack (found by the fuzzer, #12).
+#[test]
+fn nesting_just_under_the_cap_is_read_not_a_stack_overflow_r12() {
+    let dir = tempfile::tempdir().unwrap();
+    let call = |junk: &str| {
+        format!(
+            r#"{{"timestamp":"2026-02-10T09:00:00Z","model":"alpha","input_tokens":1000,"output_tokens":100,"junk":{junk}}}"#
+        )
+    };
+    let objects = format!("{}1{}", r#"{"a":"#.repeat(127), "}".repeat(127));
+    let text = [call(&nest(127)), call(&objects), call(&nest(128))].join("\n") + "\n";
+    let r = report(&write(dir.path(), "deep.jsonl", &text), &[]);
+    // 2 accepted (127 levels + the call's own object = 128, the cap); the third is 129 deep.
+    let l = &r["lines"];
+    assert_eq!(
+        (l["read"].as_u64(), l["accepted"].as_u64(), l["rejected"].as_u64()),
+        (Some(3), Some(2), Some(1))
+    );
+    assert_eq!(r["rejected"][0]["line"], 3);
+    assert_eq!(r["totals"]["input_tokens"], 2000);
+}
+/// A batch call of 4.01 × 10^14 input tokens (under the 10^15 cap) is priced exactly: the
+/// batch discount's product overflowed i128 and panicked, or wrapped in a release build
+/// (found by the fuzzer, #12). By hand, alpha before 2026-03-01 at $2/M input, $8/M output,
+/// batch × 0.5: (401,000,000,000,000 × 2 / 10^6 + 100 × 8 / 10^6) × 0.5
+/// = (802,000,000 + 0.0008) × 0.5 = $401,000,000.0004.
+#[test]
+fn a_huge_batch_call_is_priced_exactly_r12() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = r#"{"timestamp":"2026-02-10T09:00:00Z","model":"alpha","input_tokens":401000000000000,"output_tokens":100,"batch":true}"#;
+    let r = report(&write(dir.path(), "batch.jsonl", &format!("{line}\n")), &[]);
+    assert!(
+        super::same_decimal(r["totals"]["cost_usd_exact"].as_str().unwrap(), "401000000.0004"),
+        "{}",
+        r["totals"]
+    );
+}
+
+/// A route and a model holding terminal escapes, a link, a mention, a workflow command after
+/// a newline, and a route of invalid UTF-8 reach no output raw: every output of `report`,
+/// `diff`, `check` and `export`, and their stderr, is valid UTF-8 without ESC or BEL, and no
+/// line of the GitHub output starts a workflow command from the log (#12).
+#[test]
+fn log_values_reach_no_output_raw_r12() {
+    let dir = tempfile::tempdir().unwrap();
+    let route = r#"\u001b]0;pwned\u0007[click](https://evil.example) @octocat\n::error::owned"#;
+    let call = |model: &str, route: &str| {
+        format!(
+            r#"{{"timestamp":"2026-02-10T09:00:00Z","model":"{model}","route":"{route}","feature":"{route}","input_tokens":1000,"output_tokens":100}}"#
+        )
+    };
+    let base = write(dir.path(), "base.jsonl", &(call("alpha", route) + "\n"));
+    let mut current =
+        [call("alpha", route), call("alpha", route), call("evil\\u001b[2J", route)].join("\n").into_bytes();
+    current.extend(b"\n");
+    // A route of invalid UTF-8: `caf` then the byte 0xff.
+    current.extend(call("alpha", "caf@").into_bytes().into_iter().map(|b| if b == b'@' { 0xff } else { b }));
+    current.extend(b"\n");
+    let current_path = dir.path().join("current.jsonl");
+    std::fs::write(&current_path, &current).unwrap();
+    let current = current_path.to_str().unwrap();
+    let out_dir = dir.path().join("export");
+    let out_dir = out_dir.to_str().unwrap();
+    let mut runs: Vec<Vec<&str>> = vec![];
+    for format in ["table", "json", "csv", "md"] {
+        runs.push(vec!["report", current, "--detail", "full", "--format", format]);
+    }
+    for format in ["table", "json", "md", "github"] {
+        runs.push(vec!["diff", &base, current, "--format", format]);
+        runs.push(vec!["check", current, "--max-unpriced", "0", "--format", format]);
+    }
+    runs.push(vec!["export", current, "--out", out_dir]);
+    for args in runs {
+        let out = llmcost().args(&args).args(test_pricing()).output().unwrap();
+        assert!(
+            out.status.code().is_some_and(|c| c < 2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for (stream, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+            let text = std::str::from_utf8(bytes).unwrap_or_else(|e| panic!("{args:?} {stream}: {e}"));
+            assert!(!text.contains(['\u{1b}', '\u{7}']), "{args:?} {stream}: {text}");
+            assert!(!text.lines().any(|l| l.starts_with("::error::owned")), "{args:?} {stream}: {text}");
+        }
+    }
+    for file in std::fs::read_dir(out_dir).unwrap() {
+        let path = file.unwrap().path();
+        if path.extension().is_some_and(|e| e == "parquet") {
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        let text = std::str::from_utf8(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(!text.contains(['\u{1b}', '\u{7}']), "{}", path.display());
+    }
+}
+
+/// Invalid UTF-8 in a value, even one only an extra dimension reads (`--by team`), is a
+/// rejected line naming the file and line (the CSV one names its column too), never copied
+/// into an output, which stays valid UTF-8 (#12).
+#[test]
+fn invalid_utf8_in_a_dimension_is_a_rejected_line_r12() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = |text: &str| {
+        text.replace('@', "\u{1}").into_bytes().into_iter().map(|b| if b == 1 { 0xff } else { b })
+    };
+    let mut jsonl: Vec<u8> = format!("{GOOD}\n").into_bytes();
+    jsonl.extend(bad(&GOOD.replace("\"model\"", "\"team\":\"caf@\",\"model\"")));
+    jsonl.push(b'\n');
+    let mut csv: Vec<u8> = b"timestamp,model,team,input_tokens,output_tokens\n".to_vec();
+    csv.extend(bad("2026-02-10T09:00:00Z,alpha,caf@,1000,100\n2026-02-10T09:00:00Z,alpha,core,1000,100\n"));
+    for (name, bytes, line) in [("u.jsonl", jsonl, 2), ("u.csv", csv, 2)] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let out = llmcost()
+            .args(["report", path.to_str().unwrap(), "--by", "team", "--format", "json"])
+            .args(test_pricing())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{name}");
+        let text = String::from_utf8(out.stdout).expect("valid UTF-8");
+        let r: Value = serde_json::from_str(&text).unwrap();
+        let l = &r["lines"];
+        assert_eq!((l["accepted"].as_u64(), l["rejected"].as_u64()), (Some(1), Some(1)), "{name}: {l}");
+        assert_eq!(r["rejected"][0]["line"], line, "{name}");
+        assert!(
+            r["rejected"][0]["reason"].as_str().unwrap().contains("UTF-8"),
+            "{name}: {}",
+            r["rejected"][0]
+        );
+    }
+}

@@ -20,6 +20,7 @@ mod mapping;
 mod pareto;
 mod pipeline;
 mod pricing;
+mod properties;
 mod real_data;
 mod real_libs;
 mod reconciliation;

@@ -9,6 +9,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::analyze::review::period::DailyStack;
 use crate::analyze::sections::pareto::Dist;
+use crate::render::escape;
 
 type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 type DrawResult = std::result::Result<(), Box<dyn std::error::Error + Send + Sync>>;
@@ -39,10 +40,12 @@ fn svg(height: u32, draw: impl FnOnce(&Area) -> DrawResult) -> Result<String> {
     Ok(out)
 }
 
-/// A label from the logs, cut to `max` characters.
+/// A label from the logs, its control characters shown (`\u{1b}`: plotters escapes markup,
+/// not those), cut to `max` characters.
 fn short(label: &str, max: usize) -> String {
+    let label = escape::terminal(label);
     if label.chars().count() <= max {
-        return label.to_string();
+        return label;
     }
     let cut: String = label.chars().take(max - 1).collect();
     format!("{cut}…")
@@ -216,7 +219,7 @@ pub fn hbars(
             let drawn = chart.draw_series(bars)?;
             if series.len() > 1 {
                 drawn
-                    .label(s.name.clone())
+                    .label(escape::terminal(&s.name))
                     .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 12, y + 6)], color.filled()));
             }
         }
@@ -248,6 +251,15 @@ mod tests {
         .unwrap();
         assert!(!svg.contains("<script"), "{svg}");
         assert!(svg.contains("&lt;script&gt;"));
+        let svg = hbars(
+            "t",
+            "USD",
+            &["r\u{1b}[2J".into()],
+            &[Series { name: "m\u{7}".into(), values: vec![1.0] }],
+            true,
+        )
+        .unwrap();
+        assert!(!svg.contains(['\u{1b}', '\u{7}']), "{svg}");
     }
 
     #[test]
