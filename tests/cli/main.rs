@@ -28,6 +28,7 @@ mod retries;
 mod storms;
 mod sums;
 mod thresholds;
+mod tz;
 mod waste;
 
 use std::path::PathBuf;
