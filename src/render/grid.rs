@@ -80,8 +80,11 @@ pub fn comfy(grid: &Grid, how: Terminal) -> Table {
         t.set_content_arrangement(ContentArrangement::Dynamic);
     }
     if how.paint.on {
-        // --color always colours a pipe too (comfy-table would only style a terminal).
+        // --color always colours a pipe too (comfy-table would only style a terminal), and
+        // wins over NO_COLOR, which crossterm (comfy-table's styling) would otherwise obey
+        // on its own. With colour off no cell is styled, so neither setting matters then.
         t.enforce_styling();
+        crossterm::style::force_color_output(true);
     }
     t.set_header(grid.headers.iter().map(|h| escape::terminal(h)));
     for row in &grid.rows {

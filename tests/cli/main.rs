@@ -5,6 +5,7 @@
 mod budget;
 mod cache;
 mod check;
+mod color;
 mod diff;
 mod duplicates;
 mod environments;
