@@ -151,6 +151,7 @@ pub fn resolve(opts: &Options) -> Result<Plan> {
         duplicate_window_ms: duration_ms("duplicate-window", &opts.duplicate_window)?,
         near_miss_band: fraction("near-miss", opts.near_miss)?,
         job_outlier_factor: opts.job_outlier,
+        zone: opts.tz,
         ..analyze::Options::default()
     };
     let price_as_of = match &opts.price_as_of {

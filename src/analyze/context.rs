@@ -30,11 +30,14 @@ pub struct Options {
     pub near_miss_band: f64,
     /// Jobs: a job costing more than this × its route's median is listed (3.0).
     pub job_outlier_factor: f64,
+    /// Cache collapses: the zone of the days compared (`--tz`, UTC).
+    pub zone: crate::time::Zone,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Options {
+            zone: crate::time::Zone::Utc,
             pareto_share: 0.8,
             retry_window_ms: 60_000,
             storm_gap_ms: 2_000,

@@ -22,9 +22,13 @@ fn rows(r: &Value, dim: &str) -> Vec<(String, u64, f64)> {
 }
 
 fn report(extra: &[&str]) -> Value {
-    let mut args = vec!["report", LOG];
+    report_of(&[&["report", LOG][..], extra].concat())
+}
+
+/// The JSON report of `llmcost args` priced with the test table.
+fn report_of(args: &[&str]) -> Value {
+    let mut args = args.to_vec();
     args.extend(test_pricing());
-    args.extend(extra);
     run_json(&args)
 }
 
@@ -252,4 +256,24 @@ fn export_months_and_days_follow_the_zone_but_focus_stays_utc() {
     export(utc.path(), &[]);
     let md = std::fs::read_to_string(utc.path().join("summary.md")).unwrap();
     assert!(md.contains("| spend (USD) | $0.0560 | $0.004000 | +$0.0520 (+1300.0%) |"), "{md}");
+}
+
+#[test]
+fn cache_collapses_are_dated_in_the_zone() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("cache.jsonl");
+    let line = |day: u32, read: u32| {
+        format!(
+            r#"{{"timestamp":"2026-03-0{day}T23:30:00Z","model":"alpha","route":"chat","input_tokens":1000,"output_tokens":0,"cache_read_tokens":{read}}}"#
+        )
+    };
+    let text = [line(1, 900), line(2, 900), line(3, 100), line(4, 100)].join("\n");
+    std::fs::write(&log, text).unwrap();
+    let at = |extra: &[&str]| {
+        let log = log.to_str().unwrap();
+        let r = report_of(&[&["report", log, "--only", "cache"][..], extra].concat());
+        r["cache"]["collapses"][0]["at"].as_str().map(String::from)
+    };
+    assert_eq!(at(&[]).as_deref(), Some("2026-03-03"));
+    assert_eq!(at(&BERLIN).as_deref(), Some("2026-03-04"));
 }
