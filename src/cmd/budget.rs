@@ -26,6 +26,7 @@ Examples:
   llmcost budget --budgets budgets.yaml logs/
   llmcost budget --budgets budgets.yaml logs/ --since 2026-10-01 --until 2026-11-01
   llmcost budget --budgets budgets.yaml today.jsonl --format github     in CI or cron
+  llmcost budget --budgets budgets.yaml logs/ --tz America/New_York     days and hours in New York
 
 Exit codes: 0 no hard stop would have fired, 1 one would have, 2 error.";
 
