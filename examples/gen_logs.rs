@@ -2,7 +2,7 @@
 //! `llmcost`). std-only on purpose, so it also builds standalone:
 //!
 //!     rustc -O --edition 2021 examples/gen_logs.rs -o /tmp/gen_logs
-//!     gen_logs [--rows N] [--seed S] [--format jsonl|csv] [--bad-every K] [--storms] > calls.jsonl
+//!     gen_logs [--rows N] [--seed S] [--format jsonl|csv] [--bad-every K] [--storms] [--leaks] > calls.jsonl
 //!
 //! One line per API call, canonical field names, fixed field order. Optional fields are
 //! sometimes omitted and sometimes explicit `null` (CSV: empty cell). Same seed, same bytes.
@@ -13,6 +13,9 @@
 //! negative token count, cache_read > input, unparsable timestamp.
 //! `--storms` plants one rate-limit storm per provider (20–70 minutes, at a seeded time): in
 //! it 60% of that provider's calls fail with a 429; each window is printed on stderr.
+//! `--leaks` plants two prompt-cache leaks: `code.review` writes its cache but never reads it
+//! (a broken prefix), and `agent.reflect` stops reading its cache from October 16 on (a
+//! collapse). Without it the bytes are the same as before the flag existed.
 
 use std::io::{self, BufWriter, Write};
 
@@ -467,15 +470,18 @@ struct Args {
     csv: bool,
     bad_every: u64,
     storms: bool,
+    leaks: bool,
 }
 
 fn usage() -> ! {
-    eprintln!("usage: gen_logs [--rows N] [--seed S] [--format jsonl|csv] [--bad-every K] [--storms]");
+    eprintln!(
+        "usage: gen_logs [--rows N] [--seed S] [--format jsonl|csv] [--bad-every K] [--storms] [--leaks]"
+    );
     std::process::exit(2)
 }
 
 fn parse_args() -> Args {
-    let mut a = Args { rows: 1000, seed: 42, csv: false, bad_every: 0, storms: false };
+    let mut a = Args { rows: 1000, seed: 42, csv: false, bad_every: 0, storms: false, leaks: false };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         if flag == "-h" || flag == "--help" {
@@ -483,6 +489,10 @@ fn parse_args() -> Args {
         }
         if flag == "--storms" {
             a.storms = true;
+            continue;
+        }
+        if flag == "--leaks" {
+            a.leaks = true;
             continue;
         }
         let (flag, value) = match flag.split_once('=') {
@@ -785,6 +795,9 @@ fn run(args: &Args) -> io::Result<()> {
         };
         let (mut input, mut output, mut cache_read, mut cache_write, mut cache_write_1h, mut reasoning) =
             (op.input, op.output, op.cache_read, op.cache_write, op.cache_write_1h, op.reasoning);
+        if args.leaks && (rt.name == "code.review" || (rt.name == "agent.reflect" && ts >= 15 * DAY_MS)) {
+            cache_read = 0;
+        }
         let (http_status, latency) = match error_type {
             None => {
                 let ttft = rng.lognormal(450.0, 0.5) + input as f64 / 25.0;

@@ -22,6 +22,7 @@ Examples:
   llmcost diff baseline.json run.jsonl --max-increase 5% --format md
   llmcost check run.jsonl --policy llmcost.toml
   llmcost budget --budgets budgets.yaml logs/
+  llmcost savings logs/ --model-map 'chat.*=gpt-4o-mini'
   llmcost export logs/ --month 2026-10 --out review-2026-10/
   llmcost pricing list --model 'claude*' --as-of 2025-06-01";
 
@@ -38,6 +39,8 @@ pub struct Cli {
 pub enum Command {
     /// Price every call in the logs and report totals and breakdowns.
     Report(cmd::report::Args),
+    /// What each fix would save on these calls: lever by lever, and combined.
+    Savings(cmd::savings::Args),
     /// Inspect and validate the price tables.
     #[command(subcommand)]
     Pricing(cmd::pricing::PricingCommand),
@@ -58,6 +61,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
     let paint = cli.color.paint();
     match cli.command {
         Command::Report(args) => cmd::report::run(args, paint),
+        Command::Savings(args) => cmd::savings::run(args, paint),
         Command::Pricing(command) => cmd::pricing::run(command),
         Command::Formats => cmd::formats::run(),
         Command::Diff(args) => cmd::diff::run(args, paint),

@@ -50,6 +50,8 @@ pub struct Options {
     pub duplicate_window: String,
     pub near_miss: f64,
     pub job_outlier: f64,
+    /// The savings levers' knobs (`llmcost savings` flags and the policy's `[savings]`).
+    pub savings: analyze::sections::savings::SavingsOptions,
     /// The first rejected line is an error.
     pub strict: bool,
     pub input_format: Option<InputFormat>,
@@ -83,6 +85,7 @@ impl Options {
             duplicate_window: "1h".into(),
             near_miss: 0.10,
             job_outlier: 3.0,
+            savings: Default::default(),
             strict: false,
             input_format: None,
             mapping: None,
@@ -152,6 +155,7 @@ pub fn resolve(opts: &Options) -> Result<Plan> {
         near_miss_band: fraction("near-miss", opts.near_miss)?,
         job_outlier_factor: opts.job_outlier,
         zone: opts.tz,
+        savings: opts.savings.clone(),
         ..analyze::Options::default()
     };
     let price_as_of = match &opts.price_as_of {
@@ -212,6 +216,7 @@ fn kept_columns(
         group.iter().for_each(&mut mark);
         let analysed = [
             StrCol::Route,
+            StrCol::Feature,
             StrCol::Operation,
             StrCol::Job,
             StrCol::PromptHash,

@@ -137,6 +137,17 @@ impl serde::Serialize for Zone {
     }
 }
 
+/// `3600000` → `1h`, `1800000` → `30m`, `90000` → `90s`, `500` → `500ms`: the form
+/// `duration_ms` reads back.
+pub fn duration_label(ms: i64) -> String {
+    match ms {
+        ms if ms > 0 && ms % MS_PER_HOUR == 0 => format!("{}h", ms / MS_PER_HOUR),
+        ms if ms > 0 && ms % 60_000 == 0 => format!("{}m", ms / 60_000),
+        ms if ms % 1_000 == 0 => format!("{}s", ms / 1_000),
+        ms => format!("{ms}ms"),
+    }
+}
+
 /// `90`, `90s`, `500ms`, `30m`, `1h` → milliseconds; `flag` names the option in the error.
 pub fn duration_ms(flag: &str, text: &str) -> Result<i64> {
     let t = text.trim();

@@ -32,6 +32,8 @@ pub struct Options {
     pub job_outlier_factor: f64,
     /// Cache collapses: the zone of the days compared (`--tz`, UTC).
     pub zone: crate::time::Zone,
+    /// The savings levers' knobs.
+    pub savings: super::sections::savings::SavingsOptions,
 }
 
 impl Default for Options {
@@ -46,6 +48,7 @@ impl Default for Options {
             duplicate_window_ms: crate::time::MS_PER_HOUR,
             near_miss_band: 0.10,
             job_outlier_factor: 3.0,
+            savings: Default::default(),
         }
     }
 }

@@ -24,6 +24,18 @@ use crate::money::Money;
 
 /// How many leaks the headline lists.
 pub const LEAKS_SHOWN: usize = 5;
+/// How many savings levers it lists.
+pub const LEVERS_SHOWN: usize = 3;
+
+/// A savings lever as the headline names it: `savings.levers[]`' own figures.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TopLever {
+    pub title: &'static str,
+    pub usd: Money,
+    pub share: f64,
+    /// The route that saves most, when there is one.
+    pub route: Option<String>,
+}
 
 /// The costliest group of one dimension.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -70,6 +82,10 @@ pub struct Headline {
     pub found: Vec<Section>,
     /// Whether any leak section was computed (`--only totals` computes none).
     pub analysed: bool,
+    /// The savings levers that would save most (combined ones only), costliest first.
+    pub levers: Vec<TopLever>,
+    /// The combined saving of every lever, when savings were computed.
+    pub combined: Option<(Money, f64)>,
 }
 
 pub fn of(breakdowns: &[Breakdown], s: &Sections) -> Headline {
@@ -83,13 +99,32 @@ pub fn of(breakdowns: &[Breakdown], s: &Sections) -> Headline {
         })
         .collect();
     let mut leaks = leaks(s);
+    // Savings alone (`llmcost savings`) ran no leak analysis.
+    let analysed = !leaks.is_empty();
     leaks.retain(|l| l.usd > Money::ZERO);
     leaks.sort_by_key(|l| std::cmp::Reverse(l.usd));
     let mut found: Vec<Section> = leaks.iter().map(|l| l.section).collect();
+    let levers: Vec<TopLever> = s
+        .savings
+        .iter()
+        .flat_map(|x| &x.levers)
+        .filter(|l| l.in_combined && l.saved_usd > Money::ZERO)
+        .take(LEVERS_SHOWN)
+        .map(|l| TopLever {
+            title: l.title,
+            usd: l.saved_usd,
+            share: l.share,
+            route: l.routes.first().and_then(|r| r.route.clone()),
+        })
+        .collect();
+    if !levers.is_empty() {
+        found.push(Section::Savings);
+    }
     found.sort();
     found.dedup();
     leaks.truncate(LEAKS_SHOWN);
-    Headline { drivers, leaks, found, analysed: !s.is_empty() }
+    let combined = s.savings.as_ref().map(|x| (x.combined.saved_usd, x.combined.share));
+    Headline { drivers, leaks, found, analysed, levers, combined }
 }
 
 fn leaks(s: &Sections) -> Vec<Leak> {

@@ -10,6 +10,7 @@ pub mod export;
 pub mod formats;
 pub mod pricing;
 pub mod report;
+pub mod savings;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;

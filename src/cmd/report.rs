@@ -143,6 +143,7 @@ impl Args {
             duplicate_window: self.duplicate_window.clone(),
             near_miss: self.near_miss,
             job_outlier: self.job_outlier,
+            savings: Default::default(),
             strict: self.strict,
             input_format: self.input_format,
             mapping: self.mapping.clone(),

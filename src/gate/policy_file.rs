@@ -40,6 +40,7 @@ impl Policy {
             max_retry_multiplier: file.max_retry_multiplier,
             max_fallback_rate: file.max_fallback_rate,
             forbid_models: file.forbid_models,
+            _savings: None,
         };
         self.apply_route_rules(None, &fleet)?;
         for (pattern, rules) in &file.routes {
@@ -94,6 +95,9 @@ struct PolicyFile {
     routes: BTreeMap<String, RouteRules>,
     #[serde(default)]
     models: BTreeMap<String, ModelRules>,
+    /// `llmcost savings`' knobs: read there, accepted here.
+    #[serde(default, rename = "savings")]
+    _savings: Option<toml::Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -105,6 +109,9 @@ struct RouteRules {
     max_retry_multiplier: Option<Num>,
     max_fallback_rate: Option<Num>,
     forbid_models: Option<Vec<String>>,
+    /// `llmcost savings`' knobs for these routes: read there, accepted here.
+    #[serde(default, rename = "savings")]
+    _savings: Option<toml::Value>,
 }
 
 /// The rules a `[models."GLOB"]` table may set.

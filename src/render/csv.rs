@@ -71,3 +71,72 @@ fn record(section: &str, dim: &str, key: &str, s: &Sums, share: f64) -> Vec<Stri
         if super::cost_unknown(s.calls, s.priced_calls) { String::new() } else { format!("{share:.6}") },
     ]
 }
+
+/// `llmcost savings --format csv`: one row per lever and per lever and route, then the
+/// combined curve; money as exact decimals.
+pub fn savings(s: &crate::analyze::sections::savings::Savings, out: &mut dyn Write) -> Result<()> {
+    let mut w = ::csv::Writer::from_writer(out);
+    w.write_record([
+        "row",
+        "lever",
+        "route",
+        "saved_usd",
+        "per_30_days_usd",
+        "share",
+        "calls",
+        "basis",
+        "assumption",
+    ])?;
+    for l in &s.levers {
+        w.write_record([
+            "lever".to_string(),
+            l.key.to_string(),
+            String::new(),
+            l.saved_usd_exact.clone(),
+            l.per_30_days_usd.exact(),
+            l.share.to_string(),
+            l.calls.to_string(),
+            if l.in_combined { String::new() } else { "what-if, not in combined".to_string() },
+            neutralise(&l.assumption),
+        ])?;
+        for r in &l.routes {
+            w.write_record([
+                "route".to_string(),
+                l.key.to_string(),
+                neutralise(r.route.as_deref().unwrap_or("")),
+                r.saved_usd_exact.clone(),
+                String::new(),
+                String::new(),
+                r.calls.to_string(),
+                neutralise(r.basis.as_deref().unwrap_or("")),
+                String::new(),
+            ])?;
+        }
+    }
+    for p in &s.combined.curve {
+        w.write_record([
+            "combined".to_string(),
+            p.key.to_string(),
+            String::new(),
+            p.saved_usd_exact.clone(),
+            String::new(),
+            String::new(),
+            String::new(),
+            format!("cumulative {}", p.cumulative_usd_exact),
+            String::new(),
+        ])?;
+    }
+    w.write_record([
+        "combined_total",
+        "",
+        "",
+        &s.combined.saved_usd_exact,
+        &s.combined.per_30_days_usd.exact(),
+        &s.combined.share.to_string(),
+        &s.combined.calls.to_string(),
+        "",
+        "",
+    ])?;
+    w.flush()?;
+    Ok(())
+}

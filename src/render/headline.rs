@@ -7,8 +7,9 @@ use super::{count, key_label, percent, unpriced_summary, usd};
 use crate::analyze::headline::{Leak, LeakKind};
 use crate::analyze::Report;
 
-/// The headline's lines (at most 10, so the first screen holds them with the preamble): the
-/// spend in bold and the leak amounts in red when the terminal gets colour.
+/// The headline's lines (at most 17, so the first screen holds them with the preamble): the
+/// spend in bold, the leak amounts in red and the savings in green when the terminal gets
+/// colour.
 pub fn lines(r: &Report) -> Vec<Line> {
     let mut out = vec![Line::default()];
     let mut spend = Line::plain_text("Spend: ");
@@ -42,6 +43,21 @@ pub fn lines(r: &Report) -> Vec<Line> {
             let mut line = Line::plain_text("  ");
             line.push(Tone::Bad, format!("{:>9}", usd(l.usd)));
             line.push(Tone::Plain, format!("  {} [{}]", what(l), section_name(l)));
+            out.push(line);
+        }
+    }
+    if let (Some((all, share)), false) = (h.combined, h.levers.is_empty()) {
+        out.push(Line::plain_text(format!(
+            "Top savings levers (all levers together: {}, {}) [savings]:",
+            usd(all),
+            percent(share)
+        )));
+        for l in &h.levers {
+            let on = l.route.as_deref().map_or_else(String::new, |r| format!(", most on {r}"));
+            // Money to be saved reads green, padded before it is painted.
+            let mut line = Line::plain_text("  ");
+            line.push(Tone::Good, format!("{:>9}", usd(l.usd)));
+            line.push(Tone::Plain, format!("  {} ({}{on})", l.title, percent(l.share)));
             out.push(line);
         }
     }

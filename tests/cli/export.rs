@@ -240,3 +240,29 @@ fn export_replaces_a_planted_symlink_r12() {
     assert!(!std::fs::symlink_metadata(&summary).unwrap().file_type().is_symlink());
     assert!(std::fs::read_to_string(&summary).unwrap().contains("LLM cost review"));
 }
+
+#[test]
+fn the_pack_says_where_to_save() {
+    // fixtures/savings.jsonl: the figures of fixtures/savings.md.
+    let dir = tempfile::tempdir().unwrap();
+    let out = llmcost()
+        .args([
+            "export",
+            "fixtures/savings.jsonl",
+            "--out",
+            dir.path().to_str().unwrap(),
+            "--no-timestamp",
+            "-q",
+        ])
+        .args(test_pricing())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let md = read(dir.path(), "summary.md");
+    assert!(md.contains("## Where to save (each lever alone, over 3.0 days)"), "{md}");
+    assert!(md.contains("| Batch API | $0.0761 | $0.7610 | 23.5% | 8 |"), "{md}");
+    let csv = read(dir.path(), "savings.csv");
+    assert!(csv.contains("combined_total,,,0.12432,1.2432,"), "{csv}");
+    let html = read(dir.path(), "report.html");
+    assert!(html.contains("Where to save: each lever alone"), "the savings chart is drawn");
+}

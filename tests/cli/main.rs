@@ -26,6 +26,7 @@ mod reconciliation;
 mod reference_pricer;
 mod report;
 mod retries;
+mod savings;
 mod storms;
 mod sums;
 mod thresholds;

@@ -111,6 +111,17 @@ pub fn analyze(ctx: &Ctx) -> Duplicates {
     }
 }
 
+/// The repeats themselves: every considered call after the first of its chain that comes
+/// within the window of the previous occurrence (what a response cache would have answered).
+pub fn repeat_rows(ctx: &Ctx) -> Vec<u32> {
+    let keys = considered(ctx);
+    keys.chunk_by(|a, b| (a.0, a.1, a.2) == (b.0, b.1, b.2))
+        .flat_map(|chain| {
+            chain.windows(2).filter(|w| w[1].3 - w[0].3 <= ctx.opts.duplicate_window_ms).map(|w| w[1].4)
+        })
+        .collect()
+}
+
 /// The considered calls' keys, sorted.
 fn considered(ctx: &Ctx) -> Vec<Key> {
     let (calls, groups) = (ctx.calls, ctx.groups);

@@ -263,6 +263,25 @@ fn requested_cost(ctx: &Ctx, price: Option<&ModelPrice>, row: usize) -> Option<M
     Some(components(&t, version, version.tier_for(t.input, t.output), flags & FLAG_BATCH != 0).total())
 }
 
+/// Every attempt served by another model than the requested one, with the requested model's
+/// price entry (attempts whose requested model has none are left out).
+pub fn escalations<'b>(ctx: &Ctx<'b>, ops: &Operations) -> Vec<(u32, &'b ModelPrice)> {
+    let models = Models::new(ctx);
+    let served = &ctx.calls.col(StrCol::Model).ids;
+    let requested = &ctx.calls.col(StrCol::RequestedModel).ids;
+    let mut out = Vec::new();
+    for rows in ops.iter() {
+        let req = requested.get(rows[0] as usize).copied().unwrap_or(0);
+        let Some(price) = models.requested_price[req as usize].filter(|_| req != 0) else { continue };
+        out.extend(
+            rows.iter()
+                .filter(|&&r| models.served[served[r as usize] as usize] != models.requested[req as usize])
+                .map(|&r| (r, price)),
+        );
+    }
+    out
+}
+
 pub fn analyze(ctx: &Ctx, ops: &Operations) -> Fallbacks {
     let models = Models::new(ctx);
     let pass =

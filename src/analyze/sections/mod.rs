@@ -30,6 +30,7 @@ macro_rules! for_each_section {
             Waste waste Waste Plain;
             Environments environments Environments Plain;
             Reconciliation reconciliation Reconciliation Plain;
+            Savings savings Savings WithOps;
         }
     };
 }

@@ -66,6 +66,10 @@ pub struct Storm {
     pub retry_cost_usd: Money,
     pub failed_cost_usd: Money,
     pub cost_usd: Money,
+    /// The provider's dictionary id and the span's first and last call (epoch ms), for
+    /// analyses that act on the storm's calls.
+    #[serde(skip)]
+    pub span: (u32, i64, i64),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -81,18 +85,10 @@ pub struct Storms {
 }
 
 pub fn analyze(ctx: &Ctx) -> Storms {
-    let calls = ctx.calls;
-    let provider = calls.col(StrCol::Provider);
-    let mut by_provider: BTreeMap<u32, Vec<(i64, u32)>> = BTreeMap::new();
-    for row in ctx.sel.rows() {
-        by_provider.entry(provider.ids.get(row).copied().unwrap_or(0)).or_default().push((calls.ts_ms[row], row as u32));
-    }
-    let window = ctx.opts.storm_window_ms.max(1);
-    let mut storms: Vec<Storm> =
-        by_provider.into_values().flat_map(|mut rows| provider_storms(ctx, &mut rows, window)).collect();
+    let mut storms = find(ctx);
     storms.sort_by(|a, b| b.cost_usd.cmp(&a.cost_usd).then(a.start.cmp(&b.start)));
     Storms {
-        window_ms: window,
+        window_ms: ctx.opts.storm_window_ms.max(1),
         alpha: ALPHA,
         count: storms.len() as u64,
         errors: storms.iter().map(|s| s.errors).sum(),
@@ -101,6 +97,18 @@ pub fn analyze(ctx: &Ctx) -> Storms {
         cost_usd: storms.iter().map(|s| s.cost_usd).sum(),
         storms: storms.into_iter().take(LIST_LIMIT).collect(),
     }
+}
+
+/// Every storm of the selection, by provider.
+pub fn find(ctx: &Ctx) -> Vec<Storm> {
+    let calls = ctx.calls;
+    let provider = calls.col(StrCol::Provider);
+    let mut by_provider: BTreeMap<u32, Vec<(i64, u32)>> = BTreeMap::new();
+    for row in ctx.sel.rows() {
+        by_provider.entry(provider.ids.get(row).copied().unwrap_or(0)).or_default().push((calls.ts_ms[row], row as u32));
+    }
+    let window = ctx.opts.storm_window_ms.max(1);
+    by_provider.into_values().flat_map(|mut rows| provider_storms(ctx, &mut rows, window)).collect()
 }
 
 /// Whether a call failed for rate limits or overload.
@@ -244,6 +252,11 @@ fn storm(ctx: &Ctx, rows: &[(i64, u32)], limited: &[bool], (from, to): (i64, i64
         retry_cost_usd: retry_cost,
         failed_cost_usd: failed_cost,
         cost_usd: cost,
+        span: (
+            calls.col(StrCol::Provider).ids.get(rows[first].1 as usize).copied().unwrap_or(0),
+            rows[first].0,
+            rows[last].0,
+        ),
     })
 }
 

@@ -192,7 +192,7 @@ fn just_below(tier: &Tier, tokens: &Tokens, band: f64) -> Option<Figures> {
     (low..=tier.threshold).contains(&counted).then(|| Figures { just_below_count: 1, ..Figures::default() })
 }
 
-fn counted(t: &Tokens, basis: Basis) -> u64 {
+pub fn counted(t: &Tokens, basis: Basis) -> u64 {
     match basis {
         Basis::Input => t.input,
         Basis::Total => t.input + t.output,
@@ -200,12 +200,18 @@ fn counted(t: &Tokens, basis: Basis) -> u64 {
 }
 
 /// ⌊threshold × band⌋; the epsilon keeps 0.29 × 100 at 29 despite binary floats.
-fn band_tokens(threshold: u64, band: f64) -> u64 {
+pub fn band_tokens(threshold: u64, band: f64) -> u64 {
     (threshold as f64 * band + 1e-6).floor() as u64
 }
 
 /// The cost of the call with `excess` counted tokens removed (see the module doc for the order).
 fn trimmed_cost(t: &Tokens, excess: u64, version: &PriceVersion, batch: bool) -> Money {
+    cost_of(&trimmed(t, excess), version, batch).0
+}
+
+/// The call's tokens with `excess` counted tokens removed: fresh input first, then cache
+/// reads, 5-minute writes, 1-hour writes, and output last.
+pub fn trimmed(t: &Tokens, excess: u64) -> Tokens {
     let mut t = *t;
     let mut left = excess;
     let mut take = |avail: u64| {
@@ -224,7 +230,7 @@ fn trimmed_cost(t: &Tokens, excess: u64, version: &PriceVersion, batch: bool) ->
     let n = take(t.output);
     t.output -= n;
     t.reasoning = t.reasoning.min(t.output);
-    cost_of(&t, version, batch).0
+    t
 }
 
 #[cfg(test)]

@@ -110,6 +110,13 @@ pub fn analyze(ctx: &Ctx) -> Waste {
     Waste { group_by: ctx.groups.name.clone(), total: Figures::of(total), routes }
 }
 
+/// For each call (indexed by row), whether its answer was cut off at the output limit.
+pub fn truncated_rows(ctx: &Ctx) -> Vec<bool> {
+    let codes = truncation_codes(ctx);
+    let ids = &ctx.calls.col(StrCol::FinishReason).ids;
+    (0..ctx.calls.len()).map(|r| codes[ids.get(r).copied().unwrap_or(0) as usize]).collect()
+}
+
 /// For each `finish_reason` dictionary id, whether it means truncated (id 0 = not logged).
 fn truncation_codes(ctx: &Ctx) -> Vec<bool> {
     let dict = &ctx.calls.col(StrCol::FinishReason).dict;

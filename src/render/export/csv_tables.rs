@@ -1,5 +1,6 @@
 //! The CSV tables of an export: one file per breakdown (by_feature, by_model, by_route,
 //! by_user, by_day, …) and per leak analysis (cache, retries, fallbacks, thresholds, jobs),
+//! and the savings levers (as `llmcost savings --format csv` writes them),
 //! one row per group, costs as exact decimals, every text cell neutralised.
 
 use anyhow::Result;
@@ -34,6 +35,11 @@ pub fn render(e: &Export) -> Result<Vec<File>> {
         if let Some(rows) = rows {
             files.push((format!("{name}.csv"), write(header, rows)?));
         }
+    }
+    if let Some(s) = &r.sections.savings {
+        let mut out = Vec::new();
+        crate::render::csv::savings(s, &mut out)?;
+        files.push(("savings.csv".to_string(), out));
     }
     Ok(files)
 }

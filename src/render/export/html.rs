@@ -90,6 +90,22 @@ fn charts_of(e: &Export) -> Result<Vec<String>> {
     if let Some(stack) = e.daily.as_ref().filter(|s| !s.days.is_empty()) {
         out.push(charts::daily(stack)?);
     }
+    if let Some(x) = r.sections.savings.as_ref() {
+        // Where to save, ranked: each lever alone (the what-if on prices is not a fix).
+        let levers: Vec<_> =
+            x.levers.iter().filter(|l| l.in_combined && l.saved_usd.to_f64() > 0.0).collect();
+        if !levers.is_empty() {
+            let labels = levers.iter().map(|l| l.title.to_string()).collect::<Vec<_>>();
+            let values = levers.iter().map(|l| l.saved_usd.to_f64()).collect();
+            out.push(charts::hbars(
+                "Where to save: each lever alone (USD this period)",
+                "saved (USD)",
+                &labels,
+                &[Series { name: "saved".into(), values }],
+                false,
+            )?);
+        }
+    }
     if let Some(p) = r.sections.pareto.as_ref().filter(|p| p.route.curve.len() > 1) {
         out.push(charts::pareto(&p.route, "routes")?);
     }

@@ -1,7 +1,6 @@
 //! Duplicate calls as grids: the groups with duplicates and the totals, then the costliest
 //! repeated prompts; no grid when no call carries a prompt_hash.
 
-use crate::time::MS_PER_HOUR;
 use crate::analyze::sections::duplicates::{Duplicates, Figures};
 use crate::money::Money;
 use crate::render::grid::Grid;
@@ -11,7 +10,7 @@ pub fn grids(x: &Duplicates) -> Vec<Grid> {
     if x.total.calls == 0 {
         return Vec::new();
     }
-    let window = duration(x.window_ms);
+    let window = crate::time::duration_label(x.window_ms);
     let title = format!(
         "Duplicate calls by {} (same prompt_hash, {} and model within {window})",
         x.group_by, x.group_by
@@ -72,12 +71,3 @@ fn cost(saving: Money, unpriced: u64, duplicates: u64) -> String {
     }
 }
 
-/// `3600000` → `1h`, `1800000` → `30m`, `90000` → `90s`, `500` → `500ms`.
-fn duration(ms: i64) -> String {
-    match ms {
-        ms if ms > 0 && ms % MS_PER_HOUR == 0 => format!("{}h", ms / MS_PER_HOUR),
-        ms if ms > 0 && ms % 60_000 == 0 => format!("{}m", ms / 60_000),
-        ms if ms % 1_000 == 0 => format!("{}s", ms / 1_000),
-        ms => format!("{ms}ms"),
-    }
-}

@@ -1,0 +1,167 @@
+//! Model routing: calls moved to another model, the same tokens at its rates in force at
+//! each call's time (tiers re-evaluated). With `--model-map`, the calls its rules match;
+//! without, the candidate routes: a route's calls on a model whose input rate is at least
+//! `RATE_FACTOR` × the cheapest model the team already uses, with median prompts of at most
+//! `SMALL_INPUT` and median outputs of at most `SMALL_OUTPUT` tokens, moved to that cheapest
+//! model. Quality is not measured: a candidate is a question to ask, not an answer.
+
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+
+use super::output::glob_matches;
+use super::{Change, ModelMap, Plan, SavingsOptions};
+use crate::analyze::sections::jobs::nearest_rank;
+use crate::analyze::Ctx;
+use crate::calls::{StrCol, FLAG_BATCH, FLAG_CACHE_HIT};
+use crate::money::{Money, Rate};
+use crate::price::cost_of;
+use crate::pricing::ModelPrice;
+
+/// A candidate's model costs at least this many times the cheapest model's input rate.
+pub const RATE_FACTOR: &str = "5";
+/// Median prompt tokens of a candidate at most.
+pub const SMALL_INPUT: u64 = 4_000;
+/// Median output tokens of a candidate at most.
+pub const SMALL_OUTPUT: u64 = 1_000;
+
+/// A route that looks over-served, with what the cheapest model in use would have cost.
+#[derive(Clone, Debug, Serialize)]
+pub struct Candidate {
+    pub route: Option<String>,
+    pub model: String,
+    pub to_model: String,
+    pub calls: u64,
+    pub cost_usd: Money,
+    pub saved_usd: Money,
+    pub saved_usd_exact: String,
+    /// The model's input rate over the cheapest's.
+    pub input_rate_ratio: f64,
+    pub median_input_tokens: u64,
+    pub median_output_tokens: u64,
+}
+
+pub fn plan<'b>(ctx: &Ctx<'b>, opts: &SavingsOptions) -> (Plan<'b>, Vec<Candidate>) {
+    if opts.model_map.is_empty() {
+        candidates(ctx)
+    } else {
+        (mapped(ctx, &opts.model_map), Vec::new())
+    }
+}
+
+fn mapped<'b>(ctx: &Ctx<'b>, rules: &[ModelMap]) -> Plan<'b> {
+    let shown: Vec<String> = rules
+        .iter()
+        .map(|r| format!("{}{}={}", if r.on_model { "model:" } else { "" }, r.pattern, r.to))
+        .collect();
+    let mut plan = Plan::new(
+        "model_routing",
+        "Model routing",
+        format!(
+            "--model-map {}: the same tokens at the target model's rates in force at each call's time; quality is not measured",
+            shown.join(" ")
+        ),
+    );
+    let targets: Vec<Option<&'b ModelPrice>> = rules.iter().map(|r| ctx.book.lookup(None, &r.to)).collect();
+    for (r, t) in rules.iter().zip(&targets) {
+        if t.is_none() {
+            plan.notes.push(format!("--model-map target {:?} is not in the price tables: its rule was skipped", r.to));
+        }
+    }
+    let (route, model) = (ctx.calls.col(StrCol::Route), ctx.calls.col(StrCol::Model));
+    let mut no_price = 0u64;
+    for row in ctx.sel.rows() {
+        let rule = rules.iter().position(|r| {
+            let text = if r.on_model { model.value(row) } else { route.value(row) };
+            text.is_some_and(|t| glob_matches(&r.pattern, t) || glob_matches(&r.pattern, &t.to_ascii_lowercase()))
+        });
+        let Some(target) = rule.and_then(|i| targets[i]) else { continue };
+        if target.version_at(ctx.calls.ts_ms[row]).is_none() {
+            no_price += 1;
+            continue;
+        }
+        plan.because(ctx.groups.of(row), format!("→ {}", target.id));
+        plan.changes.push((row as u32, Change::Model(target)));
+    }
+    if no_price > 0 {
+        plan.notes.push(format!("{no_price} mapped calls are dated when their target model had no price: left as they were"));
+    }
+    plan
+}
+
+fn candidates<'b>(ctx: &Ctx<'b>) -> (Plan<'b>, Vec<Candidate>) {
+    let mut plan = Plan::new(
+        "model_routing",
+        "Model routing (candidates)",
+        format!(
+            "without --model-map: routes on a model with at least {RATE_FACTOR}× the input rate of the cheapest model \
+             already in use, median prompt ≤ {SMALL_INPUT} and output ≤ {SMALL_OUTPUT} tokens, moved to that model; \
+             quality is not measured; not in the combined estimate until --model-map chooses it"
+        ),
+    );
+    plan.in_combined = false;
+    // The cheapest model in use: the lowest base input rate of any priced call's version.
+    let mut cheapest: Option<(Rate, Rate, &'b ModelPrice)> = None;
+    let mut cells: FxHashMap<(u32, *const ModelPrice), Vec<usize>> = FxHashMap::default();
+    for row in ctx.sel.rows().filter(|&r| ctx.calls.flags[r] & FLAG_CACHE_HIT == 0) {
+        let Some((m, v)) = ctx.priced.version(row) else { continue };
+        let key = (v.base.input, v.base.output, m);
+        if cheapest.is_none_or(|c| (key.0, key.1, &key.2.id) < (c.0, c.1, &c.2.id)) {
+            cheapest = Some(key);
+        }
+        cells.entry((ctx.groups.of(row), m as *const _)).or_default().push(row);
+    }
+    let Some((cheap_rate, _, cheap)) = cheapest else { return (plan, Vec::new()) };
+    let bar = cheap_rate.times(Rate::parse(RATE_FACTOR).expect("a rate"));
+    let mut out = Vec::new();
+    let mut keys: Vec<_> = cells.keys().copied().collect();
+    keys.sort_unstable_by_key(|&(g, m)| (g, m as usize));
+    for key in keys {
+        let rows = &cells[&key];
+        let (m, v) = ctx.priced.version(rows[0]).expect("priced");
+        if std::ptr::eq(m, cheap) || v.base.input < bar || cheap_rate.is_zero() {
+            continue;
+        }
+        let median = |f: &dyn Fn(usize) -> u64| {
+            let mut v: Vec<u64> = rows.iter().map(|&r| f(r)).collect();
+            v.sort_unstable();
+            nearest_rank(&v, 50)
+        };
+        let (mi, mo) = (median(&|r| ctx.calls.tokens.input[r]), median(&|r| ctx.calls.tokens.output[r]));
+        if mi > SMALL_INPUT || mo > SMALL_OUTPUT {
+            continue;
+        }
+        let (mut cost, mut saved) = (Money::ZERO, Money::ZERO);
+        for &r in rows {
+            cost += ctx.priced.cost[r];
+            let Some(cv) = cheap.version_at(ctx.calls.ts_ms[r]) else { continue };
+            let after = cost_of(&ctx.calls.tokens.get(r), cv, ctx.calls.flags[r] & FLAG_BATCH != 0).0;
+            if after < ctx.priced.cost[r] {
+                saved += ctx.priced.cost[r] - after;
+            }
+            plan.changes.push((r as u32, Change::Model(cheap)));
+        }
+        let ratio = rate_ratio(v.base.input, cheap_rate);
+        let g = key.0;
+        plan.because(g, format!("{} → {} ({ratio:.0}× input rate)", m.id, cheap.id));
+        out.push(Candidate {
+            route: ctx.groups.label(g).map(str::to_string),
+            model: m.id.clone(),
+            to_model: cheap.id.clone(),
+            calls: rows.len() as u64,
+            cost_usd: cost,
+            saved_usd: saved,
+            saved_usd_exact: saved.exact(),
+            input_rate_ratio: ratio,
+            median_input_tokens: mi,
+            median_output_tokens: mo,
+        });
+    }
+    plan.changes.sort_unstable_by_key(|c| c.0);
+    out.sort_by(|a, b| b.saved_usd.cmp(&a.saved_usd).then_with(|| (&a.route, &a.model).cmp(&(&b.route, &b.model))));
+    (plan, out)
+}
+
+fn rate_ratio(a: Rate, b: Rate) -> f64 {
+    let (a, b) = (a.to_string().parse::<f64>().unwrap_or(0.0), b.to_string().parse::<f64>().unwrap_or(1.0));
+    a / b
+}
