@@ -6,6 +6,7 @@
 //!  cli, cmd/    flags → pipeline::Options; one file per subcommand; only main.rs prints errors
 //!    ↓
 //!  render/      Report, Diff, Check, BudgetReport, Export → table | json | csv | md | html | parquet
+//!               PricingDiff (`pricing diff`) → table | md | json
 //!    ↓
 //!  gate/        CI verdicts: ReportView → Summary → diff, rules, policy file, budgets
 //!    ↓
@@ -15,7 +16,8 @@
 //!               sections/ (the leak analyses, one registry), review/ (export-only figures)
 //!    ↓
 //!  price        Calls × PriceBook → Priced (exact cost per call, tier, unpriced marks)
-//!  pricing/     PriceBook: versioned tables (built-in TOML, --pricing files, LiteLLM JSON)
+//!  pricing/     PriceBook: versioned tables (built-in TOML, --pricing files, LiteLLM and
+//!               genai-prices JSON), tiers and time-of-day windows; two books compared (diff)
 //!    ↓
 //!  ingest/      files, dirs, stdin, gzip → RawRecord (one reader per input format in
 //!               formats/, one registry) → normalize → Call (UTC time, token classes checked)

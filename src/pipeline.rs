@@ -251,6 +251,24 @@ fn parse_filter(text: &str, extras: &mut Vec<String>, zone: Zone) -> Result<Filt
     Ok(Filter { dim: Dim::parse(field.trim(), extras, zone), value: value.to_string(), negate })
 }
 
+/// How much of the imported price tables was left out, per table: nothing is dropped silently.
+fn skipped_note(skipped: &[crate::pricing::Skipped]) -> String {
+    let mut per_table: Vec<(&str, usize)> = Vec::new();
+    for k in skipped {
+        match per_table.iter_mut().find(|(t, _)| *t == k.table) {
+            Some((_, n)) => *n += 1,
+            None => per_table.push((&k.table, 1)),
+        }
+    }
+    let list: Vec<String> = per_table.iter().map(|(t, n)| format!("{n} in {t}")).collect();
+    format!(
+        "{} entries or fields of imported price tables were not imported ({}): \
+         `llmcost pricing check` lists each and why",
+        skipped.len(),
+        list.join(", ")
+    )
+}
+
 impl Plan {
     /// Loads the price tables and reads the logs; `on_progress` hears of every byte read.
     pub fn load(self, on_progress: Option<&(dyn Fn(u64) + Sync)>) -> Result<Loaded> {
@@ -283,6 +301,14 @@ impl Loaded {
         Ok(priced)
     }
 
+    /// The same calls under another price book (`pricing diff --log`): the logs are read once
+    /// and priced by each book in turn.
+    pub fn with_book(mut self, book: PriceBook, source: String) -> Loaded {
+        self.book = book;
+        self.plan.pricing_source = source;
+        self
+    }
+
     /// The report over the priced calls.
     pub fn report(&self, priced: &price::Priced<'_>) -> analyze::Report {
         let inputs = analyze::Inputs {
@@ -298,6 +324,16 @@ impl Loaded {
             time_zone: self.plan.tz,
         };
         let mut report = analyze::run(inputs, &self.plan.analysis);
+        let contradictions = self.batch.write_split_contradictions;
+        if contradictions > 0 {
+            report.notes.push(format!(
+                "{contradictions} calls had a cache-write total that contradicts their 5m/1h breakdown; the \
+                 breakdown was used"
+            ));
+        }
+        if !self.book.skipped.is_empty() {
+            report.notes.push(skipped_note(&self.book.skipped));
+        }
         if !self.plan.read_once.is_empty() {
             report.notes.push(format!(
                 "{} inputs name a file already read (the same file twice, or again through a directory, glob or \

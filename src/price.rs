@@ -1,6 +1,8 @@
 //! `Calls` × `PriceBook` → `Priced`: the exact cost of every call under the price version in
-//! force at its timestamp (or at `--price-as-of`). A call with no price is marked unpriced,
-//! never costed at $0; why it has none is kept for the report.
+//! force at its timestamp (or at `--price-as-of`), and within it the time-of-day window its
+//! own UTC time falls in (always the call's own time, `--price-as-of` or not: an off-peak
+//! call stays off-peak). A call with no price is marked unpriced, never costed at $0; why it
+//! has none is kept for the report.
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -75,21 +77,25 @@ pub fn price_all<'b>(calls: &Calls, book: &'b PriceBook, as_of: Option<i64>) -> 
         .map(|row| {
             let key = (provider.get(row).copied().unwrap_or(0), model[row]);
             let at = as_of.unwrap_or(calls.ts_ms[row]);
-            let Some(&Some((m, first))) = models.get(&key) else {
+            let Some(Some((m, starts))) = models.get(&key) else {
                 return (Money::ZERO, (UNPRICED, NO_VERSION));
             };
             let Some(pos) = m.versions.iter().position(|v| v.covers(at)) else {
                 return (Money::ZERO, (UNPRICED, NO_VERSION));
             };
+            // The window by the call's own time of day, even when --price-as-of picked the version.
+            let window = m.versions[pos].window_at(calls.ts_ms[row]);
+            let flat = starts[pos] + window.map_or(0, |w| w as u32 + 1);
             let flags = calls.flags[row];
-            let (tokens, version, batch) = (calls.tokens.get(row), &m.versions[pos], flags & FLAG_BATCH != 0);
+            let (tokens, version, batch) =
+                (calls.tokens.get(row), versions[flat as usize].1, flags & FLAG_BATCH != 0);
             let (cost, tier) = if flags & FLAG_AGGREGATE != 0 {
                 aggregate_cost(&tokens, version, batch, flags & FLAG_LONG_CONTEXT != 0)
             } else {
                 cost_of(&tokens, version, batch)
             };
             let cost = if flags & FLAG_CACHE_HIT != 0 { Money::ZERO } else { cost };
-            (cost, (tier, first + pos as u32))
+            (cost, (tier, flat))
         })
         .unzip();
     Priced { cost, tier, version, versions }
@@ -128,10 +134,11 @@ pub fn check_sums(calls: &Calls, priced: &Priced<'_>) -> anyhow::Result<()> {
     Ok(())
 }
 
-type Resolved<'b> = FxHashMap<(u32, u32), Option<(&'b ModelPrice, u32)>>;
+type Resolved<'b> = FxHashMap<(u32, u32), Option<(&'b ModelPrice, Vec<u32>)>>;
 
 /// The price-table model for each distinct (provider, model) pair in the calls, with the
-/// index of its first version in the flat list of versions.
+/// index of each of its versions in the flat list of versions, where each version is followed
+/// by its time-of-day windows' versions.
 fn resolve_models<'b>(
     calls: &Calls,
     book: &'b PriceBook,
@@ -140,18 +147,22 @@ fn resolve_models<'b>(
     let model = calls.col(StrCol::Model);
     let mut out: Resolved<'b> = FxHashMap::default();
     let mut versions = Vec::new();
-    let mut first_of: FxHashMap<*const ModelPrice, u32> = FxHashMap::default();
+    let mut starts_of: FxHashMap<*const ModelPrice, Vec<u32>> = FxHashMap::default();
     for row in 0..calls.len() {
         let key = (provider.ids.get(row).copied().unwrap_or(0), model.ids[row]);
         out.entry(key).or_insert_with(|| {
             let model_name = model.dict.get(key.1).unwrap_or_default();
             let m = book.lookup(provider.dict.get(key.0), model_name)?;
-            let first = *first_of.entry(m as *const _).or_insert_with(|| {
-                let first = versions.len() as u32;
-                versions.extend(m.versions.iter().map(|v| (m, v)));
-                first
+            let starts = starts_of.entry(m as *const _).or_insert_with(|| {
+                let mut starts = Vec::with_capacity(m.versions.len());
+                for v in &m.versions {
+                    starts.push(versions.len() as u32);
+                    versions.push((m, v));
+                    versions.extend(v.windows.iter().map(|w| (m, &w.version)));
+                }
+                starts
             });
-            Some((m, first))
+            Some((m, starts.clone()))
         });
     }
     (out, versions)
@@ -267,27 +278,88 @@ output = 22.5
         assert_eq!(tiered.total().exact(), "0.0031155", "6231 µ$ × 0.5");
     }
 
-    #[test]
-    fn priced_calls_remember_their_version() {
+    /// Calls of `input` prompt and `output` completion tokens at each `(timestamp, model)`.
+    fn calls_at(rows: &[(&str, &str)], input: i64, output: i64) -> Calls {
         use crate::ingest::record::{Field, RawRecord, Scalar};
-        let b = book();
         let mut calls = Calls::new([true; StrCol::COUNT], 0);
-        for (ts, model) in
-            [("2026-02-01T00:00:00Z", "m"), ("2026-04-01T00:00:00Z", "m"), ("2026-04-01T00:00:00Z", "zz")]
-        {
+        for (ts, model) in rows {
             let mut raw = RawRecord::new(0);
-            raw.set(Field::Timestamp, Some(Scalar::Str(ts.into())));
-            raw.set(Field::Model, Some(Scalar::Str(model.into())));
-            raw.set(Field::InputTokens, Some(Scalar::Int(10)));
-            raw.set(Field::OutputTokens, Some(Scalar::Int(1)));
+            raw.set(Field::Timestamp, Some(Scalar::Str((*ts).into())));
+            raw.set(Field::Model, Some(Scalar::Str((*model).into())));
+            raw.set(Field::InputTokens, Some(Scalar::Int(input)));
+            raw.set(Field::OutputTokens, Some(Scalar::Int(output)));
             let call = crate::ingest::normalize::normalize(&raw, &[true; StrCol::COUNT]).unwrap();
             calls.push(&call, &[]);
         }
+        calls
+    }
+
+    #[test]
+    fn priced_calls_remember_their_version() {
+        let b = book();
+        let calls = calls_at(
+            &[("2026-02-01T00:00:00Z", "m"), ("2026-04-01T00:00:00Z", "m"), ("2026-04-01T00:00:00Z", "zz")],
+            10,
+            1,
+        );
         let priced = price_all(&calls, &b, None);
         let (m, v) = priced.version(0).unwrap();
         assert_eq!((m.id.as_str(), v.base.input.to_string()), ("m", "2".to_string()));
         assert_eq!(priced.version(1).unwrap().1.base.input.to_string(), "1");
         assert!(priced.version(2).is_none());
         assert!(!priced.is_priced(2));
+    }
+
+    /// DeepSeek-V3-like: standard 0.27/1.10 by default, 16:30 → 00:30 UTC off-peak at half
+    /// price (0.135/0.55), from 2025-02-26; before that no window at all at 0.14/0.28.
+    fn off_peak_book() -> PriceBook {
+        let t = r#"provider = "deepseek"
+[[models]]
+id = "ds"
+[[models.prices]]
+effective_to = "2025-02-26"
+input = 0.14
+output = 0.28
+[[models.prices]]
+effective_from = "2025-02-26"
+input = 0.27
+output = 1.10
+[[models.prices.windows]]
+start = "16:30"
+end = "00:30"
+input = 0.135
+output = 0.55
+"#;
+        PriceBook::from_texts(&[("ds.toml".into(), t.into())]).unwrap()
+    }
+
+    #[test]
+    fn time_of_day_window_by_the_calls_utc_time_r11() {
+        let b = off_peak_book();
+        let calls = calls_at(
+            &[
+                ("2025-03-01T16:29:59Z", "ds"),      // peak: last second before the window
+                ("2025-03-01T16:30:00Z", "ds"),      // off-peak: the start is inclusive
+                ("2025-03-02T00:29:59.999Z", "ds"),  // off-peak after midnight (window wraps)
+                ("2025-03-02T00:30:00Z", "ds"),      // peak again: the end is exclusive
+                ("2025-03-01T18:30:00+02:00", "ds"), // = 16:30Z: UTC decides, not the offset
+            ],
+            1_000_000,
+            100_000,
+        );
+        // Peak: 1M × $0.27/M + 0.1M × $1.10/M = 0.27 + 0.11 = $0.38.
+        // Off-peak: 1M × $0.135/M + 0.1M × $0.55/M = 0.135 + 0.055 = $0.19.
+        let costs = |p: &Priced<'_>| p.cost.iter().map(|c| c.exact()).collect::<Vec<_>>();
+        let priced = price_all(&calls, &b, None);
+        assert_eq!(costs(&priced), ["0.38", "0.19", "0.19", "0.38", "0.19"]);
+        // Analyses see the window's rates through the call's version.
+        assert_eq!(priced.version(1).unwrap().1.base.input.to_string(), "0.135");
+        assert_eq!(priced.version(0).unwrap().1.base.input.to_string(), "0.27");
+        // --price-as-of picks the version by date, the window still by the call's own time
+        // of day: at 2025-02-01 (no windows) all five are 1M × 0.14 + 0.1M × 0.28 = $0.168.
+        let before = crate::time::parse_date("2025-02-01").unwrap();
+        assert_eq!(costs(&price_all(&calls, &b, Some(before))), ["0.168"; 5]);
+        let after = crate::time::parse_date("2025-06-01").unwrap();
+        assert_eq!(costs(&price_all(&calls, &b, Some(after))), ["0.38", "0.19", "0.19", "0.38", "0.19"]);
     }
 }

@@ -8,6 +8,7 @@ use comfy_table::Table;
 use super::args::PricingArgs;
 use super::Outcome;
 use crate::pricing::{ModelPrice, PriceBook, PriceVersion, Rates};
+use crate::render::escape::terminal;
 use crate::render::grid::{self, Grid, Terminal};
 use crate::time::parse_date;
 
@@ -17,7 +18,9 @@ Examples:
   llmcost pricing list --model 'claude*' --as-of 2025-06-01
   llmcost pricing list --provider openai --format csv
   llmcost pricing show gpt-4o-2024-08-06                 how a log's model name resolves
-  llmcost pricing check --pricing my-prices.toml         validate a table (exit 2 if invalid)";
+  llmcost pricing check --pricing my-prices.toml         validate a table (exit 2 if invalid)
+  llmcost pricing diff builtin new-prices.json           what a table refresh changes
+  llmcost pricing diff old.toml new.toml --log logs/     and what the logs cost under each";
 
 #[derive(Debug, clap::Subcommand)]
 #[command(after_help = EXAMPLES)]
@@ -28,6 +31,24 @@ pub enum PricingCommand {
     Show(ShowArgs),
     /// Load the tables and report what they hold; errors name the file, model and field.
     Check(CheckArgs),
+    /// Compare two table sets: models added and removed, rates changed with their dates, and
+    /// with --log what the logs cost under each.
+    Diff(DiffArgs),
+}
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = EXAMPLES)]
+pub struct DiffArgs {
+    /// The old table set: a price table (llmcost TOML, LiteLLM or genai-prices JSON), a
+    /// directory of them, or `builtin` for the embedded tables (`./builtin` for a file so named).
+    pub old: String,
+    /// The new table set, written the same way.
+    pub new: String,
+    /// Price these logs (files, directories, globs) under each side. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub log: Vec<String>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: crate::render::pricing_diff::Format,
 }
 
 #[derive(Debug, clap::Args)]
@@ -76,14 +97,62 @@ pub fn run(command: PricingCommand) -> Result<Outcome> {
         PricingCommand::List(a) => list(a),
         PricingCommand::Show(a) => show(a),
         PricingCommand::Check(a) => check(a),
+        PricingCommand::Diff(a) => diff(a),
     }
+}
+
+/// A side of `pricing diff`: the `--pricing` tables it stands for and whether they are the
+/// built-in ones.
+fn side(text: &str) -> Result<(Vec<std::path::PathBuf>, bool)> {
+    if text == "builtin" {
+        return Ok((Vec::new(), true));
+    }
+    let path = std::path::PathBuf::from(text);
+    if !path.exists() {
+        bail!("{text}: no such price table or directory (write `builtin` for the embedded tables)");
+    }
+    Ok((vec![path], false))
+}
+
+fn diff(args: DiffArgs) -> Result<Outcome> {
+    let (old_tables, old_builtin) = side(&args.old)?;
+    let (new_tables, new_builtin) = side(&args.new)?;
+    let old = PriceBook::load(&old_tables, old_builtin)?;
+    let new = PriceBook::load(&new_tables, new_builtin)?;
+    let rates = crate::pricing::diff::diff(&old, &new);
+    let (old_skipped, new_skipped) = (old.skipped.len(), new.skipped.len());
+    let log = if args.log.is_empty() {
+        None
+    } else {
+        // One read of the logs, priced by each side through the report pipeline.
+        let mut opts = crate::pipeline::Options::new(args.log.clone());
+        opts.pricing = old_tables;
+        opts.builtin_pricing = old_builtin;
+        opts.by = vec!["model".to_string()];
+        opts.sections = vec![crate::analyze::Section::Totals];
+        let loaded = crate::pipeline::load(&opts)?;
+        let before = loaded.report(&loaded.price()?);
+        let loaded = loaded.with_book(new, args.new.clone());
+        let after = loaded.report(&loaded.price()?);
+        Some(crate::analyze::repricing::compare(&before, &after))
+    };
+    let result = crate::analyze::repricing::PricingDiff {
+        old: args.old,
+        new: args.new,
+        old_skipped,
+        new_skipped,
+        rates,
+        log,
+    };
+    crate::render::pricing_diff::render(&result, args.format, &mut std::io::stdout().lock())?;
+    Ok(Outcome::Ok)
 }
 
 fn load(args: &PricingArgs) -> Result<PriceBook> {
     PriceBook::load(&args.pricing, !args.no_builtin_pricing)
 }
 
-const COLUMNS: [&str; 11] = [
+const COLUMNS: [&str; 12] = [
     "provider",
     "model",
     "from",
@@ -95,6 +164,7 @@ const COLUMNS: [&str; 11] = [
     "cache_write_1h",
     "tiers",
     "batch",
+    "windows",
 ];
 
 fn list(args: ListArgs) -> Result<Outcome> {
@@ -148,6 +218,8 @@ fn version_row(m: &ModelPrice, v: &PriceVersion) -> Vec<String> {
         r.cache_write_1h.to_string(),
         tiers.join(" "),
         v.batch_multiplier.to_string(),
+        // The hours with other rates; `pricing show` gives their rates.
+        v.windows.iter().map(|w| format!("{} UTC", w.span())).collect::<Vec<_>>().join(" "),
     ]
 }
 
@@ -161,20 +233,25 @@ fn show(args: ShowArgs) -> Result<Outcome> {
         );
     };
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{} resolves to {} ({})", args.model, m.id, m.provider)?;
+    // Names come from table files and the command line: no control character reaches the terminal.
+    writeln!(out, "{} resolves to {} ({})", terminal(&args.model), terminal(&m.id), terminal(&m.provider))?;
     if !m.aliases.is_empty() {
-        writeln!(out, "aliases: {}", m.aliases.join(", "))?;
+        writeln!(out, "aliases: {}", terminal(&m.aliases.join(", ")))?;
     }
     if !m.snapshots.is_empty() {
         // Priced by their own entries, but the same model for fallbacks and identity.
-        writeln!(out, "snapshots (the same model): {}", m.snapshots.join(", "))?;
+        writeln!(out, "snapshots (the same model): {}", terminal(&m.snapshots.join(", ")))?;
     }
     for v in &m.versions {
         writeln!(out, "\nin force {} → {}", date(v.from), date(v.to))?;
-        let mut rows = vec![rates_row("base", &v.base)];
-        rows.extend(
-            v.tiers.iter().map(|t| rates_row(&format!("{} > {}", t.basis.name(), t.threshold), &t.rates)),
-        );
+        let mut rows = rate_rows(v, "");
+        // Each time-of-day window's rates, then the hours the base rates are left with.
+        for w in &v.windows {
+            rows.extend(rate_rows(&w.version, &format!("{} UTC: ", w.span())));
+        }
+        if !v.windows.is_empty() {
+            writeln!(out, "base rates outside the windows; windows by the call's UTC time of day")?;
+        }
         writeln!(
             out,
             "{}",
@@ -190,6 +267,15 @@ fn show(args: ShowArgs) -> Result<Outcome> {
         }
     }
     Ok(Outcome::Ok)
+}
+
+/// The base and tier rows of `v`, each name prefixed by `prefix` (a window's hours).
+fn rate_rows(v: &PriceVersion, prefix: &str) -> Vec<Vec<String>> {
+    let mut rows = vec![rates_row(&format!("{prefix}base"), &v.base)];
+    rows.extend(
+        v.tiers.iter().map(|t| rates_row(&format!("{prefix}{} > {}", t.basis.name(), t.threshold), &t.rates)),
+    );
+    rows
 }
 
 fn rates_row(name: &str, r: &Rates) -> Vec<String> {
@@ -210,7 +296,18 @@ fn check(args: CheckArgs) -> Result<Outcome> {
     for s in &book.sources {
         writeln!(out, "ok  {}  sha256 {}", s.name, &s.sha256[..16])?;
     }
+    // Whatever an imported table holds that was not imported, so nothing is dropped silently.
+    for k in &book.skipped {
+        writeln!(out, "skipped  {}  {}: {}", terminal(&k.table), terminal(&k.model), terminal(&k.what))?;
+    }
     writeln!(out, "{} models, {} price versions, hash {}", book.models().len(), versions, book.hash())?;
+    if !book.skipped.is_empty() {
+        writeln!(
+            out,
+            "{} entries or fields of imported tables were not imported (listed above)",
+            book.skipped.len()
+        )?;
+    }
     Ok(Outcome::Ok)
 }
 

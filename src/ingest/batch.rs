@@ -54,6 +54,9 @@ pub struct Batch {
     pub rejects: Vec<Reject>,
     /// Calls whose log carries no time (dated `IngestPlan::untimed_at`).
     pub untimed: u64,
+    /// Calls whose Anthropic usage gave a cache-write total contradicting its 5m/1h breakdown
+    /// (the breakdown was used).
+    pub write_split_contradictions: u64,
 }
 
 impl Batch {
@@ -63,6 +66,7 @@ impl Batch {
             lines: LineCounts::default(),
             rejects: Vec::new(),
             untimed: 0,
+            write_split_contradictions: 0,
         }
     }
 
@@ -107,6 +111,7 @@ impl Batch {
         self.lines.skipped += other.lines.skipped;
         self.lines.duplicates += other.lines.duplicates;
         self.untimed += other.untimed;
+        self.write_split_contradictions += other.write_split_contradictions;
         let room = REJECTS_KEPT.saturating_sub(self.rejects.len());
         self.rejects.extend(other.rejects.into_iter().take(room).map(|mut r| {
             r.line += line_offset;

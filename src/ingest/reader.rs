@@ -22,6 +22,7 @@ use super::dialect::{LineParser, Owned};
 use super::document::{self, page_items, Document};
 use super::formats::{self, Format};
 use super::plan::RunContext;
+use super::record::NOTE_WRITE_SPLIT_CONTRADICTS;
 use super::record::{Field, RawRecord, Scalar};
 use super::source::{self, Input, Source};
 use super::{csv, detect, jsonl, limits, mapping};
@@ -285,6 +286,9 @@ impl<'r> Reader<'r> {
                     let dated = self.date_untimed(rec);
                     if self.out.push(dated.as_ref().unwrap_or(rec), &self.file, line, self.ctx).is_some() {
                         new += 1;
+                        if rec.notes & NOTE_WRITE_SPLIT_CONTRADICTS != 0 {
+                            self.out.write_split_contradictions += 1;
+                        }
                         if let Some(k) = key {
                             self.seen.insert(k, row);
                         }
@@ -308,7 +312,8 @@ impl<'r> Reader<'r> {
             return None;
         }
         self.out.untimed += 1;
-        let mut dated = RawRecord { fields: rec.fields.clone(), extras: rec.extras.clone() };
+        let mut dated =
+            RawRecord { fields: rec.fields.clone(), extras: rec.extras.clone(), notes: rec.notes };
         dated.set(Field::Timestamp, Some(Scalar::Int(self.ctx.plan.untimed_at)));
         Some(dated)
     }

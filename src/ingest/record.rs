@@ -74,11 +74,16 @@ pub struct RawRecord<'a> {
     pub fields: [Option<Scalar<'a>>; Field::COUNT],
     /// Values of the extra (non-canonical) fields a report asked for, in the order asked.
     pub extras: Vec<Option<Cow<'a, str>>>,
+    /// What a native reader noticed about the record for the report's notes (`NOTE_*`).
+    pub notes: u8,
 }
+
+/// The usage block's cache-write total contradicted its 5m/1h breakdown; the breakdown was used.
+pub const NOTE_WRITE_SPLIT_CONTRADICTS: u8 = 1;
 
 impl<'a> RawRecord<'a> {
     pub fn new(extra_count: usize) -> Self {
-        RawRecord { fields: Default::default(), extras: vec![None; extra_count] }
+        RawRecord { fields: Default::default(), extras: vec![None; extra_count], notes: 0 }
     }
 
     pub fn get(&self, field: Field) -> Option<&Scalar<'a>> {
@@ -92,6 +97,7 @@ impl<'a> RawRecord<'a> {
     pub fn clear(&mut self) {
         self.fields.iter_mut().for_each(|f| *f = None);
         self.extras.iter_mut().for_each(|e| *e = None);
+        self.notes = 0;
     }
 }
 

@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use serde_json::Value;
 
 use super::dialect::Owned;
-use super::record::{Field, Scalar};
+use super::record::{Field, Scalar, NOTE_WRITE_SPLIT_CONTRADICTS};
 
 pub fn num(v: &Value, path: &[&str]) -> Option<u64> {
     path.iter().try_fold(v, |v, k| v.get(k))?.as_u64()
@@ -68,10 +68,15 @@ pub fn anthropic(u: &Value, rec: &mut Owned) -> Result<(), String> {
         num(u, &["cache_creation", "ephemeral_5m_input_tokens"]),
         num(u, &["cache_creation", "ephemeral_1h_input_tokens"]),
     );
+    let total = num(u, &["cache_creation_input_tokens"]);
     let write = match split {
-        (None, None) => num(u, &["cache_creation_input_tokens"]).unwrap_or(0),
+        (None, None) => total.unwrap_or(0),
         (m5, h1) => m5.unwrap_or(0) + h1.unwrap_or(0),
     };
+    if total.is_some_and(|t| t != write) {
+        // Counted for the report's notes: the total was not used.
+        rec.notes |= NOTE_WRITE_SPLIT_CONTRADICTS;
+    }
     let write_1h = split.1.unwrap_or(0).min(write);
     set_num(rec, Field::InputTokens, uncached + read + write);
     set_num(rec, Field::CacheReadTokens, read);

@@ -1,34 +1,50 @@
 //! Reads pydantic's genai-prices `data.json` as-is: providers, each with models whose
 //! `match` rules become aliases (`equals` → the name, `starts_with` → `name*`, `ends_with` →
-//! `*name`, `contains` → `*name*`; `regex` and `and` rules have no glob equivalent and are
-//! skipped), and whose `prices` are one set or a list of dated sets (`constraint.start_date`
-//! → a price version in force until the next one). A price is a number or `{base, tiers:
-//! [{start, price}]}`; each distinct `start` becomes a long-context tier on prompt tokens,
-//! applied, like every tier here, when the prompt exceeds it. Sets limited to a time of day
-//! (off-peak discounts) and models without token prices are left out.
+//! `*name`, `contains` → `*name*`; `regex` and `and` rules have no glob equivalent), and whose
+//! `prices` are one set or a list of constrained sets. genai-prices prices a call with the
+//! LAST set of the list whose constraint holds at the call's time, so an unconstrained or
+//! `start_date` set starts a price version (in force until the next one), and the
+//! `start_time`/`end_time` sets listed after it (until the next dated set) are its
+//! time-of-day windows (UTC, start inclusive, end exclusive, wrapping midnight): DeepSeek's
+//! default set is its off-peak price and its 00:30-16:30 set the standard one. A price is a
+//! number or `{base, tiers: [{start, price}]}`; each distinct `start` becomes a long-context
+//! tier on prompt tokens, applied, like every tier here, when the prompt exceeds it.
+//!
+//! Nothing is dropped silently: what cannot be imported (regex/and match rules, models
+//! without token prices, audio and per-request prices) is returned as `Skipped`, which
+//! `pricing check` lists and the report counts in a note.
 
 use anyhow::{anyhow, Context, Result};
 use serde_json::Value;
 
-use super::rate::{Basis, PriceVersion, Rates, Tier};
-use super::ModelPrice;
+use super::rate::{parse_hhmm, Basis, PriceVersion, Rates, Tier};
+use super::{ModelPrice, Skipped};
 use crate::money::Rate;
 
-pub fn parse(name: &str, text: &str) -> Result<Vec<ModelPrice>> {
+/// The price fields read; any other field of a price set is listed as skipped.
+const READ: [&str; 5] =
+    ["input_mtok", "output_mtok", "cache_read_mtok", "cache_write_mtok", "cache_write_1h_mtok"];
+
+pub fn parse(name: &str, text: &str) -> Result<(Vec<ModelPrice>, Vec<Skipped>)> {
     let providers: Vec<Value> =
         serde_json::from_str(text).with_context(|| format!("{name}: not a genai-prices data.json"))?;
     let mut models = Vec::new();
+    let mut skipped = Vec::new();
     for p in &providers {
         let provider = p["id"].as_str().ok_or_else(|| anyhow!("{name}: a provider has no id"))?;
         for m in p["models"].as_array().into_iter().flatten() {
             let id = m["id"].as_str().unwrap_or_default();
-            let versions =
-                versions(&m["prices"]).with_context(|| format!("{name}: model {provider}/{id}"))?;
+            let mut skip = |what: String| {
+                skipped.push(Skipped { table: name.to_string(), model: format!("{provider}/{id}"), what })
+            };
+            let versions = versions(&m["prices"], &mut skip)
+                .with_context(|| format!("{name}: model {provider}/{id}"))?;
             if versions.is_empty() {
+                skip("no token prices (input_mtok): the model is not imported".to_string());
                 continue;
             }
             let mut aliases = Vec::new();
-            collect_aliases(&m["match"], &mut aliases);
+            collect_aliases(&m["match"], &mut aliases, &mut skip);
             aliases.retain(|a| !a.eq_ignore_ascii_case(id));
             models.push(
                 ModelPrice::new(provider, id, aliases, versions)
@@ -36,13 +52,13 @@ pub fn parse(name: &str, text: &str) -> Result<Vec<ModelPrice>> {
             );
         }
     }
-    Ok(models)
+    Ok((models, skipped))
 }
 
-fn collect_aliases(rule: &Value, out: &mut Vec<String>) {
+fn collect_aliases(rule: &Value, out: &mut Vec<String>, skip: &mut impl FnMut(String)) {
     let glob_safe = |s: &str| !s.contains(['*', '?', '[', ']']);
     if let Some(any) = rule["or"].as_array() {
-        any.iter().for_each(|r| collect_aliases(r, out));
+        any.iter().for_each(|r| collect_aliases(r, out, skip));
     } else if let Some(s) = rule["equals"].as_str() {
         out.push(s.to_string());
     } else if let Some(s) = rule["starts_with"].as_str().filter(|s| glob_safe(s)) {
@@ -51,27 +67,49 @@ fn collect_aliases(rule: &Value, out: &mut Vec<String>) {
         out.push(format!("*{s}"));
     } else if let Some(s) = rule["contains"].as_str().filter(|s| glob_safe(s)) {
         out.push(format!("*{s}*"));
+    } else if !rule.is_null() {
+        skip(format!("match rule {rule} has no glob equivalent: names only it matches are not priced"));
     }
 }
 
-/// One version for a plain price set; dated versions for a list of constrained sets.
-fn versions(prices: &Value) -> Result<Vec<PriceVersion>> {
+/// One version for a plain price set; for a list, a version per unconstrained or dated set,
+/// with the time-of-day sets that follow it as its windows.
+fn versions(prices: &Value, skip: &mut impl FnMut(String)) -> Result<Vec<PriceVersion>> {
     let Some(list) = prices.as_array() else {
-        return Ok(version(prices, None)?.into_iter().collect());
+        return Ok(version(prices, None, skip)?.into_iter().collect());
     };
-    // Time-of-day sets (off-peak discounts) cannot be expressed: keep the all-day ones.
-    let dated: Vec<(&Value, Option<i64>)> = list
-        .iter()
-        .filter(|e| e["constraint"]["start_time"].is_null())
-        .map(|e| Ok((&e["prices"], start_of(e)?)))
-        .collect::<Result<_>>()?;
-    let mut out = Vec::new();
-    for (i, (set, from)) in dated.iter().enumerate() {
-        let to = dated.get(i + 1).and_then(|(_, f)| *f);
-        if let Some(mut v) = version(set, *from)? {
-            v.to = to;
-            out.push(v);
+    /// A version's start date, its price set, and its windows (start, end, price set).
+    type Group<'v> = (Option<i64>, &'v Value, Vec<(u16, u16, &'v Value)>);
+    let mut groups: Vec<Group> = Vec::new();
+    for e in list {
+        let c = &e["constraint"];
+        if c["start_time"].is_null() && c["end_time"].is_null() {
+            groups.push((start_of(e)?, &e["prices"], Vec::new()));
+            continue;
         }
+        let time = |key: &str| {
+            let t = c[key].as_str().ok_or_else(|| anyhow!("constraint.{key} is not a time"))?;
+            parse_hhmm(t).with_context(|| format!("constraint.{key}"))
+        };
+        let window = (time("start_time")?, time("end_time")?, &e["prices"]);
+        match groups.last_mut() {
+            Some(g) => g.2.push(window),
+            // Outside the window such a model has no price at all.
+            None => skip(format!("time-of-day price {c} comes before any all-day price")),
+        }
+    }
+    let mut out = Vec::new();
+    for (i, (from, set, windows)) in groups.iter().enumerate() {
+        let Some(mut v) = version(set, *from, skip)? else { continue };
+        v.to = groups.get(i + 1).and_then(|g| g.0);
+        let mut rates = Vec::new();
+        for &(start, end, set) in windows {
+            match version(set, None, skip)? {
+                Some(w) => rates.push((start, end, w.base, w.tiers)),
+                None => skip(format!("time-of-day price {set} has no input_mtok")),
+            }
+        }
+        out.push(v.with_windows(rates)?);
     }
     Ok(out)
 }
@@ -80,7 +118,10 @@ fn start_of(entry: &Value) -> Result<Option<i64>> {
     entry["constraint"]["start_date"].as_str().map(crate::time::parse_date).transpose()
 }
 
-fn version(set: &Value, from: Option<i64>) -> Result<Option<PriceVersion>> {
+fn version(set: &Value, from: Option<i64>, skip: &mut impl FnMut(String)) -> Result<Option<PriceVersion>> {
+    for key in set.as_object().into_iter().flat_map(|o| o.keys()).filter(|k| !READ.contains(&k.as_str())) {
+        skip(format!("price field {key} is not imported (audio and per-request prices are not priced)"));
+    }
     // Embeddings list only an input price: nothing is generated.
     let Some(input) = set.get("input_mtok") else {
         return Ok(None);
@@ -103,12 +144,11 @@ fn version(set: &Value, from: Option<i64>) -> Result<Option<PriceVersion>> {
             cache_write_1h: at(field("cache_write_1h_mtok"), threshold)?.unwrap_or(cache_write),
         })
     };
-    let mut starts: Vec<u64> =
-        ["input_mtok", "output_mtok", "cache_read_mtok", "cache_write_mtok", "cache_write_1h_mtok"]
-            .iter()
-            .filter_map(|k| field(k))
-            .flat_map(|v| v["tiers"].as_array().into_iter().flatten().filter_map(|t| t["start"].as_u64()))
-            .collect();
+    let mut starts: Vec<u64> = READ
+        .iter()
+        .filter_map(|k| field(k))
+        .flat_map(|v| v["tiers"].as_array().into_iter().flatten().filter_map(|t| t["start"].as_u64()))
+        .collect();
     starts.sort_unstable();
     starts.dedup();
     let tiers = starts
@@ -124,6 +164,7 @@ fn version(set: &Value, from: Option<i64>) -> Result<Option<PriceVersion>> {
         source: "genai-prices data.json".to_string(),
         checked: String::new(),
         note: String::new(),
+        windows: Vec::new(),
     }))
 }
 
@@ -152,10 +193,10 @@ mod tests {
             "prices": [
               {"prices": {"input_mtok": {"base": 5, "tiers": [{"start": 200000, "price": 10}]}, "output_mtok": 25, "cache_read_mtok": 0.5}},
               {"constraint": {"start_date": "2026-03-13"}, "prices": {"input_mtok": 5, "output_mtok": 25}},
-              {"constraint": {"start_time": "16:30:00"}, "prices": {"input_mtok": 1, "output_mtok": 1}}
+              {"constraint": {"start_time": "16:30:00", "end_time": "00:00:00"}, "prices": {"input_mtok": 1, "output_mtok": 1}}
             ]},
             {"id": "per-request", "match": {"equals": "r"}, "prices": {"requests_kcount": 1}}]}]"#;
-        let models = parse("data.json", data).unwrap();
+        let (models, skipped) = parse("data.json", data).unwrap();
         assert_eq!(models.len(), 1);
         let m = &models[0];
         assert_eq!(m.aliases, ["claude-x*", "cx"]);
@@ -167,6 +208,44 @@ mod tests {
         assert_eq!(v1.tiers[0].rates.output.to_string(), "25", "an untiered price stays");
         assert_eq!(v1.tiers[0].rates.cache_read.to_string(), "0.5");
         assert!(v2.tiers.is_empty());
+        // The time-of-day set follows the 2026-03-13 set: it is that version's window.
+        assert_eq!(v2.windows.len(), 1);
+        assert_eq!(v2.windows[0].span(), "16:30-00:00");
+        assert_eq!(v2.windows[0].version.base.input.to_string(), "1");
+        assert!(v1.windows.is_empty());
+        // Nothing dropped silently: the regex rule and the per-request model are listed.
+        let what: Vec<(&str, &str)> = skipped.iter().map(|s| (s.model.as_str(), s.what.as_str())).collect();
+        assert_eq!(what.len(), 3, "{what:?}");
+        assert!(
+            what[0].0 == "anthropic/claude-x" && what[0].1.starts_with("match rule {\"regex\""),
+            "{what:?}"
+        );
+        assert_eq!(what[1].0, "anthropic/per-request");
+        assert!(what[1].1.starts_with("price field requests_kcount is not imported"), "{what:?}");
+        assert!(what[2].1.starts_with("no token prices"), "{what:?}");
+    }
+
+    /// genai-prices' DeepSeek entry as in data.json (commit 47df840): the default set is the
+    /// off-peak price, the 00:30-16:30 set the standard one.
+    const DEEPSEEK: &str = r#"[{"id": "deepseek", "models": [{"id": "deepseek-chat", "match": {"equals": "deepseek-chat"},
+        "prices": [{"prices": {"input_mtok": 0.135, "cache_read_mtok": 0.035, "output_mtok": 0.55}},
+          {"constraint": {"start_time": "00:30:00Z", "end_time": "16:30:00Z"},
+           "prices": {"input_mtok": 0.27, "cache_read_mtok": 0.07, "output_mtok": 1.1}}]}]}]"#;
+
+    #[test]
+    fn deepseek_standard_hours_are_a_window_not_dropped_r11() {
+        let (models, skipped) = parse("data.json", DEEPSEEK).unwrap();
+        assert!(skipped.is_empty(), "{skipped:?}");
+        let v = &models[0].versions[0];
+        let at = |t: &str| chrono::DateTime::parse_from_rfc3339(t).unwrap().timestamp_millis();
+        let input = |t: &str| v.at_time_of_day(at(t)).base.input.to_string();
+        // Peak (standard) 00:30 ≤ t < 16:30 UTC at 0.27; off-peak otherwise at 0.135.
+        assert_eq!(input("2025-03-01T16:29:59Z"), "0.27");
+        assert_eq!(input("2025-03-01T16:30:00Z"), "0.135");
+        assert_eq!(input("2025-03-01T00:29:59Z"), "0.135");
+        assert_eq!(input("2025-03-01T00:30:00Z"), "0.27");
+        assert_eq!(v.at_time_of_day(at("2025-03-01T12:00:00Z")).base.output.to_string(), "1.1");
+        assert_eq!(v.at_time_of_day(at("2025-03-01T12:00:00Z")).base.cache_read.to_string(), "0.07");
     }
 
     #[test]
@@ -174,14 +253,14 @@ mod tests {
         // Anthropic-style: 5-minute writes 1.25 × input, 1-hour writes 2 × input.
         let data = r#"[{"id": "anthropic", "models": [{"id": "claude-y", "match": {"equals": "claude-y"},
             "prices": {"input_mtok": 3, "output_mtok": 15, "cache_write_mtok": 3.75, "cache_write_1h_mtok": 6}}]}]"#;
-        let v = &parse("data.json", data).unwrap()[0].versions[0];
+        let v = &parse("data.json", data).unwrap().0[0].versions[0];
         assert_eq!(
             (v.base.cache_write.to_string(), v.base.cache_write_1h.to_string()),
             ("3.75".into(), "6".into())
         );
         // Without a 1-hour price, 1-hour writes are billed as 5-minute ones.
         let data = data.replace(r#", "cache_write_1h_mtok": 6"#, "");
-        let v = &parse("data.json", &data).unwrap()[0].versions[0];
+        let v = &parse("data.json", &data).unwrap().0[0].versions[0];
         assert_eq!(v.base.cache_write_1h.to_string(), "3.75");
     }
 }

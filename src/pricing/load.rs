@@ -8,7 +8,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use serde::Deserialize;
 
 use super::rate::{Basis, PriceVersion, Rates, Tier};
-use super::ModelPrice;
+use super::{ModelPrice, Skipped};
 use crate::money::Rate;
 
 #[derive(Deserialize)]
@@ -52,6 +52,23 @@ struct PriceToml {
     note: Option<String>,
     #[serde(default)]
     tiers: Vec<TierToml>,
+    #[serde(default)]
+    windows: Vec<WindowToml>,
+}
+
+/// Rates in force at some hours of every day (UTC), e.g. an off-peak discount.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WindowToml {
+    start: String,
+    end: String,
+    input: Option<toml::Value>,
+    output: Option<toml::Value>,
+    cache_read: Option<toml::Value>,
+    cache_write: Option<toml::Value>,
+    cache_write_1h: Option<toml::Value>,
+    #[serde(default)]
+    tiers: Vec<TierToml>,
 }
 
 #[derive(Deserialize)]
@@ -90,19 +107,15 @@ pub fn parse_toml(name: &str, text: &str) -> Result<Vec<ModelPrice>> {
 
 fn price_version(p: PriceToml, file_source: &str, file_checked: &str) -> Result<PriceVersion> {
     let base = rates(&p.input, &p.output, [&p.cache_read, &p.cache_write, &p.cache_write_1h])?;
-    let mut tiers = Vec::with_capacity(p.tiers.len());
-    for t in &p.tiers {
-        let basis = match t.basis.as_deref() {
-            None | Some("input") => Basis::Input,
-            Some("total") => Basis::Total,
-            Some(other) => bail!("tier {}: basis must be \"input\" or \"total\", not {other:?}", t.threshold),
-        };
-        let tier_rates = rates(&t.input, &t.output, [&t.cache_read, &t.cache_write, &t.cache_write_1h])
-            .with_context(|| format!("tier {}", t.threshold))?;
-        tiers.push(Tier { threshold: t.threshold, basis, rates: tier_rates });
-    }
-    if tiers.windows(2).any(|w| w[0].threshold >= w[1].threshold) {
-        bail!("tier thresholds must be strictly increasing");
+    let tiers = tiers(&p.tiers)?;
+    let mut windows = Vec::with_capacity(p.windows.len());
+    for w in &p.windows {
+        let ctx = || format!("window {}-{}", w.start, w.end);
+        let start = super::rate::parse_hhmm(&w.start).with_context(|| format!("{}: field start", ctx()))?;
+        let end = super::rate::parse_hhmm(&w.end).with_context(|| format!("{}: field end", ctx()))?;
+        let base = rates(&w.input, &w.output, [&w.cache_read, &w.cache_write, &w.cache_write_1h])
+            .with_context(ctx)?;
+        windows.push((start, end, base, self::tiers(&w.tiers).with_context(ctx)?));
     }
     let batch_multiplier = match &p.batch_multiplier {
         Some(v) => rate_value(v).context("field batch_multiplier")?,
@@ -116,7 +129,7 @@ fn price_version(p: PriceToml, file_source: &str, file_checked: &str) -> Result<
             bail!("effective_to must be after effective_from");
         }
     }
-    Ok(PriceVersion {
+    PriceVersion {
         from,
         to,
         base,
@@ -125,7 +138,28 @@ fn price_version(p: PriceToml, file_source: &str, file_checked: &str) -> Result<
         source: p.source.unwrap_or_else(|| file_source.to_string()),
         checked: p.checked.unwrap_or_else(|| file_checked.to_string()),
         note: p.note.unwrap_or_default(),
-    })
+        windows: Vec::new(),
+    }
+    .with_windows(windows)
+}
+
+/// Long-context tiers, thresholds strictly increasing.
+fn tiers(list: &[TierToml]) -> Result<Vec<Tier>> {
+    let mut tiers = Vec::with_capacity(list.len());
+    for t in list {
+        let basis = match t.basis.as_deref() {
+            None | Some("input") => Basis::Input,
+            Some("total") => Basis::Total,
+            Some(other) => bail!("tier {}: basis must be \"input\" or \"total\", not {other:?}", t.threshold),
+        };
+        let tier_rates = rates(&t.input, &t.output, [&t.cache_read, &t.cache_write, &t.cache_write_1h])
+            .with_context(|| format!("tier {}", t.threshold))?;
+        tiers.push(Tier { threshold: t.threshold, basis, rates: tier_rates });
+    }
+    if tiers.windows(2).any(|w| w[0].threshold >= w[1].threshold) {
+        bail!("tier thresholds must be strictly increasing");
+    }
+    Ok(tiers)
 }
 
 /// Resolves the fallbacks: cache rates default to input, 1-hour writes to 5-minute writes.
@@ -201,23 +235,35 @@ fn check_snapshots(name: &str, models: &[ModelPrice]) -> Result<()> {
     Ok(())
 }
 
-/// Reads LiteLLM's price map as-is: per-token USD floats, `*_above_<N>k_tokens` tiers.
-pub fn parse_litellm(name: &str, text: &str) -> Result<Vec<ModelPrice>> {
+/// Reads LiteLLM's price map as-is: per-token USD floats, `*_above_<N>k_tokens` tiers. An
+/// entry without both token prices is listed as skipped, never dropped silently.
+pub fn parse_litellm(name: &str, text: &str) -> Result<(Vec<ModelPrice>, Vec<Skipped>)> {
     let map: BTreeMap<String, serde_json::Value> =
         serde_json::from_str(text).with_context(|| format!("{name}: not a LiteLLM price map"))?;
     let mut models = Vec::new();
+    let mut skipped = Vec::new();
     for (model, entry) in &map {
-        let Some(obj) = entry.as_object() else { continue };
-        let (Some(input), Some(output)) = (obj.get("input_cost_per_token"), obj.get("output_cost_per_token"))
-        else {
-            continue; // images, audio, embeddings without output prices, `sample_spec`
+        let obj = entry.as_object();
+        let prices =
+            obj.and_then(|o| Some((o, o.get("input_cost_per_token")?, o.get("output_cost_per_token")?)));
+        let Some((obj, input, output)) = prices else {
+            // Images, audio, embeddings without an output price, `sample_spec`.
+            let what = "no input_cost_per_token and output_cost_per_token: the entry is not imported";
+            skipped.push(Skipped { table: name.to_string(), model: model.clone(), what: what.to_string() });
+            continue;
         };
         let version =
             litellm_version(obj, input, output).with_context(|| format!("{name}: model {model:?}"))?;
+        if obj.contains_key("off_peak_pricing") {
+            // Off-peak hours per weekday (DeepSeek V4): windows here have no weekdays yet.
+            let what = "off_peak_pricing (off-peak rates by weekday and UTC hour) is not imported: \
+                        every hour is priced at the standard rates";
+            skipped.push(Skipped { table: name.to_string(), model: model.clone(), what: what.to_string() });
+        }
         let provider = obj.get("litellm_provider").and_then(|p| p.as_str()).unwrap_or("litellm");
         models.push(ModelPrice::new(provider, model, Vec::new(), vec![version])?);
     }
-    Ok(models)
+    Ok((models, skipped))
 }
 
 fn litellm_version(
@@ -283,6 +329,7 @@ fn litellm_version(
         source: "LiteLLM model_prices_and_context_window.json".to_string(),
         checked: String::new(),
         note: String::new(),
+        windows: Vec::new(),
     })
 }
 
@@ -336,6 +383,30 @@ output = 16
     }
 
     #[test]
+    fn windows_read_with_their_own_fallbacks_and_tiers() {
+        let t = format!(
+            "{TABLE}[[models.prices.windows]]\nstart = \"16:30\"\nend = \"00:30:00Z\"\ninput = 0.5\noutput = 4\n\
+             [[models.prices.windows.tiers]]\nthreshold = 1000\ninput = 1\noutput = 8\n"
+        );
+        let models = parse_toml("t.toml", &t).unwrap();
+        let v = &models[0].versions[1];
+        assert_eq!((v.windows.len(), v.windows[0].span()), (1, "16:30-00:30".to_string()));
+        let w = &v.windows[0].version;
+        assert_eq!(w.base.cache_read.to_string(), "0.5", "a window's cache rate falls back to its input");
+        assert_eq!(w.base.cache_write.to_string(), "0.5", "not to the version's cache_write 1.25");
+        assert_eq!((w.tiers.len(), w.tiers[0].rates.output.to_string()), (1, "8".to_string()));
+        assert_eq!((w.from, w.batch_multiplier), (v.from, v.batch_multiplier), "dates and batch kept");
+        let bad = t.replace("start = \"16:30\"", "start = \"4pm\"");
+        let err = format!("{:#}", parse_toml("t.toml", &bad).unwrap_err());
+        assert!(err.contains("t.toml: model \"m1\": price #2: window 4pm-00:30:00Z: field start"), "{err}");
+        let overlap = format!(
+            "{t}[[models.prices.windows]]\nstart = \"00:00\"\nend = \"01:00\"\ninput = 1\noutput = 1\n"
+        );
+        let err = format!("{:#}", parse_toml("t.toml", &overlap).unwrap_err());
+        assert!(err.contains("window 00:00-01:00 overlaps another window"), "{err}");
+    }
+
+    #[test]
     fn overlapping_versions_are_rejected() {
         let bad = TABLE.replace("effective_from = \"2025-06-01\"", "effective_from = \"2025-05-01\"");
         let err = format!("{:#}", parse_toml("t.toml", &bad).unwrap_err());
@@ -350,10 +421,17 @@ output = 16
             "cache_read_input_token_cost": 3e-07, "cache_creation_input_token_cost": 3.75e-06,
             "cache_creation_input_token_cost_above_1hr": 6e-06,
             "input_cost_per_token_above_200k_tokens": 6e-06, "output_cost_per_token_above_200k_tokens": 2.25e-05,
-            "litellm_provider": "anthropic"}
+            "litellm_provider": "anthropic"},
+          "ds-v4": {"input_cost_per_token": 3e-07, "output_cost_per_token": 1.2e-06, "litellm_provider": "deepseek",
+            "off_peak_pricing": {"input_cost_per_token": 1.5e-07, "output_cost_per_token": 6e-07,
+              "windows": [{"hours_utc": "00:00-00:00", "weekdays": [6, 7]}]}}
         }"#;
-        let models = parse_litellm("prices.json", json).unwrap();
-        assert_eq!(models.len(), 1);
+        let (models, skipped) = parse_litellm("prices.json", json).unwrap();
+        assert_eq!(models.len(), 2);
+        // Listed, not dropped silently: sample_spec has no output price; ds-v4's off-peak
+        // rates cannot be expressed yet (it is imported at its standard rates).
+        let what: Vec<(&str, &str)> = skipped.iter().map(|s| (s.model.as_str(), &s.what[..16])).collect();
+        assert_eq!(what, [("ds-v4", "off_peak_pricing"), ("sample_spec", "no input_cost_pe")]);
         let v = &models[0].versions[0];
         assert_eq!(models[0].provider, "anthropic");
         assert_eq!(v.base.input.to_string(), "3");

@@ -2,6 +2,7 @@
 //! `--pricing` files, and the lookup of a call's model to the price in force at its time.
 
 pub mod builtin;
+pub mod diff;
 pub mod genai_prices;
 pub mod load;
 pub mod providers;
@@ -73,6 +74,16 @@ impl ModelPrice {
     }
 }
 
+/// Something an imported table (LiteLLM, genai-prices) holds that was not imported, and why:
+/// `pricing check` lists each, the report counts them in a note, so nothing is dropped silently.
+#[derive(Clone, Debug)]
+pub struct Skipped {
+    /// The table file it is in.
+    pub table: String,
+    pub model: String,
+    pub what: String,
+}
+
 /// Where a set of prices came from, for the report's provenance line.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct SourceInfo {
@@ -90,6 +101,8 @@ pub struct PriceBook {
     /// Entries `0..user_models` come from `--pricing` tables, which win over the built-in ones.
     user_models: usize,
     pub sources: Vec<SourceInfo>,
+    /// What the imported tables hold that could not be imported, in file order.
+    pub skipped: Vec<Skipped>,
 }
 
 impl PriceBook {
@@ -121,18 +134,20 @@ impl PriceBook {
         let mut models = Vec::new();
         let mut sources = Vec::new();
         let mut user_models = 0;
+        let mut skipped = Vec::new();
         for (t, (name, text)) in tables.iter().enumerate() {
             if t == user_tables {
                 user_models = models.len();
             }
-            let parsed = if name.ends_with(".json") && text.trim_start().starts_with('[') {
+            let (parsed, skips) = if name.ends_with(".json") && text.trim_start().starts_with('[') {
                 genai_prices::parse(name, text)?
             } else if name.ends_with(".json") {
                 load::parse_litellm(name, text)?
             } else {
-                load::parse_toml(name, text)?
+                (load::parse_toml(name, text)?, Vec::new())
             };
             models.extend(parsed);
+            skipped.extend(skips);
             sources.push(SourceInfo { name: name.clone(), sha256: hex_digest(text.as_bytes()) });
         }
         let mut by_name: FxHashMap<String, Vec<usize>> = FxHashMap::default();
@@ -160,7 +175,7 @@ impl PriceBook {
         if user_tables >= tables.len() {
             user_models = models.len();
         }
-        Ok(PriceBook { models, by_name, alias_of, user_models, sources })
+        Ok(PriceBook { models, by_name, alias_of, user_models, sources, skipped })
     }
 
     pub fn models(&self) -> &[ModelPrice] {

@@ -1,5 +1,6 @@
 //! One version of a model's price: base rates, long-context tiers, batch multiplier, and the
-//! window of time it was in force. Fallbacks between rates (a missing cache rate means the
+//! window of time it was in force, and the hours of the day at which other rates apply (DeepSeek's
+//! off-peak discount). Fallbacks between rates (a missing cache rate means the
 //! input rate) are resolved when the table loads, so pricing a call never has to ask.
 
 use crate::money::Rate;
@@ -31,6 +32,22 @@ pub struct Tier {
     pub rates: Rates,
 }
 
+/// Minutes in a day: time-of-day windows are minutes after UTC midnight, `0..MINUTES_PER_DAY`.
+pub const MINUTES_PER_DAY: u16 = 24 * 60;
+
+/// Rates in force at some hours of every day: from `start` (inclusive) to `end` (exclusive),
+/// minutes after UTC midnight; an `end` at or before `start` wraps past midnight
+/// (16:30 → 00:30). A call whose UTC time of day falls inside is priced with `version`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Window {
+    pub start: u16,
+    pub end: u16,
+    /// The enclosing version with this window's base rates and tiers in place of its own (same
+    /// dates, batch multiplier and source, no windows): what a call in the window is priced
+    /// with, so every analysis that re-prices a call sees the window's rates.
+    pub version: PriceVersion,
+}
+
 /// A price in force from `from` (inclusive) to `to` (exclusive), epoch milliseconds UTC.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PriceVersion {
@@ -43,6 +60,9 @@ pub struct PriceVersion {
     pub source: String,
     pub checked: String,
     pub note: String,
+    /// Hours of the day with other rates, in start order; they never overlap. Outside
+    /// them `base` and `tiers` apply.
+    pub windows: Vec<Window>,
 }
 
 impl Basis {
@@ -74,6 +94,86 @@ impl PriceVersion {
     pub fn rates(&self, tier: Option<usize>) -> &Rates {
         tier.map_or(&self.base, |t| &self.tiers[t].rates)
     }
+
+    /// The window a call at `at_ms` (epoch ms UTC) falls in by its time of day, if any.
+    pub fn window_at(&self, at_ms: i64) -> Option<usize> {
+        let minute = minute_of_day(at_ms);
+        self.windows.iter().position(|w| w.contains(minute))
+    }
+
+    /// The rates a call at `at_ms` is priced with: its window's version, else this one.
+    pub fn at_time_of_day(&self, at_ms: i64) -> &PriceVersion {
+        self.window_at(at_ms).map_or(self, |w| &self.windows[w].version)
+    }
+
+    /// Adds time-of-day windows `(start, end, base, tiers)`: errors when one is empty or
+    /// two overlap.
+    pub fn with_windows(mut self, windows: Vec<(u16, u16, Rates, Vec<Tier>)>) -> anyhow::Result<Self> {
+        let mut taken = vec![false; MINUTES_PER_DAY as usize];
+        let plain = PriceVersion { windows: Vec::new(), ..self.clone() };
+        for (start, end, base, tiers) in windows {
+            if start == end || start >= MINUTES_PER_DAY || end > MINUTES_PER_DAY {
+                anyhow::bail!(
+                    "window {}-{}: start and end must differ, within a day",
+                    hhmm(start),
+                    hhmm(end)
+                );
+            }
+            let mut window = Window { start, end, version: plain.clone() };
+            window.version.base = base;
+            window.version.tiers = tiers;
+            for m in (0..MINUTES_PER_DAY).filter(|&m| window.contains(m)) {
+                if std::mem::replace(&mut taken[m as usize], true) {
+                    anyhow::bail!("window {}-{} overlaps another window", hhmm(start), hhmm(end));
+                }
+            }
+            self.windows.push(window);
+        }
+        self.windows.sort_by_key(|w| w.start);
+        Ok(self)
+    }
+}
+
+impl Window {
+    pub fn contains(&self, minute: u16) -> bool {
+        if self.start < self.end {
+            (self.start..self.end).contains(&minute)
+        } else {
+            minute >= self.start || minute < self.end
+        }
+    }
+
+    /// `HH:MM-HH:MM`, as tables write it.
+    pub fn span(&self) -> String {
+        format!("{}-{}", hhmm(self.start), hhmm(self.end))
+    }
+}
+
+/// The minute of the UTC day of an epoch-ms instant (whole minutes: 16:29:59 is minute 989).
+pub fn minute_of_day(at_ms: i64) -> u16 {
+    (at_ms.rem_euclid(86_400_000) / 60_000) as u16
+}
+
+/// Minutes after midnight as `HH:MM` (1440 is `24:00`).
+pub fn hhmm(minutes: u16) -> String {
+    format!("{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+/// `HH:MM` or `HH:MM:SS` (seconds must be 00; a trailing `Z` is allowed, the times are UTC)
+/// as minutes after midnight; `24:00` is the end of the day.
+pub fn parse_hhmm(text: &str) -> anyhow::Result<u16> {
+    let t = text.strip_suffix('Z').unwrap_or(text);
+    let parts: Vec<&str> = t.split(':').collect();
+    let num = |s: &str| (s.len() == 2).then(|| s.parse::<u16>().ok()).flatten();
+    let parsed = match parts.as_slice() {
+        [h, m] => num(h).zip(num(m)),
+        [h, m, s] if num(s) == Some(0) => num(h).zip(num(m)),
+        _ => None,
+    };
+    match parsed {
+        Some((h, m)) if m < 60 && (h < 24 || (h, m) == (24, 0)) => Ok(h * 60 + m),
+        _ => anyhow::bail!("{text:?} is not a UTC time of day HH:MM"),
+    }
 }
 
 #[cfg(test)]
@@ -98,6 +198,7 @@ mod tests {
             source: String::new(),
             checked: String::new(),
             note: String::new(),
+            windows: Vec::new(),
         }
     }
 
@@ -118,5 +219,43 @@ mod tests {
         // 150 input + 50 output = 200 total: not above 200, so still the input tier.
         assert_eq!(v.tier_for(150, 50), Some(0));
         assert_eq!(v.tier_for(150, 51), Some(1));
+    }
+
+    fn at(hms: &str) -> i64 {
+        chrono::DateTime::parse_from_rfc3339(&format!("2025-03-01T{hms}Z")).unwrap().timestamp_millis()
+    }
+
+    #[test]
+    fn windows_by_utc_time_of_day_half_open_and_wrapping_midnight() {
+        // Off-peak 16:30 → 00:30 (wraps midnight) at rate 1/2 of the default.
+        let v = version().with_windows(vec![(990, 30, rates("0.5"), Vec::new())]).unwrap();
+        let input = |hms: &str| v.at_time_of_day(at(hms)).base.input.to_string();
+        assert_eq!(input("16:29:59"), "1", "minute 989 is before the window");
+        assert_eq!(input("16:30:00"), "0.5", "the start is inclusive");
+        assert_eq!(input("23:59:59"), "0.5");
+        assert_eq!(input("00:00:00"), "0.5", "past midnight, still inside");
+        assert_eq!(input("00:29:59"), "0.5");
+        assert_eq!(input("00:30:00"), "1", "the end is exclusive");
+        assert!(v.at_time_of_day(at("17:00:00")).windows.is_empty());
+        assert_eq!(v.at_time_of_day(at("17:00:00")).from, v.from, "dates kept");
+    }
+
+    #[test]
+    fn windows_must_not_overlap_or_be_empty() {
+        let w = |s, e| (s, e, rates("2"), Vec::new());
+        let err = version().with_windows(vec![w(990, 30), w(0, 60)]).unwrap_err().to_string();
+        assert!(err.contains("00:00-01:00 overlaps"), "{err}");
+        assert!(version().with_windows(vec![w(60, 60)]).is_err());
+        assert!(version().with_windows(vec![w(0, 1440)]).is_ok(), "all day is one window");
+    }
+
+    #[test]
+    fn times_of_day_parse() {
+        assert_eq!(parse_hhmm("16:30").unwrap(), 990);
+        assert_eq!(parse_hhmm("00:30:00Z").unwrap(), 30);
+        assert_eq!(parse_hhmm("24:00").unwrap(), 1440);
+        for bad in ["24:01", "7:30", "16:60", "16:30:15", "noon"] {
+            assert!(parse_hhmm(bad).is_err(), "{bad}");
+        }
     }
 }

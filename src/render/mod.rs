@@ -12,6 +12,7 @@ pub mod headline;
 pub mod json;
 pub mod markdown;
 pub mod paint;
+pub mod pricing_diff;
 mod sections;
 pub mod table;
 pub mod verdict;

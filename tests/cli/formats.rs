@@ -21,6 +21,27 @@ fn anthropic_input_excludes_cache() {
     assert!(r["notes"][0].as_str().unwrap().contains("2 calls carry no time"));
 }
 
+/// Issue #11: a cache-write total contradicting its 5m/1h breakdown is priced by the
+/// breakdown and counted in a note (fixtures/formats/README.md: $0.006, 2 such calls of 3).
+#[test]
+fn anthropic_write_breakdown_wins_and_contradictions_are_noted_r11() {
+    let r = totals("anthropic-write-split.jsonl", &["--price-as-of", "2026-01-05"]);
+    assert_eq!(r["totals"]["cost_usd_exact"], "0.006");
+    assert_eq!(r["totals"]["input_tokens"], 1300);
+    assert_eq!(r["totals"]["cache_write_1h_tokens"], 400);
+    let notes: Vec<&str> = r["notes"].as_array().unwrap().iter().filter_map(|n| n.as_str()).collect();
+    let want =
+        "2 calls had a cache-write total that contradicts their 5m/1h breakdown; the breakdown was used";
+    assert!(notes.contains(&want), "{notes:?}");
+    // The agreeing call alone draws no note.
+    let dir = tempfile::tempdir().unwrap();
+    let one = dir.path().join("one.jsonl");
+    let text = std::fs::read_to_string("fixtures/formats/anthropic-write-split.jsonl").unwrap();
+    std::fs::write(&one, text.lines().nth(1).unwrap()).unwrap();
+    let r = run_json(&["report", one.to_str().unwrap(), "--only", "totals", "--price-as-of", "2026-01-05"]);
+    assert!(!r["notes"].to_string().contains("contradicts"), "{}", r["notes"]);
+}
+
 #[test]
 fn openai_prompt_tokens_include_cache() {
     let r = totals("openai.jsonl", &[]);

@@ -13,7 +13,7 @@ fn list_filters_by_model_and_date() {
     let text = String::from_utf8(out.stdout).unwrap();
     let rows: Vec<&str> = text.lines().collect();
     assert_eq!(rows.len(), 2, "{text}");
-    assert_eq!(rows[1], "testco,alpha,-,2026-03-01,2,8,0.5,2.5,4,,0.5");
+    assert_eq!(rows[1], "testco,alpha,-,2026-03-01,2,8,0.5,2.5,4,,0.5,");
 }
 
 #[test]
@@ -28,9 +28,9 @@ fn list_builtin_has_a_historical_price_change() {
     assert_eq!(
         rows,
         [
-            "provider,model,from,to,input,output,cache_read,cache_write,cache_write_1h,tiers,batch",
-            "openai,o3,-,2025-06-10,10,40,2.5,10,10,,0.5",
-            "openai,o3,2025-06-10,-,2,8,0.5,2,2,,0.5",
+            "provider,model,from,to,input,output,cache_read,cache_write,cache_write_1h,tiers,batch,windows",
+            "openai,o3,-,2025-06-10,10,40,2.5,10,10,,0.5,",
+            "openai,o3,2025-06-10,-,2,8,0.5,2,2,,0.5,",
         ],
         "{text}"
     );
@@ -163,4 +163,161 @@ fn show_lists_the_snapshots_of_an_alias_r20() {
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("snapshots (the same model): gpt-4o-2024-05-13, gpt-4o-2024-08-06"), "{text}");
+}
+
+/// DeepSeek's off-peak window in the built-in table (issue #11), worked out in
+/// fixtures/pricing/README.md: peak and off-peak calls on both sides of 16:30:00Z and 00:30:00Z.
+#[test]
+fn builtin_deepseek_off_peak_window_by_utc_time_of_day_r11() {
+    let total = |extra: &[&str]| {
+        let mut args = vec!["report", "fixtures/pricing/deepseek-offpeak.jsonl", "--only", "totals"];
+        args.extend(extra);
+        super::run_json(&args)["totals"]["cost_usd_exact"].as_str().unwrap().to_string()
+    };
+    // 0.38 + 0.19 + 0.19 + 0.769 + 0.38
+    assert_eq!(total(&[]), "1.909");
+    // The 2025-06-01 version, each call's own time of day: the 20:00 call is off-peak.
+    assert_eq!(total(&["--price-as-of", "2025-06-01"]), "1.719");
+    // V3.2, no window: 5 × (0.28 + 0.042).
+    assert_eq!(total(&["--price-as-of", "2025-10-01"]), "1.61");
+    // pricing list names the window's hours beside the version's base rates.
+    let out = llmcost()
+        .args(["pricing", "list", "--model", "deepseek-chat", "--as-of", "2025-06-01", "--format", "csv"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        text.lines().nth(1),
+        Some("deepseek,deepseek-chat,2025-02-26,2025-09-05,0.27,1.1,0.07,0.27,0.27,,1,16:30-00:30 UTC")
+    );
+    let out = llmcost().args(["pricing", "show", "deepseek-chat"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("16:30-00:30 UTC: base"), "{text}");
+    assert!(text.contains("in force 2025-02-26 → 2025-09-05"), "{text}");
+}
+
+/// genai-prices' time-of-day sets price by hour, and what it cannot import is listed, never
+/// dropped silently (issue #11). fixtures/pricing/README.md: NEW prices diff.jsonl at $2.74
+/// with ds-legacy unpriced; ds-coder's regex rule and audio price are the 2 skipped entries.
+#[test]
+fn genai_prices_time_of_day_and_nothing_skipped_silently_r11() {
+    let r = super::run_json(&[
+        "report",
+        "fixtures/pricing/diff.jsonl",
+        "--only",
+        "totals",
+        "--pricing",
+        "fixtures/pricing/diff-new.json",
+        "--no-builtin-pricing",
+    ]);
+    assert_eq!(r["totals"]["cost_usd_exact"], "2.74");
+    assert_eq!(r["totals"]["unpriced_calls"], 1);
+    let notes = r["notes"].to_string();
+    assert!(
+        notes.contains("2 entries or fields of imported price tables were not imported (2 in fixtures/pricing/diff-new.json)"),
+        "{notes}"
+    );
+    let out = llmcost()
+        .args(["pricing", "check", "--no-builtin-pricing", "--pricing", "fixtures/pricing/diff-new.json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let skipped: Vec<&str> = text.lines().filter(|l| l.starts_with("skipped")).collect();
+    assert_eq!(skipped.len(), 2, "{text}");
+    assert!(skipped[0].contains("deepseek/ds-coder: price field input_audio_mtok is not imported"), "{text}");
+    assert!(skipped[1].contains(r#"deepseek/ds-coder: match rule {"regex":"^ds-coder-v[0-9]+$"}"#), "{text}");
+}
+
+/// `pricing diff` (issue #11), every figure worked out in fixtures/pricing/README.md.
+#[test]
+fn pricing_diff_rates_and_the_log_under_each_r11() {
+    let out = llmcost()
+        .args([
+            "pricing",
+            "diff",
+            "fixtures/pricing/diff-old.toml",
+            "fixtures/pricing/diff-new.json",
+            "--log",
+            "fixtures/pricing/diff.jsonl",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let d: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(d["kind"], "pricing-diff");
+    assert_eq!(d["new_skipped"], 2);
+    let rates = &d["rates"];
+    assert_eq!(rates["added"][0]["model"], "ds-coder");
+    assert_eq!(rates["removed"][0]["model"], "ds-legacy");
+    let changes: Vec<String> = rates["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            format!("{} {} {} {} {}→{}", c["model"], c["hours"], c["tier"], c["class"], c["old"], c["new"])
+        })
+        .collect();
+    let want = |class: &str, old: &str, new: &str| {
+        format!(r#""ds-chat" "16:30-00:30" "base" "{class}" "{old}"→"{new}""#)
+    };
+    assert_eq!(
+        changes,
+        [
+            want("input", "0.27", "0.135"),
+            want("output", "1.1", "0.55"),
+            want("cache_read", "0.07", "0.035"),
+            want("cache_write", "0.27", "0.135"),
+            want("cache_write_1h", "0.27", "0.135"),
+        ]
+    );
+    let log = &d["log"];
+    assert_eq!(log["old"]["cost_usd_exact"], "1.52");
+    assert_eq!(log["new"]["cost_usd_exact"], "2.74");
+    assert_eq!(log["difference_usd_exact"], "1.22");
+    assert_eq!(
+        (log["old"]["unpriced_calls"].as_u64(), log["new"]["unpriced_calls"].as_u64()),
+        (Some(1), Some(1))
+    );
+    let chat = &log["models"][0];
+    assert_eq!(chat["model"], "ds-chat");
+    assert!(super::same_decimal(&chat["difference_usd"].to_string(), "-0.36"), "{chat}");
+    assert!(log["models"][1]["difference_usd"].is_null());
+    // The terminal table opens with the counts and what the new tables could not import.
+    let out = llmcost()
+        .args(["pricing", "diff", "fixtures/pricing/diff-old.toml", "fixtures/pricing/diff-new.json"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().take(2).collect();
+    assert!(lines[0].ends_with("1 added, 1 removed, 1 with changed rates (5 changes)"), "{text}");
+    assert!(lines[1].starts_with("2 entries or fields of the new tables were not imported"), "{text}");
+}
+
+/// A model name from a table reaches Markdown escaped, and `builtin` names the embedded tables.
+#[test]
+fn pricing_diff_escapes_names_and_reads_builtin() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("hostile.toml");
+    std::fs::write(
+        &table,
+        "provider = \"x\"\n[[models]]\nid = \"a|<b>[c](d)\"\n[[models.prices]]\ninput = 1\noutput = 1\n",
+    )
+    .unwrap();
+    let out = llmcost()
+        .args(["pricing", "diff", "builtin", table.to_str().unwrap(), "--format", "md"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains(r"a\|\<b\>\[c\](d)"), "{text}");
+    assert!(!text.contains("<b>"), "{text}");
+    assert!(text.contains("### Removed models"), "{text}");
+    llmcost()
+        .args(["pricing", "diff", "builtin", "no-such-file.toml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no-such-file.toml: no such price table"));
 }
