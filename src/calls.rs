@@ -24,10 +24,13 @@ pub enum StrCol {
     ErrorType,
     FinishReason,
     PromptHash,
+    /// The model name as the log wrote it; `Model` holds the model it resolves to once
+    /// `price::resolve_models` has run (see there).
+    LoggedModel,
 }
 
 impl StrCol {
-    pub const ALL: [StrCol; 13] = [
+    pub const ALL: [StrCol; 14] = [
         StrCol::Provider,
         StrCol::Model,
         StrCol::RequestedModel,
@@ -41,6 +44,7 @@ impl StrCol {
         StrCol::ErrorType,
         StrCol::FinishReason,
         StrCol::PromptHash,
+        StrCol::LoggedModel,
     ];
     pub const COUNT: usize = Self::ALL.len();
 }
@@ -263,6 +267,8 @@ pub struct Calls {
     /// counted). Empty while every row is a call, so call logs pay nothing for it.
     requests: Vec<u32>,
     keep: [bool; StrCol::COUNT],
+    /// `Model` holds resolved names and `LoggedModel` the logged ones (`resolve_models`).
+    models_resolved: bool,
 }
 
 impl Calls {
@@ -307,6 +313,22 @@ impl Calls {
 
     pub fn col(&self, col: StrCol) -> &StrColumn {
         &self.strs[col as usize]
+    }
+
+    /// The model names as logged, which pricing reads: `LoggedModel` once the models are
+    /// resolved, else `Model`.
+    pub fn logged_model(&self) -> &StrColumn {
+        self.col(if self.models_resolved { StrCol::LoggedModel } else { StrCol::Model })
+    }
+
+    /// Makes `resolved` (one id per row) the `Model` column, the logged names staying in
+    /// `LoggedModel` (see `price::resolve_model_names`).
+    pub fn resolve_models(&mut self, resolved: StrColumn) {
+        let before = std::mem::replace(&mut self.strs[StrCol::Model as usize], resolved);
+        if !self.models_resolved {
+            self.strs[StrCol::LoggedModel as usize] = before;
+            self.models_resolved = true;
+        }
     }
 
     pub fn has_flag(&self, row: usize, flag: u8) -> bool {

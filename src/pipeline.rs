@@ -274,7 +274,8 @@ impl Plan {
     pub fn load(self, on_progress: Option<&(dyn Fn(u64) + Sync)>) -> Result<Loaded> {
         let book = PriceBook::load(&self.pricing, self.builtin_pricing)?;
         let ctx = RunContext::new(&self.ingest, on_progress);
-        let batch = ingest::ingest(&self.sources, &ctx)?;
+        let mut batch = ingest::ingest(&self.sources, &ctx)?;
+        price::resolve_model_names(&mut batch.calls, &book);
         Ok(Loaded { plan: self, book, batch })
     }
 }

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::calls::{Calls, FLAG_AGGREGATE, FLAG_BATCH, FLAG_CACHE_HIT, FLAG_LONG_CONTEXT};
-use crate::calls::{StrCol, Tokens};
+use crate::calls::{StrCol, StrColumn, Tokens};
 use crate::money::Money;
 use crate::pricing::{ModelPrice, PriceBook, PriceVersion};
 
@@ -69,7 +69,7 @@ impl Components {
 pub fn price_all<'b>(calls: &Calls, book: &'b PriceBook, as_of: Option<i64>) -> Priced<'b> {
     let (models, versions) = resolve_models(calls, book);
     let provider = &calls.col(StrCol::Provider).ids;
-    let model = &calls.col(StrCol::Model).ids;
+    let model = &calls.logged_model().ids;
     // Straight into the three columns: no intermediate vector of tuples.
     let (cost, (tier, version)): (Vec<Money>, (Vec<u8>, Vec<u32>)) = (0..calls.len())
         .into_par_iter()
@@ -113,7 +113,7 @@ pub fn check_sums(calls: &Calls, priced: &Priced<'_>) -> anyhow::Result<()> {
     ];
     let name = |row: usize| {
         calls
-            .col(StrCol::Model)
+            .logged_model()
             .value(row)
             .map_or_else(|| format!("call {}", row + 1), |m| format!("call {} ({m})", row + 1))
     };
@@ -144,7 +144,7 @@ fn resolve_models<'b>(
     book: &'b PriceBook,
 ) -> (Resolved<'b>, Vec<(&'b ModelPrice, &'b PriceVersion)>) {
     let provider = calls.col(StrCol::Provider);
-    let model = calls.col(StrCol::Model);
+    let model = calls.logged_model();
     let mut out: Resolved<'b> = FxHashMap::default();
     let mut versions = Vec::new();
     let mut starts_of: FxHashMap<*const ModelPrice, Vec<u32>> = FxHashMap::default();
@@ -166,6 +166,29 @@ fn resolve_models<'b>(
         });
     }
     (out, versions)
+}
+
+/// Groups every call under the model its name resolves to, so one model is one row in every
+/// breakdown and section however the logs spell it: `Model` becomes the id of the price entry
+/// the name stands for (`PriceBook::identity`: `openai/gpt-4o`, `gpt-4o` and the snapshot
+/// `gpt-4o-2024-08-06` its entry lists all become `gpt-4o`), and the name as logged moves to
+/// `LoggedModel`, which pricing reads (a snapshot keeps its own price). A name no table knows
+/// stays as logged. Running it twice changes nothing.
+pub fn resolve_model_names(calls: &mut Calls, book: &PriceBook) {
+    let provider = calls.col(StrCol::Provider);
+    let logged = calls.logged_model();
+    let mut resolved = StrColumn { dict: Default::default(), ids: Vec::with_capacity(calls.len()) };
+    let mut memo: FxHashMap<(u32, u32), u32> = FxHashMap::default();
+    for (row, &id) in logged.ids.iter().enumerate() {
+        let key = (provider.ids.get(row).copied().unwrap_or(0), id);
+        let code = *memo.entry(key).or_insert_with(|| {
+            let Some(name) = logged.dict.get(id) else { return 0 };
+            let identity = book.identity(provider.dict.get(key.0), name);
+            resolved.dict.intern(identity.map_or(name, |m| m.id.as_str()))
+        });
+        resolved.ids.push(code);
+    }
+    calls.resolve_models(resolved);
 }
 
 /// Cost of one call under `version`, and the tier it fell in (`BASE` or index + 1).
@@ -308,6 +331,54 @@ output = 22.5
         assert_eq!(priced.version(1).unwrap().1.base.input.to_string(), "1");
         assert!(priced.version(2).is_none());
         assert!(!priced.is_priced(2));
+    }
+
+    #[test]
+    fn names_of_one_model_resolve_to_one_and_keep_their_own_price_r20() {
+        use crate::ingest::record::{Field, RawRecord, Scalar};
+        // gpt-4o lists gpt-4o-2024-05-13 in `snapshots`: one model, but the snapshot has its
+        // own price ($5 in / $15 out) where the alias costs $2.5 / $10 in 2026.
+        let t = r#"provider = "openai"
+[[models]]
+id = "gpt-4o"
+snapshots = ["gpt-4o-2024-05-13"]
+[[models.prices]]
+input = 2.5
+output = 10.0
+[[models]]
+id = "gpt-4o-2024-05-13"
+[[models.prices]]
+input = 5.0
+output = 15.0
+"#;
+        let b = PriceBook::from_texts(&[("t.toml".into(), t.into())]).unwrap();
+        let mut keep = [false; StrCol::COUNT];
+        keep[StrCol::Model as usize] = true;
+        keep[StrCol::Provider as usize] = true;
+        let mut calls = Calls::new(keep, 0);
+        let names =
+            [("openai/gpt-4o", "openai"), ("gpt-4o", "openai"), ("gpt-4o-2024-05-13", ""), ("acme-x", "")];
+        for (model, provider) in names {
+            let mut raw = RawRecord::new(0);
+            raw.set(Field::Timestamp, Some(Scalar::Str("2026-04-01T00:00:00Z".into())));
+            raw.set(Field::Model, Some(Scalar::Str(model.into())));
+            raw.set(Field::Provider, Some(Scalar::Str(provider.into())));
+            raw.set(Field::InputTokens, Some(Scalar::Int(1000)));
+            raw.set(Field::OutputTokens, Some(Scalar::Int(100)));
+            let call = crate::ingest::normalize::normalize(&raw, &keep).unwrap();
+            calls.push(&call, &[]);
+        }
+        resolve_model_names(&mut calls, &b);
+        resolve_model_names(&mut calls, &b); // twice: nothing changes
+        let col = |c: StrCol| (0..4).map(|r| calls.col(c).value(r).unwrap()).collect::<Vec<_>>();
+        assert_eq!(col(StrCol::Model), ["gpt-4o", "gpt-4o", "gpt-4o", "acme-x"], "an unknown name stays");
+        assert_eq!(col(StrCol::LoggedModel), names.map(|n| n.0));
+        // Priced by the logged name: 1000 × 2.5 + 100 × 10 = 3500 µ$ for the alias, 1000 × 5 +
+        // 100 × 15 = 6500 µ$ for the snapshot.
+        let priced = price_all(&calls, &b, None);
+        let costs: Vec<String> = (0..3).map(|r| priced.cost[r].exact()).collect();
+        assert_eq!(costs, ["0.0035", "0.0035", "0.0065"]);
+        assert!(!priced.is_priced(3));
     }
 
     /// DeepSeek-V3-like: standard 0.27/1.10 by default, 16:30 → 00:30 UTC off-peak at half

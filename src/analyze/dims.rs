@@ -27,6 +27,7 @@ impl Dim {
             "model" => Some(StrCol::Model),
             "provider" => Some(StrCol::Provider),
             "requested_model" => Some(StrCol::RequestedModel),
+            "logged_model" => Some(StrCol::LoggedModel),
             "route" => Some(StrCol::Route),
             "feature" => Some(StrCol::Feature),
             "user" | "user_id" => Some(StrCol::User),

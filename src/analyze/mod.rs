@@ -225,7 +225,8 @@ fn period(calls: &Calls, sel: &Selection) -> Period {
 }
 
 fn unpriced(calls: &Calls, priced: &Priced<'_>, sel: &Selection, book: &PriceBook) -> Vec<Unpriced> {
-    let model = calls.col(StrCol::Model);
+    // As logged: the name that found no price is the one to fix.
+    let model = calls.logged_model();
     let provider = calls.col(StrCol::Provider);
     let mut groups: std::collections::BTreeMap<u32, (Unpriced, usize)> = Default::default();
     for row in sel.rows().filter(|&r| !priced.is_priced(r)) {

@@ -205,7 +205,8 @@ impl PolicyArgs {
 }
 
 /// The breakdowns diff and check read from a log's report.
-const SUMMARY_BREAKDOWNS: [&str; 3] = ["route", "model", "route,model"];
+/// `route,model,logged_model` lets `forbid-model` match a call's name as logged too.
+const SUMMARY_BREAKDOWNS: [&str; 4] = ["route", "model", "route,model", "route,model,logged_model"];
 /// The sections they read (the others are not computed).
 const SUMMARY_SECTIONS: [Section; 7] = [
     Section::Totals,

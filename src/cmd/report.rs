@@ -24,8 +24,10 @@ Examples:
   llmcost report logs/ --price-as-of 2025-06-01        what-if: every call at June 2025 prices
   llmcost report logs/ --pricing my-prices.toml        add or override prices
 
-Dimensions: model provider requested_model route feature user environment job operation
-status error_type finish_reason prompt_hash day hour, or any other field of the log.";
+Dimensions: model provider requested_model logged_model route feature user environment job
+operation status error_type finish_reason prompt_hash day hour, or any other field of the log.
+model is the model a name resolves to in the price tables (openai/gpt-4o, gpt-4o and its
+dated snapshots are one model); logged_model the name as logged.";
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]

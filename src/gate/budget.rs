@@ -366,9 +366,11 @@ fn events(results: &[BudgetResult]) -> Vec<Event> {
     out
 }
 
-/// Per matched field, which of its codes match the budget's globs.
+/// Per matched field, which of its codes match the budget's globs. A field may be read from
+/// several columns, any of which matching will do: `model` matches a call by its resolved name
+/// or by its name as logged (`gpt-4o-2024-08-06*` still matches what groups as `gpt-4o`).
 struct Matcher<'c> {
-    fields: Vec<(crate::analyze::dims::Codes<'c>, Vec<bool>)>,
+    fields: Vec<Vec<(crate::analyze::dims::Codes<'c>, Vec<bool>)>>,
 }
 
 impl<'c> Matcher<'c> {
@@ -377,17 +379,31 @@ impl<'c> Matcher<'c> {
         for (field, globs) in &b.matches {
             let dim = dim_of(field)
                 .with_context(|| format!("budget {:?}: field {field:?} was not read", b.name))?;
-            let codes = dim.codes(calls);
-            let table = (0..codes.cardinality() as u32)
-                .map(|c| codes.label(c).is_some_and(|l| globs.iter().any(|g| glob_matches(g, &l))))
+            let mut dims = vec![dim.clone()];
+            if dim == Dim::Str(StrCol::Model) {
+                dims.push(Dim::Str(StrCol::LoggedModel));
+            }
+            let alternatives = dims
+                .iter()
+                .map(|d| {
+                    let codes = d.codes(calls);
+                    let table = (0..codes.cardinality() as u32)
+                        .map(|c| codes.label(c).is_some_and(|l| globs.iter().any(|g| glob_matches(g, &l))))
+                        .collect();
+                    (codes, table)
+                })
                 .collect();
-            fields.push((codes, table));
+            fields.push(alternatives);
         }
         Ok(Matcher { fields })
     }
 
     fn matches(&self, row: usize) -> bool {
-        self.fields.iter().all(|(codes, table)| table.get(codes.code(row) as usize).copied().unwrap_or(false))
+        self.fields.iter().all(|alternatives| {
+            alternatives
+                .iter()
+                .any(|(codes, table)| table.get(codes.code(row) as usize).copied().unwrap_or(false))
+        })
     }
 }
 

@@ -216,30 +216,48 @@ impl Policy {
 
     fn check_forbidden(&self, run: &Summary, out: &mut Vec<Verdict>) {
         for (route_pat, model_pat) in &self.forbid_models {
-            let pairs: Option<Vec<(Key, Key, u64)>> = match (&run.route_models, &run.models) {
-                (Some(rm), _) => Some(rm.iter().map(|((r, m), f)| (r.clone(), m.clone(), f.calls)).collect()),
-                (None, Some(models)) if route_pat == "*" => {
-                    Some(models.iter().map(|(m, f)| (None, m.clone(), f.calls)).collect())
-                }
-                _ => None,
-            };
+            // (route, resolved model, model as logged, calls); a saved report without the
+            // logged names gives the resolved name twice.
+            let rows: Option<Vec<(Key, Key, Key, u64)>> =
+                match (&run.route_logged_models, &run.route_models, &run.models) {
+                    (Some(rlm), _, _) => Some(
+                        rlm.iter().map(|((r, m, l), f)| (r.clone(), m.clone(), l.clone(), f.calls)).collect(),
+                    ),
+                    (None, Some(rm), _) => Some(
+                        rm.iter().map(|((r, m), f)| (r.clone(), m.clone(), m.clone(), f.calls)).collect(),
+                    ),
+                    (None, None, Some(models)) if route_pat == "*" => {
+                        Some(models.iter().map(|(m, f)| (None, m.clone(), m.clone(), f.calls)).collect())
+                    }
+                    _ => None,
+                };
             let mut v =
                 Verdict::new("forbid-model", Some(route_pat.clone()), Figure::Model(model_pat.clone()));
-            let Some(pairs) = pairs else {
+            let Some(rows) = rows else {
                 out.push(v.skip("the report has no route × model breakdown"));
                 continue;
             };
-            let hits: Vec<_> = pairs
-                .into_iter()
-                .filter(|(r, m, calls)| {
-                    *calls > 0 && glob_matches(route_pat, label(r)) && glob_matches(model_pat, label(m))
-                })
-                .collect();
+            // A call matches by its resolved name, else by its name as logged (so `*-preview*`
+            // still finds a preview snapshot that resolves to its model's alias); each call once.
+            let mut hits: BTreeMap<(Key, Key), u64> = BTreeMap::new();
+            for (r, m, l, calls) in rows {
+                if calls == 0 || !glob_matches(route_pat, label(&r)) {
+                    continue;
+                }
+                let shown = if glob_matches(model_pat, label(&m)) {
+                    m
+                } else if glob_matches(model_pat, label(&l)) {
+                    l
+                } else {
+                    continue;
+                };
+                *hits.entry((r, shown)).or_default() += calls;
+            }
             if hits.is_empty() {
                 v.status = Status::Pass;
                 out.push(v);
             }
-            for (r, m, calls) in hits {
+            for ((r, m), calls) in hits {
                 let mut f = Verdict::new(
                     "forbid-model",
                     (route_pat != "*" || r.is_some()).then(|| label(&r).to_string()),

@@ -72,6 +72,10 @@ pub struct Summary {
     pub models: Option<BTreeMap<Key, ModelFigures>>,
     /// From the `route,model` breakdown.
     pub route_models: Option<BTreeMap<(Key, Key), ModelFigures>>,
+    /// From the `route,model,logged_model` breakdown (a log's run): each route's resolved
+    /// models with the names they were logged as, so `forbid-model` matches either name.
+    #[serde(skip)]
+    pub route_logged_models: Option<BTreeMap<(Key, Key, Key), ModelFigures>>,
     pub fleet: Fleet,
     /// Rate-limit storms and what they cost; `None` without a storms section.
     pub storms: Option<(u64, Money)>,
@@ -138,6 +142,7 @@ impl Summary {
             .breakdown(v, "model")
             .map(|rows| rows.into_iter().map(|(k, r)| (k, model_figures(r))).collect());
         s.route_models = route_models(v);
+        s.route_logged_models = route_logged_models(v);
         s.fleet = fleet(v);
         s.storms = v.storms.as_ref().and_then(|x| Some((x.count?, x.cost_usd?)));
         Ok(s)
@@ -289,6 +294,17 @@ fn route_models(v: &ReportView) -> Option<BTreeMap<(Key, Key), ModelFigures>> {
         let keys = row.keys.as_ref()?;
         let part = |i: usize| keys.get(i).cloned().flatten();
         out.insert((part(0), part(1)), model_figures(row));
+    }
+    Some(out)
+}
+
+fn route_logged_models(v: &ReportView) -> Option<BTreeMap<(Key, Key, Key), ModelFigures>> {
+    let rows = v.breakdowns.get("route,model,logged_model")?;
+    let mut out = BTreeMap::new();
+    for row in rows.iter().filter(|r| !r.other) {
+        let keys = row.keys.as_ref()?;
+        let part = |i: usize| keys.get(i).cloned().flatten();
+        out.insert((part(0), part(1), part(2)), model_figures(row));
     }
     Some(out)
 }

@@ -25,6 +25,7 @@ pub fn field_of(col: StrCol) -> Field {
         StrCol::ErrorType => Field::ErrorType,
         StrCol::FinishReason => Field::FinishReason,
         StrCol::PromptHash => Field::PromptHash,
+        StrCol::LoggedModel => Field::Model,
     }
 }
 

@@ -47,6 +47,10 @@ impl<'p> RunContext<'p> {
                 wanted[crate::ingest::normalize::field_of(col) as usize] = false;
             }
         }
+        // A field two columns read (the model: as logged and as resolved) is wanted by either.
+        for col in StrCol::ALL.into_iter().filter(|&c| plan.keep[c as usize]) {
+            wanted[crate::ingest::normalize::field_of(col) as usize] = true;
+        }
         RunContext { plan, on_progress, wanted }
     }
 

@@ -69,6 +69,12 @@ impl ModelPrice {
         self.versions.iter().find(|v| v.covers(at_ms))
     }
 
+    /// The rates a call at `at_ms` pays: the version in force on its date, in the time-of-day
+    /// window it falls in.
+    pub fn rates_at(&self, at_ms: i64) -> Option<&PriceVersion> {
+        self.version_at(at_ms).map(|v| v.at_time_of_day(at_ms))
+    }
+
     pub(crate) fn exact_names(&self) -> impl Iterator<Item = &String> {
         std::iter::once(&self.id).chain(self.aliases.iter().filter(|a| !a.contains(['*', '?', '['])))
     }

@@ -219,3 +219,27 @@ fn absurd_limits_are_errors_r12() {
         assert!(err.contains("\"tiny\": daily_limit_usd must be between"), "{limit}: {err}");
     }
 }
+
+#[test]
+fn a_model_glob_matches_the_name_as_logged_too_r20() {
+    // fixtures/calls.jsonl (EXPECTED.md): r05 logs alpha-preview-x, 4050 µ$, which groups as
+    // alpha; `alpha-preview*` still matches it by the name it was logged as. `alpha` matches
+    // the six calls of the model however logged: 2500 + 4650 + 2300 + 4050 + 0 + 460 = 13960.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("b.yaml");
+    std::fs::write(
+        &file,
+        "budgets:\n  - name: preview\n    match: {model: \"alpha-preview*\"}\n    daily_limit_usd: 1\n  \
+         - name: alpha\n    match: {model: alpha}\n    daily_limit_usd: 1\n",
+    )
+    .unwrap();
+    let (code, out, err) =
+        budget(&["--budgets", file.to_str().unwrap(), "fixtures/calls.jsonl", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let r: Value = serde_json::from_str(&out).unwrap();
+    let b = |i: usize| (r["budgets"][i]["calls"].as_u64().unwrap(), r["budgets"][i]["cost_usd"].clone());
+    assert_eq!(b(0).0, 1);
+    assert!(close(&b(0).1, 0.00405), "{}", b(0).1);
+    assert_eq!(b(1).0, 6);
+    assert!(close(&b(1).1, 0.01396), "{}", b(1).1);
+}

@@ -81,6 +81,32 @@ fn unpriced_calls_fail_by_default() {
 }
 
 #[test]
+fn forbidden_models_match_the_name_as_logged_too_r20() {
+    // fixtures/calls.jsonl r05 logs alpha-preview-x, a name of the model alpha (EXPECTED.md):
+    // grouped as alpha, but `*-preview*` still finds it, by the name it was logged as.
+    let (code, c) =
+        check_json(&["fixtures/calls.jsonl", "--max-unpriced", "2", "--forbid-model", "*-preview*"]);
+    assert_eq!(code, 1);
+    let v = verdict(&c, "forbid-model", None);
+    assert_eq!((v["status"].as_str(), v["model"].as_str()), (Some("fail"), Some("alpha-preview-x")));
+    assert_eq!((v["route"].as_str(), v["value"]["count"].as_u64()), (Some("agent"), Some(1)));
+    // The resolved name matches first, and each call counts once: alpha's 6 calls (r01, r02,
+    // r04, r05, r12, r13; four logged as alpha) over chat, search and agent.
+    let (_, c) = check_json(&["fixtures/calls.jsonl", "--max-unpriced", "2", "--forbid-model", "alpha*"]);
+    let hits: u64 = c["verdicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["rule"] == "forbid-model")
+        .map(|v| {
+            assert_eq!(v["model"], "alpha", "{v}");
+            v["value"]["count"].as_u64().unwrap()
+        })
+        .sum();
+    assert_eq!(hits, 6);
+}
+
+#[test]
 fn missing_figures_are_skipped() {
     let (code, c) = check_json(&[
         "fixtures/ci/plain.json",

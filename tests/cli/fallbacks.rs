@@ -64,9 +64,11 @@ fn where_operations_ended_and_the_model_mix() {
         .iter()
         .map(|e| (e["model"].as_str().unwrap(), e["operations"].as_u64().unwrap()))
         .collect();
-    assert_eq!(ended, [("alpha", 2), ("beta", 2), ("alpha-2026-01-01", 1), ("gamma", 1)]);
+    // alpha-2026-01-01 is a name of alpha: one model, 2 + 1 operations (#20).
+    assert_eq!(ended, [("alpha", 3), ("beta", 2), ("gamma", 1)]);
     assert!((chat["ended"][2]["share"].as_f64().unwrap() - 1.0 / 6.0).abs() < 1e-12);
-    // chat: 10 calls, 18240 µ$; beta 3 calls 12750 µ$, alpha 5 calls 5200 µ$.
+    // chat: 10 calls, 18240 µ$; beta 3 calls 12750 µ$, alpha 6 calls (5 as alpha, 1 as
+    // alpha-2026-01-01) 5200 + 280 = 5480 µ$.
     assert_eq!(chat["calls"], 10);
     assert!(micro(&chat["cost_usd"], 18240.0));
     let beta = &chat["models"][0];
@@ -74,7 +76,7 @@ fn where_operations_ended_and_the_model_mix() {
     assert!((beta["call_share"].as_f64().unwrap() - 0.3).abs() < 1e-12);
     assert!((beta["cost_share"].as_f64().unwrap() - 12750.0 / 18240.0).abs() < 1e-12);
     assert_eq!(beta["input_usd_per_mtok"].as_f64(), Some(3.0));
-    assert!(micro(&chat["models"][1]["cost_usd"], 5200.0));
+    assert!(micro(&chat["models"][1]["cost_usd"], 5480.0));
     assert_eq!(chat["flags"], serde_json::json!([]));
 }
 

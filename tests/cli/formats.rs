@@ -104,12 +104,8 @@ fn litellm_payloads_carry_operations_fallbacks_and_logged_cost() {
     assert_eq!(chat["operations"], 2);
     assert_eq!(chat["fallback_operations"], 1);
     // Logged 0.0099 against computed 0.0084 for the cached Sonnet call.
-    let sonnet = r["reconciliation"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| x["model"] == "claude-sonnet-4-5-20250929")
-        .unwrap();
+    let sonnet =
+        r["reconciliation"].as_array().unwrap().iter().find(|x| x["model"] == "claude-sonnet-4-5").unwrap();
     assert!((sonnet["difference_usd"].as_f64().unwrap() - 0.0015).abs() < 1e-12, "{sonnet}");
 }
 

@@ -22,6 +22,7 @@ mod pareto;
 mod pipeline;
 mod pricing;
 mod real_data;
+mod real_libs;
 mod reconciliation;
 mod reference_pricer;
 mod report;

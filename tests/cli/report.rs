@@ -65,9 +65,12 @@ fn breakdowns_match_hand_computed_figures() {
         "day",
         "--by",
         "team",
+        "--by",
+        "logged_model",
     ];
     args.extend(test_pricing());
     assert_costs(&csv_costs(&args, "model"), &want["by_model"]);
+    assert_costs(&csv_costs(&args, "logged_model"), &want["by_logged_model"]);
     assert_costs(&csv_costs(&args, "route"), &want["by_route"]);
     assert_costs(&csv_costs(&args, "day"), &want["by_day"]);
     assert_costs(&csv_costs(&args, "team"), &want["by_team"]);
@@ -155,17 +158,20 @@ fn price_as_of_reprices_every_call() {
         (
             "2026-02-15",
             "0.03424055",
-            [("alpha", 6260.0), ("alpha-2026-01-01", 4650.0), ("alpha-preview-x", 5700.0)],
+            // alpha, alpha-2026-01-01 and alpha-preview-x are one model: 6260 + 4650 + 5700.
+            [("alpha", 16610.0)],
             [("2026-02-10", 7150.0), ("2026-03-01", 8780.0), ("2026-03-02", 18310.55)],
         ),
         (
             "2026-03-15",
             "0.02861555",
-            [("alpha", 4410.0), ("alpha-2026-01-01", 2525.0), ("alpha-preview-x", 4050.0)],
+            // 4410 + 2525 + 4050.
+            [("alpha", 10985.0)],
             [("2026-02-10", 4175.0), ("2026-03-01", 6430.0), ("2026-03-02", 18010.55)],
         ),
     ];
-    let unchanged = [("beta", 9112.5), ("gamma", 262.05), ("testco/beta", 8256.0)];
+    // beta 9112.5 + testco/beta 8256 = 17368.5.
+    let unchanged = [("beta", 17368.5), ("gamma", 262.05)];
     for (date, total, models, days) in cases {
         let mut args = vec!["report", "fixtures/calls.jsonl", "--price-as-of", date];
         args.extend(test_pricing());

@@ -310,3 +310,17 @@ cache_target = 0.6
     let out = llmcost().args(&args).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn a_model_rule_matches_the_name_as_logged_too_r20() {
+    // fixtures/calls.jsonl r05 logs alpha-preview-x (a name of alpha, EXPECTED.md: 4050 µ$):
+    // `model:alpha-preview*` still finds it. At gamma: 1200 + 300 = 1500 tokens > its total
+    // threshold 500, so tier rates, cache writes at the tier's input rate: 1200 × 0.2 + 300 ×
+    // 0.8 = 480 µ$; saved 4050 − 480 = 3570 µ$.
+    let mut args = vec!["savings", "fixtures/calls.jsonl", "--model-map", "model:alpha-preview*=gamma"];
+    args.extend(test_pricing());
+    let s = run_json(&args)["savings"].clone();
+    let routing = lever(&s, "model_routing");
+    assert_eq!(routing["calls"], 1);
+    assert!(same_decimal(exact(&routing["saved_usd_exact"]), "0.00357"), "{routing}");
+}

@@ -254,7 +254,7 @@ impl Pass {
 
 /// What a call's tokens would have cost at the requested model's price in force at its time.
 fn requested_cost(ctx: &Ctx, price: Option<&ModelPrice>, row: usize) -> Option<Money> {
-    let version = price?.version_at(ctx.calls.ts_ms[row])?;
+    let version = price?.rates_at(ctx.calls.ts_ms[row])?;
     let flags = ctx.calls.flags[row];
     if flags & FLAG_CACHE_HIT != 0 {
         return Some(Money::ZERO);

@@ -1,9 +1,15 @@
 //! LiteLLM gateway logs: `StandardLoggingPayload` objects one per line (what LiteLLM's
 //! logging callbacks emit) and rows of a `LiteLLM_SpendLogs` JSON export. LiteLLM reports
 //! usage in OpenAI's convention whatever the provider: `prompt_tokens` INCLUDES cached and
-//! cache-write tokens, which its `usage` details break out. `model_group` is the model the
-//! caller asked for (the head of a fallback chain) and `trace_id` is shared by the retries
-//! and fallbacks of one request, so it is the operation. `response_cost` / `spend` is
+//! cache-write tokens, which its `usage` details break out. `model_group` is the Router group
+//! that served the call: the group asked for, except after a Router fallback, when it is the
+//! fallback's group and the success payload does not name the group first asked for (LiteLLM
+//! 1.110 keeps `original_model_group` out of the payload); it says only that a fallback
+//! happened, in `hidden_params.additional_headers["x-litellm-attempted-fallbacks"]`. Such a
+//! call is recorded as requested by `FALLBACK_FROM_UNKNOWN`, so a log of successes alone still
+//! counts the fallback. `trace_id` is shared by the retries and fallbacks of one request, so it
+//! is the operation (whose first attempt, when failures are logged too, names the group asked
+//! for). `response_cost` / `spend` is
 //! LiteLLM's own figure, kept for reconciliation only. Team alias → feature, end user (else
 //! the SDK's `model_parameters.user`, else the API key's user) → user, first request tag → route.
 
@@ -16,8 +22,9 @@ use crate::ingest::usage::{num, set_num, set_text, text};
 pub const DIALECT: Dialect = Dialect {
     name: "litellm",
     about: "LiteLLM StandardLoggingPayload lines and SpendLogs JSON rows (OpenAI convention: prompt_tokens \
-            include cached and cache-write tokens); model_group = requested model, trace_id = operation, \
-            response_cost/spend kept for reconciliation",
+            include cached and cache-write tokens); model_group = requested model unless the Router fell \
+            back (x-litellm-attempted-fallbacks), trace_id = operation, response_cost/spend kept for \
+            reconciliation",
     recognises,
     looks_for: "startTime with response_cost or spend, and prompt_tokens",
     parser: || Box::new(Parser),
@@ -28,6 +35,10 @@ fn recognises(v: &Value) -> bool {
         && (v.get("response_cost").is_some() || v.get("spend").is_some())
         && v.get("prompt_tokens").is_some()
 }
+
+/// The requested model of a call LiteLLM's Router served after a fallback from a group its
+/// payload does not name.
+pub const FALLBACK_FROM_UNKNOWN: &str = "(unknown: LiteLLM fallback)";
 
 pub struct Parser;
 
@@ -114,11 +125,22 @@ fn unprefixed<'v>(line: &Value, model: &'v str) -> &'v str {
     }
 }
 
+/// Whether the Router served this call after falling back from another group: its headers
+/// count the fallbacks attempted (a number, or digits in a string).
+fn fell_back(line: &Value) -> bool {
+    let n = &line["hidden_params"]["additional_headers"]["x-litellm-attempted-fallbacks"];
+    n.as_u64().or_else(|| n.as_str().and_then(|s| s.trim().parse().ok())).is_some_and(|n| n > 0)
+}
+
 fn attribution(line: &Value, rec: &mut Owned) {
     let meta = &line["metadata"];
+    let requested = match fell_back(line) {
+        true => Some(FALLBACK_FROM_UNKNOWN),
+        false => text(line, &["model_group"]).map(|m| unprefixed(line, m)),
+    };
     let pairs = [
         (Field::Provider, text(line, &["custom_llm_provider"])),
-        (Field::RequestedModel, text(line, &["model_group"]).map(|m| unprefixed(line, m))),
+        (Field::RequestedModel, requested),
         (Field::OperationId, text(line, &["trace_id"])),
         (Field::RequestId, text(line, &["id"]).or_else(|| text(line, &["request_id"]))),
         (
@@ -213,6 +235,24 @@ mod tests {
         let v = serde_json::json!({"startTime": 1.0, "response_cost": 0.0, "prompt_tokens": 1, "model": "azure/gpt-4o",
             "custom_llm_provider": "openai"});
         assert_eq!(s(&parse(v)[0], Field::Model), "azure/gpt-4o");
+    }
+
+    #[test]
+    fn a_router_fallback_success_is_requested_from_an_unknown_group_r20() {
+        // As LiteLLM 1.110's Router logs the success of a fallback (fixtures/formats/real-libs):
+        // model_group is the fallback's group, and only the attempted-fallbacks header tells.
+        let headers = |n: Value| {
+            serde_json::json!({"startTime": 1.0, "response_cost": 0.0, "prompt_tokens": 1,
+                "model": "openai/gpt-4o-mini", "model_group": "gpt-4o-mini", "custom_llm_provider": "openai",
+                "hidden_params": {"additional_headers": {"x-litellm-model-group": "gpt-4o-mini",
+                    "x-litellm-attempted-retries": 0, "x-litellm-attempted-fallbacks": n}}})
+        };
+        let requested = |n: Value| s(&parse(headers(n))[0], Field::RequestedModel).to_string();
+        assert_eq!(requested(serde_json::json!(1)), FALLBACK_FROM_UNKNOWN);
+        assert_eq!(requested(serde_json::json!("2")), FALLBACK_FROM_UNKNOWN);
+        // No fallback attempted: the group served is the group asked for.
+        assert_eq!(requested(serde_json::json!(0)), "gpt-4o-mini");
+        assert_eq!(requested(Value::Null), "gpt-4o-mini");
     }
 
     #[test]

@@ -22,9 +22,10 @@ pub struct CallsTable<'a> {
     pub retried: &'a [bool],
 }
 
-const TEXT: [(StrCol, &str); 9] = [
+const TEXT: [(StrCol, &str); 10] = [
     (StrCol::Provider, "provider"),
     (StrCol::Model, "model"),
+    (StrCol::LoggedModel, "logged_model"),
     (StrCol::RequestedModel, "requested_model"),
     (StrCol::Route, "route"),
     (StrCol::Feature, "feature"),

@@ -255,7 +255,7 @@ impl<'b> State<'b> {
             Change::Drop => self.dropped = true,
             Change::Model(m) => {
                 if !std::ptr::eq(m, self.model) {
-                    self.version = m.version_at(at_ms)?;
+                    self.version = m.rates_at(at_ms)?;
                     self.model = m;
                 }
             }

@@ -23,7 +23,8 @@ pub fn tally<'b>(ctx: &Ctx<'b>, at_ms: i64) -> (Plan<'b>, Tally) {
         if ctx.calls.flags[row] & FLAG_CACHE_HIT != 0 {
             continue;
         }
-        let Some(v) = m.version_at(at_ms) else {
+        // The date's version, at the call's own time of day (as --price-as-of does).
+        let Some(v) = m.version_at(at_ms).map(|v| v.at_time_of_day(ctx.calls.ts_ms[row])) else {
             no_price += 1;
             continue;
         };

@@ -68,14 +68,21 @@ fn mapped<'b>(ctx: &Ctx<'b>, rules: &[ModelMap]) -> Plan<'b> {
         }
     }
     let (route, model) = (ctx.calls.col(StrCol::Route), ctx.calls.col(StrCol::Model));
+    let logged = ctx.calls.logged_model();
     let mut no_price = 0u64;
     for row in ctx.sel.rows() {
         let rule = rules.iter().position(|r| {
-            let text = if r.on_model { model.value(row) } else { route.value(row) };
-            text.is_some_and(|t| glob_matches(&r.pattern, t) || glob_matches(&r.pattern, &t.to_ascii_lowercase()))
+            // A model rule matches the resolved model or the name as logged (#20).
+            let texts = match r.on_model {
+                true => [model.value(row), logged.value(row)],
+                false => [route.value(row), None],
+            };
+            texts.into_iter().flatten().any(|t| {
+                glob_matches(&r.pattern, t) || glob_matches(&r.pattern, &t.to_ascii_lowercase())
+            })
         });
         let Some(target) = rule.and_then(|i| targets[i]) else { continue };
-        if target.version_at(ctx.calls.ts_ms[row]).is_none() {
+        if target.rates_at(ctx.calls.ts_ms[row]).is_none() {
             no_price += 1;
             continue;
         }
@@ -133,7 +140,7 @@ fn candidates<'b>(ctx: &Ctx<'b>) -> (Plan<'b>, Vec<Candidate>) {
         let (mut cost, mut saved) = (Money::ZERO, Money::ZERO);
         for &r in rows {
             cost += ctx.priced.cost[r];
-            let Some(cv) = cheap.version_at(ctx.calls.ts_ms[r]) else { continue };
+            let Some(cv) = cheap.rates_at(ctx.calls.ts_ms[r]) else { continue };
             let after = cost_of(&ctx.calls.tokens.get(r), cv, ctx.calls.flags[r] & FLAG_BATCH != 0).0;
             if after < ctx.priced.cost[r] {
                 saved += ctx.priced.cost[r] - after;
