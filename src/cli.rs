@@ -29,6 +29,8 @@ Examples:
 #[derive(Debug, Parser)]
 #[command(name = "llmcost", version, about = ABOUT, after_help = AFTER_HELP)]
 pub struct Cli {
+    #[command(flatten)]
+    pub color: cmd::args::ColorArgs,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -56,14 +58,15 @@ pub enum Command {
 
 /// Runs the command the user asked for.
 pub fn run(cli: Cli) -> Result<Outcome> {
+    let paint = cli.color.paint();
     match cli.command {
-        Command::Report(args) => cmd::report::run(args),
-        Command::Savings(args) => cmd::savings::run(args),
+        Command::Report(args) => cmd::report::run(args, paint),
+        Command::Savings(args) => cmd::savings::run(args, paint),
         Command::Pricing(command) => cmd::pricing::run(command),
         Command::Formats => cmd::formats::run(),
-        Command::Diff(args) => cmd::diff::run(args),
-        Command::Check(args) => cmd::check::run(args),
-        Command::Budget(args) => cmd::budget::run(args),
+        Command::Diff(args) => cmd::diff::run(args, paint),
+        Command::Check(args) => cmd::check::run(args, paint),
+        Command::Budget(args) => cmd::budget::run(args, paint),
         Command::Export(args) => cmd::export::run(args),
     }
 }

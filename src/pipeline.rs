@@ -17,7 +17,7 @@ use crate::ingest::mapping::Mapping;
 use crate::ingest::{self, Format as InputFormat, IngestPlan, RunContext, Source};
 use crate::price;
 use crate::pricing::PriceBook;
-use crate::time::{duration_ms, parse_date};
+use crate::time::{duration_ms, parse_date, Zone};
 
 /// The breakdowns of a report when `by` is empty.
 pub const DEFAULT_DIMS: [&str; 7] = ["model", "provider", "route", "feature", "user", "environment", "day"];
@@ -61,6 +61,8 @@ pub struct Options {
     /// The run's start (epoch ms), which dates calls whose log has no time; `None` = now.
     /// Fixed by tests (and by `LLMCOST_NOW`) so such runs are reproducible.
     pub now_ms: Option<i64>,
+    /// `--tz`: the zone of day and hour buckets and of bare `since`/`until` dates.
+    pub tz: Zone,
 }
 
 impl Options {
@@ -89,6 +91,7 @@ impl Options {
             mapping: None,
             max_line_bytes: ingest::limits::DEFAULT_MAX_LINE_BYTES,
             now_ms: None,
+            tz: Zone::Utc,
         }
     }
 
@@ -112,6 +115,7 @@ pub struct Plan {
     ingest: IngestPlan,
     analysis: AnalysisPlan,
     price_as_of: Option<(String, i64)>,
+    tz: Zone,
     pricing: Vec<PathBuf>,
     builtin_pricing: bool,
     pricing_source: String,
@@ -128,16 +132,18 @@ pub fn resolve(opts: &Options) -> Result<Plan> {
             spec.split(',')
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
-                .map(|d| Dim::parse(d, &mut extras))
+                .map(|d| Dim::parse(d, &mut extras, opts.tz))
                 .collect()
         })
         .collect();
     if breakdowns.iter().any(Vec::is_empty) {
         bail!("--by needs at least one dimension name");
     }
-    let filters = opts.filters.iter().map(|f| parse_filter(f, &mut extras)).collect::<Result<Vec<_>>>()?;
+    let filters =
+        opts.filters.iter().map(|f| parse_filter(f, &mut extras, opts.tz)).collect::<Result<Vec<_>>>()?;
+    // A bare date is midnight in --tz; prices stay dated in UTC (--price-as-of below).
     let date = |flag: &str, v: &Option<String>| {
-        v.as_deref().map(|d| parse_date(d).with_context(|| format!("--{flag}"))).transpose()
+        v.as_deref().map(|d| opts.tz.parse_date(d).with_context(|| format!("--{flag}"))).transpose()
     };
     let sections: Vec<Section> =
         if opts.sections.is_empty() { Section::ALL.to_vec() } else { opts.sections.clone() };
@@ -150,6 +156,7 @@ pub fn resolve(opts: &Options) -> Result<Plan> {
         duplicate_window_ms: duration_ms("duplicate-window", &opts.duplicate_window)?,
         near_miss_band: fraction("near-miss", opts.near_miss)?,
         job_outlier_factor: opts.job_outlier,
+        zone: opts.tz,
         savings: opts.savings.clone(),
         ..analyze::Options::default()
     };
@@ -184,6 +191,7 @@ pub fn resolve(opts: &Options) -> Result<Plan> {
             filters,
         },
         price_as_of,
+        tz: opts.tz,
         pricing: opts.pricing.clone(),
         builtin_pricing: opts.builtin_pricing,
         pricing_source: opts.pricing_source(),
@@ -235,7 +243,7 @@ fn fraction(flag: &str, value: f64) -> Result<f64> {
     Ok(value)
 }
 
-fn parse_filter(text: &str, extras: &mut Vec<String>) -> Result<Filter> {
+fn parse_filter(text: &str, extras: &mut Vec<String>, zone: Zone) -> Result<Filter> {
     let (field, value, negate) = match text.split_once("!=") {
         Some((f, v)) => (f, v, true),
         None => match text.split_once('=') {
@@ -243,7 +251,7 @@ fn parse_filter(text: &str, extras: &mut Vec<String>) -> Result<Filter> {
             None => bail!("--filter {text:?}: expected FIELD=VALUE or FIELD!=VALUE"),
         },
     };
-    Ok(Filter { dim: Dim::parse(field.trim(), extras), value: value.to_string(), negate })
+    Ok(Filter { dim: Dim::parse(field.trim(), extras, zone), value: value.to_string(), negate })
 }
 
 /// How much of the imported price tables was left out, per table: nothing is dropped silently.
@@ -317,6 +325,7 @@ impl Loaded {
             untimed: self.batch.untimed,
             price_as_of: self.plan.price_as_of.as_ref().map(|p| p.0.clone()),
             pricing_source: self.plan.pricing_source.clone(),
+            time_zone: self.plan.tz,
         };
         let mut report = analyze::run(inputs, &self.plan.analysis);
         let contradictions = self.batch.write_split_contradictions;
@@ -359,10 +368,15 @@ impl Loaded {
         analyze::Selection::new(&self.batch.calls, &plan)
     }
 
+    /// The zone the run's days and hours are counted in.
+    pub fn zone(&self) -> Zone {
+        self.plan.tz
+    }
+
     /// A dimension by name, when the run kept its column (any `by` or filter field).
     pub fn dim(&self, name: &str) -> Option<Dim> {
         let mut extras = self.plan.ingest.extras.clone();
-        let dim = Dim::parse(name, &mut extras);
+        let dim = Dim::parse(name, &mut extras, self.plan.tz);
         (extras.len() == self.plan.ingest.extras.len()).then_some(dim)
     }
 }

@@ -30,6 +30,8 @@ pub struct Options {
     pub near_miss_band: f64,
     /// Jobs: a job costing more than this × its route's median is listed (3.0).
     pub job_outlier_factor: f64,
+    /// Cache collapses: the zone of the days compared (`--tz`, UTC).
+    pub zone: crate::time::Zone,
     /// The savings levers' knobs.
     pub savings: super::sections::savings::SavingsOptions,
 }
@@ -37,6 +39,7 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Options {
+            zone: crate::time::Zone::Utc,
             pareto_share: 0.8,
             retry_window_ms: 60_000,
             storm_gap_ms: 2_000,

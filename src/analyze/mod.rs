@@ -22,6 +22,7 @@ use crate::ingest::{LineCounts, Reject};
 use crate::money::Money;
 use crate::price::Priced;
 use crate::pricing::{PriceBook, SourceInfo};
+use crate::time::Zone;
 pub use context::{Ctx, Groups, Options};
 use dims::Dim;
 pub use sections::{Section, Sections};
@@ -94,6 +95,8 @@ pub struct Report {
     pub inputs: Vec<String>,
     pub pricing: PricingInfo,
     pub period: Period,
+    /// `--tz`: the zone the day and hour breakdowns are counted in (`period` stays UTC).
+    pub time_zone: Zone,
     pub totals: Totals,
     #[serde(serialize_with = "breakdowns_as_map")]
     pub breakdowns: Vec<Breakdown>,
@@ -129,6 +132,8 @@ pub struct Inputs<'a> {
     pub untimed: u64,
     pub price_as_of: Option<String>,
     pub pricing_source: String,
+    /// The zone of the day and hour buckets.
+    pub time_zone: Zone,
 }
 
 pub fn run(input: Inputs, plan: &AnalysisPlan) -> Report {
@@ -178,6 +183,7 @@ pub fn run(input: Inputs, plan: &AnalysisPlan) -> Report {
             tables: input.book.sources.clone(),
         },
         period: period(input.calls, &sel),
+        time_zone: input.time_zone,
         totals: spend::totals(input.calls, input.priced, &sel),
         breakdowns,
         unpriced: unpriced(input.calls, input.priced, &sel, input.book),

@@ -147,7 +147,7 @@ impl Breakdown {
 }
 
 /// Groups the selected calls by `dims`; keeps the `top` costliest groups (all when `None`).
-/// A breakdown by day alone is kept in date order.
+/// A breakdown by day or hour alone is kept in time order, uncut.
 pub fn breakdown(
     calls: &Calls,
     priced: &Priced,
@@ -162,8 +162,8 @@ pub fn breakdown(
         group_many(calls, priced, sel, &codes)
     };
     let total: Money = groups.iter().map(|(_, s)| s.cost).sum();
-    let by_day = dims == [Dim::Day];
-    if by_day {
+    let by_time = matches!(dims, [d] if d.is_time());
+    if by_time {
         groups.sort_by_key(|(k, _)| k[0]);
     } else {
         // Equal cost and calls: by the values themselves, never by the order they were first
@@ -182,7 +182,7 @@ pub fn breakdown(
         });
     }
     let group_count = groups.len();
-    let keep = if by_day { group_count } else { top.unwrap_or(usize::MAX).min(group_count) };
+    let keep = if by_time { group_count } else { top.unwrap_or(usize::MAX).min(group_count) };
     let rest = groups.split_off(keep);
     let row = |key: &[u32], sums: Sums| make_row(&codes, key, sums, total);
     let other = (!rest.is_empty()).then(|| {

@@ -11,6 +11,49 @@ use crate::gate::view::{read_saved, ReportView};
 use crate::gate::{Policy, Summary};
 use crate::ingest::Format as InputFormat;
 use crate::pipeline::Options;
+use crate::render::paint::Paint;
+use crate::time::Zone;
+
+/// The time zone of day and hour buckets, for every subcommand that buckets by time.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ZoneArgs {
+    /// Time zone of the day and hour buckets (breakdowns, budgets, exports) and of dates given
+    /// without a time (--since, --until, --month): UTC or an IANA name such as Europe/Berlin.
+    /// Prices stay dated in UTC.
+    #[arg(long, value_name = "ZONE", default_value = "UTC", value_parser = Zone::parse)]
+    pub tz: Zone,
+}
+
+/// When terminal tables get colour (as ripgrep's `--color`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ColorArgs {
+    /// Colour in terminal tables: auto (when stdout is a terminal and NO_COLOR is not set),
+    /// always or never. JSON, CSV and Markdown never get colour.
+    #[arg(long, value_enum, value_name = "WHEN", default_value = "auto", global = true)]
+    pub color: ColorWhen,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorArgs {
+    /// Whether stdout gets colour. `auto` asks anstream (clap's terminal layer), which says no
+    /// when stdout is not a terminal, NO_COLOR is set, CLICOLOR=0 or TERM=dumb.
+    pub fn paint(&self) -> Paint {
+        let on = match self.color {
+            ColorWhen::Always => true,
+            ColorWhen::Never => false,
+            ColorWhen::Auto => {
+                anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never
+            }
+        };
+        Paint { on }
+    }
+}
 
 /// Which price tables to use.
 #[derive(Debug, Clone, clap::Args)]
@@ -32,7 +75,7 @@ pub struct LogArgs {
     /// Price every call at this date instead of its own (what-if).
     #[arg(long, value_name = "DATE")]
     pub price_as_of: Option<String>,
-    /// Only calls at or after this time (YYYY-MM-DD or RFC 3339, UTC).
+    /// Only calls at or after this time (YYYY-MM-DD, midnight in --tz, or RFC 3339).
     #[arg(long, value_name = "DATE")]
     pub since: Option<String>,
     /// Only calls before this time (exclusive).
@@ -41,6 +84,8 @@ pub struct LogArgs {
     /// Only calls whose FIELD equals (=) or differs from (!=) VALUE. Repeatable.
     #[arg(long, value_name = "FIELD=VALUE")]
     pub filter: Vec<String>,
+    #[command(flatten)]
+    pub zone: ZoneArgs,
     /// Fail (exit 2) at the first rejected line.
     #[arg(long)]
     pub strict: bool,
@@ -72,6 +117,7 @@ impl LogArgs {
             input_format: self.input_format,
             max_line_bytes: self.max_line_bytes,
             now_ms: super::fixed_now()?,
+            tz: self.zone.tz,
             ..Options::new(inputs.to_vec())
         })
     }

@@ -8,6 +8,7 @@ use super::args::LogArgs;
 use super::{load_with_progress, write_stdout, Outcome};
 use crate::analyze::Section;
 use crate::gate::budget;
+use crate::render::paint::Paint;
 use crate::render::verdict::{self, Format};
 
 const EXAMPLES: &str = "\
@@ -25,6 +26,7 @@ Examples:
   llmcost budget --budgets budgets.yaml logs/
   llmcost budget --budgets budgets.yaml logs/ --since 2026-10-01 --until 2026-11-01
   llmcost budget --budgets budgets.yaml today.jsonl --format github     in CI or cron
+  llmcost budget --budgets budgets.yaml logs/ --tz America/New_York     days and hours in New York
 
 Exit codes: 0 no hard stop would have fired, 1 one would have, 2 error.";
 
@@ -44,7 +46,7 @@ pub struct Args {
     pub log: LogArgs,
 }
 
-pub fn run(args: Args) -> Result<Outcome> {
+pub fn run(args: Args, paint: Paint) -> Result<Outcome> {
     let budgets = budget::load(&args.budgets)?;
     let fields = budget::fields(&budgets);
     let mut by: Vec<&str> = vec!["route", "model"];
@@ -53,7 +55,9 @@ pub fn run(args: Args) -> Result<Outcome> {
         load_with_progress(&args.log.options(&args.inputs, &[Section::Totals], &by)?, args.log.quiet)?;
     let priced = loaded.price()?;
     let result =
-        budget::replay(&budgets, &loaded.batch.calls, &priced, &loaded.selection(), |f| loaded.dim(f))?;
-    write_stdout(|out| verdict::budget(args.format, &result, out))?;
+        budget::replay(&budgets, &loaded.batch.calls, &priced, &loaded.selection(), loaded.zone(), |f| {
+            loaded.dim(f)
+        })?;
+    write_stdout(|out| verdict::budget(args.format, paint, &result, out))?;
     Ok(if result.hard_stops > 0 { Outcome::CheckFailed } else { Outcome::Ok })
 }

@@ -6,6 +6,7 @@ use anyhow::Result;
 use super::args::{LogArgs, PolicyArgs};
 use super::{write_stdout, Outcome};
 use crate::gate::Check;
+use crate::render::paint::Paint;
 use crate::render::verdict::{self, Format};
 
 const EXAMPLES: &str = "\
@@ -35,10 +36,10 @@ pub struct Args {
     pub log: LogArgs,
 }
 
-pub fn run(args: Args) -> Result<Outcome> {
+pub fn run(args: Args, paint: Paint) -> Result<Outcome> {
     let policy = args.policy.policy()?;
     let summary = args.log.summary(&args.inputs)?;
     let check = Check::new(&summary, &policy);
-    write_stdout(|out| verdict::check(args.format, &check, out))?;
+    write_stdout(|out| verdict::check(args.format, paint, &check, out))?;
     Ok(if check.failed > 0 { Outcome::CheckFailed } else { Outcome::Ok })
 }

@@ -6,6 +6,7 @@ use anyhow::Result;
 use super::args::{LogArgs, PolicyArgs};
 use super::{write_stdout, Outcome};
 use crate::gate::diff;
+use crate::render::paint::Paint;
 use crate::render::verdict::{self, Format};
 
 const EXAMPLES: &str = "\
@@ -40,11 +41,11 @@ pub struct Args {
     pub log: LogArgs,
 }
 
-pub fn run(args: Args) -> Result<Outcome> {
+pub fn run(args: Args, paint: Paint) -> Result<Outcome> {
     let policy = args.policy.policy()?;
     let base = args.log.summary(std::slice::from_ref(&args.base))?;
     let current = args.log.summary(std::slice::from_ref(&args.current))?;
     let d = diff::compare(&base, &current, &policy);
-    write_stdout(|out| verdict::diff(args.format, &d, out))?;
+    write_stdout(|out| verdict::diff(args.format, paint, &d, out))?;
     Ok(if d.failed > 0 { Outcome::CheckFailed } else { Outcome::Ok })
 }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-use super::args::PricingArgs;
+use super::args::{PricingArgs, ZoneArgs};
 use super::{load_with_progress, Outcome};
 use crate::analyze::review::period::{daily_stack, Comparison, DailyStack};
 use crate::analyze::review::{focus, latency, per_call};
@@ -16,7 +16,7 @@ use crate::money::Money;
 use crate::pipeline::{Loaded, Options};
 use crate::price::Priced;
 use crate::render::export::{self, Export, Part};
-use crate::time::{month_bounds, parse_date, rfc3339};
+use crate::time::{month_bounds, rfc3339, Zone};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -26,6 +26,7 @@ Examples:
   llmcost export logs/ --month 2026-10 --format focus --out finops/        only focus.csv
   llmcost export logs/ --month 2026-10 --format focus --focus-account acme-prod --out finops/
   llmcost export logs/ --month 2026-10 --no-timestamp --out review/        byte-identical re-runs
+  llmcost export logs/ --month 2026-10 --tz Europe/Berlin --out review/    the month and days in Berlin
 
 Files: summary.md (md); by_feature, by_model, by_route, by_user, by_environment, by_provider,
 by_day, cache, retries, fallbacks, thresholds, jobs .csv (csv); focus.csv (focus, FOCUS 1.2);
@@ -42,15 +43,18 @@ pub struct Args {
     /// Directory to write the files into (created if missing).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// The calendar month to review (UTC), e.g. 2026-10; instead of --since/--until.
+    /// The calendar month to review (in --tz, UTC by default), e.g. 2026-10; instead of
+    /// --since/--until.
     #[arg(long, value_name = "YYYY-MM", conflicts_with_all = ["since", "until"])]
     pub month: Option<String>,
-    /// Only calls at or after this time (YYYY-MM-DD or RFC 3339, UTC).
+    /// Only calls at or after this time (YYYY-MM-DD, midnight in --tz, or RFC 3339).
     #[arg(long, value_name = "DATE")]
     pub since: Option<String>,
     /// Only calls before this time (exclusive).
     #[arg(long, value_name = "DATE")]
     pub until: Option<String>,
+    #[command(flatten)]
+    pub zone: ZoneArgs,
     /// Files to write (comma-separated). Default: all.
     #[arg(long, value_enum, value_delimiter = ',', value_name = "PART[,PART]")]
     pub format: Vec<Part>,
@@ -99,6 +103,7 @@ struct Window {
 }
 
 fn window(args: &Args) -> Result<Window> {
+    let zone = args.zone.tz;
     if let Some(month) = &args.month {
         let (since, until, prev) =
             month_bounds(month).with_context(|| format!("--month {month:?}: expected YYYY-MM"))?;
@@ -111,11 +116,11 @@ fn window(args: &Args) -> Result<Window> {
     }
     let previous = match (&args.since, &args.until) {
         (Some(s), Some(u)) => {
-            let (a, b) = (parse_date(s).context("--since")?, parse_date(u).context("--until")?);
+            let (a, b) = (zone.parse_date(s).context("--since")?, zone.parse_date(u).context("--until")?);
             if b <= a {
                 bail!("--until must be after --since");
             }
-            let start = rfc3339(a - (b - a));
+            let start = zone.rfc3339(a - (b - a));
             Some((format!("{start} → {s}"), start, s.clone()))
         }
         _ => None,
@@ -135,6 +140,7 @@ pub fn run(args: Args) -> Result<Outcome> {
         top: Some(10),
         strict: args.strict,
         max_line_bytes: args.max_line_bytes,
+        tz: args.zone.tz,
         ..Options::new(args.inputs.clone())
     };
     let loaded = load_with_progress(&opts, args.quiet)?;
@@ -196,7 +202,7 @@ fn focus_rows(args: &Args, calls: &Calls, priced: &Priced, sel: &Selection) -> V
 /// Daily spend of the 6 costliest models (the rest summed), for the HTML chart.
 fn daily(loaded: &Loaded, priced: &Priced, sel: &Selection) -> Option<DailyStack> {
     let dims = [loaded.dim("day")?, loaded.dim("model")?];
-    Some(daily_stack(&spend::breakdown(&loaded.batch.calls, priced, sel, &dims, None), 6))
+    Some(daily_stack(&spend::breakdown(&loaded.batch.calls, priced, sel, &dims, None), 6, loaded.zone()))
 }
 
 /// Per row: a later attempt of its operation followed (operations grouped by route, as in the report).
@@ -214,7 +220,8 @@ fn from_logs(
     until: &str,
     current: (Money, u64),
 ) -> Option<Comparison> {
-    let sel = loaded.window(parse_date(since).ok(), parse_date(until).ok());
+    let zone: Zone = loaded.zone();
+    let sel = loaded.window(zone.parse_date(since).ok(), zone.parse_date(until).ok());
     if sel.is_empty() {
         return None;
     }

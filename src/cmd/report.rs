@@ -4,11 +4,12 @@ use std::io::Write;
 
 use anyhow::{bail, Result};
 
-use super::args::PricingArgs;
+use super::args::{PricingArgs, ZoneArgs};
 use super::Outcome;
 use crate::analyze::{self, Section};
 use crate::ingest::Format as InputFormat;
 use crate::pipeline::Options;
+use crate::render::paint::Paint;
 use crate::render::{self, Format};
 
 const EXAMPLES: &str = "\
@@ -17,13 +18,14 @@ Examples:
   llmcost report logs/ --format json > report.json     every *.jsonl/*.csv(.gz) under logs/
   llmcost report calls.csv --by route,model --top 20   one breakdown by route × model
   llmcost report logs/ --by team --by day              extra log fields work as dimensions
+  llmcost report logs/ --by hour --tz Europe/Berlin    hours (and days) in a time zone
   zcat old.jsonl.gz | llmcost report -                 stdin
   llmcost report logs/ --since 2026-10-01 --until 2026-11-01 --filter environment=prod
   llmcost report logs/ --price-as-of 2025-06-01        what-if: every call at June 2025 prices
   llmcost report logs/ --pricing my-prices.toml        add or override prices
 
 Dimensions: model provider requested_model logged_model route feature user environment job
-operation status error_type finish_reason prompt_hash day, or any other field of the log.
+operation status error_type finish_reason prompt_hash day hour, or any other field of the log.
 model is the model a name resolves to in the price tables (openai/gpt-4o, gpt-4o and its
 dated snapshots are one model); logged_model the name as logged.";
 
@@ -45,15 +47,17 @@ pub struct Args {
     #[arg(long, value_name = "DIM[,DIM]")]
     pub by: Vec<String>,
     /// Rows per breakdown; the rest are summed in one "others" row. Default: 10 for table and
-    /// md, all for json and csv. A breakdown by day alone is never cut.
+    /// md, all for json and csv. A breakdown by day or hour alone is never cut.
     #[arg(long, value_name = "N")]
     pub top: Option<usize>,
-    /// Only calls at or after this time (YYYY-MM-DD or RFC 3339, UTC).
+    /// Only calls at or after this time (YYYY-MM-DD, midnight in --tz, or RFC 3339).
     #[arg(long, value_name = "DATE")]
     pub since: Option<String>,
-    /// Only calls before this time (YYYY-MM-DD or RFC 3339, UTC; exclusive).
+    /// Only calls before this time (YYYY-MM-DD or RFC 3339; exclusive).
     #[arg(long, value_name = "DATE")]
     pub until: Option<String>,
+    #[command(flatten)]
+    pub zone: ZoneArgs,
     /// Only calls whose FIELD equals (=) or differs from (!=) VALUE. Repeatable; all must hold.
     #[arg(long, value_name = "FIELD=VALUE")]
     pub filter: Vec<String>,
@@ -147,11 +151,12 @@ impl Args {
             mapping: self.mapping.clone(),
             max_line_bytes: self.max_line_bytes,
             now_ms: super::fixed_now()?,
+            tz: self.zone.tz,
         })
     }
 }
 
-pub fn run(args: Args) -> Result<Outcome> {
+pub fn run(args: Args, paint: Paint) -> Result<Outcome> {
     let loaded = super::load_with_progress(&args.options()?, args.quiet)?;
     let priced = loaded.price()?;
     let mut report = loaded.report(&priced);
@@ -160,7 +165,7 @@ pub fn run(args: Args) -> Result<Outcome> {
     }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    render::renderer(args.format).render(&report, &mut out)?;
+    render::renderer(args.format, paint).render(&report, &mut out)?;
     out.flush()?;
     warn_about_losses(&report);
     // The list, not the call count: a usage bucket without a request count is 0 calls.

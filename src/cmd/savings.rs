@@ -11,6 +11,7 @@ use super::args::LogArgs;
 use super::Outcome;
 use crate::analyze::sections::savings::{ModelMap, SavingsOptions};
 use crate::analyze::Section;
+use crate::render::paint::Paint;
 use crate::render::{self, Format};
 
 const EXAMPLES: &str = "\
@@ -234,7 +235,7 @@ fn output_cap(text: &str) -> Result<(String, u64)> {
     Ok((glob(route)?.to_string(), n))
 }
 
-pub fn run(args: Args) -> Result<Outcome> {
+pub fn run(args: Args, paint: Paint) -> Result<Outcome> {
     let mut opts =
         args.log.options(&args.inputs, &[Section::Totals, Section::Savings], &[args.by.as_str()])?;
     opts.savings = args.savings()?;
@@ -258,11 +259,11 @@ pub fn run(args: Args) -> Result<Outcome> {
             let s = report.sections.savings.as_ref().context("savings were not computed")?;
             render::csv::savings(s, &mut out)?
         }
-        Format::Json => render::renderer(args.format).render(&report, &mut out)?,
+        Format::Json => render::renderer(args.format, paint).render(&report, &mut out)?,
         Format::Table | Format::Md => {
             // The savings are the answer here: no breakdown tables around them.
             report.breakdowns.clear();
-            render::renderer(args.format).render(&report, &mut out)?
+            render::renderer(args.format, paint).render(&report, &mut out)?
         }
     }
     out.flush()?;

@@ -1,6 +1,6 @@
 //! Budgets: replay the priced calls in time order against spending limits, as a gateway
-//! enforcing them would have. Per budget (the calls its `match` selects) and per UTC day or
-//! hour: spend against the limit, the call at which each alert threshold was reached, the
+//! enforcing them would have. Per budget (the calls its `match` selects) and per day or hour
+//! in the run's time zone (`--tz`, UTC by default; a day the clocks change has 23 or 25 hours): spend against the limit, the call at which each alert threshold was reached, the
 //! call at which the hard stop would have fired and what every later call of that period cost
 //! (what the cap would have prevented), and calls above the per-call limit.
 //!
@@ -22,7 +22,8 @@ use crate::calls::{Calls, FLAG_AGGREGATE};
 use crate::money::Money;
 use crate::price::Priced;
 
-use crate::time::{MS_PER_DAY, MS_PER_HOUR};
+use crate::time::Zone;
+
 /// Calls over the per-call limit listed by name (the costliest).
 const WORST_KEPT: usize = 10;
 
@@ -156,7 +157,7 @@ pub struct Alert {
     #[serde(skip)]
     pub ts_ms: i64,
     pub pct: f64,
-    /// The call that reached it (RFC 3339, UTC).
+    /// The call that reached it (RFC 3339, in the run's zone).
     pub at: String,
     /// The period's spend after that call.
     pub spend_usd: Money,
@@ -176,7 +177,8 @@ pub struct Stop {
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PeriodSpend {
-    /// `2026-03-04` for a day, `2026-03-04T13:00Z` for an hour.
+    /// `2026-03-04` for a day, `2026-03-04T13:00Z` for an hour (`2026-10-25T02:00+01:00` in a
+    /// named zone: the offset tells the two 02:00 hours of a night the clocks go back apart).
     pub start: String,
     pub calls: u64,
     pub spend_usd: Money,
@@ -263,6 +265,8 @@ pub struct BudgetResult {
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BudgetReport {
+    /// The zone of the days and hours.
+    pub time_zone: Zone,
     pub budgets: Vec<BudgetResult>,
     /// Budgets whose hard stop would have fired.
     pub hard_stops: usize,
@@ -271,12 +275,14 @@ pub struct BudgetReport {
     pub notes: Vec<String>,
 }
 
-/// Replays the selected calls against every budget. `dim_of` names a field's dimension.
+/// Replays the selected calls against every budget, by days and hours of `zone`. `dim_of`
+/// names a field's dimension.
 pub fn replay(
     budgets: &[Budget],
     calls: &Calls,
     priced: &Priced,
     sel: &Selection,
+    zone: Zone,
     dim_of: impl Fn(&str) -> Option<Dim>,
 ) -> Result<BudgetReport> {
     let mut order: Vec<usize> = sel.rows().collect();
@@ -285,7 +291,7 @@ pub fn replay(
         .iter()
         .map(|b| {
             let matcher = Matcher::new(b, calls, &dim_of)?;
-            Ok(replay_one(b, calls, priced, order.iter().copied().filter(|&r| matcher.matches(r))))
+            Ok(replay_one(b, calls, priced, zone, order.iter().copied().filter(|&r| matcher.matches(r))))
         })
         .collect::<Result<Vec<_>>>()?;
     let mut notes = Vec::new();
@@ -315,6 +321,7 @@ pub fn replay(
         notes.push(format!("budget {}: no call matches it", r.name));
     }
     Ok(BudgetReport {
+        time_zone: zone,
         hard_stops: results.iter().filter(|r| r.hard_stop_fired).count(),
         events: events(&results),
         budgets: results,
@@ -400,9 +407,15 @@ impl<'c> Matcher<'c> {
     }
 }
 
-fn replay_one(b: &Budget, calls: &Calls, priced: &Priced, rows: impl Iterator<Item = usize>) -> BudgetResult {
+fn replay_one(
+    b: &Budget,
+    calls: &Calls,
+    priced: &Priced,
+    zone: Zone,
+    rows: impl Iterator<Item = usize>,
+) -> BudgetResult {
     let mut trackers: Vec<Tracker> =
-        b.limits.iter().map(|&(p, l)| Tracker::new(p, l, &b.alerts, b.hard_stop)).collect();
+        b.limits.iter().map(|&(p, l)| Tracker::new(p, l, zone, &b.alerts, b.hard_stop)).collect();
     let mut over: Vec<(Money, i64, usize)> = Vec::new();
     let (mut n, mut cost, mut unpriced) = (0u64, Money::ZERO, 0u64);
     let (mut buckets, mut unpriced_buckets) = (0u64, 0u64);
@@ -426,7 +439,7 @@ fn replay_one(b: &Budget, calls: &Calls, priced: &Priced, rows: impl Iterator<It
     }
     let limits: Vec<LimitResult> = trackers.into_iter().map(Tracker::finish).collect();
     let hard_stop_fired = limits.iter().any(|l| l.hard_stops > 0);
-    let per_call = b.per_call.map(|l| per_call(l, over, calls));
+    let per_call = b.per_call.map(|l| per_call(l, over, calls, zone));
     BudgetResult {
         name: b.name.clone(),
         calls: n,
@@ -440,7 +453,7 @@ fn replay_one(b: &Budget, calls: &Calls, priced: &Priced, rows: impl Iterator<It
     }
 }
 
-fn per_call(limit: Money, mut over: Vec<(Money, i64, usize)>, calls: &Calls) -> PerCall {
+fn per_call(limit: Money, mut over: Vec<(Money, i64, usize)>, calls: &Calls, zone: Zone) -> PerCall {
     let cost: Money = over.iter().map(|o| o.0).sum();
     let excess: Money = over.iter().map(|o| o.0 - limit).sum();
     let n = over.len() as u64;
@@ -449,7 +462,7 @@ fn per_call(limit: Money, mut over: Vec<(Money, i64, usize)>, calls: &Calls) -> 
         .iter()
         .take(WORST_KEPT)
         .map(|&(c, ts, row)| OverCall {
-            at: timestamp(ts),
+            at: zone.rfc3339(ts),
             route: calls.col(StrCol::Route).value(row).map(str::to_string),
             model: calls.col(StrCol::Model).value(row).map(str::to_string),
             cost_usd: c,
@@ -461,6 +474,7 @@ fn per_call(limit: Money, mut over: Vec<(Money, i64, usize)>, calls: &Calls) -> 
 /// One limit's replay: the current period's running spend and the finished periods.
 struct Tracker {
     period: Period,
+    zone: Zone,
     limit: Money,
     /// (pct, spend that reaches it), ascending.
     alerts: Vec<(f64, Money)>,
@@ -470,10 +484,11 @@ struct Tracker {
 }
 
 impl Tracker {
-    fn new(period: Period, limit: Money, alerts: &[f64], stop: Option<f64>) -> Tracker {
+    fn new(period: Period, limit: Money, zone: Zone, alerts: &[f64], stop: Option<f64>) -> Tracker {
         let mark = |pct: f64| (pct, share(limit, pct));
         Tracker {
             period,
+            zone,
             limit,
             alerts: alerts.iter().map(|&p| mark(p)).collect(),
             stop: stop.map(mark),
@@ -483,13 +498,13 @@ impl Tracker {
     }
 
     fn feed(&mut self, ts: i64, cost: Money) {
-        let len = match self.period {
-            Period::Day => MS_PER_DAY,
-            Period::Hour => MS_PER_HOUR,
+        // The period's key: a local day number, or the instant its local hour began.
+        let start = match self.period {
+            Period::Day => self.zone.day(ts),
+            Period::Hour => self.zone.hour_start(ts),
         };
-        let start = ts.div_euclid(len) * len;
         if self.current.as_ref().is_none_or(|(s, _)| *s != start) {
-            let label = period_label(start, self.period);
+            let label = period_label(start, self.period, self.zone);
             if let Some((_, p)) = self.current.replace((
                 start,
                 PeriodSpend {
@@ -513,14 +528,14 @@ impl Tracker {
         p.spend_usd += cost;
         for &(pct, at) in self.alerts.iter().skip(p.alerts.len()) {
             if p.spend_usd >= at {
-                p.alerts.push(Alert { ts_ms: ts, pct, at: timestamp(ts), spend_usd: p.spend_usd });
+                p.alerts.push(Alert { ts_ms: ts, pct, at: self.zone.rfc3339(ts), spend_usd: p.spend_usd });
             }
         }
         if let Some((pct, _)) = self.stop.filter(|(_, at)| p.hard_stop.is_none() && p.spend_usd >= *at) {
             p.hard_stop = Some(Stop {
                 ts_ms: ts,
                 pct,
-                at: timestamp(ts),
+                at: self.zone.rfc3339(ts),
                 spend_usd: p.spend_usd,
                 prevented_calls: 0,
                 prevented_usd: Money::ZERO,
@@ -558,17 +573,12 @@ fn share(limit: Money, pct: f64) -> Money {
     Money::from_atto(limit.atto() * hundred_th_bp / 1_000_000)
 }
 
-fn period_label(start: i64, period: Period) -> String {
-    let t = chrono::DateTime::from_timestamp_millis(start).unwrap_or_default();
+/// A period by its key (`Tracker::feed`).
+fn period_label(key: i64, period: Period, zone: Zone) -> String {
     match period {
-        Period::Day => t.format("%Y-%m-%d").to_string(),
-        Period::Hour => t.format("%Y-%m-%dT%H:00Z").to_string(),
+        Period::Day => crate::analyze::dims::day_label(key),
+        Period::Hour => zone.hour_label(key),
     }
-}
-
-fn timestamp(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map_or_else(|| ms.to_string(), |t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
 }
 
 #[cfg(test)]
@@ -585,12 +595,14 @@ mod tests {
     }
 
     #[test]
-    fn labels_are_utc() {
+    fn labels_are_utc_by_default() {
+        use crate::time::{MS_PER_DAY, MS_PER_HOUR};
         // 2026-03-04T13:25:00Z = 1772630700000 ms.
+        let utc = Zone::Utc;
         assert_eq!(
-            period_label(1_772_630_700_000 / MS_PER_HOUR * MS_PER_HOUR, Period::Hour),
+            period_label(1_772_630_700_000 / MS_PER_HOUR * MS_PER_HOUR, Period::Hour, utc),
             "2026-03-04T13:00Z"
         );
-        assert_eq!(period_label(1_772_630_700_000 / MS_PER_DAY * MS_PER_DAY, Period::Day), "2026-03-04");
+        assert_eq!(period_label(1_772_630_700_000 / MS_PER_DAY, Period::Day, utc), "2026-03-04");
     }
 }

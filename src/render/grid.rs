@@ -9,6 +9,7 @@ use anyhow::Result;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, CellAlignment, ContentArrangement, Table};
 
 use super::escape;
+use super::paint::{Paint, Tone};
 
 /// One titled grid; `numeric[i]` says whether column `i` is right-aligned. `footer` lines
 /// follow the grid (a Pareto bar, flags, what a figure means).
@@ -21,6 +22,9 @@ pub struct Grid {
     pub footer: Vec<String>,
     /// The last row sums the others: it stays when the rows are cut to `--top`.
     pub total_row: bool,
+    /// What a cell means, from its row and column: its colour in a terminal (none in
+    /// Markdown). Read from the cells, so it holds however the rows are cut.
+    pub tone: Option<fn(&[String], usize) -> Tone>,
 }
 
 impl Grid {
@@ -49,28 +53,43 @@ pub struct Terminal {
     /// Wrap cells to fit the terminal's width (comfy-table's dynamic arrangement; no effect
     /// when the output is not a terminal).
     pub wrap: bool,
+    /// Colour the cells that have a tone.
+    pub paint: Paint,
 }
 
 impl Terminal {
     /// `report`: numbers right-aligned, wrapped to the terminal.
-    pub const REPORT: Terminal = Terminal { align_numbers: true, wrap: true };
+    pub const REPORT: Terminal = Terminal { align_numbers: true, wrap: true, paint: Paint::OFF };
     /// `diff`, `check`, `budget`: wrapped, every column left-aligned.
-    pub const VERDICT: Terminal = Terminal { align_numbers: false, wrap: true };
+    pub const VERDICT: Terminal = Terminal { align_numbers: false, wrap: true, paint: Paint::OFF };
     /// `pricing list|show`: numbers right-aligned, never wrapped.
-    pub const PRICING: Terminal = Terminal { align_numbers: true, wrap: false };
+    pub const PRICING: Terminal = Terminal { align_numbers: true, wrap: false, paint: Paint::OFF };
+
+    /// The same layout, coloured by `paint`.
+    pub fn painted(self, paint: Paint) -> Terminal {
+        Terminal { paint, ..self }
+    }
 }
 
 /// The grid's headers and rows as a comfy-table (title and footer are the caller's), every
-/// cell made safe for a terminal.
+/// cell made safe for a terminal, then coloured by its tone when `how.paint` is on.
 pub fn comfy(grid: &Grid, how: Terminal) -> Table {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED);
     if how.wrap {
         t.set_content_arrangement(ContentArrangement::Dynamic);
     }
+    if how.paint.on {
+        // --color always colours a pipe too (comfy-table would only style a terminal), and
+        // wins over NO_COLOR, which crossterm (comfy-table's styling) would otherwise obey
+        // on its own. With colour off no cell is styled, so neither setting matters then.
+        t.enforce_styling();
+        crossterm::style::force_color_output(true);
+    }
     t.set_header(grid.headers.iter().map(|h| escape::terminal(h)));
     for row in &grid.rows {
-        t.add_row(row.iter().map(|c| escape::terminal(c)));
+        let tone = |i: usize| grid.tone.map_or(Tone::Plain, |f| f(row, i));
+        t.add_row(row.iter().enumerate().map(|(i, c)| how.paint.cell(tone(i), c)));
     }
     if how.align_numbers {
         for i in 0..grid.headers.len() {
@@ -158,5 +177,39 @@ mod tests {
         let left = comfy(&g, Terminal::VERDICT).to_string();
         assert!(right.contains("┆     1 │"), "{right}");
         assert!(left.contains("┆ 1     │"), "{left}");
+    }
+
+    #[test]
+    fn colour_keeps_the_columns_as_wide_as_without() {
+        let mut g = Grid::new("t", &["status", "detail"]);
+        g.rows = vec![vec!["FAIL".into(), "\u{1b}[31mfake".into()], vec!["pass".into(), "ok".into()]];
+        g.tone = Some(|row, col| match (col, row[0].as_str()) {
+            (0, "FAIL") => Tone::Bad,
+            (0, _) => Tone::Good,
+            _ => Tone::Plain,
+        });
+        let plain = comfy(&g, Terminal::VERDICT).to_string();
+        let painted = comfy(&g, Terminal::VERDICT.painted(Paint::ON)).to_string();
+        assert!(!plain.contains('\u{1b}'), "{plain}");
+        assert!(painted.contains("\u{1b}[38;5;1m"), "{painted:?}");
+        // Without the SGR codes the painted table is the plain one, byte for byte.
+        let stripped: String = strip_sgr(&painted);
+        assert_eq!(stripped, plain);
+        // The log value's own ESC was escaped before any colour went on: it reads as text.
+        assert!(stripped.contains("\\u{1b}[31mfake"), "{stripped}");
+    }
+
+    /// `text` without `ESC [ … m` sequences.
+    fn strip_sgr(text: &str) -> String {
+        let mut out = String::new();
+        let mut chars = text.chars();
+        while let Some(c) = chars.next() {
+            if c == '\u{1b}' {
+                chars.by_ref().find(|&c| c == 'm');
+            } else {
+                out.push(c);
+            }
+        }
+        out
     }
 }

@@ -2,44 +2,64 @@
 //! and the leaks ranked by dollars, each naming the section to read. Words only; the figures
 //! are `analyze::headline`'s.
 
+use super::paint::{Line, Tone};
 use super::{count, key_label, percent, unpriced_summary, usd};
 use crate::analyze::headline::{Leak, LeakKind};
 use crate::analyze::Report;
 
-/// The headline's lines (at most 17, so the first screen holds them with the preamble).
-pub fn lines(r: &Report) -> Vec<String> {
-    let mut out = vec![String::new()];
-    let mut spend =
-        format!("Spend: {} over {}", usd(r.totals.sums.cost), plural(r.totals.sums.calls, "call"));
+/// The headline's lines (at most 17, so the first screen holds them with the preamble): the
+/// spend in bold, the leak amounts in red and the savings in green when the terminal gets
+/// colour.
+pub fn lines(r: &Report) -> Vec<Line> {
+    let mut out = vec![Line::default()];
+    let mut spend = Line::plain_text("Spend: ");
+    spend.push(Tone::Strong, usd(r.totals.sums.cost));
+    spend.push(Tone::Plain, format!(" over {}", plural(r.totals.sums.calls, "call")));
     if let Some(lost) = unpriced_summary(r, "unpriced ") {
-        spend.push_str(&format!(" (excludes {lost})"));
+        spend.push(Tone::Plain, format!(" (excludes {lost})"));
     }
     out.push(spend);
     let h = &r.headline;
     if !h.drivers.is_empty() {
-        out.push("Top cost drivers:".to_string());
+        out.push(Line::plain_text("Top cost drivers:"));
         for d in &h.drivers {
-            out.push(format!("  {:<7} {} {} ({})", d.dim, key_label(&d.key), usd(d.cost), percent(d.share)));
+            out.push(Line::plain_text(format!(
+                "  {:<7} {} {} ({})",
+                d.dim,
+                key_label(&d.key),
+                usd(d.cost),
+                percent(d.share)
+            )));
         }
     }
     if h.leaks.is_empty() {
         if h.analysed {
-            out.push("No leak found by the analyses run.".to_string());
+            out.push(Line::plain_text("No leak found by the analyses run."));
         }
     } else {
-        out.push("Top leaks (costliest first; the section in brackets explains each):".to_string());
-        out.extend(h.leaks.iter().map(|l| format!("  {:>9}  {} [{}]", usd(l.usd), what(l), section_name(l))));
+        out.push(Line::plain_text("Top leaks (costliest first; the section in brackets explains each):"));
+        for l in &h.leaks {
+            // Padded before it is painted, so the amounts stay aligned.
+            let mut line = Line::plain_text("  ");
+            line.push(Tone::Bad, format!("{:>9}", usd(l.usd)));
+            line.push(Tone::Plain, format!("  {} [{}]", what(l), section_name(l)));
+            out.push(line);
+        }
     }
     if let (Some((all, share)), false) = (h.combined, h.levers.is_empty()) {
-        out.push(format!(
+        out.push(Line::plain_text(format!(
             "Top savings levers (all levers together: {}, {}) [savings]:",
             usd(all),
             percent(share)
-        ));
-        out.extend(h.levers.iter().map(|l| {
+        )));
+        for l in &h.levers {
             let on = l.route.as_deref().map_or_else(String::new, |r| format!(", most on {r}"));
-            format!("  {:>9}  {} ({}{on})", usd(l.usd), l.title, percent(l.share))
-        }));
+            // Money to be saved reads green, padded before it is painted.
+            let mut line = Line::plain_text("  ");
+            line.push(Tone::Good, format!("{:>9}", usd(l.usd)));
+            line.push(Tone::Plain, format!("  {} ({}{on})", l.title, percent(l.share)));
+            out.push(line);
+        }
     }
     out
 }

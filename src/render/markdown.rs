@@ -20,7 +20,7 @@ impl Render for Markdown {
             writeln!(out, "- {}", escape::markdown(&line))?;
         }
         // The headline: its first line in bold, the rest a list (indented lines nested).
-        let headline = super::headline::lines(report);
+        let headline: Vec<String> = super::headline::lines(report).iter().map(|l| l.plain()).collect();
         for (i, line) in headline.iter().filter(|l| !l.is_empty()).enumerate() {
             match line.strip_prefix("  ") {
                 _ if i == 0 => writeln!(out, "\n**{}**\n", escape::markdown(line))?,

@@ -11,6 +11,7 @@ pub mod grid;
 pub mod headline;
 pub mod json;
 pub mod markdown;
+pub mod paint;
 pub mod pricing_diff;
 mod sections;
 pub mod table;
@@ -40,9 +41,10 @@ pub trait Render {
     fn render(&self, report: &Report, out: &mut dyn Write) -> Result<()>;
 }
 
-pub fn renderer(format: Format) -> Box<dyn Render> {
+/// The renderer of `format`; only the terminal table uses `paint`.
+pub fn renderer(format: Format, paint: paint::Paint) -> Box<dyn Render> {
     match format {
-        Format::Table => Box::new(table::Table),
+        Format::Table => Box::new(table::Table { paint }),
         Format::Json => Box::new(json::Json),
         Format::Csv => Box::new(csv::Csv),
         Format::Md => Box::new(markdown::Markdown),

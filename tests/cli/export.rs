@@ -187,7 +187,7 @@ fn html_is_self_contained_and_escapes_log_values() {
         "{urls:?}"
     );
     assert!(html.matches("<svg").count() >= 4, "charts: daily, Pareto, cache, cost by feature");
-    assert!(html.contains("Daily spend by model (USD per UTC day)"));
+    assert!(html.contains("Daily spend by model (USD per day, UTC)"));
     assert!(html.contains("$0.0170"));
 }
 

@@ -5,6 +5,7 @@
 mod budget;
 mod cache;
 mod check;
+mod color;
 mod diff;
 mod duplicates;
 mod environments;
@@ -31,6 +32,7 @@ mod savings;
 mod storms;
 mod sums;
 mod thresholds;
+mod tz;
 mod waste;
 
 use std::path::PathBuf;

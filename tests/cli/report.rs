@@ -399,6 +399,49 @@ fn the_headline_fits_one_screen_and_quotes_the_sections_r18() {
     assert!(String::from_utf8(full.stdout).unwrap().contains("By user"));
 }
 
+/// The first screen of `llmcost report LOG`: every line above the Totals table, the price
+/// tables' hash masked (built-in prices are edited on their own schedule; the dollars still
+/// show any change). It must fit a 24 × 80 terminal.
+fn first_screen(log: &std::path::Path) -> String {
+    let out = llmcost().arg("report").arg(log).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let head: Vec<String> = text
+        .lines()
+        .take_while(|l| *l != "Totals")
+        .map(|l| match l.split_once("(hash ") {
+            Some((before, _)) => format!("{before}(hash [HASH])"),
+            None => l.to_string(),
+        })
+        .collect();
+    assert!(head.len() <= 24, "{} lines:\n{}", head.len(), head.join("\n"));
+    assert!(head.iter().all(|l| l.chars().count() <= 80), "{}", head.join("\n"));
+    head.join("\n")
+}
+
+/// The bundled sample's first screen (README's quick start shows it) and that of a generated
+/// month, `gen_logs --rows 2000 --seed 7` (examples/gen_logs.rs, std-only: compiled here with
+/// rustc, as its doc says, so a filtered `cargo test` needs no example build) (#18).
+#[test]
+fn first_screens_of_the_sample_and_a_generated_month_r18() {
+    insta::assert_snapshot!("first_screen_sample", first_screen(&fixture("sample.jsonl")));
+    let dir = tempfile::tempdir().unwrap();
+    let gen = dir.path().join("gen_logs");
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let built = std::process::Command::new(rustc)
+        .args(["--edition", "2021", "examples/gen_logs.rs", "-o"])
+        .arg(&gen)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    let month = std::process::Command::new(&gen).args(["--rows", "2000", "--seed", "7"]).output().unwrap();
+    assert!(month.status.success());
+    let log = dir.path().join("month.jsonl");
+    std::fs::write(&log, &month.stdout).unwrap();
+    insta::assert_snapshot!("first_screen_generated_month", first_screen(&log));
+}
+
 /// Calls whose log has no time are dated at the run's start, and priced at its prices, when
 /// no --price-as-of is given: with the start fixed (LLMCOST_NOW) the run is reproducible.
 /// anthropic.jsonl is worked in fixtures/formats/README.md at 2026-01-05: $0.0044625 (#17).

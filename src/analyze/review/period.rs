@@ -56,7 +56,7 @@ mod tests {
             row("2026-10-02", "c", "0.5"),
         ];
         let b = Breakdown { name: "day,model".into(), groups: 4, rows, other: None };
-        let s = daily_stack(&b, 1);
+        let s = daily_stack(&b, 1, crate::time::Zone::Utc);
         assert_eq!(s.days, ["2026-10-01", "2026-10-02"]);
         let m = |x: &str| Money::parse(x).unwrap();
         assert_eq!(
@@ -84,10 +84,16 @@ pub struct DailyStack {
     pub days: Vec<String>,
     /// (model, cost per day in `days` order), costliest model first.
     pub series: Vec<(String, Vec<Money>)>,
+    /// The zone the days are counted in.
+    pub zone: crate::time::Zone,
 }
 
-/// `by_day_model`: a breakdown by day × model (keys `[day, model]`), uncut.
-pub fn daily_stack(by_day_model: &crate::analyze::Breakdown, keep: usize) -> DailyStack {
+/// `by_day_model`: a breakdown by day × model (keys `[day, model]`, days of `zone`), uncut.
+pub fn daily_stack(
+    by_day_model: &crate::analyze::Breakdown,
+    keep: usize,
+    zone: crate::time::Zone,
+) -> DailyStack {
     let mut days: Vec<String> = Vec::new();
     let mut model_cost: std::collections::BTreeMap<String, Money> = Default::default();
     let parts = |row: &crate::analyze::Row| -> Option<(String, String)> {
@@ -117,5 +123,5 @@ pub fn daily_stack(by_day_model: &crate::analyze::Breakdown, keep: usize) -> Dai
         let s = shown.iter().position(|m| *m == model).unwrap_or(shown.len());
         series[s].1[d] += row.sums.cost;
     }
-    DailyStack { days, series }
+    DailyStack { days, series, zone }
 }

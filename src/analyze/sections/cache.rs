@@ -16,7 +16,7 @@
 //! - Flags: `below_fleet` when the group's token hit rate < fleet rate / 3; `no_cache` when
 //!   it never reads cache (instead of `below_fleet`); both only for groups holding at least 5%
 //!   of the fleet's eligible input tokens. `collapsed` when a collapse is listed for it.
-//! - Collapse: the group's eligible calls by UTC day (days with input only). For every split
+//! - Collapse: the group's eligible calls by day (UTC, or the `--tz` zone; days with input only). For every split
 //!   with at least 2 days on each side, before/after rates are the token hit rates pooled over
 //!   the days before / from the split on; a split qualifies when before ≥ 2 × after and
 //!   before − after ≥ 0.20; the one with the largest drop wins (the earliest on a tie), `at` =
@@ -38,7 +38,6 @@ use crate::money::Money;
 use crate::price::components;
 use crate::pricing::PriceVersion;
 
-use crate::time::MS_PER_DAY;
 /// A group is far below the fleet under the fleet's token hit rate divided by this.
 const BELOW_FACTOR: u128 = 3;
 /// Groups with less than this share of the fleet's input tokens are never flagged (1/20 = 5%).
@@ -93,7 +92,7 @@ pub struct GroupRow {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Collapse {
     pub route: Option<String>,
-    /// The first UTC day of the low period, `YYYY-MM-DD`.
+    /// The first day of the low period (in the run's zone), `YYYY-MM-DD`.
     pub at: String,
     pub before_rate: f64,
     pub after_rate: f64,
@@ -200,7 +199,7 @@ pub fn analyze(ctx: &Ctx) -> Cache {
     Cache { group_by: ctx.groups.name.clone(), fleet: fleet.stats(), routes, collapses }
 }
 
-/// Sums per (group, UTC day) over the eligible calls, in one parallel pass.
+/// Sums per (group, day in the run's zone) over the eligible calls, in one parallel pass.
 fn day_cells(ctx: &Ctx) -> FxHashMap<(u32, i64), Sums> {
     let skip = FLAG_ERROR | FLAG_CACHE_HIT;
     ctx.sel
@@ -208,7 +207,7 @@ fn day_cells(ctx: &Ctx) -> FxHashMap<(u32, i64), Sums> {
         .with_min_len(1 << 16)
         .filter(|&row| ctx.calls.flags[row] & skip == 0)
         .fold(FxHashMap::default, |mut map: FxHashMap<(u32, i64), Sums>, row| {
-            let key = (ctx.groups.of(row), ctx.calls.ts_ms[row].div_euclid(MS_PER_DAY));
+            let key = (ctx.groups.of(row), ctx.opts.zone.day(ctx.calls.ts_ms[row]));
             map.entry(key).or_default().add_row(ctx, row);
             map
         })

@@ -59,8 +59,9 @@ pub fn daily(stack: &DailyStack) -> Result<String> {
     let y_max = totals.iter().copied().fold(0.0, f64::max).max(1e-9) * 1.1;
     svg(420, |root| {
         let (plot, key) = root.split_horizontally(WIDTH - 250);
+        let caption = format!("Daily spend by model (USD per day, {})", stack.zone.name());
         let mut chart = ChartBuilder::on(&plot)
-            .caption("Daily spend by model (USD per UTC day)", (FONT, 22))
+            .caption(caption, (FONT, 22))
             .margin(12)
             .x_label_area_size(48)
             .y_label_area_size(80)
@@ -73,7 +74,7 @@ pub fn daily(stack: &DailyStack) -> Result<String> {
             .x_labels(n.min(40))
             .x_label_formatter(&|x| label_at(&days, *x, step))
             .y_label_formatter(&|y| format!("${y:.2}"))
-            .x_desc("day (UTC)")
+            .x_desc(format!("day ({})", stack.zone.name()))
             .y_desc("spend (USD)")
             .label_style((FONT, 14))
             .axis_desc_style((FONT, 15))

@@ -9,8 +9,11 @@ use crate::analyze::Report;
 
 /// Lines above the grids: what was read, over which period, priced with what.
 pub fn preamble(r: &Report) -> Vec<String> {
+    // The period is kept in UTC; it reads in the zone the days and hours are counted in.
+    let local =
+        |t: &str| crate::time::rfc3339_ms(t).map_or_else(|| t.to_string(), |ms| r.time_zone.rfc3339(ms));
     let period = match (&r.period.from, &r.period.to) {
-        (Some(f), Some(t)) => format!("{f} → {t} (UTC)"),
+        (Some(f), Some(t)) => format!("{} → {} ({})", local(f), local(t), r.time_zone.name()),
         _ => "no calls".to_string(),
     };
     let mut lines = vec![

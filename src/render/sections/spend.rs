@@ -8,10 +8,17 @@ pub fn grids(r: &Report) -> Vec<Grid> {
     let mut grids = vec![totals(r)];
     grids.extend(r.breakdowns.iter().map(|b| {
         let shown = b.rows.len();
-        let title = if shown < b.groups {
-            format!("By {} (top {shown} of {})", b.name, b.groups)
-        } else {
-            format!("By {}", b.name)
+        let mut notes = Vec::new();
+        if shown < b.groups {
+            notes.push(format!("top {shown} of {}", b.groups));
+        }
+        // Days and hours are the zone's: say which, UTC included.
+        if b.name.split(',').any(|d| d == "day" || d == "hour") {
+            notes.push(r.time_zone.name().to_string());
+        }
+        let title = match notes.is_empty() {
+            true => format!("By {}", b.name),
+            false => format!("By {} ({})", b.name, notes.join(", ")),
         };
         breakdown_grid(title, &b.name, b.all_rows())
     }));
@@ -48,12 +55,14 @@ fn totals(r: &Report) -> Grid {
         headers: vec!["".into(), "total".into()],
         numeric: vec![false, true],
         rows: rows.into_iter().map(|(k, v)| vec![k.to_string(), v]).collect(),
+        tone: None,
     }
 }
 
 fn breakdown_grid<'a>(title: String, dim: &str, rows: impl Iterator<Item = &'a Row>) -> Grid {
     let headers = [dim, "calls", "input", "output", "cache read", "cost", "share"];
     Grid {
+        tone: None,
         footer: Vec::new(),
         total_row: false,
         title,
@@ -90,6 +99,7 @@ fn calls_cell(u: &crate::analyze::Unpriced) -> String {
 
 fn unpriced(r: &Report) -> Grid {
     Grid {
+        tone: None,
         footer: Vec::new(),
         total_row: false,
         title: "Unpriced models (not in the cost above)".into(),

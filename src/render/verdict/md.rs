@@ -72,6 +72,7 @@ impl RenderVerdict for Md {
     fn budget(&self, b: &BudgetReport, out: &mut dyn Write) -> Result<()> {
         let mark = if b.hard_stops > 0 { "❌" } else { "✅" };
         writeln!(out, "## {mark} llmcost budget: {}\n", budget_summary(b))?;
+        writeln!(out, "Days and hours in {}.\n", escape::markdown(b.time_zone.name()))?;
         table(&budgets_grid(b), out)?;
         let events = events_grid(b);
         if !events.rows.is_empty() {

@@ -13,6 +13,7 @@ use std::io::Write;
 use anyhow::Result;
 
 use super::grid::Grid;
+use super::paint::{Paint, Tone};
 use super::{count, percent, usd};
 use crate::gate::budget::BudgetReport;
 use crate::gate::diff::{Diff, Presence};
@@ -42,25 +43,26 @@ pub trait RenderVerdict {
     fn budget(&self, b: &BudgetReport, out: &mut dyn Write) -> Result<()>;
 }
 
-pub fn renderer(format: Format) -> Box<dyn RenderVerdict> {
+/// The renderer of `format`; only the terminal table uses `paint`.
+pub fn renderer(format: Format, paint: Paint) -> Box<dyn RenderVerdict> {
     match format {
-        Format::Table => Box::new(table::Table),
+        Format::Table => Box::new(table::Table { paint }),
         Format::Md => Box::new(md::Md),
         Format::Json => Box::new(json::Json),
         Format::Github => Box::new(github::Github),
     }
 }
 
-pub fn diff(format: Format, d: &Diff, out: &mut dyn Write) -> Result<()> {
-    renderer(format).diff(d, out)
+pub fn diff(format: Format, paint: Paint, d: &Diff, out: &mut dyn Write) -> Result<()> {
+    renderer(format, paint).diff(d, out)
 }
 
-pub fn check(format: Format, c: &Check, out: &mut dyn Write) -> Result<()> {
-    renderer(format).check(c, out)
+pub fn check(format: Format, paint: Paint, c: &Check, out: &mut dyn Write) -> Result<()> {
+    renderer(format, paint).check(c, out)
 }
 
-pub fn budget(format: Format, b: &BudgetReport, out: &mut dyn Write) -> Result<()> {
-    renderer(format).budget(b, out)
+pub fn budget(format: Format, paint: Paint, b: &BudgetReport, out: &mut dyn Write) -> Result<()> {
+    renderer(format, paint).budget(b, out)
 }
 
 /// "job", "operation" or "run".
@@ -103,6 +105,16 @@ pub fn signed_pct(r: f64) -> String {
         format!("+{}", percent(r))
     } else {
         percent(r)
+    }
+}
+
+/// The colour of a status word in a terminal: a failure red, a pass green, a skip yellow.
+pub fn status_tone(word: &str) -> Tone {
+    match word {
+        "FAIL" => Tone::Bad,
+        "pass" => Tone::Good,
+        "skipped" => Tone::Warn,
+        _ => Tone::Plain,
     }
 }
 
@@ -330,6 +342,7 @@ pub fn rules_grid(verdicts: &[Verdict]) -> Grid {
         .iter()
         .map(|v| vec![status_word(v.status).to_string(), v.rule.to_string(), sentence(v)])
         .collect();
+    g.tone = Some(|row, col| if col == 0 { status_tone(&row[0]) } else { Tone::Plain });
     g
 }
 
@@ -459,7 +472,7 @@ fn period_word(p: crate::gate::budget::Period) -> &'static str {
 /// One row per budget and limit: spend against it, the peak period, what fired.
 pub fn budgets_grid(b: &BudgetReport) -> Grid {
     let mut g = Grid::new(
-        "Budgets",
+        format!("Budgets (days and hours in {})", b.time_zone.name()),
         &[
             "budget",
             "limit",
@@ -506,6 +519,12 @@ pub fn budgets_grid(b: &BudgetReport) -> Grid {
             ]);
         }
     }
+    // Periods over the limit and hard stops that fired read red, when there are any.
+    g.tone = Some(|row, col| match (col, row[col].as_str()) {
+        (6 | 8, "0" | "—") => Tone::Plain,
+        (6 | 8, _) => Tone::Bad,
+        _ => Tone::Plain,
+    });
     g
 }
 
@@ -527,6 +546,11 @@ pub fn events_grid(b: &BudgetReport) -> Grid {
             ]
         })
         .collect();
+    g.tone = Some(|row, col| match col {
+        3 if row[3].starts_with("HARD STOP") => Tone::Bad,
+        3 => Tone::Warn,
+        _ => Tone::Plain,
+    });
     g
 }
 

@@ -14,16 +14,19 @@ use crate::gate::diff::Diff;
 use crate::gate::rules::Check;
 use crate::render::escape::terminal;
 use crate::render::grid::{comfy, Grid, Terminal};
+use crate::render::paint::{Paint, Tone};
 
-/// Headline lines and comfy-table grids.
-pub struct Table;
+/// Headline lines and comfy-table grids; `paint` says whether they are coloured.
+pub struct Table {
+    pub paint: Paint,
+}
 
 impl RenderVerdict for Table {
     fn diff(&self, d: &Diff, out: &mut dyn Write) -> Result<()> {
         writeln!(out, "llmcost diff: {}", headline(d))?;
         writeln!(out, "  base:    {}", terminal(&side_line(&d.base)))?;
         writeln!(out, "  current: {}", terminal(&side_line(&d.current)))?;
-        writeln!(out, "{}", verdict_line(d.failed, &rules_summary(&d.verdicts, d.failed)))?;
+        writeln!(out, "{}", verdict_line(self.paint, d.failed, &rules_summary(&d.verdicts, d.failed)))?;
         let grids = [
             rules_grid(&d.verdicts),
             totals_grid(d),
@@ -31,7 +34,7 @@ impl RenderVerdict for Table {
             super::models_grid(d),
         ];
         for g in grids.iter().filter(|g| !g.rows.is_empty()) {
-            grid(g, out)?;
+            grid(self.paint, g, out)?;
         }
         writeln!(out)?;
         for line in appeared(d, terminal) {
@@ -42,33 +45,34 @@ impl RenderVerdict for Table {
 
     fn check(&self, c: &Check, out: &mut dyn Write) -> Result<()> {
         writeln!(out, "llmcost check: {}", terminal(&side_line(&c.run)))?;
-        writeln!(out, "{}", verdict_line(c.failed, &rules_summary(&c.verdicts, c.failed)))?;
+        writeln!(out, "{}", verdict_line(self.paint, c.failed, &rules_summary(&c.verdicts, c.failed)))?;
         for g in [rules_grid(&c.verdicts), run_grid(c)].iter().filter(|g| !g.rows.is_empty()) {
-            grid(g, out)?;
+            grid(self.paint, g, out)?;
         }
         notes(&c.notes, out)
     }
 
     fn budget(&self, b: &BudgetReport, out: &mut dyn Write) -> Result<()> {
-        writeln!(out, "llmcost budget: {}", budget_summary(b))?;
+        let tone = if b.hard_stops > 0 { Tone::Bad } else { Tone::Good };
+        writeln!(out, "llmcost budget: {}", self.paint.text(tone, &budget_summary(b)))?;
         for g in [budgets_grid(b), events_grid(b), per_call_grid(b)].iter().filter(|g| !g.rows.is_empty()) {
-            grid(g, out)?;
+            grid(self.paint, g, out)?;
         }
         notes(&b.notes, out)
     }
 }
 
-fn verdict_line(failed: usize, summary: &str) -> String {
+fn verdict_line(paint: Paint, failed: usize, summary: &str) -> String {
     if failed > 0 {
-        format!("FAILED: {summary}")
+        format!("{}: {summary}", paint.text(Tone::Bad, "FAILED"))
     } else {
-        format!("PASSED: {summary}")
+        format!("{}: {summary}", paint.text(Tone::Good, "PASSED"))
     }
 }
 
-fn grid(g: &Grid, out: &mut dyn Write) -> Result<()> {
+fn grid(paint: Paint, g: &Grid, out: &mut dyn Write) -> Result<()> {
     writeln!(out, "\n{}", terminal(&g.title))?;
-    writeln!(out, "{}", comfy(g, Terminal::VERDICT))?;
+    writeln!(out, "{}", comfy(g, Terminal::VERDICT.painted(paint)))?;
     Ok(())
 }
 
