@@ -5,6 +5,7 @@
 mod budget;
 mod cache;
 mod check;
+mod coverage;
 mod diff;
 mod duplicates;
 mod environments;
