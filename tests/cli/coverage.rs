@@ -131,23 +131,51 @@ fn is_generated(m: &llmcost::pricing::ModelPrice) -> bool {
 #[test]
 fn generated_tables_are_what_the_script_makes() {
     let Some(data) = shared("") else { return };
-    let root = env!("CARGO_MANIFEST_DIR");
-    let run = std::process::Command::new("python3")
-        .arg(format!("{root}/scripts/gen-price-tables"))
-        .arg("--check")
-        .arg("--data")
-        .arg(&data)
-        .output();
-    let out = match run {
-        Ok(out) => out,
-        Err(e) if std::env::var("LLMCOST_REQUIRE_DATA").is_ok_and(|v| v == "1") => panic!("python3: {e}"),
-        Err(e) => return eprintln!("SKIPPED: python3 not runnable ({e})"),
-    };
+    let Some(out) = generator(&["--check", "--data", data.to_str().unwrap()]) else { return };
     assert!(
         out.status.success(),
         "committed tables differ from scripts/gen-price-tables' output:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// `python3 scripts/gen-price-tables ARGS`, or `None` (skipped) where python3 cannot run,
+/// unless `LLMCOST_REQUIRE_DATA=1`.
+fn generator(args: &[&str]) -> Option<std::process::Output> {
+    let script = format!("{}/scripts/gen-price-tables", env!("CARGO_MANIFEST_DIR"));
+    match std::process::Command::new("python3").arg(script).args(args).output() {
+        Ok(out) => Some(out),
+        Err(e) if std::env::var("LLMCOST_REQUIRE_DATA").is_ok_and(|v| v == "1") => panic!("python3: {e}"),
+        Err(e) => {
+            eprintln!("SKIPPED: python3 not runnable ({e})");
+            None
+        }
+    }
+}
+
+/// The generator decides what to leave out by the names the resolver will try, with its own
+/// copy of `providers::name_forms`: both must give the same forms.
+#[test]
+fn generator_name_forms_are_the_resolvers() {
+    let names = [
+        "us.anthropic.claude-3-5-haiku-20241022-v1:0",
+        "arn:aws:bedrock:eu-west-1:123456789012:inference-profile/eu.amazon.nova-pro-v1:0",
+        "bedrock/us-east-1/global.Anthropic.claude-sonnet-4-6",
+        "azure/eu/gpt-4o-mini",
+        "anthropic/claude-sonnet-4:thinking",
+        "meta-llama/llama-3-8b:free",
+        "anthropic.claude-v2:1",
+        "vertex_ai/claude-3-5-sonnet-v2@20241022",
+        "mistral-large-latest",
+        "ft:gpt-4o-mini-2024-07-18:acme::AbC123",
+        "usage.model",
+        "us.",
+    ];
+    let Some(out) = generator(&[&["--forms"], &names[..]].concat()) else { return };
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let python: Vec<Vec<String>> = serde_json::from_slice(&out.stdout).unwrap();
+    let rust: Vec<Vec<String>> = names.iter().map(|n| providers::name_forms(n)).collect();
+    assert_eq!(python, rust);
 }
 
 /// LiteLLM's chat ids for the providers of #11, priced by the default tables: how many are
