@@ -198,18 +198,21 @@ impl PriceBook {
         hex(&h.finalize())[..16].to_string()
     }
 
-    /// The model a call's model string names, preferring `provider`'s entries.
+    /// The model a call's model string names, preferring `provider`'s entries: the first of
+    /// its name forms (`providers::name_forms`) that some entry names exactly, else the
+    /// entries whose glob alias matches one of the forms.
     pub fn lookup(&self, provider: Option<&str>, model: &str) -> Option<&ModelPrice> {
-        let lower = model.to_ascii_lowercase();
-        let stripped = lower.rsplit_once('/').map(|(_, m)| m);
-        for name in std::iter::once(lower.as_str()).chain(stripped) {
-            if let Some(list) = self.by_name.get(name) {
+        let forms = providers::name_forms(model);
+        for name in &forms {
+            if let Some(list) = self.by_name.get(name.as_str()) {
                 return Some(self.prefer(list.iter().copied(), provider));
             }
         }
-        let matching = self.models.iter().enumerate().filter(|(_, m)| {
-            m.patterns.iter().any(|p| p.matches(&lower) || stripped.is_some_and(|s| p.matches(s)))
-        });
+        let matching = self
+            .models
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.patterns.iter().any(|p| forms.iter().any(|f| p.matches(f))));
         let indices: Vec<usize> = matching.map(|(i, _)| i).collect();
         (!indices.is_empty()).then(|| self.prefer(indices.into_iter(), provider))
     }
@@ -330,6 +333,35 @@ output = 10
         let bad = t.replace("snapshots = [\"gpt-4o-2024-08-06\"]", "snapshots = [\"gpt-4o-2099\"]");
         let err = format!("{:#}", PriceBook::from_texts(&[("o.toml".into(), bad)]).unwrap_err());
         assert!(err.contains("snapshot \"gpt-4o-2099\" is not a model of this table"), "{err}");
+    }
+
+    /// A host's longer name with its own entry keeps it; without one, the name comes down to
+    /// the model's entry (`providers::name_forms`).
+    #[test]
+    fn name_forms_reach_the_most_specific_entry() {
+        let t = r#"provider = "bedrock"
+[[models]]
+id = "anthropic.m-v1:0"
+aliases = ["m-*@*"]
+[[models.prices]]
+input = 5
+output = 25
+[[models]]
+id = "eu.anthropic.m-v1:0"
+[[models.prices]]
+input = 5.5
+output = 27.5
+"#;
+        let book = PriceBook::from_texts(&[("b.toml".into(), t.into())]).unwrap();
+        let id = |name: &str| book.lookup(Some("aws"), name).map(|m| m.id.as_str());
+        assert_eq!(id("EU.anthropic.m-v1:0"), Some("eu.anthropic.m-v1:0"));
+        assert_eq!(id("us.anthropic.m-v1:0"), Some("anthropic.m-v1:0"));
+        let arn = "arn:aws:bedrock:eu-west-1:1:inference-profile/eu.anthropic.m-v1:0";
+        assert_eq!(id(arn), Some("eu.anthropic.m-v1:0"));
+        assert_eq!(id("bedrock/us-east-1/global.anthropic.m-v1:0"), Some("anthropic.m-v1:0"));
+        // Globs are tried on every form, after every exact name.
+        assert_eq!(id("vertex_ai/m-2@001"), Some("anthropic.m-v1:0"));
+        assert_eq!(id("apac.other"), None);
     }
 
     #[test]

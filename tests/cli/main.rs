@@ -6,6 +6,7 @@ mod budget;
 mod cache;
 mod check;
 mod color;
+mod coverage;
 mod diff;
 mod duplicates;
 mod environments;
