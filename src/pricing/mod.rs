@@ -188,6 +188,11 @@ impl PriceBook {
         &self.models
     }
 
+    /// Whether `models()[i]` comes from a `--pricing` table (the user's prices win a lookup).
+    pub fn is_user_entry(&self, i: usize) -> bool {
+        i < self.user_models
+    }
+
     /// One hash over every table's content: a report priced with the same hash used the same prices.
     pub fn hash(&self) -> String {
         let mut h = Sha256::new();
