@@ -26,6 +26,7 @@
 pub mod dialect;
 mod prices;
 mod query;
+mod sections;
 
 use anyhow::Result;
 use serde::Serialize;
@@ -75,8 +76,8 @@ pub fn generate(plan: &Plan, book: &PriceBook) -> Result<String> {
         pricing: &plan.pricing,
     };
     let notes = [format!(
-        "computed by the {} engine from `llmcost sql` over table {}: totals, breakdowns and unpriced models \
-         only (no line account, no leak sections)",
+        "computed by the {} engine from `llmcost sql` over table {}: totals, breakdowns, unpriced models and \
+         environments only (no line account, no other leak section)",
         plan.dialect.name(),
         plan.table
     )];

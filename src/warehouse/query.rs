@@ -55,6 +55,8 @@ pub fn statement(plan: &Plan, prices: &PriceTables, prefix: &str, suffix: &str) 
     let close = if plan.breakdowns.is_empty() { ",\"breakdowns\":{}" } else { "}" };
     ctes.extend(unpriced(d));
     parts.push((format!("{close},\"unpriced\":"), "llm_unpriced_json".into()));
+    ctes.extend(super::sections::environments(d));
+    parts.push((",\"environments\":".into(), "llm_env_json".into()));
 
     let mut sql = String::from("WITH\n");
     let defs: Vec<String> = ctes.iter().map(|(name, body)| format!("{name} AS (\n  {body}\n)")).collect();
@@ -94,6 +96,7 @@ fn base(plan: &Plan, dims: &[Dim]) -> String {
         format!("{} AS ts_ms", d.epoch_ms(&column(d, "timestamp"))),
         format!("{} AS provider", text("provider")),
         format!("{} AS model", text("model")),
+        format!("{} AS environment", text("environment")),
     ];
     for (canonical, name) in TOKENS {
         cols.push(format!("COALESCE(CAST({} AS {}), 0) AS {name}", column(d, canonical), d.int_type()));
@@ -284,7 +287,7 @@ fn sums_fields(d: Dialect, t: &str) -> Vec<(&'static str, String)> {
 }
 
 /// Attodollars as the decimal text `Money::exact` writes (`0.0025`, `4`).
-fn exact(d: Dialect, atto: &str) -> String {
+pub(super) fn exact(d: Dialect, atto: &str) -> String {
     let frac = d.modulo(atto, ATTO_PER_USD);
     format!(
         "({} || CASE WHEN {frac} = 0 THEN '' ELSE '.' || {} END)",
@@ -293,7 +296,7 @@ fn exact(d: Dialect, atto: &str) -> String {
     )
 }
 
-fn share(d: Dialect, cost: &str, total: &str) -> String {
+pub(super) fn share(d: Dialect, cost: &str, total: &str) -> String {
     let f = d.double_type();
     format!("CASE WHEN {total} = 0 THEN 0 ELSE CAST({cost} AS {f}) / CAST({total} AS {f}) END")
 }

@@ -1,8 +1,7 @@
 //! `llmcost sql`: the DuckDB dialect, run by DuckDB (`scripts/sql-duckdb`, the `duckdb`
 //! Python package) on the fixtures and on a generated log, gives the report `report --format
-//! json` gives, to the last digit: period, totals, every breakdown row and the unpriced list.
-//! Exact costs are compared as exact decimals; each row's `cost_usd`, which the SQL writes
-//! with every digit, must turn into the very double the report carries (`Money::to_f64`).
+//! json` gives, to the last digit: period, pricing, totals, every breakdown row, the unpriced
+//! list and the environments section (see `same` for how costs and shares compare).
 //! `fixtures/sql.md` works the SQL fixture out by hand.
 //!
 //! Without the duckdb module the tests say so and pass, unless `LLMCOST_REQUIRE_DATA=1`
@@ -13,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
 use llmcost::money::Money;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::{llmcost, run_json};
@@ -65,82 +65,81 @@ fn assert_same(flags: &[&str], logs: &[&Path], extras: &[&str]) -> Value {
     args.push("-q");
     let want = run_json(&args);
     assert_eq!(sql["schema_version"], 1);
-    assert_eq!(sql["period"], want["period"], "{flags:?}: period");
-    assert_eq!(sql["pricing"], want["pricing"], "{flags:?}: pricing");
-    assert_eq!(sql["unpriced"], want["unpriced"], "{flags:?}: unpriced");
-    let raw = raw_costs(&text);
-    same_row(&sql["totals"], &want["totals"], &raw.totals.cost_usd, &format!("{flags:?}: totals"));
-    assert_eq!(raw.totals.cost_usd.as_str(), sql["totals"]["cost_usd_exact"], "{flags:?}: totals");
-    let (sql_b, want_b) = (sql["breakdowns"].as_object().unwrap(), want["breakdowns"].as_object().unwrap());
-    assert_eq!(
-        sql_b.keys().collect::<Vec<_>>(),
-        want_b.keys().collect::<Vec<_>>(),
-        "{flags:?}: breakdown names"
-    );
-    for (name, rows) in want_b {
-        let (got, rows) = (sql_b[name].as_array().unwrap(), rows.as_array().unwrap());
-        assert_eq!(got.len(), rows.len(), "{flags:?}: rows of {name}");
-        for (i, (g, w)) in got.iter().zip(rows).enumerate() {
-            same_row(g, w, &raw.breakdowns[name][i].cost_usd, &format!("{flags:?}: {name}[{i}]"));
-        }
+    let tree: BTreeMap<&str, &RawValue> = serde_json::from_str(&text).unwrap();
+    for part in ["period", "pricing", "totals", "breakdowns", "unpriced", "environments"] {
+        same(&Tree::of(tree[part]), &want[part], part, &format!("{flags:?}: {part}"));
     }
+    assert_eq!(sql["totals"]["cost_usd_exact"].as_str(), Tree::of(tree["totals"]).leaf_at("cost_usd"));
     sql
 }
 
-/// Every field equal but `cost_usd`, which the SQL writes with every digit (`exact`) and the
-/// report as its nearest double from the same exact figure: the digits must give that double.
-/// `share` is a ratio of doubles in either program, and DuckDB's 128-bit integer to double
-/// conversion may round the last bit differently: equal within 1e-15 of it.
-fn same_row(got: &Value, want: &Value, exact: &str, what: &str) {
-    let money = Money::parse(exact).unwrap_or_else(|e| panic!("{what}: cost {exact}: {e}"));
-    assert_eq!(money.exact(), exact, "{what}: cost written with trailing zeros");
-    assert_eq!(money.to_f64(), want["cost_usd"].as_f64().unwrap(), "{what}: cost {exact}");
-    if let Some(w) = want.get("share").and_then(Value::as_f64) {
-        let g = got["share"].as_f64().unwrap_or_else(|| panic!("{what}: no share"));
-        assert!((g - w).abs() <= 1e-15 * w.abs(), "{what}: share {g} vs {w}");
+/// The SQL's JSON with each number's text as written.
+enum Tree<'a> {
+    Object(BTreeMap<String, Tree<'a>>),
+    Array(Vec<Tree<'a>>),
+    Leaf(&'a str),
+}
+
+impl<'a> Tree<'a> {
+    fn of(raw: &'a RawValue) -> Tree<'a> {
+        let text = raw.get();
+        match text.trim_start().as_bytes().first() {
+            Some(b'{') => {
+                let map: BTreeMap<String, &RawValue> = serde_json::from_str(text).unwrap();
+                Tree::Object(map.into_iter().map(|(k, v)| (k, Tree::of(v))).collect())
+            }
+            Some(b'[') => {
+                let items: Vec<&RawValue> = serde_json::from_str(text).unwrap();
+                Tree::Array(items.into_iter().map(Tree::of).collect())
+            }
+            _ => Tree::Leaf(text),
+        }
     }
-    let (mut got, mut want) = (got.clone(), want.clone());
-    for row in [&mut got, &mut want] {
-        row.as_object_mut().unwrap().remove("cost_usd");
-        row.as_object_mut().unwrap().remove("share");
+
+    fn leaf_at(&self, key: &str) -> Option<&'a str> {
+        match self {
+            Tree::Object(m) => match m.get(key) {
+                Some(Tree::Leaf(t)) => Some(t),
+                _ => None,
+            },
+            _ => None,
+        }
     }
-    assert_eq!(got, want, "{what}");
 }
 
-#[derive(serde::Deserialize)]
-struct RawCost<'a> {
-    #[serde(borrow)]
-    cost_usd: &'a serde_json::value::RawValue,
-}
-
-struct Text {
-    cost_usd: String,
-}
-
-struct Raw {
-    totals: Text,
-    breakdowns: BTreeMap<String, Vec<Text>>,
-}
-
-/// The totals' and each breakdown row's `cost_usd` as the text the SQL wrote.
-fn raw_costs(text: &str) -> Raw {
-    #[derive(serde::Deserialize)]
-    struct Report<'a> {
-        #[serde(borrow)]
-        totals: RawCost<'a>,
-        #[serde(borrow)]
-        breakdowns: BTreeMap<String, Vec<RawCost<'a>>>,
-    }
-    let r: Report = serde_json::from_str(text).unwrap();
-    Raw {
-        totals: Text { cost_usd: r.totals.cost_usd.get().to_string() },
-        breakdowns: r
-            .breakdowns
-            .into_iter()
-            .map(|(k, rows)| {
-                (k, rows.into_iter().map(|r| Text { cost_usd: r.cost_usd.get().to_string() }).collect())
-            })
-            .collect(),
+/// The SQL's `got` is the report's `want`, to the last digit. A cost (a key naming USD) is
+/// written with every digit by the SQL and as the nearest double by the report, from the
+/// same exact figure: the digits must give that very double (`Money::to_f64`). A share is
+/// a ratio of doubles in either program, and DuckDB's 128-bit integer to double conversion
+/// may round the last bit differently: equal within 1e-15 of it. Everything else is equal.
+fn same(got: &Tree, want: &Value, key: &str, what: &str) {
+    match (got, want) {
+        (Tree::Object(g), Value::Object(w)) => {
+            assert_eq!(g.keys().collect::<Vec<_>>(), w.keys().collect::<Vec<_>>(), "{what}: keys");
+            for (k, v) in w {
+                same(&g[k], v, k, &format!("{what}.{k}"));
+            }
+        }
+        (Tree::Array(g), Value::Array(w)) => {
+            assert_eq!(g.len(), w.len(), "{what}: length");
+            for (i, (x, y)) in g.iter().zip(w).enumerate() {
+                same(x, y, key, &format!("{what}[{i}]"));
+            }
+        }
+        (Tree::Leaf(text), Value::Number(n)) if key.contains("usd") => {
+            let money = Money::parse(text).unwrap_or_else(|e| panic!("{what}: {text}: {e}"));
+            assert_eq!(money.exact(), *text, "{what}: written with trailing zeros");
+            assert_eq!(money.to_f64(), n.as_f64().unwrap(), "{what}: {text}");
+        }
+        (Tree::Leaf(text), Value::Number(n)) if key == "share" || key.ends_with("_share") => {
+            let (g, w) = (text.parse::<f64>().unwrap(), n.as_f64().unwrap());
+            assert!((g - w).abs() <= 1e-15 * w.abs(), "{what}: {g} vs {w}");
+        }
+        (Tree::Leaf(text), w) => {
+            let g: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(&g, w, "{what}");
+        }
+        _ => panic!("{what}: shapes differ"),
     }
 }
 
