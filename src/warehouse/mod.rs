@@ -103,3 +103,57 @@ fn comment(plan: &Plan) -> String {
         plan.dialect.money_type(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(dialect: Dialect, table: &str, by: &str) -> Plan {
+        let mut extras = Vec::new();
+        Plan {
+            dialect,
+            table: table.to_string(),
+            breakdowns: vec![vec![Dim::parse(by, &mut extras)]],
+            top: None,
+            since: None,
+            until: None,
+            filters: Vec::new(),
+            price_as_of: None,
+            pricing: PricingInfo {
+                source: String::new(),
+                hash: String::new(),
+                as_of: None,
+                tables: Vec::new(),
+            },
+        }
+    }
+
+    fn book() -> PriceBook {
+        PriceBook::from_texts(&[]).unwrap()
+    }
+
+    #[test]
+    fn a_breakdown_name_is_json_escaped_inside_an_sql_literal() {
+        let sql = generate(&plan(Dialect::Duckdb, "calls", "te'am\"x"), &book()).unwrap();
+        // JSON escapes the double quote, SQL doubles the single quote, the column is quoted.
+        assert!(sql.contains(r#"',"breakdowns":{"te''am\"x":'"#), "{sql}");
+        assert!(sql.contains(r#""te'am""x""#), "the column as a quoted identifier");
+        let spark = generate(&plan(Dialect::Spark, "calls", "te'am\"x"), &book()).unwrap();
+        assert!(spark.contains(r#"{\"te\'am\\\"x\":'"#), "backslash escapes in Spark");
+    }
+
+    #[test]
+    fn a_table_name_stays_in_its_identifier_and_out_of_the_comment() {
+        let sql = generate(&plan(Dialect::Postgres, "s.t\"\nDROP TABLE x; --", "model"), &book()).unwrap();
+        assert!(
+            sql.contains(
+                r#"FROM "s"."t""
+DROP TABLE x; --""#
+            ),
+            "quoted part by part"
+        );
+        let comments: Vec<&str> = sql.lines().take_while(|l| l.starts_with("--")).collect();
+        assert_eq!(comments.len(), 5, "the newline in the name does not end the comment early");
+        assert!(comments[0].contains("t\" DROP TABLE x; --"), "{}", comments[0]);
+    }
+}
