@@ -10,6 +10,7 @@ use super::args::PricingArgs;
 use super::Outcome;
 use crate::analyze::dims::Dim;
 use crate::analyze::PricingInfo;
+use crate::calls::StrCol;
 use crate::pipeline::{parse_filter, Options, DEFAULT_DIMS};
 use crate::pricing::PriceBook;
 use crate::time::parse_date;
@@ -91,9 +92,11 @@ impl Args {
             ..Options::new(Vec::new())
         }
         .pricing_source();
+        let group = if self.by.is_empty() { vec![Dim::Str(StrCol::Route)] } else { breakdowns[0].clone() };
         let plan = warehouse::Plan {
             dialect: self.dialect,
             table: self.table.clone(),
+            group,
             breakdowns,
             top: self.top,
             since: date("since", &self.since)?,

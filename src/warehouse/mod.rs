@@ -45,6 +45,8 @@ pub struct Plan {
     pub table: String,
     /// Each entry one breakdown (several dimensions = one combined breakdown).
     pub breakdowns: Vec<Vec<Dim>>,
+    /// The grouping of the leak sections: `--by`'s first entry, route by default.
+    pub group: Vec<Dim>,
     /// Rows per breakdown; the rest summed in one "others" row (never for day alone).
     pub top: Option<usize>,
     /// Epoch ms, inclusive.
@@ -76,8 +78,8 @@ pub fn generate(plan: &Plan, book: &PriceBook) -> Result<String> {
         pricing: &plan.pricing,
     };
     let notes = [format!(
-        "computed by the {} engine from `llmcost sql` over table {}: totals, breakdowns, unpriced models and \
-         environments only (no line account, no other leak section)",
+        "computed by the {} engine from `llmcost sql` over table {}: totals, breakdowns, unpriced models, \
+         environments and waste only (no line account, no other leak section)",
         plan.dialect.name(),
         plan.table
     )];
@@ -114,6 +116,7 @@ mod tests {
             dialect,
             table: table.to_string(),
             breakdowns: vec![vec![Dim::parse(by, &mut extras)]],
+            group: vec![Dim::parse("route", &mut extras)],
             top: None,
             since: None,
             until: None,

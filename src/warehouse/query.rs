@@ -57,6 +57,11 @@ pub fn statement(plan: &Plan, prices: &PriceTables, prefix: &str, suffix: &str) 
     parts.push((format!("{close},\"unpriced\":"), "llm_unpriced_json".into()));
     ctes.extend(super::sections::environments(d));
     parts.push((",\"environments\":".into(), "llm_env_json".into()));
+    let group: Vec<usize> =
+        plan.group.iter().map(|x| dims.iter().position(|y| y == x).expect("listed")).collect();
+    let group_by = plan.group.iter().map(Dim::name).collect::<Vec<_>>().join(",");
+    ctes.extend(super::sections::waste(d, &group, &group_by));
+    parts.push((",\"waste\":".into(), "llm_waste_json".into()));
 
     let mut sql = String::from("WITH\n");
     let defs: Vec<String> = ctes.iter().map(|(name, body)| format!("{name} AS (\n  {body}\n)")).collect();
@@ -75,7 +80,8 @@ pub fn statement(plan: &Plan, prices: &PriceTables, prefix: &str, suffix: &str) 
 /// Every dimension the breakdowns and filters name, once.
 fn distinct_dims(plan: &Plan) -> Vec<Dim> {
     let mut dims: Vec<Dim> = Vec::new();
-    for dim in plan.breakdowns.iter().flatten().chain(plan.filters.iter().map(|f| &f.dim)) {
+    let listed = plan.breakdowns.iter().flatten().chain(&plan.group);
+    for dim in listed.chain(plan.filters.iter().map(|f| &f.dim)) {
         if !dims.contains(dim) {
             dims.push(dim.clone());
         }
@@ -97,6 +103,7 @@ fn base(plan: &Plan, dims: &[Dim]) -> String {
         format!("{} AS provider", text("provider")),
         format!("{} AS model", text("model")),
         format!("{} AS environment", text("environment")),
+        format!("{} AS finish_reason", text("finish_reason")),
     ];
     for (canonical, name) in TOKENS {
         cols.push(format!("COALESCE(CAST({} AS {}), 0) AS {name}", column(d, canonical), d.int_type()));
@@ -248,11 +255,13 @@ fn costed(d: Dialect) -> String {
         m("c.t_cache_write_1h")
     ));
     let output = part(format!("{} * r.r_output", m("c.t_output")));
+    // `cost_output`: the output tokens' part, which the waste section reports.
     format!(
-        "SELECT c.*, CASE WHEN r.tier IS NULL THEN NULL WHEN c.is_cache_hit THEN {} \
-         ELSE {uncached}\n    + {read}\n    + {write}\n    + {output} END AS cost \
+        "SELECT c.*, CASE WHEN r.tier IS NULL THEN NULL WHEN c.is_cache_hit THEN {zero} \
+         ELSE {uncached}\n    + {read}\n    + {write}\n    + {output} END AS cost, \
+         CASE WHEN r.tier IS NULL THEN NULL WHEN c.is_cache_hit THEN {zero} ELSE {output} END AS cost_output \
          FROM llm_versioned c LEFT JOIN llm_rates r ON r.entry = c.entry AND r.vidx = c.vidx AND r.tier = c.tier",
-        d.money(0)
+        zero = d.money(0)
     )
 }
 

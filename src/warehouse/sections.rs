@@ -68,3 +68,75 @@ pub fn environments(d: Dialect) -> Vec<(String, String)> {
         ("llm_env_json".into(), json),
     ]
 }
+
+/// `waste` (`analyze/sections/waste.rs`): calls whose `finish_reason` is `length` or
+/// `max_tokens` (ASCII case-insensitive), their cost, and the output tokens' part of each
+/// group's cost; groups by truncated cost, then cost, then label (a missing label first).
+pub fn waste(d: Dialect, group: &[usize], group_by: &str) -> Vec<(String, String)> {
+    let label = if let [single] = group {
+        format!("dim_{single}")
+    } else {
+        group.iter().map(|g| format!("COALESCE(dim_{g}, '(none)')")).collect::<Vec<_>>().join(" || ' / ' || ")
+    };
+    let calls = format!(
+        "SELECT {label} AS g, CASE WHEN finish_reason IS NOT NULL THEN 1 ELSE 0 END AS has_reason, \
+         CASE WHEN {} IN ('length', 'max_tokens') THEN 1 ELSE 0 END AS cut, cost, cost_output, t_output \
+         FROM llm_costed WHERE NOT is_aggregate",
+        d.ascii_lower("finish_reason")
+    );
+    let zero = d.money(0);
+    let figures = format!(
+        "COUNT(*) AS calls, COALESCE(SUM(has_reason), 0) AS finish_reason_calls, \
+         COALESCE(SUM(CASE WHEN cost IS NULL THEN 1 ELSE 0 END), 0) AS unpriced_calls, \
+         COALESCE(SUM(cost), {zero}) AS cost, COALESCE(SUM(cost_output), {zero}) AS output_cost, \
+         COALESCE(SUM(cut), 0) AS truncated_calls, \
+         COALESCE(SUM(CASE WHEN cut = 1 AND cost IS NULL THEN 1 ELSE 0 END), 0) AS truncated_unpriced_calls, \
+         COALESCE(SUM(CASE WHEN cut = 1 THEN cost END), {zero}) AS truncated_cost, \
+         COALESCE(SUM(CASE WHEN cut = 1 THEN {} ELSE {zero} END), {zero}) AS truncated_output_tokens",
+        d.to_money("t_output")
+    );
+    let fields = |t: &str| -> Vec<(&'static str, String)> {
+        let f = d.double_type();
+        vec![
+            ("calls", d.integer(&format!("{t}.calls"))),
+            ("finish_reason_calls", d.integer(&format!("{t}.finish_reason_calls"))),
+            ("unpriced_calls", d.integer(&format!("{t}.unpriced_calls"))),
+            ("cost_usd", d.number(&exact(d, &format!("{t}.cost")))),
+            ("output_cost_usd", d.number(&exact(d, &format!("{t}.output_cost")))),
+            ("truncated_calls", d.integer(&format!("{t}.truncated_calls"))),
+            ("truncated_unpriced_calls", d.integer(&format!("{t}.truncated_unpriced_calls"))),
+            ("truncated_cost_usd", d.number(&exact(d, &format!("{t}.truncated_cost")))),
+            ("truncated_output_tokens", d.integer(&format!("{t}.truncated_output_tokens"))),
+            ("output_share", share(d, &format!("{t}.output_cost"), &format!("{t}.cost"))),
+            (
+                "truncated_rate",
+                format!(
+                    "CASE WHEN {t}.calls = 0 THEN 0 ELSE CAST({t}.truncated_calls AS {f}) / CAST({t}.calls AS {f}) END"
+                ),
+            ),
+        ]
+    };
+    let ranked = format!(
+        "SELECT w.*, ROW_NUMBER() OVER (ORDER BY truncated_cost DESC, cost DESC, \
+         CASE WHEN g IS NULL THEN 0 ELSE 1 END, {}) AS rn FROM llm_waste w",
+        d.binary_order("g")
+    );
+    let mut row = vec![("route", "r.g".to_string())];
+    row.extend(fields("r"));
+    let rows = format!("SELECT {} AS j FROM llm_waste_ranked r", d.array_agg_text(&d.object(&row), "r.rn"));
+    let mut head = vec![("group_by", d.string(group_by))];
+    head.extend(fields("t"));
+    let head_text = d.json_text(&d.object(&head));
+    let json = format!(
+        "SELECT SUBSTR({head_text}, 1, LENGTH({head_text}) - 1) || ',\"routes\":' || x.j || '}}' AS j \
+         FROM llm_waste_total t CROSS JOIN llm_waste_rows x"
+    );
+    vec![
+        ("llm_waste_calls".into(), calls),
+        ("llm_waste".into(), format!("SELECT g, {figures} FROM llm_waste_calls GROUP BY g")),
+        ("llm_waste_total".into(), format!("SELECT {figures} FROM llm_waste_calls")),
+        ("llm_waste_ranked".into(), ranked),
+        ("llm_waste_rows".into(), rows),
+        ("llm_waste_json".into(), json),
+    ]
+}

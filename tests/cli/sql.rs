@@ -66,7 +66,7 @@ fn assert_same(flags: &[&str], logs: &[&Path], extras: &[&str]) -> Value {
     let want = run_json(&args);
     assert_eq!(sql["schema_version"], 1);
     let tree: BTreeMap<&str, &RawValue> = serde_json::from_str(&text).unwrap();
-    for part in ["period", "pricing", "totals", "breakdowns", "unpriced", "environments"] {
+    for part in ["period", "pricing", "totals", "breakdowns", "unpriced", "environments", "waste"] {
         same(&Tree::of(tree[part]), &want[part], part, &format!("{flags:?}: {part}"));
     }
     assert_eq!(sql["totals"]["cost_usd_exact"].as_str(), Tree::of(tree["totals"]).leaf_at("cost_usd"));
