@@ -15,7 +15,7 @@
 //!
 //! Every figure is exact: costs are integers of 1e-18 USD in the engine's widest exact type
 //! (`dialect.rs`), priced by the same rules as `price.rs` (version in force at the call's
-//! time, long-context tier when the counted tokens are strictly above its threshold, the
+//! time, the time-of-day window of its own UTC time, long-context tier when the counted tokens are strictly above its threshold, the
 //! tier's rates on the whole request, 1-hour cache writes at their own rate, the batch
 //! multiplier on each token class rounded half up as `Money::times`, app cache hits $0,
 //! usage-API buckets at the tier their source states). Names resolve as

@@ -5,11 +5,14 @@
 //! - `llm_entries(entry, canon, is_user, id, provider)`: one row per price entry, `entry` its
 //!   place in the book (the lookup prefers the first), `is_user` for `--pricing` tables;
 //! - `llm_names(name, entry)`: each entry's exact names (id and aliases), ASCII lower-case;
-//! - `llm_versions(entry, vidx, from_ms, to_ms, batch_num, batch_den, th1, total1, …)`: each
-//!   price version's window (epoch ms, half open), batch multiplier as the exact fraction
+//! - `llm_versions(entry, vidx, widx, from_ms, to_ms, batch_num, batch_den, th1, total1, …)`:
+//!   each price version's dates (epoch ms, half open), batch multiplier as the exact fraction
 //!   num / den, and its long-context tiers' thresholds (`totalN` = 1 when tier N counts
-//!   input + output tokens);
-//! - `llm_rates(entry, vidx, tier, r_input, r_output, r_cache_read, r_cache_write,
+//!   input + output tokens); `widx` 0 is the version, `widx` w its w-th time-of-day window
+//!   (the same dates and multiplier, the window's rates and tiers);
+//! - `llm_windows(entry, vidx, widx, start_min, end_min)`: the time-of-day windows, minutes
+//!   after UTC midnight, end exclusive, wrapping midnight when end ≤ start;
+//! - `llm_rates(entry, vidx, widx, tier, r_input, r_output, r_cache_read, r_cache_write,
 //!   r_cache_write_1h)`: rates in 1e-12 USD per million tokens (tier 0 = base rates), so
 //!   tokens × rate is the cost in attodollars, exactly.
 //!
@@ -33,7 +36,14 @@ pub fn tables(book: &PriceBook, d: Dialect) -> PriceTables {
     let int = |n: i64| format!("CAST({n} AS {})", d.int_type());
     let null_int = || format!("CAST(NULL AS {})", d.int_type());
     let models = book.models();
-    let max_tiers = models.iter().flat_map(|m| &m.versions).map(|v| v.tiers.len()).max().unwrap_or(0).max(1);
+    let max_tiers = models
+        .iter()
+        .flat_map(|m| &m.versions)
+        .flat_map(|v| std::iter::once(v).chain(v.windows.iter().map(|w| &w.version)))
+        .map(|v| v.tiers.len())
+        .max()
+        .unwrap_or(0)
+        .max(1);
 
     let providers: Vec<Vec<String>> = SPELLINGS
         .iter()
@@ -44,6 +54,7 @@ pub fn tables(book: &PriceBook, d: Dialect) -> PriceTables {
     let mut patterns = Vec::new();
     let mut versions = Vec::new();
     let mut rates = Vec::new();
+    let mut windows = Vec::new();
     for (i, m) in models.iter().enumerate() {
         let e = int(i as i64);
         entries.push(vec![
@@ -65,31 +76,46 @@ pub fn tables(book: &PriceBook, d: Dialect) -> PriceTables {
             patterns.push((glob_regex(&a.to_ascii_lowercase()), i));
         }
         for (vi, v) in m.versions.iter().enumerate() {
-            let (num, den) = fraction(v.batch_multiplier.pico());
-            let mut row = vec![
-                e.clone(),
-                int(vi as i64),
-                v.from.map_or_else(null_int, int),
-                v.to.map_or_else(null_int, int),
-                d.money(num),
-                d.money(den),
-            ];
-            for t in 0..max_tiers {
-                match v.tiers.get(t) {
-                    Some(tier) => {
-                        row.push(d.money(tier.threshold as i128));
-                        row.push(int((tier.basis == Basis::Total) as i64));
-                    }
-                    None => {
-                        row.push(format!("CAST(NULL AS {})", d.money_type()));
-                        row.push(int(0));
+            // Row 0 is the version itself; row w its w-th time-of-day window (same dates and
+            // batch multiplier, its own base rates and tiers).
+            let priced = std::iter::once(v).chain(v.windows.iter().map(|w| &w.version));
+            for (wi, pv) in priced.enumerate() {
+                let (num, den) = fraction(pv.batch_multiplier.pico());
+                let mut row = vec![
+                    e.clone(),
+                    int(vi as i64),
+                    int(wi as i64),
+                    pv.from.map_or_else(null_int, int),
+                    pv.to.map_or_else(null_int, int),
+                    d.money(num),
+                    d.money(den),
+                ];
+                for t in 0..max_tiers {
+                    match pv.tiers.get(t) {
+                        Some(tier) => {
+                            row.push(d.money(tier.threshold as i128));
+                            row.push(int((tier.basis == Basis::Total) as i64));
+                        }
+                        None => {
+                            row.push(format!("CAST(NULL AS {})", d.money_type()));
+                            row.push(int(0));
+                        }
                     }
                 }
+                versions.push(row);
+                let tiers = std::iter::once(&pv.base).chain(pv.tiers.iter().map(|t| &t.rates));
+                for (ti, r) in tiers.enumerate() {
+                    rates.push(rate_row(d, [e.clone(), int(vi as i64), int(wi as i64), int(ti as i64)], r));
+                }
             }
-            versions.push(row);
-            let tiers = std::iter::once(&v.base).chain(v.tiers.iter().map(|t| &t.rates));
-            for (ti, r) in tiers.enumerate() {
-                rates.push(rate_row(d, e.clone(), int(vi as i64), int(ti as i64), r));
+            for (wi, w) in v.windows.iter().enumerate() {
+                windows.push(vec![
+                    e.clone(),
+                    int(vi as i64),
+                    int(wi as i64 + 1),
+                    int(w.start as i64),
+                    int(w.end as i64),
+                ]);
             }
         }
     }
@@ -103,17 +129,20 @@ pub fn tables(book: &PriceBook, d: Dialect) -> PriceTables {
         entries = none(5, vec![int(-1), text(""), int(0), text(""), text("")]);
         names = none(2, vec![text(""), int(-1)]);
     }
+    if windows.is_empty() {
+        windows = vec![vec![int(-1), int(0), int(0), int(0), int(0)]];
+    }
     if versions.is_empty() {
-        let mut row = vec![int(-1), int(0), null_int(), null_int(), d.money(1), d.money(1)];
+        let mut row = vec![int(-1), int(0), int(0), null_int(), null_int(), d.money(1), d.money(1)];
         for _ in 0..max_tiers {
             row.push(format!("CAST(NULL AS {})", d.money_type()));
             row.push(int(0));
         }
         versions = vec![row];
-        rates = vec![rate_row(d, int(-1), int(0), int(0), &zero_rates())];
+        rates = vec![rate_row(d, [int(-1), int(0), int(0), int(0)], &zero_rates())];
     }
     let mut version_cols: Vec<String> =
-        ["entry", "vidx", "from_ms", "to_ms", "batch_num", "batch_den"].map(String::from).to_vec();
+        ["entry", "vidx", "widx", "from_ms", "to_ms", "batch_num", "batch_den"].map(String::from).to_vec();
     for t in 1..=max_tiers {
         version_cols.push(format!("th{t}"));
         version_cols.push(format!("total{t}"));
@@ -124,12 +153,14 @@ pub fn tables(book: &PriceBook, d: Dialect) -> PriceTables {
         ("llm_entries", d.values(&["entry", "canon", "is_user", "id", "provider"], &entries)),
         ("llm_names", d.values(&["name", "entry"], &names)),
         ("llm_versions", d.values(&version_cols, &versions)),
+        ("llm_windows", d.values(&["entry", "vidx", "widx", "start_min", "end_min"], &windows)),
         (
             "llm_rates",
             d.values(
                 &[
                     "entry",
                     "vidx",
+                    "widx",
                     "tier",
                     "r_input",
                     "r_output",
@@ -149,8 +180,9 @@ fn zero_rates() -> Rates {
     Rates { input: z, output: z, cache_read: z, cache_write: z, cache_write_1h: z }
 }
 
-fn rate_row(d: Dialect, entry: String, vidx: String, tier: String, r: &Rates) -> Vec<String> {
-    let mut row = vec![entry, vidx, tier];
+/// `(entry, vidx, widx, tier)` and the five rates.
+fn rate_row(d: Dialect, key: [String; 4], r: &Rates) -> Vec<String> {
+    let mut row = key.to_vec();
     for rate in [r.input, r.output, r.cache_read, r.cache_write, r.cache_write_1h] {
         row.push(d.money(rate.pico()));
     }

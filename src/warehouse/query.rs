@@ -32,7 +32,7 @@ pub fn statement(plan: &Plan, prices: &PriceTables, prefix: &str, suffix: &str) 
     ctes.push(("llm_base".into(), base(plan, &dims)));
     ctes.push(("llm_calls".into(), calls(plan, &dims)));
     ctes.extend(resolution(d, prices));
-    ctes.push(("llm_versioned".into(), versioned(plan, prices.max_tiers)));
+    ctes.extend(versioned(plan, prices.max_tiers));
     ctes.push(("llm_costed".into(), costed(d)));
     ctes.push(("llm_totals".into(), totals(d)));
     let mut parts = vec![
@@ -213,9 +213,22 @@ fn resolution(d: Dialect, prices: &PriceTables) -> Vec<(String, String)> {
     ]
 }
 
-/// Each call with its entry, the version in force at its price time and its tier.
-fn versioned(plan: &Plan, max_tiers: usize) -> String {
+/// Each call with its entry, the version in force at its price time, the time-of-day window
+/// its own UTC time falls in (`--price-as-of` or not, as `price.rs`) and its tier.
+fn versioned(plan: &Plan, max_tiers: usize) -> Vec<(String, String)> {
     let d = plan.dialect;
+    let minute = d.div(&d.modulo("c.ts_ms", &MS_PER_DAY.to_string()), "60000");
+    let dated = format!(
+        "SELECT c.*, ch.entry, v.vidx, COALESCE(w.widx, 0) AS widx \
+         FROM llm_calls c \
+         LEFT JOIN llm_chosen ch ON {} AND ch.model = c.model \
+         LEFT JOIN llm_versions v ON v.entry = ch.entry AND v.widx = 0 \
+         AND (v.from_ms IS NULL OR c.price_at >= v.from_ms) AND (v.to_ms IS NULL OR c.price_at < v.to_ms) \
+         LEFT JOIN llm_windows w ON w.entry = v.entry AND w.vidx = v.vidx \
+         AND ((w.start_min < w.end_min AND {minute} >= w.start_min AND {minute} < w.end_min) \
+         OR (w.start_min >= w.end_min AND ({minute} >= w.start_min OR {minute} < w.end_min)))",
+        d.same("ch.provider", "c.provider")
+    );
     // The highest tier whose threshold the counted tokens strictly exceed.
     let mut tier = String::from(
         "CASE WHEN v.vidx IS NULL THEN NULL \
@@ -228,14 +241,11 @@ fn versioned(plan: &Plan, max_tiers: usize) -> String {
         );
     }
     tier.push_str(" ELSE 0 END");
-    format!(
-        "SELECT c.*, ch.entry, v.vidx, v.batch_num, v.batch_den, {tier} AS tier \
-         FROM llm_calls c \
-         LEFT JOIN llm_chosen ch ON {} AND ch.model = c.model \
-         LEFT JOIN llm_versions v ON v.entry = ch.entry \
-         AND (v.from_ms IS NULL OR c.price_at >= v.from_ms) AND (v.to_ms IS NULL OR c.price_at < v.to_ms)",
-        d.same("ch.provider", "c.provider")
-    )
+    let versioned = format!(
+        "SELECT c.*, v.batch_num, v.batch_den, {tier} AS tier FROM llm_dated c \
+         LEFT JOIN llm_versions v ON v.entry = c.entry AND v.vidx = c.vidx AND v.widx = c.widx"
+    );
+    vec![("llm_dated".into(), dated), ("llm_versioned".into(), versioned)]
 }
 
 /// The cost of each call in attodollars (null when unpriced), as `price::components`.
@@ -260,7 +270,7 @@ fn costed(d: Dialect) -> String {
         "SELECT c.*, CASE WHEN r.tier IS NULL THEN NULL WHEN c.is_cache_hit THEN {zero} \
          ELSE {uncached}\n    + {read}\n    + {write}\n    + {output} END AS cost, \
          CASE WHEN r.tier IS NULL THEN NULL WHEN c.is_cache_hit THEN {zero} ELSE {output} END AS cost_output \
-         FROM llm_versioned c LEFT JOIN llm_rates r ON r.entry = c.entry AND r.vidx = c.vidx AND r.tier = c.tier",
+         FROM llm_versioned c LEFT JOIN llm_rates r ON r.entry = c.entry AND r.vidx = c.vidx AND r.widx = c.widx AND r.tier = c.tier",
         zero = d.money(0)
     )
 }

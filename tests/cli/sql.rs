@@ -217,6 +217,23 @@ fn fixtures_match_report() {
     assert_same(&flags, &[&fixture("calls.jsonl")], &["team"]);
 }
 
+/// Time-of-day windows (fixtures/pricing/README.md, issue #11): DeepSeek's built-in
+/// off-peak window 16:30–00:30 UTC, calls on both sides of each edge; with `--price-as-of`
+/// the version moves but each call keeps its own time of day.
+#[test]
+fn off_peak_windows_by_each_calls_utc_time() {
+    if !duckdb() {
+        return;
+    }
+    let log = fixture("pricing/deepseek-offpeak.jsonl");
+    let r = assert_same(&[], &[&log], &[]);
+    assert_eq!(r["totals"]["cost_usd_exact"], "1.909", "0.38 + 0.19 + 0.19 + 0.769 + 0.38");
+    let r = assert_same(&["--price-as-of", "2025-06-01"], &[&log], &[]);
+    assert_eq!(r["totals"]["cost_usd_exact"], "1.719", "the 20:00 call is off-peak too");
+    let r = assert_same(&["--price-as-of", "2025-10-01"], &[&log], &[]);
+    assert_eq!(r["totals"]["cost_usd_exact"], "1.61", "V3.2, no window: 5 × (0.28 + 0.042)");
+}
+
 /// A generated log (examples/gen_logs.rs): thousands of calls over every provider of the
 /// built-in tables, batch, cache writes, errors.
 #[test]
