@@ -9,6 +9,7 @@ use super::dialect::Dialect;
 use super::prices::PriceTables;
 use super::Plan;
 use crate::analyze::dims::Dim;
+use crate::calls::StrCol;
 use crate::ingest::normalize::field_of;
 use crate::time::MS_PER_DAY;
 
@@ -30,8 +31,8 @@ pub fn statement(plan: &Plan, prices: &PriceTables, prefix: &str, suffix: &str) 
     let mut ctes: Vec<(String, String)> =
         prices.ctes.iter().map(|(name, body)| (name.to_string(), body.clone())).collect();
     ctes.push(("llm_base".into(), base(plan, &dims)));
-    ctes.push(("llm_calls".into(), calls(plan, &dims)));
     ctes.extend(resolution(d, prices));
+    ctes.push(("llm_calls".into(), calls(plan, &dims)));
     ctes.extend(versioned(plan, prices.max_tiers));
     ctes.push(("llm_costed".into(), costed(d)));
     ctes.push(("llm_totals".into(), totals(d)));
@@ -128,6 +129,8 @@ fn base(plan: &Plan, dims: &[Dim]) -> String {
     cols.push(format!("CAST({} AS {}) AS requests_raw", column(d, "requests"), d.int_type()));
     for (i, dim) in dims.iter().enumerate() {
         match dim {
+            // The model a call resolves to is known after the lookup (`llm_calls`).
+            Dim::Str(StrCol::Model) => {}
             Dim::Str(c) => cols.push(format!("{} AS dim_{i}", text(field_of(*c).name()))),
             Dim::Extra(_, name) => cols.push(format!("{} AS dim_{i}", text(name))),
             Dim::Day => {}
@@ -145,9 +148,15 @@ fn calls(plan: &Plan, dims: &[Dim]) -> String {
         plan.price_as_of.map_or("b.ts_ms".to_string(), |t| t.to_string())
     ));
     let day = d.date_text(&d.div("b.ts_ms", &MS_PER_DAY.to_string()));
+    // As `price::resolve_model_names`: the id of the model the name resolves to (an alias
+    // for its dated snapshots), the logged name when it resolves to none.
+    let model = "COALESCE(e.ident, b.model)";
+    cols.push("ch.entry".into());
     for (i, dim) in dims.iter().enumerate() {
-        if *dim == Dim::Day {
-            cols.push(format!("{day} AS dim_{i}"));
+        match dim {
+            Dim::Day => cols.push(format!("{day} AS dim_{i}")),
+            Dim::Str(StrCol::Model) => cols.push(format!("{model} AS dim_{i}")),
+            _ => {}
         }
     }
     let mut conditions = Vec::new();
@@ -159,7 +168,11 @@ fn calls(plan: &Plan, dims: &[Dim]) -> String {
     }
     for f in &plan.filters {
         let i = dims.iter().position(|x| *x == f.dim).expect("listed");
-        let expr = if f.dim == Dim::Day { day.clone() } else { format!("b.dim_{i}") };
+        let expr = match f.dim {
+            Dim::Day => day.clone(),
+            Dim::Str(StrCol::Model) => model.to_string(),
+            _ => format!("b.dim_{i}"),
+        };
         let v = d.string(&f.value);
         conditions.push(if f.negate {
             format!("NOT {}", d.same(&expr, &v))
@@ -169,7 +182,12 @@ fn calls(plan: &Plan, dims: &[Dim]) -> String {
     }
     let filter =
         if conditions.is_empty() { String::new() } else { format!("\n  WHERE {}", conditions.join(" AND ")) };
-    format!("SELECT {} FROM llm_base b{filter}", cols.join(", "))
+    format!(
+        "SELECT {} FROM llm_base b LEFT JOIN llm_chosen ch ON {} AND ch.model = b.model \
+         LEFT JOIN llm_entries e ON e.entry = ch.entry{filter}",
+        cols.join(", "),
+        d.same("ch.provider", "b.provider")
+    )
 }
 
 /// (provider, model) → price entry, as `PriceBook::lookup`: the first stage with a match
@@ -180,7 +198,7 @@ fn resolution(d: Dialect, prices: &PriceTables) -> Vec<(String, String)> {
         "SELECT k.provider, k.model, {lower} AS lm, \
          CASE WHEN k.model LIKE '%/%' THEN {} END AS sm, \
          COALESCE(p.canon, {}) AS pcanon \
-         FROM (SELECT DISTINCT provider, model FROM llm_calls) k \
+         FROM (SELECT DISTINCT provider, model FROM llm_base) k \
          LEFT JOIN llm_providers p ON p.spelling = {}",
         d.ascii_lower(&d.after_last_slash("k.model")),
         d.ascii_lower("TRIM(k.provider)"),
@@ -219,15 +237,13 @@ fn versioned(plan: &Plan, max_tiers: usize) -> Vec<(String, String)> {
     let d = plan.dialect;
     let minute = d.div(&d.modulo("c.ts_ms", &MS_PER_DAY.to_string()), "60000");
     let dated = format!(
-        "SELECT c.*, ch.entry, v.vidx, COALESCE(w.widx, 0) AS widx \
+        "SELECT c.*, v.vidx, COALESCE(w.widx, 0) AS widx \
          FROM llm_calls c \
-         LEFT JOIN llm_chosen ch ON {} AND ch.model = c.model \
-         LEFT JOIN llm_versions v ON v.entry = ch.entry AND v.widx = 0 \
+         LEFT JOIN llm_versions v ON v.entry = c.entry AND v.widx = 0 \
          AND (v.from_ms IS NULL OR c.price_at >= v.from_ms) AND (v.to_ms IS NULL OR c.price_at < v.to_ms) \
          LEFT JOIN llm_windows w ON w.entry = v.entry AND w.vidx = v.vidx \
          AND ((w.start_min < w.end_min AND {minute} >= w.start_min AND {minute} < w.end_min) \
-         OR (w.start_min >= w.end_min AND ({minute} >= w.start_min OR {minute} < w.end_min)))",
-        d.same("ch.provider", "c.provider")
+         OR (w.start_min >= w.end_min AND ({minute} >= w.start_min OR {minute} < w.end_min)))"
     );
     // The highest tier whose threshold the counted tokens strictly exceed.
     let mut tier = String::from(

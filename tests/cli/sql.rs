@@ -173,7 +173,9 @@ fn sql_fixture_matches_the_hand_worked_totals() {
     let models = &r["breakdowns"]["model"];
     let quoted =
         models.as_array().unwrap().iter().find(|m| m["key"] == "o'neil\"\\m").expect("the quoted model");
-    assert_eq!(quoted["cost_usd"].as_f64(), Some(0.0042), "2800 + 1400 µ$");
+    // Every priced name resolves to the one entry, so the model breakdown has one row for it.
+    assert_eq!(quoted["cost_usd"].as_f64(), Some(0.015681), "2800 + 1400 + 6231 + 0 + 5250 µ$");
+    assert_eq!(models.as_array().unwrap().len(), 2, "the entry and the unpriced `nobody`");
     assert_eq!(r["unpriced"][0]["model"], "nobody");
 
     flags.extend(["--price-as-of", "2026-02-15"]);
