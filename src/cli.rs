@@ -24,7 +24,8 @@ Examples:
   llmcost budget --budgets budgets.yaml logs/
   llmcost savings logs/ --model-map 'chat.*=gpt-4o-mini'
   llmcost export logs/ --month 2026-10 --out review-2026-10/
-  llmcost pricing list --model 'claude*' --as-of 2025-06-01";
+  llmcost pricing list --model 'claude*' --as-of 2025-06-01
+  llmcost sql --dialect duckdb --table calls > report.sql";
 
 #[derive(Debug, Parser)]
 #[command(name = "llmcost", version, about = ABOUT, after_help = AFTER_HELP)]
@@ -54,6 +55,8 @@ pub enum Command {
     Budget(cmd::budget::Args),
     /// Write the monthly cost-review pack: summary.md, CSV, FOCUS, HTML with charts.
     Export(cmd::export::Args),
+    /// Print the report as one SQL statement for DuckDB, Postgres, Spark, BigQuery or Snowflake.
+    Sql(cmd::sql::Args),
 }
 
 /// Runs the command the user asked for.
@@ -68,5 +71,6 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Check(args) => cmd::check::run(args, paint),
         Command::Budget(args) => cmd::budget::run(args, paint),
         Command::Export(args) => cmd::export::run(args),
+        Command::Sql(args) => cmd::sql::run(args),
     }
 }

@@ -7,6 +7,7 @@
 //!    ↓
 //!  render/      Report, Diff, Check, BudgetReport, Export → table | json | csv | md | html | parquet
 //!               PricingDiff (`pricing diff`) → table | md | json
+//!  warehouse/   price book + selection → one SQL statement computing the report in an engine
 //!    ↓
 //!  gate/        CI verdicts: ReportView → Summary → diff, rules, policy file, budgets
 //!    ↓
@@ -40,3 +41,4 @@ pub mod price;
 pub mod pricing;
 pub mod render;
 pub mod time;
+pub mod warehouse;

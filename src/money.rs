@@ -130,6 +130,11 @@ impl Rate {
         Rate(pico)
     }
 
+    /// The rate in 1e-12 USD per million tokens (= attodollars per token).
+    pub fn pico(self) -> i128 {
+        self.0
+    }
+
     /// Scales by an exact decimal factor (a batch multiplier), rounding to the nearest 1e-12.
     pub fn times(self, factor: Rate) -> Rate {
         let scale = 10i128.pow(RATE_PLACES);

@@ -96,7 +96,7 @@ impl Options {
     }
 
     /// Where the prices come from, as the report names it.
-    fn pricing_source(&self) -> String {
+    pub fn pricing_source(&self) -> String {
         let mut parts: Vec<String> = self.pricing.iter().map(|p| p.display().to_string()).collect();
         if self.builtin_pricing {
             parts.push("built-in tables".to_string());
@@ -243,7 +243,8 @@ fn fraction(flag: &str, value: f64) -> Result<f64> {
     Ok(value)
 }
 
-fn parse_filter(text: &str, extras: &mut Vec<String>, zone: Zone) -> Result<Filter> {
+/// `FIELD=VALUE` or `FIELD!=VALUE`; a FIELD that is no canonical column is appended to `extras`.
+pub fn parse_filter(text: &str, extras: &mut Vec<String>, zone: Zone) -> Result<Filter> {
     let (field, value, negate) = match text.split_once("!=") {
         Some((f, v)) => (f, v, true),
         None => match text.split_once('=') {

@@ -11,6 +11,7 @@ pub mod formats;
 pub mod pricing;
 pub mod report;
 pub mod savings;
+pub mod sql;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;

@@ -188,6 +188,17 @@ impl PriceBook {
         &self.models
     }
 
+    /// The entry `models()[i]` is the same model as: the alias entry that lists it among its
+    /// `snapshots`, else itself (what `identity` returns, by index).
+    pub fn identity_index(&self, i: usize) -> usize {
+        self.alias_of.get(&i).copied().unwrap_or(i)
+    }
+
+    /// Whether `models()[i]` comes from a `--pricing` table (the user's prices win a lookup).
+    pub fn is_user_entry(&self, i: usize) -> bool {
+        i < self.user_models
+    }
+
     /// One hash over every table's content: a report priced with the same hash used the same prices.
     pub fn hash(&self) -> String {
         let mut h = Sha256::new();

@@ -30,6 +30,7 @@ mod reference_pricer;
 mod report;
 mod retries;
 mod savings;
+mod sql;
 mod storms;
 mod sums;
 mod thresholds;

@@ -1,0 +1,314 @@
+//! `llmcost sql`: the DuckDB dialect, run by DuckDB (`scripts/sql-duckdb`, the `duckdb`
+//! Python package) on the fixtures and on a generated log, gives the report `report --format
+//! json` gives, to the last digit: period, pricing, totals, every breakdown row, the unpriced
+//! list and the environments section (see `same` for how costs and shares compare).
+//! `fixtures/sql.md` works the SQL fixture out by hand.
+//!
+//! Without the duckdb module the tests say so and pass, unless `LLMCOST_REQUIRE_DATA=1`
+//! (set by `.ci/run`, which installs it): then they fail.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command as Process;
+
+use llmcost::money::Money;
+use serde_json::value::RawValue;
+use serde_json::Value;
+
+use super::{llmcost, run_json};
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// Whether DuckDB can run; panics instead of skipping when CI requires it.
+fn duckdb() -> bool {
+    let ok = Process::new("python3").args(["-c", "import duckdb"]).output().is_ok_and(|o| o.status.success());
+    if !ok {
+        let required = std::env::var("LLMCOST_REQUIRE_DATA").is_ok_and(|v| v == "1");
+        assert!(
+            !required,
+            "LLMCOST_REQUIRE_DATA=1 but the duckdb Python module is missing (pip install duckdb)"
+        );
+        eprintln!("SKIPPED: the duckdb Python module is not installed");
+    }
+    ok
+}
+
+/// The generated SQL for `flags`, run by DuckDB over `logs`: the report's JSON text.
+fn sql_report(flags: &[&str], logs: &[&Path], extras: &[&str]) -> String {
+    let out = llmcost()
+        .args(["sql", "--dialect", "duckdb", "--table", "calls"])
+        .args(flags)
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "llmcost sql {flags:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("report.sql");
+    std::fs::write(&script, &out.stdout).unwrap();
+    let mut cmd = Process::new("python3");
+    cmd.arg(Path::new(ROOT).join("scripts/sql-duckdb")).arg(&script).args(logs);
+    for e in extras {
+        cmd.args(["--extra", e]);
+    }
+    let run = cmd.output().expect("python3 runs");
+    assert!(run.status.success(), "duckdb failed on {flags:?}: {}", String::from_utf8_lossy(&run.stderr));
+    String::from_utf8(run.stdout).expect("UTF-8")
+}
+
+/// Runs both paths and compares them; returns the SQL report for further checks.
+fn assert_same(flags: &[&str], logs: &[&Path], extras: &[&str]) -> Value {
+    let text = sql_report(flags, logs, extras);
+    let sql: Value = serde_json::from_str(&text).expect("the SQL returns a JSON report");
+    let mut args = vec!["report"];
+    let names: Vec<&str> = logs.iter().map(|p| p.to_str().unwrap()).collect();
+    args.extend(&names);
+    args.extend(flags);
+    args.push("-q");
+    let want = run_json(&args);
+    assert_eq!(sql["schema_version"], 1);
+    let tree: BTreeMap<&str, &RawValue> = serde_json::from_str(&text).unwrap();
+    for part in ["period", "pricing", "totals", "breakdowns", "unpriced", "environments", "waste"] {
+        same(&Tree::of(tree[part]), &want[part], part, &format!("{flags:?}: {part}"));
+    }
+    assert_eq!(sql["totals"]["cost_usd_exact"].as_str(), Tree::of(tree["totals"]).leaf_at("cost_usd"));
+    sql
+}
+
+/// The SQL's JSON with each number's text as written.
+enum Tree<'a> {
+    Object(BTreeMap<String, Tree<'a>>),
+    Array(Vec<Tree<'a>>),
+    Leaf(&'a str),
+}
+
+impl<'a> Tree<'a> {
+    fn of(raw: &'a RawValue) -> Tree<'a> {
+        let text = raw.get();
+        match text.trim_start().as_bytes().first() {
+            Some(b'{') => {
+                let map: BTreeMap<String, &RawValue> = serde_json::from_str(text).unwrap();
+                Tree::Object(map.into_iter().map(|(k, v)| (k, Tree::of(v))).collect())
+            }
+            Some(b'[') => {
+                let items: Vec<&RawValue> = serde_json::from_str(text).unwrap();
+                Tree::Array(items.into_iter().map(Tree::of).collect())
+            }
+            _ => Tree::Leaf(text),
+        }
+    }
+
+    fn leaf_at(&self, key: &str) -> Option<&'a str> {
+        match self {
+            Tree::Object(m) => match m.get(key) {
+                Some(Tree::Leaf(t)) => Some(t),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
+/// The SQL's `got` is the report's `want`, to the last digit. A cost (a key naming USD) is
+/// written with every digit by the SQL and as the nearest double by the report, from the
+/// same exact figure: the digits must give that very double (`Money::to_f64`). A share is
+/// a ratio of doubles in either program, and DuckDB's 128-bit integer to double conversion
+/// may round the last bit differently: equal within 1e-15 of it. Everything else is equal.
+fn same(got: &Tree, want: &Value, key: &str, what: &str) {
+    match (got, want) {
+        (Tree::Object(g), Value::Object(w)) => {
+            assert_eq!(g.keys().collect::<Vec<_>>(), w.keys().collect::<Vec<_>>(), "{what}: keys");
+            for (k, v) in w {
+                same(&g[k], v, k, &format!("{what}.{k}"));
+            }
+        }
+        (Tree::Array(g), Value::Array(w)) => {
+            assert_eq!(g.len(), w.len(), "{what}: length");
+            for (i, (x, y)) in g.iter().zip(w).enumerate() {
+                same(x, y, key, &format!("{what}[{i}]"));
+            }
+        }
+        (Tree::Leaf(text), Value::Number(n)) if key.contains("usd") => {
+            let money = Money::parse(text).unwrap_or_else(|e| panic!("{what}: {text}: {e}"));
+            assert_eq!(money.exact(), *text, "{what}: written with trailing zeros");
+            assert_eq!(money.to_f64(), n.as_f64().unwrap(), "{what}: {text}");
+        }
+        (Tree::Leaf(text), Value::Number(n)) if key == "share" || key.ends_with("_share") => {
+            let (g, w) = (text.parse::<f64>().unwrap(), n.as_f64().unwrap());
+            assert!((g - w).abs() <= 1e-15 * w.abs(), "{what}: {g} vs {w}");
+        }
+        (Tree::Leaf(text), w) => {
+            let g: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(&g, w, "{what}");
+        }
+        _ => panic!("{what}: shapes differ"),
+    }
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(ROOT).join("fixtures").join(name)
+}
+
+const SQL_PRICES: [&str; 2] = ["--pricing", "fixtures/sql/prices.toml"];
+
+/// fixtures/sql.md: every token class, batch, a tier, an alias glob behind a `vendor/`
+/// prefix, a spelled-differently provider, an app cache hit, a usage bucket at its stated
+/// tier and an unpriced model, with a model id holding `'`, `"` and `\`.
+#[test]
+fn sql_fixture_matches_the_hand_worked_totals() {
+    if !duckdb() {
+        return;
+    }
+    let log = fixture("sql/calls.jsonl");
+    let mut flags = SQL_PRICES.to_vec();
+    flags.push("--no-builtin-pricing");
+    let r = assert_same(&flags, &[&log], &[]);
+    let t = &r["totals"];
+    assert_eq!(t["cost_usd_exact"], "0.015681", "2800 + 1400 + 6231 + 0 + 5250 µ$");
+    assert_eq!((t["calls"].as_u64(), t["priced_calls"].as_u64()), (Some(10), Some(9)));
+    assert_eq!((t["input_tokens"].as_u64(), t["output_tokens"].as_u64()), (Some(4551), Some(325)));
+    assert_eq!(t["aggregate_rows"], 1);
+    assert_eq!(
+        (t["error_calls"].as_u64(), t["batch_calls"].as_u64(), t["app_cache_hits"].as_u64()),
+        (Some(1), Some(1), Some(1))
+    );
+    let models = &r["breakdowns"]["model"];
+    let quoted =
+        models.as_array().unwrap().iter().find(|m| m["key"] == "o'neil\"\\m").expect("the quoted model");
+    // Every priced name resolves to the one entry, so the model breakdown has one row for it.
+    assert_eq!(quoted["cost_usd"].as_f64(), Some(0.015681), "2800 + 1400 + 6231 + 0 + 5250 µ$");
+    assert_eq!(models.as_array().unwrap().len(), 2, "the entry and the unpriced `nobody`");
+    assert_eq!(r["unpriced"][0]["model"], "nobody");
+
+    flags.extend(["--price-as-of", "2026-02-15"]);
+    let r = assert_same(&flags, &[&log], &[]);
+    assert_eq!(r["totals"]["cost_usd_exact"], "0.008082", "fixtures/sql.md: all at version 1");
+}
+
+#[test]
+fn sql_fixture_with_cuts_filters_and_combined_breakdowns() {
+    if !duckdb() {
+        return;
+    }
+    let log = fixture("sql/calls.jsonl");
+    for extra in [
+        vec!["--by", "model,provider", "--by", "route", "--top", "1"],
+        vec!["--since", "2026-03-01", "--by", "day", "--by", "model", "--top", "0"],
+        vec!["--filter", "route!=chat", "--by", "route,day"],
+        vec!["--filter", "provider=quoteco"],
+    ] {
+        let mut flags = SQL_PRICES.to_vec();
+        flags.extend(extra);
+        assert_same(&flags, &[&log], &[]);
+    }
+}
+
+/// Every fixture whose timestamps DuckDB reads, with the built-in prices or the test table.
+#[test]
+fn fixtures_match_report() {
+    if !duckdb() {
+        return;
+    }
+    assert_same(&[], &[&fixture("sample.jsonl")], &[]);
+    assert_same(&["--by", "route,model", "--top", "5"], &[&fixture("sample.jsonl")], &[]);
+    for name in ["thresholds.jsonl", "cache.jsonl", "waste.jsonl", "environments.jsonl", "focus/calls.jsonl"]
+    {
+        assert_same(&[], &[&fixture(name)], &[]);
+    }
+    let test_prices = ["--pricing", "fixtures/pricing/test.toml", "--no-builtin-pricing"];
+    let mut flags = test_prices.to_vec();
+    flags.extend(["--by", "team", "--by", "model,route", "--top", "2"]);
+    assert_same(&flags, &[&fixture("calls.jsonl")], &["team"]);
+}
+
+/// Time-of-day windows (fixtures/pricing/README.md, issue #11): DeepSeek's built-in
+/// off-peak window 16:30–00:30 UTC, calls on both sides of each edge; with `--price-as-of`
+/// the version moves but each call keeps its own time of day.
+#[test]
+fn off_peak_windows_by_each_calls_utc_time() {
+    if !duckdb() {
+        return;
+    }
+    let log = fixture("pricing/deepseek-offpeak.jsonl");
+    let r = assert_same(&[], &[&log], &[]);
+    assert_eq!(r["totals"]["cost_usd_exact"], "1.909", "0.38 + 0.19 + 0.19 + 0.769 + 0.38");
+    let r = assert_same(&["--price-as-of", "2025-06-01"], &[&log], &[]);
+    assert_eq!(r["totals"]["cost_usd_exact"], "1.719", "the 20:00 call is off-peak too");
+    let r = assert_same(&["--price-as-of", "2025-10-01"], &[&log], &[]);
+    assert_eq!(r["totals"]["cost_usd_exact"], "1.61", "V3.2, no window: 5 × (0.28 + 0.042)");
+}
+
+/// A generated log (examples/gen_logs.rs): thousands of calls over every provider of the
+/// built-in tables, batch, cache writes, errors.
+#[test]
+fn generated_log_matches_report() {
+    if !duckdb() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("gen.jsonl");
+    let gen = gen_logs();
+    let out = Process::new(&gen).args(["--rows", "5000", "--seed", "16"]).output().expect("gen_logs runs");
+    assert!(out.status.success(), "gen_logs: {}", String::from_utf8_lossy(&out.stderr));
+    std::fs::write(&log, &out.stdout).unwrap();
+    assert_same(&[], &[&log], &[]);
+    assert_same(
+        &["--by", "route,model", "--by", "user", "--top", "7", "--until", "2026-10-20"],
+        &[&log],
+        &[],
+    );
+}
+
+/// The example binary cargo builds beside the main one for the test run.
+fn gen_logs() -> PathBuf {
+    let bin = assert_cmd::cargo::cargo_bin("llmcost");
+    let path = bin.parent().unwrap().join("examples").join("gen_logs");
+    assert!(path.exists(), "{} not built (cargo test builds the examples)", path.display());
+    path
+}
+
+/// A saved SQL report is a report `diff` reads: against the log it was computed from, no
+/// change.
+#[test]
+fn diff_reads_the_sql_report() {
+    if !duckdb() {
+        return;
+    }
+    let log = fixture("sample.jsonl");
+    let text = sql_report(&[], &[&log], &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("saved.json");
+    std::fs::write(&saved, text).unwrap();
+    // A 0% limit fails on any increase; the swapped run fails on any decrease.
+    for (base, run) in [(&saved, &log), (&log, &saved)] {
+        let out = llmcost()
+            .args(["diff", base.to_str().unwrap(), run.to_str().unwrap()])
+            .args(["--max-increase", "0%", "--max-unpriced", "1", "--format", "json"])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "diff found a change: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.contains("max-increase"), "{stdout}");
+    }
+}
+
+#[test]
+fn every_dialect_generates_and_quotes_the_hostile_model() {
+    for dialect in ["duckdb", "postgres", "spark", "bigquery", "snowflake"] {
+        let out = llmcost()
+            .args(["sql", "--dialect", dialect, "--table", "warehouse.calls"])
+            .args(SQL_PRICES)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{dialect}: {}", String::from_utf8_lossy(&out.stderr));
+        let sql = String::from_utf8(out.stdout).unwrap();
+        let quoted = match dialect {
+            "duckdb" | "postgres" => "'o''neil\"\\m'",
+            _ => "'o\\'neil\\\"\\\\m'",
+        };
+        assert!(sql.contains(quoted), "{dialect}: model id not quoted as {quoted}");
+        assert!(sql.trim_end().ends_with(';'), "{dialect}: one statement");
+    }
+}
