@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use super::parquet::Pruned;
 use super::plan::{IngestPlan, RunContext};
 use super::record::RawRecord;
 use crate::calls::Calls;
@@ -54,6 +55,8 @@ pub struct Batch {
     pub rejects: Vec<Reject>,
     /// Calls whose log carries no time (dated `IngestPlan::untimed_at`).
     pub untimed: u64,
+    /// Parquet partitions and row groups left unread as outside the run's window.
+    pub pruned: Pruned,
 }
 
 impl Batch {
@@ -63,6 +66,7 @@ impl Batch {
             lines: LineCounts::default(),
             rejects: Vec::new(),
             untimed: 0,
+            pruned: Pruned::default(),
         }
     }
 
@@ -107,6 +111,7 @@ impl Batch {
         self.lines.skipped += other.lines.skipped;
         self.lines.duplicates += other.lines.duplicates;
         self.untimed += other.untimed;
+        self.pruned.add(other.pruned);
         let room = REJECTS_KEPT.saturating_sub(self.rejects.len());
         self.rejects.extend(other.rejects.into_iter().take(room).map(|mut r| {
             r.line += line_offset;

@@ -356,6 +356,7 @@ mod chunk_tests {
             mapping: None,
             untimed_at: 0,
             max_line_bytes: limits::DEFAULT_MAX_LINE_BYTES,
+            prune: Default::default(),
         }
     }
 

@@ -18,6 +18,7 @@ mod invariance;
 mod jobs;
 mod mapping;
 mod pareto;
+mod parquet;
 mod pipeline;
 mod pricing;
 mod real_data;
