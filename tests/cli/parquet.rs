@@ -247,3 +247,41 @@ fn parquet_types_from_another_writer_are_read_as_the_canonical_fields() {
     let since = run_json(&[&["report", file, "--since", "2026-10-04"][..], &test_pricing()].concat());
     assert!(super::same_decimal(since["totals"]["cost_usd_exact"].as_str().unwrap(), "0.00225"));
 }
+
+/// Other column names through a mapping file: each row is handed to it as an object.
+#[test]
+fn a_mapping_reads_parquet_columns_by_their_own_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("spans.parquet");
+    let oct3 = llmcost::time::parse_date("2026-10-03").unwrap() / 1000;
+    write(
+        &file,
+        vec![
+            ints("ts", &[oct3, oct3 + 60, oct3 + 120]),
+            text("llm", &["alpha", "gamma", "alpha"]),
+            ints("tokens_in", &[1000, 100, -5]),
+            ints("tokens_out", &[100, 50, 1]),
+        ],
+        None,
+    );
+    let mapping = dir.path().join("spans.toml");
+    std::fs::write(
+        &mapping,
+        "timestamp_format = \"epoch_s\"\n[fields]\ntimestamp = \"ts\"\nmodel = \"llm\"\n\
+         input_tokens = \"tokens_in\"\noutput_tokens = \"tokens_out\"\n",
+    )
+    .unwrap();
+    let (file, mapping) = (file.display().to_string(), mapping.display().to_string());
+    let report = run_json(&[&["report", &file, "--mapping", &mapping][..], &test_pricing()].concat());
+    // alpha (1000 × 1 + 100 × 8) / 1e6 = 0.0018; gamma, 150 tokens (base rates),
+    // (100 × 0.1 + 50 × 0.4) / 1e6 = 0.00003; the third row has negative input tokens.
+    assert_eq!(report["totals"]["calls"], 2);
+    assert!(super::same_decimal(report["totals"]["cost_usd_exact"].as_str().unwrap(), "0.00183"));
+    assert_eq!(report["period"]["from"], "2026-10-03T00:00:00Z");
+    let reject = &report["rejected"][0];
+    assert_eq!(
+        (reject["line"].as_u64(), reject["field"].as_str()),
+        (Some(3), Some("input_tokens")),
+        "{reject}"
+    );
+}
