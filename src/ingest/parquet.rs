@@ -266,7 +266,8 @@ fn group_span(
         ArrowDataType::Date64 => (min, max),
         // Epoch numbers: seconds or milliseconds by size, as `normalize` reads them; a group
         // mixing the two has no order to prune by.
-        ArrowDataType::Int64 | ArrowDataType::Int32 | ArrowDataType::UInt32 => {
+        // (Unsigned columns are left out: their statistics come back as signed.)
+        ArrowDataType::Int64 | ArrowDataType::Int32 => {
             let seconds = |n: i64| n.abs() <= 100_000_000_000;
             match (seconds(min), seconds(max)) {
                 (true, true) => (min.checked_mul(1000)?, max.checked_mul(1000)?.checked_add(999)?),
