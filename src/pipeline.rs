@@ -14,6 +14,7 @@ use anyhow::{bail, Context, Result};
 use crate::analyze::{self, dims::Dim, AnalysisPlan, Filter, Section};
 use crate::calls::StrCol;
 use crate::ingest::mapping::Mapping;
+use crate::ingest::plan::Prune;
 use crate::ingest::{self, Format as InputFormat, IngestPlan, RunContext, Source};
 use crate::price;
 use crate::pricing::PriceBook;
@@ -58,6 +59,9 @@ pub struct Options {
     pub mapping: Option<PathBuf>,
     /// `--max-line-bytes`: longer lines are rejected unread.
     pub max_line_bytes: usize,
+    /// Parquet partitions and row groups wholly outside `since`/`until`/`filters` may be left
+    /// unread; off for a run that also looks at calls outside them (export's previous period).
+    pub prune: bool,
     /// The run's start (epoch ms), which dates calls whose log has no time; `None` = now.
     /// Fixed by tests (and by `LLMCOST_NOW`) so such runs are reproducible.
     pub now_ms: Option<i64>,
@@ -90,6 +94,7 @@ impl Options {
             input_format: None,
             mapping: None,
             max_line_bytes: ingest::limits::DEFAULT_MAX_LINE_BYTES,
+            prune: false,
             now_ms: None,
             tz: Zone::Utc,
         }
@@ -167,6 +172,11 @@ pub fn resolve(opts: &Options) -> Result<Plan> {
     let now = opts.now_ms.unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
     let untimed_at = price_as_of.as_ref().map_or(now, |p| p.1);
     let expansion = ingest::source::expand_once(&opts.inputs)?;
+    let (since, until) = (date("since", &opts.since)?, date("until", &opts.until)?);
+    let prune = match opts.prune {
+        true => Prune { since, until, filters: filters.iter().filter_map(prune_filter).collect() },
+        false => Prune::default(),
+    };
     Ok(Plan {
         sources: expansion.sources,
         read_once: expansion.again,
@@ -179,17 +189,9 @@ pub fn resolve(opts: &Options) -> Result<Plan> {
             mapping: opts.mapping.as_deref().map(Mapping::load).transpose()?,
             untimed_at,
             max_line_bytes: opts.max_line_bytes,
+            prune,
         },
-        analysis: AnalysisPlan {
-            sections,
-            group,
-            options,
-            breakdowns,
-            top: opts.top,
-            since: date("since", &opts.since)?,
-            until: date("until", &opts.until)?,
-            filters,
-        },
+        analysis: AnalysisPlan { sections, group, options, breakdowns, top: opts.top, since, until, filters },
         price_as_of,
         tz: opts.tz,
         pricing: opts.pricing.clone(),
@@ -234,6 +236,31 @@ fn kept_columns(
         }
     }
     keep
+}
+
+/// What Parquet reading left unread, outside the window or filters (so neither read nor
+/// checked, and not in `filtered_out`).
+fn pruned_note(p: &ingest::parquet::Pruned) -> Option<String> {
+    let mut parts = Vec::new();
+    if p.files > 0 {
+        parts.push(format!("{} Parquet partition files", p.files));
+    }
+    if p.row_groups > 0 {
+        parts.push(format!("{} rows in {} Parquet row groups", p.rows, p.row_groups));
+    }
+    (!parts.is_empty()).then(|| {
+        format!("{} lie wholly outside --since/--until/--filter and were not read", parts.join(" and "))
+    })
+}
+
+/// A filter as the name of the log field it tests (a day or hour filter tests no field).
+fn prune_filter(f: &Filter) -> Option<(String, String, bool)> {
+    let field = match &f.dim {
+        Dim::Str(col) => ingest::normalize::field_of(*col).name().to_string(),
+        Dim::Extra(_, name) => name.clone(),
+        Dim::Day(_) | Dim::Hour(_) => return None,
+    };
+    Some((field, f.value.clone(), f.negate))
 }
 
 fn fraction(flag: &str, value: f64) -> Result<f64> {
@@ -339,6 +366,7 @@ impl Loaded {
         if !self.book.skipped.is_empty() {
             report.notes.push(skipped_note(&self.book.skipped));
         }
+        report.notes.extend(pruned_note(&self.batch.pruned));
         if !self.plan.read_once.is_empty() {
             report.notes.push(format!(
                 "{} inputs name a file already read (the same file twice, or again through a directory, glob or \

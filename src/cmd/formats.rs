@@ -21,6 +21,12 @@ pub fn run() -> Result<Outcome> {
         "jsonl"
     )?;
     writeln!(out, "{:<width$} canonical call records, CSV with a header row of the same names", "csv")?;
+    writeln!(
+        out,
+        "{:<width$} canonical call records as Parquet columns (export's calls.parquet too); directories of \
+         Hive partitions (month=2026-10/…) add their values as fields",
+        "parquet"
+    )?;
     for (_, d) in DIALECTS {
         writeln!(out, "{:<width$} {}", d.name, d.about.split_whitespace().collect::<Vec<_>>().join(" "))?;
     }

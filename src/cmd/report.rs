@@ -150,6 +150,7 @@ impl Args {
             input_format: self.input_format,
             mapping: self.mapping.clone(),
             max_line_bytes: self.max_line_bytes,
+            prune: true,
             now_ms: super::fixed_now()?,
             tz: self.zone.tz,
         })

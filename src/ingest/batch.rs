@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use super::parquet::Pruned;
 use super::plan::{IngestPlan, RunContext};
 use super::record::RawRecord;
 use crate::calls::Calls;
@@ -57,6 +58,8 @@ pub struct Batch {
     /// Calls whose Anthropic usage gave a cache-write total contradicting its 5m/1h breakdown
     /// (the breakdown was used).
     pub write_split_contradictions: u64,
+    /// Parquet partitions and row groups left unread as outside the run's window.
+    pub pruned: Pruned,
 }
 
 impl Batch {
@@ -67,6 +70,7 @@ impl Batch {
             rejects: Vec::new(),
             untimed: 0,
             write_split_contradictions: 0,
+            pruned: Pruned::default(),
         }
     }
 
@@ -112,6 +116,7 @@ impl Batch {
         self.lines.duplicates += other.lines.duplicates;
         self.untimed += other.untimed;
         self.write_split_contradictions += other.write_split_contradictions;
+        self.pruned.add(other.pruned);
         let room = REJECTS_KEPT.saturating_sub(self.rejects.len());
         self.rejects.extend(other.rejects.into_iter().take(room).map(|mut r| {
             r.line += line_offset;

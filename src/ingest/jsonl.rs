@@ -171,10 +171,18 @@ pub fn read(input: Input, file: &str, ctx: &RunContext, out: &mut Batch) -> anyh
     }
 }
 
+/// The UTF-8 byte-order mark some editors write at the start of a file.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
 fn read_mapped(map: &memmap2::Mmap, file: &str, ctx: &RunContext, out: &mut Batch) {
     let _ = map.advise(memmap2::Advice::Sequential);
     let data: &[u8] = map;
-    let mut start = if data.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    if data == BOM {
+        // A byte-order mark alone is one blank line, so every physical line is counted.
+        out.lines.blank += 1;
+        return;
+    }
+    let mut start = if data.starts_with(BOM) { 3 } else { 0 };
     let mut pipeline = Pipeline::new(out);
     let mut released = 0usize;
     while start < data.len() {
@@ -201,14 +209,20 @@ fn read_stream(mut reader: impl Read, file: &str, ctx: &RunContext, out: &mut Ba
         let end = if eof { buf.len() } else { memchr::memrchr(b'\n', &buf).map_or(0, |i| i + 1) };
         carry.extend_from_slice(&buf[end..]);
         let mut block = &buf[..end];
+        let mut bom_only = false;
         if first_block {
-            block = block.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(block);
+            bom_only = block == BOM && eof;
+            block = block.strip_prefix(BOM).unwrap_or(block);
             first_block = false;
         }
         pipeline.feed(block, file, ctx);
         ctx.progress(end as u64);
         if eof {
             pipeline.finish();
+            if bom_only {
+                // A byte-order mark alone is one blank line, so every physical line is counted.
+                out.lines.blank += 1;
+            }
             return Ok(());
         }
     }
@@ -363,6 +377,7 @@ mod chunk_tests {
             mapping: None,
             untimed_at: 0,
             max_line_bytes: limits::DEFAULT_MAX_LINE_BYTES,
+            prune: Default::default(),
         }
     }
 

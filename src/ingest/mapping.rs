@@ -58,6 +58,11 @@ impl Mapping {
         Self::parse(&path.display().to_string(), &text).map(Arc::new)
     }
 
+    /// The top-level fields (CSV or Parquet columns) the mapping reads from.
+    pub fn columns(&self) -> Vec<&str> {
+        self.fields.iter().filter_map(|(_, path)| path.first().map(String::as_str)).collect()
+    }
+
     pub fn parse(name: &str, text: &str) -> Result<Mapping> {
         let file: MappingFile = toml::from_str(text).with_context(|| format!("{name}: invalid mapping"))?;
         let field = |key: &str, table: &str| {

@@ -4,8 +4,9 @@
 //! log such as a Claude Code session) skipped as holding no call or as repeating one.
 //!
 //! Each file's format is detected from its name and first lines (`detect`), then read
-//! (`reader`): canonical JSONL in parallel blocks (`jsonl`), CSV (`csv`), or a native
-//! dialect line by line through its parser. The dialects, one file each, and the one list
+//! (`reader`): canonical JSONL in parallel blocks (`jsonl`), CSV (`csv`), Parquet row group
+//! by row group (`parquet`, with Hive `partition` values), or a native dialect line by line
+//! through its parser. The dialects, one file each, and the one list
 //! of them are in `formats`.
 
 pub mod batch;
@@ -19,6 +20,8 @@ pub mod jsonl;
 pub mod limits;
 pub mod mapping;
 pub mod normalize;
+pub mod parquet;
+pub mod partition;
 pub mod plan;
 pub mod reader;
 pub mod record;

@@ -26,6 +26,30 @@ pub struct IngestPlan {
     pub untimed_at: i64,
     /// `--max-line-bytes`: a longer line is rejected unread (`limits::DEFAULT_MAX_LINE_BYTES`).
     pub max_line_bytes: usize,
+    /// What a columnar input (Parquet) may leave unread: partitions and row groups that can
+    /// hold no selected call.
+    pub prune: Prune,
+}
+
+/// The run's window and equality filters, for skipping Parquet partitions and row groups
+/// unread. Empty (the default) skips nothing: a run that looks at calls outside its window
+/// (export's previous period) leaves it empty.
+#[derive(Clone, Debug, Default)]
+pub struct Prune {
+    /// `--since` (inclusive), epoch ms.
+    pub since: Option<i64>,
+    /// `--until` (exclusive), epoch ms.
+    pub until: Option<i64>,
+    /// `--filter FIELD=VALUE` / `FIELD!=VALUE`, by the field's name in a log (`environment`,
+    /// `user_id`, or an extra field's own name).
+    pub filters: Vec<(String, String, bool)>,
+}
+
+impl Prune {
+    /// Whether no call between `start` and `end` (epoch ms, exclusive) can be selected.
+    pub fn outside(&self, start: i64, end: i64) -> bool {
+        self.since.is_some_and(|s| end <= s) || self.until.is_some_and(|u| start >= u)
+    }
 }
 
 /// The plan plus an optional progress callback (bytes read), passed to every reader.

@@ -25,7 +25,7 @@ use super::plan::RunContext;
 use super::record::NOTE_WRITE_SPLIT_CONTRADICTS;
 use super::record::{Field, RawRecord, Scalar};
 use super::source::{self, Input, Source};
-use super::{csv, csv_rows, detect, jsonl, limits, mapping};
+use super::{csv, csv_rows, detect, jsonl, limits, mapping, parquet};
 
 /// A run's reading state, kept from one source to the next.
 pub struct Reader<'r> {
@@ -55,8 +55,26 @@ impl<'r> Reader<'r> {
             Source::Stdin => None,
         };
         let rejected_before = self.out.lines.rejected;
-        self.read_input(Input::open(source)?, hint)?;
+        match source {
+            // Columnar: read by row group from the file, never streamed.
+            Source::File(p) if self.is_parquet(p, hint) => {
+                parquet::read(p, &self.file, self.ctx, &mut self.out)?
+            }
+            Source::Stdin if self.ctx.plan.format == Some(Format::Parquet) => {
+                bail!("<stdin>: Parquet is read from a file (its footer is at the end), not from stdin")
+            }
+            _ => self.read_input(Input::open(source)?, hint)?,
+        }
         self.check_strict(rejected_before)
+    }
+
+    /// A file is Parquet by `--input-format`, its name, or its first bytes; a file named
+    /// `.parquet` is not opened to check, so a partition pruned by its path stays unread.
+    fn is_parquet(&self, path: &std::path::Path, hint: Option<Format>) -> bool {
+        match self.ctx.plan.format {
+            Some(f) => f == Format::Parquet,
+            None => hint == Some(Format::Parquet) || (hint.is_none() && parquet::is_parquet(path)),
+        }
     }
 
     /// Reads one opened source: a whole JSON document, or lines and rows.
@@ -97,6 +115,7 @@ impl<'r> Reader<'r> {
         match format {
             Format::Jsonl => jsonl::read(input, &self.file, ctx, &mut self.out),
             Format::Csv => csv::read(input, &self.file, ctx, &mut self.out),
+            Format::Parquet => bail!("{}: Parquet is read from a file, not a stream", self.file),
             native => self.parse_lines(input, formats::parser(native)),
         }
         .with_context(|| format!("reading {}", self.file))
@@ -127,6 +146,7 @@ impl<'r> Reader<'r> {
         match format {
             Format::Jsonl => self.read_canonical_items(doc),
             Format::Csv => bail!("{}: a JSON document, not CSV", self.file),
+            Format::Parquet => bail!("{}: a JSON document, not Parquet", self.file),
             native => self.parse_items(doc, formats::parser(native)),
         }
         Ok(())

@@ -62,7 +62,7 @@ pub fn expand_once(inputs: &[String]) -> Result<Expansion> {
             if files.is_empty() {
                 let skipped = out.not_regular.len() - skipped;
                 bail!(
-                    "{input}: directory holds no *.jsonl, *.ndjson or *.csv files (or their .gz){}",
+                    "{input}: directory holds no *.jsonl, *.ndjson, *.csv (or their .gz) or *.parquet files{}",
                     if skipped > 0 {
                         format!(" that are regular files ({skipped} skipped)")
                     } else {
@@ -137,10 +137,13 @@ fn walk_from(
     Ok(())
 }
 
-/// What a directory walk picks up: *.jsonl, *.ndjson, *.csv and their .gz (not *.json, which
-/// is as often a manifest or config as a log; name such a file explicitly).
+/// What a directory walk picks up: *.jsonl, *.ndjson, *.csv and their .gz, and *.parquet
+/// (not *.json, which is as often a manifest or config as a log; name such a file explicitly).
 fn is_log_name(path: &Path) -> bool {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_ascii_lowercase();
+    if name.ends_with(".parquet") {
+        return true;
+    }
     let name = name.strip_suffix(".gz").unwrap_or(&name);
     [".jsonl", ".ndjson", ".csv"].iter().any(|ext| name.ends_with(ext))
 }
@@ -152,6 +155,7 @@ pub fn format_from_name(path: &Path) -> Option<Format> {
     match name.rsplit_once('.')?.1 {
         "jsonl" | "ndjson" | "json" => Some(Format::Jsonl),
         "csv" => Some(Format::Csv),
+        "parquet" => Some(Format::Parquet),
         _ => None,
     }
 }
@@ -273,5 +277,7 @@ mod tests {
         assert_eq!(format_from_name(Path::new("a/b.csv.gz")), Some(Format::Csv));
         assert_eq!(format_from_name(Path::new("x.NDJSON")), Some(Format::Jsonl));
         assert_eq!(format_from_name(Path::new("x.txt")), None);
+        assert_eq!(format_from_name(Path::new("month=2026-10/part-0.parquet")), Some(Format::Parquet));
+        assert!(is_log_name(Path::new("d/part-0.PARQUET")) && !is_log_name(Path::new("d/x.parquet.tmp")));
     }
 }

@@ -20,6 +20,7 @@ mod invariance;
 mod jobs;
 mod mapping;
 mod pareto;
+mod parquet;
 mod pipeline;
 mod pricing;
 mod properties;

@@ -18,6 +18,7 @@ fn priced_costs(file: &str) -> Vec<Option<String>> {
         mapping: None,
         untimed_at: 0,
         max_line_bytes: llmcost::ingest::limits::DEFAULT_MAX_LINE_BYTES,
+        prune: Default::default(),
     };
     let ctx = RunContext::new(&plan, None);
     let batch = ingest::ingest(&[Source::File(fixture(file))], &ctx).unwrap();
@@ -66,6 +67,7 @@ fn total_is_the_sum_of_rows_in_any_order() {
         mapping: None,
         untimed_at: 0,
         max_line_bytes: llmcost::ingest::limits::DEFAULT_MAX_LINE_BYTES,
+        prune: Default::default(),
     };
     let ctx = RunContext::new(&plan, None);
     let batch = ingest::ingest(&[Source::File(path)], &ctx).unwrap();

@@ -41,6 +41,7 @@ fn plan(format: Option<Format>) -> IngestPlan {
         mapping: None,
         untimed_at: 1_767_225_600_000,
         max_line_bytes: 4096,
+        prune: Default::default(),
     }
 }
 
@@ -271,7 +272,7 @@ fn read_as(dir: &Path, name: &str, bytes: &[u8], format: Option<Format>) -> Resu
         // Not counted: the header, and the line breaks quoted inside a row.
         Some(Format::Csv) => prop_assert!(l.read + l.blank <= lines, "{} lines, {:?}", lines, l),
         // A native line may hold a page of several calls, each counted.
-        Some(_) if line_mode => prop_assert!(l.read + l.blank >= lines, "{} lines, {:?}", lines, l),
+        Some(f) if line_mode => prop_assert!(l.read + l.blank >= lines, "{:?}: {} lines, {:?}", f, lines, l),
         _ => {}
     }
     if matches!(format, Some(Format::Jsonl | Format::Csv)) {
@@ -369,4 +370,16 @@ fn arbitrary_bytes_never_panic_a_config_reader_r12() {
             Ok(())
         })
         .unwrap();
+}
+
+/// A file holding only a byte-order mark (proptest's shrunk case) is one line in every reader.
+#[test]
+fn a_lone_byte_order_mark_is_one_line_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut formats: Vec<Option<Format>> = vec![Some(Format::Jsonl), Some(Format::Csv), None];
+    formats.extend(ingest::formats::DIALECTS.iter().map(|(f, _)| Some(*f)));
+    for format in formats {
+        read_as(dir.path(), "in.jsonl", b"\xEF\xBB\xBF", format)
+            .unwrap_or_else(|e| panic!("{format:?}: {e}"));
+    }
 }

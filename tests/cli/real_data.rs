@@ -275,6 +275,7 @@ fn price_file(path: PathBuf, book: &PriceBook) -> Vec<Option<Money>> {
         mapping: None,
         untimed_at: as_of,
         max_line_bytes: llmcost::ingest::limits::DEFAULT_MAX_LINE_BYTES,
+        prune: Default::default(),
     };
     let batch = ingest::ingest(&[Source::File(path)], &RunContext::new(&plan, None)).unwrap();
     assert_eq!(batch.lines.rejected, 0, "{:?}", batch.rejects.first());

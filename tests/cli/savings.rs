@@ -324,3 +324,15 @@ fn a_model_rule_matches_the_name_as_logged_too_r20() {
     assert_eq!(routing["calls"], 1);
     assert!(same_decimal(exact(&routing["saved_usd_exact"]), "0.00357"), "{routing}");
 }
+
+#[test]
+fn a_log_without_calls_saves_nothing_and_does_not_fail() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.jsonl");
+    std::fs::write(&empty, "\n").unwrap();
+    let s = run_json(&["savings", empty.to_str().unwrap()])["savings"].clone();
+    assert!(same_decimal(exact(&s["combined"]["saved_usd_exact"]), "0"));
+    assert_eq!(s["period_days"], 1.0);
+    let r = run_json(&["report", empty.to_str().unwrap()]);
+    assert!(r["savings"].is_object());
+}

@@ -28,6 +28,8 @@ pub enum Format {
     Jsonl,
     /// Canonical call records, CSV with a header row.
     Csv,
+    /// Canonical call records as Parquet columns (files or Hive-partitioned directories).
+    Parquet,
     /// Claude Code session files (~/.claude/projects/**/*.jsonl).
     ClaudeCode,
     /// Codex CLI rollout files (~/.codex/sessions/**/*.jsonl).
@@ -69,7 +71,7 @@ pub const DIALECTS: &[(Format, Dialect)] = &[
     (Format::Gemini, gemini::DIALECT),
 ];
 
-/// The dialect of a native format; `None` for the canonical JSONL and CSV.
+/// The dialect of a native format; `None` for the canonical JSONL, CSV and Parquet.
 pub fn dialect(format: Format) -> Option<&'static Dialect> {
     DIALECTS.iter().find(|(f, _)| *f == format).map(|(_, d)| d)
 }
@@ -90,7 +92,7 @@ mod tests {
     fn every_native_format_has_one_dialect_named_as_on_the_command_line() {
         for format in Format::value_variants() {
             let listed = DIALECTS.iter().filter(|(f, _)| f == format).count();
-            let canonical = matches!(format, Format::Jsonl | Format::Csv);
+            let canonical = matches!(format, Format::Jsonl | Format::Csv | Format::Parquet);
             assert_eq!(listed, usize::from(!canonical), "{format:?}");
             if let Some(d) = dialect(*format) {
                 assert_eq!(Some(d.name), format.to_possible_value().as_ref().map(|v| v.get_name()));

@@ -1,6 +1,8 @@
 //! calls.parquet: every selected call with its computed cost (exact decimal string and a
 //! float), tier, the rates it was priced at, and flags, written with polars for BI tools and
-//! notebooks. Unpriced calls have null cost, tier and rates.
+//! notebooks. Unpriced calls have null cost, tier and rates. It also carries every canonical
+//! field a report reads (status, attempt, prompt hash, the logged cost …), so the file read
+//! back as input (`ingest::parquet`) gives the same report as the log it came from.
 
 use std::path::Path;
 
@@ -9,7 +11,9 @@ use polars::prelude::*;
 
 use crate::analyze::Selection;
 use crate::calls::StrCol;
-use crate::calls::{Calls, FLAG_AGGREGATE, FLAG_BATCH, FLAG_CACHE_HIT, FLAG_ERROR};
+use crate::calls::{
+    Calls, FLAG_AGGREGATE, FLAG_BATCH, FLAG_CACHE_HIT, FLAG_ERROR, FLAG_LONG_CONTEXT, FLAG_TIER_STATED,
+};
 use crate::price::Priced;
 use crate::time::rfc3339;
 
@@ -22,7 +26,7 @@ pub struct CallsTable<'a> {
     pub retried: &'a [bool],
 }
 
-const TEXT: [(StrCol, &str); 10] = [
+const TEXT: [(StrCol, &str); 14] = [
     (StrCol::Provider, "provider"),
     (StrCol::Model, "model"),
     (StrCol::LoggedModel, "logged_model"),
@@ -33,6 +37,10 @@ const TEXT: [(StrCol, &str); 10] = [
     (StrCol::Environment, "environment"),
     (StrCol::Operation, "operation_id"),
     (StrCol::Job, "job_id"),
+    (StrCol::Status, "status"),
+    (StrCol::ErrorType, "error_type"),
+    (StrCol::FinishReason, "finish_reason"),
+    (StrCol::PromptHash, "prompt_hash"),
 ];
 
 pub fn write(path: &Path, t: &CallsTable) -> Result<()> {
@@ -54,11 +62,12 @@ fn columns(t: &CallsTable, rows: &[usize]) -> Vec<Column> {
         cols.push(Column::new(name.into(), rows.iter().map(|&r| c.value(r)).collect::<Vec<Option<&str>>>()));
     }
     let tok = &calls.tokens;
-    let counts: [(&str, &Vec<u64>); 5] = [
+    let counts: [(&str, &Vec<u64>); 6] = [
         ("input_tokens", &tok.input),
         ("output_tokens", &tok.output),
         ("cache_read_tokens", &tok.cache_read),
         ("cache_write_tokens", &tok.cache_write),
+        ("cache_write_1h_tokens", &tok.cache_write_1h),
         ("reasoning_tokens", &tok.reasoning),
     ];
     for (name, v) in counts {
@@ -89,7 +98,35 @@ fn columns(t: &CallsTable, rows: &[usize]) -> Vec<Column> {
         "crossed_threshold".into(),
         rows.iter().map(|&r| priced.tier_index(r).is_some()).collect::<Vec<bool>>(),
     ));
+    cols.extend(logged(calls, rows));
     cols
+}
+
+/// The logged fields a report reads that the columns above do not carry, null when the log
+/// had none (the store keeps 0 or NaN for "not logged"); `logged_cost_usd` is the gateway's
+/// figure, apart from the computed `cost_usd`.
+fn logged(calls: &Calls, rows: &[usize]) -> Vec<Column> {
+    let nonzero = |v: &[u32]| rows.iter().map(|&r| (v[r] != 0).then_some(v[r])).collect::<Vec<_>>();
+    let http: Vec<u32> = calls.http_status.iter().map(|&h| h as u32).collect();
+    let long_context = rows
+        .iter()
+        .map(|&r| (calls.has_flag(r, FLAG_TIER_STATED)).then(|| calls.has_flag(r, FLAG_LONG_CONTEXT)));
+    vec![
+        Column::new("attempt".into(), nonzero(&calls.attempt)),
+        Column::new("http_status".into(), nonzero(&http)),
+        Column::new("max_tokens".into(), rows.iter().map(|&r| calls.max_tokens[r]).collect::<Vec<_>>()),
+        Column::new(
+            "latency_ms".into(),
+            rows.iter()
+                .map(|&r| Some(calls.latency_ms[r] as f64).filter(|l| !l.is_nan()))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "logged_cost_usd".into(),
+            rows.iter().map(|&r| Some(calls.logged_cost[r]).filter(|c| !c.is_nan())).collect::<Vec<_>>(),
+        ),
+        Column::new("long_context".into(), long_context.collect::<Vec<Option<bool>>>()),
+    ]
 }
 
 /// The rates (USD per 1M tokens, exact decimals) of the tier each call was priced at; the

@@ -305,7 +305,9 @@ impl Tally {
 pub fn analyze(ctx: &Ctx, ops: &Operations) -> Savings {
     let opts = &ctx.opts.savings;
     let (spend, first, last) = spend_and_span(ctx);
-    let period_days = ((last - first) as f64 / MS_PER_DAY as f64).max(1.0);
+    // No call: one day (the scale is moot, every saving is 0).
+    let span_ms = if first <= last { last.saturating_sub(first) } else { 0 };
+    let period_days = (span_ms as f64 / MS_PER_DAY as f64).max(1.0);
     let (routing_plan, routing_candidates) = routing::plan(ctx, opts);
     let mut plans: Vec<Plan> = vec![
         discipline::retries(ctx, ops, opts),
