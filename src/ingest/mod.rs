@@ -16,11 +16,13 @@ pub mod document;
 pub mod formats;
 pub mod jsonl;
 pub mod limits;
+pub mod lines;
 pub mod mapping;
 pub mod normalize;
 pub mod plan;
 pub mod reader;
 pub mod record;
+pub mod skim;
 pub mod source;
 pub mod usage;
 
