@@ -17,6 +17,7 @@ mod hostile;
 mod invariance;
 mod jobs;
 mod mapping;
+mod parallel;
 mod pareto;
 mod pipeline;
 mod pricing;
