@@ -49,6 +49,11 @@ pub fn parse_lines(
 ) -> Result<()> {
     let max = ctx.plan.max_line_bytes;
     let needles = parser.needles();
+    // A needle written as a plain JSON string: the line needs the full parse, no skim first.
+    let quoted: Vec<memchr::memmem::Finder> = needles
+        .iter()
+        .map(|n| memchr::memmem::Finder::new(format!("\"{n}\"").as_bytes()).into_owned())
+        .collect();
     let mut reader = std::io::BufReader::new(limits::CappedLines::new(input.into_reader(), max));
     let mut buf = Vec::new();
     let mut line_no = 0u64;
@@ -70,7 +75,10 @@ pub fn parse_lines(
             out.reject(line_no, limits::too_long_reason(max));
         } else if limits::too_deep(line) {
             out.reject(line_no, limits::too_deep_reason());
-        } else if !needles.is_empty() && skim(line, needles) == Some(Skimmed::NoNeedle) {
+        } else if !needles.is_empty()
+            && !quoted.iter().any(|q| q.find(line).is_some())
+            && skim(line, needles) == Some(Skimmed::NoNeedle)
+        {
             out.skipped += 1;
         } else {
             match serde_json::from_slice::<Value>(line) {
