@@ -228,6 +228,12 @@ mod tests {
             assert!(serde_json::from_slice::<serde_json::Value>(line).is_err());
             assert_eq!(skim(line, USAGE), None, "{}", String::from_utf8_lossy(line));
         }
+        // serde_json refuses 128 levels, so a skimmed line is never `limits::too_deep`:
+        // `lines` skips that check for the lines it skims.
+        let nested = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n)).into_bytes();
+        assert_eq!(crate::ingest::limits::MAX_DEPTH, 128);
+        assert_eq!(skim(&nested(128), USAGE), None);
+        assert_eq!(skim(&nested(127), USAGE), Some(Skimmed::NoNeedle));
         for line in [&b"[]"[..], b"5", b"\"usage\"", b" {} "] {
             assert!(serde_json::from_slice::<serde_json::Value>(line).is_ok());
             assert!(skim(line, USAGE).is_some());
