@@ -13,6 +13,13 @@ pub type Owned = RawRecord<'static>;
 pub trait LineParser {
     /// Appends the calls on `line` to `out`.
     fn parse(&mut self, line: &Value, out: &mut Vec<Owned>) -> Result<(), String>;
+
+    /// Strings (keys or values) at least one of which a line must hold for `parse` to find a
+    /// call in it, reject it or change the parser's state; a line holding none is counted as
+    /// skipped unparsed (`skim`). Empty: every line is parsed.
+    fn needles(&self) -> &'static [&'static str] {
+        &[]
+    }
 }
 
 /// A native dialect: how `formats` lists it, how detection recognises it, how it is read.

@@ -5,27 +5,73 @@
 //! to their readers (`jsonl`, `csv`); a native dialect or a mapping is read here through its
 //! `LineParser`, which returns the calls on each line (none for lines that are not calls).
 //!
+//! The lines of a native log can also be parsed ahead, in parallel with other files
+//! (`parse_ahead`), and accounted here afterwards, in input order (`read_parsed`): only the
+//! accounting needs the calls already counted.
+//!
 //! Dialects that write one API call as several lines (Claude Code streams a line per content
 //! block, each repeating the usage so far) give each call a key in `request_id`: the first
 //! line seen is kept and later lines of the same call only raise its token counts to the
 //! largest seen, so the call is counted once with its final usage, across files too.
 
 use crate::calls::StrCol;
-use std::io::BufRead;
-
 use anyhow::{bail, Context, Result};
 use rustc_hash::FxHashMap;
 use serde_json::Value;
 
 use super::batch::Batch;
 use super::dialect::{LineParser, Owned};
-use super::document::{self, page_items, Document};
+use super::document::{self, Document};
 use super::formats::{self, Format};
+use super::lines::{self, Parsed, Step};
 use super::plan::RunContext;
 use super::record::NOTE_WRITE_SPLIT_CONTRADICTS;
 use super::record::{Field, RawRecord, Scalar};
 use super::source::{self, Input, Source};
 use super::{csv, csv_rows, detect, jsonl, limits, mapping, parquet};
+
+/// Parses `source` now when it is a file of native JSON lines, for `Reader::read_parsed` to
+/// account later; `None` for any other source, and for one that cannot be read: `Reader::read`
+/// reads those in order (and reports the error).
+pub fn parse_ahead(source: &Source, ctx: &RunContext) -> Option<Vec<Parsed>> {
+    let Source::File(path) = source else { return None };
+    let hint = source::format_from_name(path);
+    // Mapped and Parquet sources are read by `read` (a pruned partition must stay unopened).
+    let parquet = |f: Option<Format>| f == Some(Format::Parquet);
+    if ctx.plan.mapping.is_some() || parquet(hint) || parquet(ctx.plan.format) {
+        return None;
+    }
+    if hint.is_none() && parquet::is_parquet(path) {
+        return None;
+    }
+    let mut input = Input::open(source).ok()?;
+    let head = input.head().ok()?;
+    if !reads_lines(ctx, head, hint) {
+        return None;
+    }
+    let format = line_format(ctx, head, hint).ok()?;
+    if matches!(format, Format::Jsonl | Format::Csv | Format::Parquet) {
+        return None;
+    }
+    let mut parsed = Vec::new();
+    lines::parse_lines(input, formats::parser(format).as_mut(), ctx, &mut |p| parsed.push(p)).ok()?;
+    Some(parsed)
+}
+
+/// Whether a source is read as lines or rows rather than as one JSON document.
+fn reads_lines(ctx: &RunContext, head: &[u8], hint: Option<Format>) -> bool {
+    let csv =
+        hint == Some(Format::Csv) || ctx.plan.mapping.as_ref().is_some_and(|m| m.format == Some(Format::Csv));
+    csv || !document::looks_like_document(head)
+}
+
+/// The format of a source of lines: `--input-format`, else detected from its first lines.
+fn line_format(ctx: &RunContext, head: &[u8], hint: Option<Format>) -> Result<Format> {
+    match ctx.plan.format {
+        Some(f) => Ok(f),
+        None => detect::detect(head, hint),
+    }
+}
 
 /// A run's reading state, kept from one source to the next.
 pub struct Reader<'r> {
@@ -77,12 +123,18 @@ impl<'r> Reader<'r> {
         }
     }
 
+    /// Accounts for a source parsed ahead (`parse_ahead`), as `read` would have.
+    pub fn read_parsed(&mut self, source: &Source, parsed: Vec<Parsed>) -> Result<()> {
+        self.file = source.name();
+        let rejected_before = self.out.lines.rejected;
+        parsed.into_iter().for_each(|p| self.apply(p));
+        self.check_strict(rejected_before)
+    }
+
     /// Reads one opened source: a whole JSON document, or lines and rows.
     fn read_input(&mut self, mut input: Input, hint: Option<Format>) -> Result<()> {
-        let csv = hint == Some(Format::Csv)
-            || self.ctx.plan.mapping.as_ref().is_some_and(|m| m.format == Some(Format::Csv));
         let head = input.head().with_context(|| format!("reading {}", self.file))?;
-        if csv || !document::looks_like_document(head) {
+        if reads_lines(self.ctx, head, hint) {
             return self.read_lines(input, hint);
         }
         let text = input.into_bytes().with_context(|| format!("reading {}", self.file))?;
@@ -107,11 +159,9 @@ impl<'r> Reader<'r> {
             }
             .with_context(|| format!("reading {} with mapping {}", self.file, m.name));
         }
-        let format = match ctx.plan.format {
-            Some(f) => f,
-            None => detect::detect(input.head().with_context(|| format!("reading {}", self.file))?, hint)
-                .with_context(|| format!("{}: unknown log format", self.file))?,
-        };
+        let head = input.head().with_context(|| format!("reading {}", self.file))?;
+        let format =
+            line_format(ctx, head, hint).with_context(|| format!("{}: unknown log format", self.file))?;
         match format {
             Format::Jsonl => jsonl::read(input, &self.file, ctx, &mut self.out),
             Format::Csv => csv::read(input, &self.file, ctx, &mut self.out),
@@ -179,46 +229,37 @@ impl<'r> Reader<'r> {
 
     /// Reads JSON lines through `parser`.
     fn parse_lines(&mut self, input: Input, mut parser: Box<dyn LineParser>) -> Result<()> {
-        let max = self.ctx.plan.max_line_bytes;
-        let mut reader = std::io::BufReader::new(limits::CappedLines::new(input.into_reader(), max));
-        let mut buf = Vec::new();
-        let mut line_no = 0u64;
-        loop {
-            buf.clear();
-            if reader.read_until(b'\n', &mut buf)? == 0 {
-                return Ok(());
-            }
-            line_no += 1;
-            self.ctx.progress(buf.len() as u64);
-            let line = buf.trim_ascii();
-            if line.is_empty() {
-                self.out.lines.blank += 1;
-                continue;
-            }
-            if buf.strip_suffix(b"\n").unwrap_or(&buf).len() > max {
-                self.out.reject(&self.file, line_no, None, limits::too_long_reason(max));
-                continue;
-            }
-            if limits::too_deep(line) {
-                self.out.reject(&self.file, line_no, None, limits::too_deep_reason());
-                continue;
-            }
-            match serde_json::from_slice::<Value>(line) {
-                Err(e) => self.out.reject(&self.file, line_no, None, format!("invalid JSON: {e}")),
-                Ok(v) => self.parse_units(parser.as_mut(), &v, line_no),
-            }
-        }
+        let ctx = self.ctx;
+        lines::parse_lines(input, parser.as_mut(), ctx, &mut |parsed| self.apply(parsed))
     }
 
     /// Reads a whole JSON document (an array of records, or an API page `{"data": [...]}`,
     /// pretty printed or not) through `parser`: each item is counted like a line and reported
     /// at the line it starts on.
     fn parse_items(&mut self, doc: &Document, mut parser: Box<dyn LineParser>) {
+        let mut parsed = Parsed::default();
         for item in &doc.items {
             self.ctx.progress(item.span.len() as u64);
             match doc.value_of(item) {
-                Err(reason) => self.out.reject(&self.file, item.line, None, reason),
-                Ok(v) => self.parse_units(parser.as_mut(), &v, item.line),
+                Err(reason) => parsed.reject(item.line, reason),
+                Ok(v) => parsed.units(parser.as_mut(), &v, item.line),
+            }
+            if parsed.steps.len() >= lines::FLUSH_STEPS {
+                self.apply(std::mem::take(&mut parsed));
+            }
+        }
+        self.apply(parsed);
+    }
+
+    /// Accounts for parsed lines, in order.
+    fn apply(&mut self, parsed: Parsed) {
+        self.out.lines.blank += parsed.blank;
+        self.out.lines.read += parsed.skipped;
+        self.out.lines.skipped += parsed.skipped;
+        for step in parsed.steps {
+            match step {
+                Step::Reject { line, reason } => self.out.reject(&self.file, line, None, reason),
+                Step::Records { line, records } => self.keep(&records, line),
             }
         }
     }
@@ -262,24 +303,6 @@ impl<'r> Reader<'r> {
             }
             if self.out.lines.rejected > rejected {
                 rows.read_again();
-            }
-        }
-    }
-
-    /// Parses one line or document item: each record of an API page (`{"data": [...]}`, as
-    /// the usage, Langfuse and Helicone APIs return them) on its own, so one bad record
-    /// rejects itself, not its page; a page with no records counts as skipped.
-    fn parse_units(&mut self, parser: &mut dyn LineParser, v: &Value, line: u64) {
-        let units: Vec<&Value> = page_items(v).map_or_else(|| vec![v], |items| items.iter().collect());
-        let mut records = Vec::new();
-        if units.is_empty() {
-            self.keep(&records, line);
-        }
-        for unit in units {
-            records.clear();
-            match parser.parse(unit, &mut records) {
-                Err(reason) => self.out.reject(&self.file, line, None, reason),
-                Ok(()) => self.keep(&records, line),
             }
         }
     }

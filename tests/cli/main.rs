@@ -19,6 +19,7 @@ mod hostile;
 mod invariance;
 mod jobs;
 mod mapping;
+mod parallel;
 mod pareto;
 mod parquet;
 mod pipeline;

@@ -48,6 +48,11 @@ impl LineParser for Parser {
         out.push(record(line, entry, message, nested)?);
         Ok(())
     }
+
+    /// A call needs `message.usage`; most lines (progress, tool output) have none.
+    fn needles(&self) -> &'static [&'static str] {
+        &["usage"]
+    }
 }
 
 fn record(line: &Value, entry: &Value, message: &Value, nested: bool) -> Result<Owned, String> {

@@ -50,6 +50,11 @@ impl LineParser for Parser {
         }
         Ok(())
     }
+
+    /// The line types read above; response items (the conversation itself) are most lines.
+    fn needles(&self) -> &'static [&'static str] {
+        &["session_meta", "turn_context", "token_count"]
+    }
 }
 
 impl Parser {
