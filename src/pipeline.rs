@@ -126,24 +126,31 @@ pub struct Plan {
     pricing_source: String,
 }
 
-/// Checks the options and expands the inputs into sources.
-pub fn resolve(opts: &Options) -> Result<Plan> {
-    let mut extras = Vec::new();
+/// `--by` specs (`DIM[,DIM]`, the defaults when none) as breakdowns; a field that is no
+/// canonical column is appended to `extras`.
+pub fn parse_breakdowns(by: &[String], extras: &mut Vec<String>, zone: Zone) -> Result<Vec<Vec<Dim>>> {
     let specs: Vec<String> =
-        if opts.by.is_empty() { DEFAULT_DIMS.map(String::from).to_vec() } else { opts.by.clone() };
+        if by.is_empty() { DEFAULT_DIMS.map(String::from).to_vec() } else { by.to_vec() };
     let breakdowns: Vec<Vec<Dim>> = specs
         .iter()
         .map(|spec| {
             spec.split(',')
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
-                .map(|d| Dim::parse(d, &mut extras, opts.tz))
+                .map(|d| Dim::parse(d, extras, zone))
                 .collect()
         })
         .collect();
     if breakdowns.iter().any(Vec::is_empty) {
         bail!("--by needs at least one dimension name");
     }
+    Ok(breakdowns)
+}
+
+/// Checks the options and expands the inputs into sources.
+pub fn resolve(opts: &Options) -> Result<Plan> {
+    let mut extras = Vec::new();
+    let breakdowns = parse_breakdowns(&opts.by, &mut extras, opts.tz)?;
     let filters =
         opts.filters.iter().map(|f| parse_filter(f, &mut extras, opts.tz)).collect::<Result<Vec<_>>>()?;
     // A bare date is midnight in --tz; prices stay dated in UTC (--price-as-of below).

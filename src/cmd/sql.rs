@@ -11,7 +11,7 @@ use super::Outcome;
 use crate::analyze::dims::Dim;
 use crate::analyze::PricingInfo;
 use crate::calls::StrCol;
-use crate::pipeline::{parse_filter, Options, DEFAULT_DIMS};
+use crate::pipeline::{parse_breakdowns, parse_filter, Options};
 use crate::pricing::PriceBook;
 use crate::time::{parse_date, Zone};
 use crate::warehouse::{self, Dialect};
@@ -66,21 +66,7 @@ impl Args {
             bail!("--table {:?}: expected NAME or SCHEMA.NAME", self.table);
         }
         let mut extras = Vec::new();
-        let specs: Vec<String> =
-            if self.by.is_empty() { DEFAULT_DIMS.map(String::from).to_vec() } else { self.by.clone() };
-        let breakdowns: Vec<Vec<Dim>> = specs
-            .iter()
-            .map(|spec| {
-                spec.split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(|d| Dim::parse(d, &mut extras, Zone::Utc))
-                    .collect()
-            })
-            .collect();
-        if breakdowns.iter().any(Vec::is_empty) {
-            bail!("--by needs at least one dimension name");
-        }
+        let breakdowns = parse_breakdowns(&self.by, &mut extras, Zone::Utc)?;
         if breakdowns.iter().flatten().any(|d| matches!(d, Dim::Hour(_))) {
             bail!("--by hour: not in llmcost sql yet (day is; the SQL buckets in UTC)");
         }
