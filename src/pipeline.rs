@@ -247,7 +247,7 @@ fn kept_columns(
 
 /// What Parquet reading left unread, outside the window or filters (so neither read nor
 /// checked, and not in `filtered_out`).
-fn pruned_note(p: &ingest::parquet::Pruned) -> Option<String> {
+fn pruned_note(p: &ingest::batch::Pruned) -> Option<String> {
     let mut parts = Vec::new();
     if p.files > 0 {
         parts.push(format!("{} Parquet partition files", p.files));

@@ -33,7 +33,7 @@ pub struct Options {
     /// Cache collapses: the zone of the days compared (`--tz`, UTC).
     pub zone: crate::time::Zone,
     /// The savings levers' knobs.
-    pub savings: super::sections::savings::SavingsOptions,
+    pub savings: SavingsOptions,
 }
 
 impl Default for Options {
@@ -51,6 +51,49 @@ impl Default for Options {
             savings: Default::default(),
         }
     }
+}
+
+/// The knobs of the levers (flags and the policy file's `[savings]`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SavingsOptions {
+    /// `ROUTE=MODEL` and `model:FROM=TO` rules, globs, the first match wins.
+    pub model_map: Vec<ModelMap>,
+    /// Route or feature globs whose calls can wait for a batch API.
+    pub batchable: Vec<String>,
+    /// The prompt-cache token hit rate to reach when a route has no rate of its own to return to.
+    pub cache_target: Option<f64>,
+    /// `(route glob, rate)`: per-route targets (the policy's `[routes."GLOB".savings]`), which
+    /// win over `cache_target`; the first match wins.
+    pub route_cache_targets: Vec<(String, f64)>,
+    /// `(route glob, max output tokens)`, the first match wins; unmatched routes use their p90.
+    pub output_cap: Vec<(String, u64)>,
+    /// Attempts of one operation beyond this many are not made.
+    pub max_attempts: u32,
+    /// Re-price every call at this date (epoch ms) for the `price_versions` what-if.
+    pub reprice_as_of: Option<i64>,
+}
+
+impl Default for SavingsOptions {
+    fn default() -> Self {
+        SavingsOptions {
+            model_map: Vec::new(),
+            batchable: Vec::new(),
+            cache_target: None,
+            route_cache_targets: Vec::new(),
+            output_cap: Vec::new(),
+            max_attempts: 3,
+            reprice_as_of: None,
+        }
+    }
+}
+
+/// One `--model-map` rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModelMap {
+    /// Matches the model (`model:GLOB=…`) instead of the route.
+    pub on_model: bool,
+    pub pattern: String,
+    pub to: String,
 }
 
 /// Every call's group under the analyses' grouping, as a dense id with a label.

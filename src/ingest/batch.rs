@@ -4,7 +4,6 @@
 
 use serde::Serialize;
 
-use super::parquet::Pruned;
 use super::plan::{IngestPlan, RunContext};
 use super::record::RawRecord;
 use crate::calls::Calls;
@@ -122,5 +121,23 @@ impl Batch {
             r.line += line_offset;
             r
         }));
+    }
+}
+
+/// What reading left unread because it could hold no selected call.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Pruned {
+    /// Hive partition files not opened.
+    pub files: u64,
+    /// Row groups whose statistics lie outside the window, and their rows.
+    pub row_groups: u64,
+    pub rows: u64,
+}
+
+impl Pruned {
+    pub fn add(&mut self, other: Pruned) {
+        self.files += other.files;
+        self.row_groups += other.row_groups;
+        self.rows += other.rows;
     }
 }

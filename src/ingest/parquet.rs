@@ -9,7 +9,7 @@
 //! statistics of its timestamp column (a Parquet timestamp, or epoch seconds or
 //! milliseconds) are checked against `--since/--until` (`IngestPlan::prune`): a group that
 //! can hold no selected call is left unread, and a Hive partition (`partition`) that cannot
-//! is not even opened. Both are counted in `Pruned`, which the report's notes show.
+//! is not even opened. Both are counted in `batch::Pruned`, which the report's notes show.
 
 use std::borrow::Cow;
 use std::fs::File;
@@ -34,24 +34,6 @@ use super::partition;
 use super::plan::RunContext;
 use super::record::{Field, RawRecord, Scalar};
 use crate::time::{rfc3339, MS_PER_DAY};
-
-/// What reading left unread because it could hold no selected call.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Pruned {
-    /// Hive partition files not opened.
-    pub files: u64,
-    /// Row groups whose statistics lie outside the window, and their rows.
-    pub row_groups: u64,
-    pub rows: u64,
-}
-
-impl Pruned {
-    pub fn add(&mut self, other: Pruned) {
-        self.files += other.files;
-        self.row_groups += other.row_groups;
-        self.rows += other.rows;
-    }
-}
 
 /// The first bytes of every Parquet file.
 pub const MAGIC: &[u8; 4] = b"PAR1";

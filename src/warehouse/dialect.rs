@@ -339,6 +339,25 @@ impl Dialect {
     }
 }
 
+/// 1e18: money is carried as integers of 1e-18 USD.
+const ATTO_PER_USD: &str = "1000000000000000000";
+
+/// An integer of 1e-18 USD as exact decimal text.
+pub(super) fn exact(d: Dialect, atto: &str) -> String {
+    let frac = d.modulo(atto, ATTO_PER_USD);
+    format!(
+        "({} || CASE WHEN {frac} = 0 THEN '' ELSE '.' || {} END)",
+        d.to_text(&d.div(atto, ATTO_PER_USD)),
+        d.rtrim_zeros(&d.lpad(&frac, 18))
+    )
+}
+
+/// `cost / total` as a double (0 when the total is 0).
+pub(super) fn share(d: Dialect, cost: &str, total: &str) -> String {
+    let f = d.double_type();
+    format!("CASE WHEN {total} = 0 THEN 0 ELSE CAST({cost} AS {f}) / CAST({total} AS {f}) END")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

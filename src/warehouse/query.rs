@@ -5,15 +5,13 @@
 
 use std::fmt::Write as _;
 
-use super::dialect::Dialect;
+use super::dialect::{exact, share, Dialect};
 use super::prices::PriceTables;
 use super::Plan;
 use crate::analyze::dims::Dim;
 use crate::calls::StrCol;
 use crate::ingest::normalize::field_of;
 use crate::time::MS_PER_DAY;
-
-const ATTO_PER_USD: &str = "1000000000000000000";
 
 /// Token columns: (canonical column, name in the query).
 const TOKENS: [(&str, &str); 6] = [
@@ -323,20 +321,6 @@ fn sums_fields(d: Dialect, t: &str) -> Vec<(&'static str, String)> {
 }
 
 /// Attodollars as the decimal text `Money::exact` writes (`0.0025`, `4`).
-pub(super) fn exact(d: Dialect, atto: &str) -> String {
-    let frac = d.modulo(atto, ATTO_PER_USD);
-    format!(
-        "({} || CASE WHEN {frac} = 0 THEN '' ELSE '.' || {} END)",
-        d.to_text(&d.div(atto, ATTO_PER_USD)),
-        d.rtrim_zeros(&d.lpad(&frac, 18))
-    )
-}
-
-pub(super) fn share(d: Dialect, cost: &str, total: &str) -> String {
-    let f = d.double_type();
-    format!("CASE WHEN {total} = 0 THEN 0 ELSE CAST({cost} AS {f}) / CAST({total} AS {f}) END")
-}
-
 fn totals(d: Dialect) -> String {
     let m = |e: &str| d.to_money(e);
     format!(

@@ -2,8 +2,7 @@
 //! with a column `j` holding the section's JSON, in the report's shape. Like the analyses,
 //! they look at single calls only: usage-API buckets (`aggregate`) are left out.
 
-use super::dialect::Dialect;
-use super::query::{exact, share};
+use super::dialect::{exact, share, Dialect};
 
 /// `environments` (`analyze/sections/environments.rs`): cost by environment value, each
 /// classed `production` (`prod`/`production`, any case, spaces trimmed), `none` (missing or
