@@ -18,7 +18,7 @@ use crate::price::cost_of;
 use crate::pricing::ModelPrice;
 
 /// A candidate's model costs at least this many times the cheapest model's input rate.
-pub const RATE_FACTOR: &str = "5";
+pub const RATE_FACTOR: i128 = 5;
 /// Median prompt tokens of a candidate at most.
 pub const SMALL_INPUT: u64 = 4_000;
 /// Median output tokens of a candidate at most.
@@ -118,14 +118,13 @@ fn candidates<'b>(ctx: &Ctx<'b>) -> (Plan<'b>, Vec<Candidate>) {
         cells.entry((ctx.groups.of(row), m as *const _)).or_default().push(row);
     }
     let Some((cheap_rate, _, cheap)) = cheapest else { return (plan, Vec::new()) };
-    let bar = cheap_rate.times(Rate::parse(RATE_FACTOR).expect("a rate"));
     let mut out = Vec::new();
     let mut keys: Vec<_> = cells.keys().copied().collect();
     keys.sort_unstable_by_key(|&(g, m)| (g, m as usize));
     for key in keys {
         let rows = &cells[&key];
         let (m, v) = ctx.priced.version(rows[0]).expect("priced");
-        if std::ptr::eq(m, cheap) || v.base.input < bar || cheap_rate.is_zero() {
+        if std::ptr::eq(m, cheap) || v.base.input.pico() < RATE_FACTOR * cheap_rate.pico() || cheap_rate.is_zero() {
             continue;
         }
         let median = |f: &dyn Fn(usize) -> u64| {
@@ -169,6 +168,5 @@ fn candidates<'b>(ctx: &Ctx<'b>) -> (Plan<'b>, Vec<Candidate>) {
 }
 
 fn rate_ratio(a: Rate, b: Rate) -> f64 {
-    let (a, b) = (a.to_string().parse::<f64>().unwrap_or(0.0), b.to_string().parse::<f64>().unwrap_or(1.0));
-    a / b
+    a.pico() as f64 / b.pico() as f64
 }
