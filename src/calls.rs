@@ -97,8 +97,14 @@ impl Call<'_> {
 /// Distinct strings of one column; id 0 is reserved for "none". The strings live in one
 /// arena and the table holds only ids, so interning allocates nothing per string: a column of
 /// a million distinct operation ids costs two vector growths, not two million allocations.
+///
+/// Dictionaries of parsed chunks are concatenated, not merged, as they arrive (`concat`), and
+/// deduplicated once at the end (`dedup`): merging a near-unique column (operation ids,
+/// prompt hashes) chunk by chunk into one growing table was a sequential, cache-missing
+/// quarter of a run. Until `dedup`, a value may have several ids.
 #[derive(Default, Clone)]
 pub struct Interner {
+    /// Indexes every value once `dedup` has run; before, only those interned directly.
     table: HashTable<u32>,
     /// Hash of each value (index id - 1), kept so growing and merging never rehash.
     hashes: Vec<u64>,
@@ -106,13 +112,17 @@ pub struct Interner {
     ends: Vec<usize>,
     arena: String,
     hasher: FixedHasher,
+    /// Set by `concat`: some values may repeat until `dedup`.
+    has_repeats: bool,
 }
 
 type FixedHasher = std::hash::BuildHasherDefault<rustc_hash::FxHasher>;
 
 impl std::fmt::Debug for Interner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list().entries(self.values()).finish()
+        f.debug_list()
+            .entries((1..=self.ends.len() as u32).map(|id| value_of(&self.arena, &self.ends, id)))
+            .finish()
     }
 }
 
@@ -142,18 +152,92 @@ impl Interner {
     }
 
     pub fn id_of(&self, s: &str) -> Option<u32> {
+        debug_assert!(!self.has_repeats, "dictionary looked up before dedup");
         let hash = self.hasher.hash_one(s);
         self.table.find(hash, |&id| value_of(&self.arena, &self.ends, id) == s).copied()
     }
 
     /// The values in id order (id 1 first).
     pub fn values(&self) -> impl Iterator<Item = &str> {
+        debug_assert!(!self.has_repeats, "dictionary read before dedup");
         (1..=self.ends.len() as u32).map(|id| value_of(&self.arena, &self.ends, id))
     }
 
     /// Number of distinct values (ids run 1..=len).
     pub fn len(&self) -> usize {
+        debug_assert!(!self.has_repeats, "dictionary counted before dedup");
         self.ends.len()
+    }
+
+    /// Appends `other`'s values after this one's, unmerged: `other`'s id `i` becomes
+    /// `offset + i` (the returned offset). The table is not extended: a value may now have
+    /// two ids until `dedup`.
+    fn concat(&mut self, other: Interner) -> u32 {
+        if self.ends.is_empty() {
+            *self = other;
+            return 0;
+        }
+        let offset = self.ends.len() as u32;
+        if other.ends.is_empty() {
+            return offset;
+        }
+        let base = self.arena.len();
+        self.arena.push_str(&other.arena);
+        self.ends.extend(other.ends.iter().map(|&end| base + end));
+        self.hashes.extend_from_slice(&other.hashes);
+        self.has_repeats = true;
+        offset
+    }
+
+    /// Makes every value's id unique again after `concat`: a value keeps the lowest of its
+    /// ids, so ids come out in the order values were first interned, exactly as if every
+    /// chunk had been merged in turn. Returns old id → new id (index 0 → 0), or `None` when
+    /// nothing was concatenated.
+    fn dedup(&mut self) -> Option<Vec<u32>> {
+        if !self.has_repeats {
+            return None;
+        }
+        let n = self.ends.len();
+        let (arena, ends) = (&self.arena, &self.ends);
+        let value = |id: u32| value_of(arena, ends, id);
+        // Sorting by (hash, id) puts a value's copies next to each other, lowest id first.
+        let mut keys: Vec<(u64, u32)> = self.hashes.iter().zip(1u32..).map(|(&h, id)| (h, id)).collect();
+        keys.par_sort_unstable();
+        let mut first = vec![0u32; n + 1];
+        for run in keys.chunk_by(|a, b| a.0 == b.0) {
+            // Distinct values in a run of equal hashes (more than one only on a collision).
+            let mut firsts: Vec<u32> = Vec::new();
+            for &(_, id) in run {
+                let v = value(id);
+                first[id as usize] = match firsts.iter().find(|&&f| value(f) == v) {
+                    Some(&f) => f,
+                    None => {
+                        firsts.push(id);
+                        id
+                    }
+                };
+            }
+        }
+        let mut out = Interner { hasher: self.hasher.clone(), ..Default::default() };
+        let mut remap = vec![0u32; n + 1];
+        for id in 1..=n as u32 {
+            let f = first[id as usize];
+            remap[id as usize] = if f == id {
+                out.arena.push_str(value(id));
+                out.ends.push(out.arena.len());
+                out.hashes.push(self.hashes[id as usize - 1]);
+                out.ends.len() as u32
+            } else {
+                remap[f as usize]
+            };
+        }
+        out.table.reserve(out.ends.len(), |_| 0);
+        let hashes = &out.hashes;
+        for (id, &hash) in (1u32..).zip(hashes) {
+            out.table.insert_unique(hash, id, |&id| hashes[id as usize - 1]);
+        }
+        *self = out;
+        Some(remap)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -180,13 +264,18 @@ impl StrColumn {
         self.ids.push(id);
     }
 
-    /// Appends `other`, translating its ids into this column's dictionary.
+    /// Appends `other`, its dictionary concatenated after this one's (`Interner::concat`);
+    /// `dedup` must run before ids are compared.
     fn append(&mut self, other: StrColumn) {
-        // Same hasher on both sides: the stored hashes are reused, nothing is rehashed.
-        let remap: Vec<u32> = std::iter::once(0)
-            .chain(other.dict.values().zip(&other.dict.hashes).map(|(s, &h)| self.dict.intern_hashed(h, s)))
-            .collect();
-        self.ids.extend(other.ids.iter().map(|&id| remap[id as usize]));
+        let offset = self.dict.concat(other.dict);
+        self.ids.extend(other.ids.iter().map(|&id| if id == 0 { 0 } else { id + offset }));
+    }
+
+    /// Gives every value one id again after appends (see `Interner::dedup`).
+    fn dedup(&mut self) {
+        if let Some(remap) = self.dict.dedup() {
+            self.ids.par_iter_mut().for_each(|id| *id = remap[*id as usize]);
+        }
     }
 
     pub fn value(&self, row: usize) -> Option<&str> {
@@ -413,12 +502,18 @@ impl Calls {
         }
     }
 
-    /// Appends `other` (parsed from a later part of the input), keeping row order.
+    /// Gives each string one id per column again after `append`s; call it once reading is
+    /// done, before any id is compared or counted.
+    pub fn dedup_strings(&mut self) {
+        self.strs.par_iter_mut().chain(self.extras.par_iter_mut()).for_each(StrColumn::dedup);
+    }
+
+    /// Appends `other` (parsed from a later part of the input), keeping row order; strings
+    /// repeat in the dictionaries until `dedup_strings`.
     pub fn append(&mut self, mut other: Calls) {
         let string_columns = self.strs.iter_mut().zip(std::mem::take(&mut other.strs));
         let extra_columns = self.extras.iter_mut().zip(std::mem::take(&mut other.extras));
-        // Each column's dictionary merge is independent: do them in parallel.
-        string_columns.chain(extra_columns).par_bridge().for_each(|(mine, theirs)| mine.append(theirs));
+        string_columns.chain(extra_columns).for_each(|(mine, theirs)| mine.append(theirs));
         if self.has_aggregates() || other.has_aggregates() {
             self.materialise_requests(self.len());
             other.materialise_requests(other.len());
@@ -485,8 +580,56 @@ mod tests {
         b.push(Some("y"));
         b.push(Some("x"));
         a.append(b);
+        a.dedup();
         let values: Vec<_> = (0..4).map(|r| a.value(r)).collect();
         assert_eq!(values, [Some("x"), None, Some("y"), Some("x")]);
         assert_eq!(a.dict.len(), 2);
+        assert_eq!(a.ids, [1, 0, 2, 1]);
+    }
+
+    /// Concatenating chunk dictionaries and deduplicating at the end hands out the ids that
+    /// interning every row into one dictionary in row order gives.
+    #[test]
+    fn deduplicated_appends_give_the_ids_of_one_dictionary() {
+        let chunks: [&[Option<&str>]; 4] = [
+            &[Some("op1"), Some("op2"), None, Some("op1")],
+            &[Some("op3"), Some("op2")],
+            &[],
+            &[None, Some("op4"), Some("op3"), Some("op1"), Some("op5")],
+        ];
+        let mut one = StrColumn::default();
+        let mut appended = StrColumn::default();
+        for chunk in chunks {
+            let mut part = StrColumn::default();
+            for &v in chunk {
+                one.push(v);
+                part.push(v);
+            }
+            appended.append(part);
+        }
+        // op1..op5 in first-seen order, 0 for none.
+        assert_eq!(appended.dict.ends.len(), 8, "before dedup a value repeated in two chunks has two ids");
+        appended.dedup();
+        assert_eq!(appended.ids, [1, 2, 0, 1, 3, 2, 0, 4, 3, 1, 5]);
+        assert_eq!(appended.ids, one.ids);
+        assert_eq!(appended.dict.values().collect::<Vec<_>>(), ["op1", "op2", "op3", "op4", "op5"]);
+        assert_eq!(appended.dict.id_of("op4"), Some(4));
+        assert_eq!(appended.dict.id_of("op6"), None);
+    }
+
+    /// Values whose hashes collide stay apart: equal hashes only bring candidates together,
+    /// the strings decide.
+    #[test]
+    fn dedup_tells_colliding_values_apart() {
+        let mut a = StrColumn::default();
+        for v in ["a", "b", "a", "c"] {
+            let mut part = StrColumn::default();
+            part.push(Some(v));
+            a.append(part);
+        }
+        a.dict.hashes.iter_mut().for_each(|h| *h = 7);
+        a.dedup();
+        assert_eq!(a.ids, [1, 2, 1, 3]);
+        assert_eq!(a.dict.values().collect::<Vec<_>>(), ["a", "b", "c"]);
     }
 }

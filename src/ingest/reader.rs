@@ -89,7 +89,8 @@ impl<'r> Reader<'r> {
     }
 
     /// The calls and line counts of every source read.
-    pub fn finish(self) -> Batch {
+    pub fn finish(mut self) -> Batch {
+        self.out.calls.dedup_strings();
         self.out
     }
 
