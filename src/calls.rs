@@ -401,6 +401,18 @@ impl Calls {
     }
 
     pub fn col(&self, col: StrCol) -> &StrColumn {
+        let column = &self.strs[col as usize];
+        // A column the run did not keep reads as "none" on every row: reading one means the
+        // run's column list (`Section::columns`) forgot it.
+        debug_assert!(
+            self.keep[col as usize] || !column.ids.is_empty() || self.is_empty(),
+            "{col:?} read but not kept"
+        );
+        column
+    }
+
+    /// A column that may legitimately be absent from the run (empty when not kept).
+    pub fn col_if_kept(&self, col: StrCol) -> &StrColumn {
         &self.strs[col as usize]
     }
 

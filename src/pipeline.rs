@@ -208,7 +208,7 @@ pub fn resolve(opts: &Options) -> Result<Plan> {
 }
 
 /// The string columns a run reads: model and provider always, the dimensions it breaks
-/// down or filters by, and what the leak analyses look at when any is wanted.
+/// down or filters by, and the columns of the wanted leak sections (`Section::columns`).
 fn kept_columns(
     breakdowns: &[Vec<Dim>],
     filters: &[Filter],
@@ -226,21 +226,9 @@ fn kept_columns(
     breakdowns.iter().flatten().chain(filters.iter().map(|f| &f.dim)).for_each(&mut mark);
     if sections.iter().any(|s| *s != Section::Totals) {
         group.iter().for_each(&mut mark);
-        let analysed = [
-            StrCol::Route,
-            StrCol::Feature,
-            StrCol::Operation,
-            StrCol::Job,
-            StrCol::PromptHash,
-            StrCol::RequestedModel,
-            StrCol::FinishReason,
-            StrCol::Environment,
-            StrCol::Status,
-            StrCol::ErrorType,
-        ];
-        for col in analysed {
-            keep[col as usize] = true;
-        }
+    }
+    for col in sections.iter().flat_map(|s| s.columns()) {
+        keep[col as usize] = true;
     }
     keep
 }

@@ -9,6 +9,9 @@ use super::Ctx;
 use crate::calls::StrCol;
 use crate::calls::FLAG_ERROR;
 
+/// The string columns grouping attempts into operations reads.
+pub const COLUMNS: [StrCol; 2] = [StrCol::Operation, StrCol::PromptHash];
+
 /// Operations as row lists: operation `i` is `order[starts[i]..starts[i + 1]]`.
 pub struct Operations {
     order: Vec<u32>,

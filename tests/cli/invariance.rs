@@ -180,3 +180,70 @@ fn csv_twins_give_the_same_report() {
         }
     }
 }
+
+/// The leak sections, as `--only` names them (also their keys in the JSON report).
+const SECTIONS: [&str; 12] = [
+    "pareto",
+    "cache",
+    "retries",
+    "storms",
+    "fallbacks",
+    "thresholds",
+    "jobs",
+    "duplicates",
+    "waste",
+    "environments",
+    "reconciliation",
+    "savings",
+];
+
+/// A section run alone reads only its own columns from the log (`Section::columns`): it must
+/// say exactly what it says in the full report, on every section fixture and on a generated
+/// month with planted leaks and storms. (A debug build also panics when a section reads a
+/// column its list forgot.)
+#[test]
+fn a_section_alone_says_what_it_says_in_the_full_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let month = dir.path().join("month.jsonl");
+    let exe = std::env::current_exe().unwrap();
+    let gen = exe.parent().and_then(|deps| deps.parent()).unwrap().join("examples").join("gen_logs");
+    let out = std::process::Command::new(&gen)
+        .args(["--rows", "6000", "--seed", "11", "--leaks", "--storms"])
+        .output()
+        .unwrap_or_else(|e| panic!("{gen:?}: {e}"));
+    assert!(out.status.success(), "gen_logs failed");
+    std::fs::write(&month, &out.stdout).unwrap();
+    let month = month.to_str().unwrap().to_string();
+    let mut logs: Vec<(String, bool)> = FIXTURES
+        .iter()
+        .chain(&["savings"])
+        .map(|n| (fixture(&format!("{n}.jsonl")).to_str().unwrap().into(), true))
+        .collect();
+    logs.push((month, false));
+    let mut seen = std::collections::BTreeSet::new();
+    for (log, hand_prices) in &logs {
+        let run = |only: Option<&str>| -> serde_json::Value {
+            let mut args = vec!["report", log.as_str()];
+            if *hand_prices {
+                args.extend(test_pricing());
+            }
+            if let Some(s) = only {
+                args.extend(["--only", s]);
+            }
+            run_json(&args)
+        };
+        // Every section at once (reconciliation is not in the default report).
+        let all = SECTIONS.join(",");
+        let full = run(Some(&all));
+        for section in SECTIONS {
+            let alone = run(Some(section));
+            if !full[section].is_null() {
+                seen.insert(section);
+            }
+            if let Some(d) = first_difference(&full[section], &alone[section], section) {
+                panic!("{log}: `--only {section}` differs from the full report at {d}");
+            }
+        }
+    }
+    assert_eq!(seen.len(), SECTIONS.len(), "every section is computed on some log: {seen:?}");
+}

@@ -13,24 +13,30 @@ use serde::Serialize;
 
 use super::context::Ctx;
 use super::ops::Operations;
+use crate::calls::StrCol;
 
-/// The registry: calls `$then!` with one `Variant module Type Kind;` entry per section, in
-/// report order.
+/// The registry: calls `$then!` with one `Variant module Type Kind [Columns];` entry per
+/// section, in report order. `Columns` are the string columns the analysis reads beyond the
+/// model, the provider and the group (the first `--by`), which every run keeps; a `WithOps`
+/// section also reads what grouping attempts into operations needs (`ops::COLUMNS`). Only
+/// the columns of the wanted sections are read from the logs: an operation id or a prompt
+/// hash is nearly one value per call, and costs as much to read as the rest of the call.
 macro_rules! for_each_section {
     ($then:ident) => {
         $then! {
-            Pareto pareto Pareto Plain;
-            Cache cache Cache Plain;
-            Retries retries Retries WithOps;
-            Storms storms Storms Plain;
-            Fallbacks fallbacks Fallbacks WithOps;
-            Thresholds thresholds Thresholds Plain;
-            Jobs jobs Jobs WithOps;
-            Duplicates duplicates Duplicates Plain;
-            Waste waste Waste Plain;
-            Environments environments Environments Plain;
-            Reconciliation reconciliation Reconciliation Plain;
-            Savings savings Savings WithOps;
+            Pareto pareto Pareto Plain [Route Feature User Job];
+            Cache cache Cache Plain [];
+            Retries retries Retries WithOps [];
+            Storms storms Storms Plain [Route Operation ErrorType];
+            Fallbacks fallbacks Fallbacks WithOps [RequestedModel];
+            Thresholds thresholds Thresholds Plain [];
+            Jobs jobs Jobs WithOps [Job];
+            Duplicates duplicates Duplicates Plain [PromptHash];
+            Waste waste Waste Plain [FinishReason];
+            Environments environments Environments Plain [Environment];
+            Reconciliation reconciliation Reconciliation Plain [];
+            Savings savings Savings WithOps
+                [Route Feature Environment Operation ErrorType RequestedModel PromptHash FinishReason];
         }
     };
 }
@@ -81,7 +87,7 @@ fn spawn<'s, T: Send + 's>(
 }
 
 macro_rules! declare_sections {
-    ($($variant:ident $module:ident $ty:ident $kind:ident;)*) => {
+    ($($variant:ident $module:ident $ty:ident $kind:ident [$($col:ident)*];)*) => {
         $(pub mod $module;)*
 
         /// The sections of a report; `--only` picks some. `Totals` is the plain report
@@ -94,6 +100,18 @@ macro_rules! declare_sections {
 
         impl Section {
             pub const ALL: &'static [Section] = &[Section::Totals, $(Section::$variant,)*];
+
+            /// The string columns this section reads besides model, provider and the group.
+            pub fn columns(self) -> Vec<StrCol> {
+                match self {
+                    Section::Totals => Vec::new(),
+                    $(Section::$variant => {
+                        let ops: &[StrCol] =
+                            if needs_ops(&$kind($module::analyze)) { &crate::analyze::ops::COLUMNS } else { &[] };
+                        [$(StrCol::$col),*].into_iter().chain(ops.iter().copied()).collect()
+                    })*
+                }
+            }
         }
 
         /// The leak sections of one report, each `None` unless it was wanted.

@@ -37,7 +37,7 @@ fn buckets(rows: u64) -> String {
 /// The renderer of each leak section is the module named as in the registry
 /// (`analyze::sections::for_each_section!`), with a `grids` function for its type.
 macro_rules! section_renderers {
-    ($($variant:ident $module:ident $ty:ident $kind:ident;)*) => {
+    ($($variant:ident $module:ident $ty:ident $kind:ident [$($col:ident)*];)*) => {
         $(mod $module;)*
 
         /// Each wanted section's grids, in report order.
