@@ -62,6 +62,9 @@ pub struct Options {
     /// Parquet partitions and row groups wholly outside `since`/`until`/`filters` may be left
     /// unread; off for a run that also looks at calls outside them (export's previous period).
     pub prune: bool,
+    /// Read every string column of the logs, whatever the sections need (export writes
+    /// them all to calls.csv/calls.parquet).
+    pub every_column: bool,
     /// The run's start (epoch ms), which dates calls whose log has no time; `None` = now.
     /// Fixed by tests (and by `LLMCOST_NOW`) so such runs are reproducible.
     pub now_ms: Option<i64>,
@@ -95,6 +98,7 @@ impl Options {
             mapping: None,
             max_line_bytes: ingest::limits::DEFAULT_MAX_LINE_BYTES,
             prune: false,
+            every_column: false,
             now_ms: None,
             tz: Zone::Utc,
         }
@@ -160,7 +164,11 @@ pub fn resolve(opts: &Options) -> Result<Plan> {
     let sections: Vec<Section> =
         if opts.sections.is_empty() { Section::ALL.to_vec() } else { opts.sections.clone() };
     let group = if opts.by.is_empty() { vec![Dim::Str(StrCol::Route)] } else { breakdowns[0].clone() };
-    let keep = kept_columns(&breakdowns, &filters, &sections, &group);
+    let mut keep = kept_columns(&breakdowns, &filters, &sections, &group);
+    if opts.every_column {
+        // The logged model name is not read as such: `price::resolve_models` fills it.
+        keep = StrCol::ALL.map(|c| c != StrCol::LoggedModel);
+    }
     let options = analyze::Options {
         pareto_share: fraction("pareto", opts.pareto_share)?,
         storm_gap_ms: duration_ms("storm-gap", &opts.storm_gap)?,

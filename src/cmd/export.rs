@@ -137,6 +137,7 @@ pub fn run(args: Args) -> Result<Outcome> {
         until: win.until.clone(),
         by: DIMS.map(String::from).to_vec(),
         sections: Section::ALL.to_vec(),
+        every_column: true,
         top: Some(10),
         strict: args.strict,
         max_line_bytes: args.max_line_bytes,
