@@ -211,14 +211,21 @@ pub fn aggregate_cost(t: &Tokens, version: &PriceVersion, batch: bool, long_cont
 /// its size would pick: analyses use it to price "the same tokens at base rates".
 pub fn components(t: &Tokens, version: &PriceVersion, tier: Option<usize>, batch: bool) -> Components {
     let r = version.rates(tier);
-    let uncached = t.input - t.cache_read - t.cache_write;
+    // Each modality class is a subset of its text class (normalize checks it): priced at its
+    // own rate, the rest of the class at the text rate.
+    let audio = t.input_audio - t.cache_audio_read;
+    let uncached_text = t.input - t.cache_read - t.cache_write - audio;
     let write_5m = t.cache_write - t.cache_write_1h;
+    let text_output = t.output - t.output_audio - t.output_image;
     let parts = Components {
-        uncached_input: Money::of_tokens(uncached, r.input),
-        cache_read: Money::of_tokens(t.cache_read, r.cache_read),
+        uncached_input: Money::of_tokens(uncached_text, r.input) + Money::of_tokens(audio, r.input_audio),
+        cache_read: Money::of_tokens(t.cache_read - t.cache_audio_read, r.cache_read)
+            + Money::of_tokens(t.cache_audio_read, r.cache_audio_read),
         cache_write: Money::of_tokens(write_5m, r.cache_write)
             + Money::of_tokens(t.cache_write_1h, r.cache_write_1h),
-        output: Money::of_tokens(t.output, r.output),
+        output: Money::of_tokens(text_output, r.output)
+            + Money::of_tokens(t.output_audio, r.output_audio)
+            + Money::of_tokens(t.output_image, r.output_image),
     };
     if !batch {
         return parts;
@@ -261,7 +268,14 @@ output = 22.5
     }
 
     fn tokens(input: u64, output: u64, read: u64, write: u64, write_1h: u64) -> Tokens {
-        Tokens { input, output, cache_read: read, cache_write: write, cache_write_1h: write_1h, reasoning: 0 }
+        Tokens {
+            input,
+            output,
+            cache_read: read,
+            cache_write: write,
+            cache_write_1h: write_1h,
+            ..Tokens::default()
+        }
     }
 
     #[test]

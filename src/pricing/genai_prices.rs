@@ -11,19 +11,27 @@
 //! tier on prompt tokens, applied, like every tier here, when the prompt exceeds it.
 //!
 //! Nothing is dropped silently: what cannot be imported (regex/and match rules, models
-//! without token prices, audio and per-request prices) is returned as `Skipped`, which
+//! without token prices, per-request prices) is returned as `Skipped`, which
 //! `pricing check` lists and the report counts in a note.
 
 use anyhow::{anyhow, Context, Result};
 use serde_json::Value;
 
-use super::rate::{parse_hhmm, Basis, PriceVersion, Rates, Tier};
+use super::rate::{parse_hhmm, Basis, ModalRates, PriceVersion, Rates, Tier};
 use super::{ModelPrice, Skipped};
 use crate::money::Rate;
 
 /// The price fields read; any other field of a price set is listed as skipped.
-const READ: [&str; 5] =
-    ["input_mtok", "output_mtok", "cache_read_mtok", "cache_write_mtok", "cache_write_1h_mtok"];
+const READ: [&str; 8] = [
+    "input_mtok",
+    "output_mtok",
+    "cache_read_mtok",
+    "cache_write_mtok",
+    "cache_write_1h_mtok",
+    "input_audio_mtok",
+    "cache_audio_read_mtok",
+    "output_audio_mtok",
+];
 
 pub fn parse(name: &str, text: &str) -> Result<(Vec<ModelPrice>, Vec<Skipped>)> {
     let providers: Vec<Value> =
@@ -120,7 +128,7 @@ fn start_of(entry: &Value) -> Result<Option<i64>> {
 
 fn version(set: &Value, from: Option<i64>, skip: &mut impl FnMut(String)) -> Result<Option<PriceVersion>> {
     for key in set.as_object().into_iter().flat_map(|o| o.keys()).filter(|k| !READ.contains(&k.as_str())) {
-        skip(format!("price field {key} is not imported (audio and per-request prices are not priced)"));
+        skip(format!("price field {key} is not imported (per-request prices are not priced)"));
     }
     // Embeddings list only an input price: nothing is generated.
     let Some(input) = set.get("input_mtok") else {
@@ -135,14 +143,21 @@ fn version(set: &Value, from: Option<i64>, skip: &mut impl FnMut(String)) -> Res
     let rates_at = |threshold: Option<u64>| -> Result<Rates> {
         let input = price_at(input, threshold)?;
         let cache_write = at(field("cache_write_mtok"), threshold)?.unwrap_or(input);
-        Ok(Rates {
+        let modal = ModalRates {
+            input_audio: at(field("input_audio_mtok"), threshold)?,
+            cache_audio_read: at(field("cache_audio_read_mtok"), threshold)?,
+            output_audio: at(field("output_audio_mtok"), threshold)?,
+            output_image: None,
+        };
+        Ok(Rates::text(
             input,
-            output: price_at(output, threshold)?,
-            cache_read: at(field("cache_read_mtok"), threshold)?.unwrap_or(input),
+            price_at(output, threshold)?,
+            at(field("cache_read_mtok"), threshold)?.unwrap_or(input),
             cache_write,
             // 1-hour writes at their own rate when the entry gives one (Anthropic's 2× input).
-            cache_write_1h: at(field("cache_write_1h_mtok"), threshold)?.unwrap_or(cache_write),
-        })
+            at(field("cache_write_1h_mtok"), threshold)?.unwrap_or(cache_write),
+        )
+        .with_modal(modal))
     };
     let mut starts: Vec<u64> = READ
         .iter()

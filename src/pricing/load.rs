@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use anyhow::{anyhow, bail, Context, Result};
 use serde::Deserialize;
 
-use super::rate::{Basis, PriceVersion, Rates, Tier};
+use super::rate::{Basis, ModalRates, PriceVersion, Rates, Tier, MODAL_NAMES};
 use super::{ModelPrice, Skipped};
 use crate::money::Rate;
 
@@ -46,6 +46,10 @@ struct PriceToml {
     cache_read: Option<toml::Value>,
     cache_write: Option<toml::Value>,
     cache_write_1h: Option<toml::Value>,
+    input_audio: Option<toml::Value>,
+    cache_audio_read: Option<toml::Value>,
+    output_audio: Option<toml::Value>,
+    output_image: Option<toml::Value>,
     batch_multiplier: Option<toml::Value>,
     source: Option<String>,
     checked: Option<String>,
@@ -67,6 +71,10 @@ struct WindowToml {
     cache_read: Option<toml::Value>,
     cache_write: Option<toml::Value>,
     cache_write_1h: Option<toml::Value>,
+    input_audio: Option<toml::Value>,
+    cache_audio_read: Option<toml::Value>,
+    output_audio: Option<toml::Value>,
+    output_image: Option<toml::Value>,
     #[serde(default)]
     tiers: Vec<TierToml>,
 }
@@ -82,6 +90,10 @@ struct TierToml {
     cache_read: Option<toml::Value>,
     cache_write: Option<toml::Value>,
     cache_write_1h: Option<toml::Value>,
+    input_audio: Option<toml::Value>,
+    cache_audio_read: Option<toml::Value>,
+    output_audio: Option<toml::Value>,
+    output_image: Option<toml::Value>,
 }
 
 /// Parses one llmcost TOML table. `name` is used in error messages.
@@ -106,16 +118,20 @@ pub fn parse_toml(name: &str, text: &str) -> Result<Vec<ModelPrice>> {
 }
 
 fn price_version(p: PriceToml, file_source: &str, file_checked: &str) -> Result<PriceVersion> {
-    let base = rates(&p.input, &p.output, [&p.cache_read, &p.cache_write, &p.cache_write_1h])?;
-    let tiers = tiers(&p.tiers)?;
+    let modal = modal_rates([&p.input_audio, &p.cache_audio_read, &p.output_audio, &p.output_image])?;
+    let base = rates(&p.input, &p.output, [&p.cache_read, &p.cache_write, &p.cache_write_1h], modal)?;
+    let tiers = tiers(&p.tiers, modal)?;
     let mut windows = Vec::with_capacity(p.windows.len());
     for w in &p.windows {
         let ctx = || format!("window {}-{}", w.start, w.end);
         let start = super::rate::parse_hhmm(&w.start).with_context(|| format!("{}: field start", ctx()))?;
         let end = super::rate::parse_hhmm(&w.end).with_context(|| format!("{}: field end", ctx()))?;
-        let base = rates(&w.input, &w.output, [&w.cache_read, &w.cache_write, &w.cache_write_1h])
+        let own = modal_rates([&w.input_audio, &w.cache_audio_read, &w.output_audio, &w.output_image])
             .with_context(ctx)?;
-        windows.push((start, end, base, self::tiers(&w.tiers).with_context(ctx)?));
+        let w_modal = own.or(modal);
+        let base = rates(&w.input, &w.output, [&w.cache_read, &w.cache_write, &w.cache_write_1h], w_modal)
+            .with_context(ctx)?;
+        windows.push((start, end, base, self::tiers(&w.tiers, w_modal).with_context(ctx)?));
     }
     let batch_multiplier = match &p.batch_multiplier {
         // A discount: above 1 no provider charges, and the cap keeps every batch cost exact.
@@ -147,8 +163,9 @@ fn price_version(p: PriceToml, file_source: &str, file_checked: &str) -> Result<
     .with_windows(windows)
 }
 
-/// Long-context tiers, thresholds strictly increasing.
-fn tiers(list: &[TierToml]) -> Result<Vec<Tier>> {
+/// Long-context tiers, thresholds strictly increasing. A modality rate a tier does not
+/// name is `base`'s (the version's own modality rates), else the tier's text rate.
+fn tiers(list: &[TierToml], base: ModalRates) -> Result<Vec<Tier>> {
     let mut tiers = Vec::with_capacity(list.len());
     for t in list {
         let basis = match t.basis.as_deref() {
@@ -156,8 +173,11 @@ fn tiers(list: &[TierToml]) -> Result<Vec<Tier>> {
             Some("total") => Basis::Total,
             Some(other) => bail!("tier {}: basis must be \"input\" or \"total\", not {other:?}", t.threshold),
         };
-        let tier_rates = rates(&t.input, &t.output, [&t.cache_read, &t.cache_write, &t.cache_write_1h])
-            .with_context(|| format!("tier {}", t.threshold))?;
+        let ctx = || format!("tier {}", t.threshold);
+        let own = modal_rates([&t.input_audio, &t.cache_audio_read, &t.output_audio, &t.output_image])
+            .with_context(ctx)?;
+        let cache = [&t.cache_read, &t.cache_write, &t.cache_write_1h];
+        let tier_rates = rates(&t.input, &t.output, cache, own.or(base)).with_context(ctx)?;
         tiers.push(Tier { threshold: t.threshold, basis, rates: tier_rates });
     }
     if tiers.windows(2).any(|w| w[0].threshold >= w[1].threshold) {
@@ -166,11 +186,13 @@ fn tiers(list: &[TierToml]) -> Result<Vec<Tier>> {
     Ok(tiers)
 }
 
-/// Resolves the fallbacks: cache rates default to input, 1-hour writes to 5-minute writes.
+/// Resolves the fallbacks: cache rates default to input, 1-hour writes to 5-minute writes,
+/// a modality without a rate in `modal` to the text rate of its class.
 fn rates(
     input: &Option<toml::Value>,
     output: &Option<toml::Value>,
     [cache_read, cache_write, cache_write_1h]: [&Option<toml::Value>; 3],
+    modal: ModalRates,
 ) -> Result<Rates> {
     let required = |v: &Option<toml::Value>, field: &str| -> Result<Rate> {
         let v = v.as_ref().ok_or_else(|| anyhow!("missing field {field}"))?;
@@ -184,7 +206,20 @@ fn rates(
     let cache_read = optional(cache_read, "cache_read")?.unwrap_or(input);
     let cache_write = optional(cache_write, "cache_write")?.unwrap_or(input);
     let cache_write_1h = optional(cache_write_1h, "cache_write_1h")?.unwrap_or(cache_write);
-    Ok(Rates { input, output, cache_read, cache_write, cache_write_1h })
+    Ok(Rates::text(input, output, cache_read, cache_write, cache_write_1h).with_modal(modal))
+}
+
+/// The modality rates a price, tier or window names (`rate::MODAL_NAMES` order).
+fn modal_rates(fields: [&Option<toml::Value>; 4]) -> Result<ModalRates> {
+    let [input_audio, cache_audio_read, output_audio, output_image] =
+        std::array::from_fn(|i| fields[i].as_ref().map(rate_value).transpose());
+    let named = |r: Result<Option<Rate>>, i: usize| r.with_context(|| format!("field {}", MODAL_NAMES[i]));
+    Ok(ModalRates {
+        input_audio: named(input_audio, 0)?,
+        cache_audio_read: named(cache_audio_read, 1)?,
+        output_audio: named(output_audio, 2)?,
+        output_image: named(output_image, 3)?,
+    })
 }
 
 /// A TOML number or string read as an exact decimal. Floats go through their shortest
@@ -285,13 +320,16 @@ fn litellm_version(
     };
     let input = per_token(input, "input_cost_per_token")?;
     let cache_write = opt("cache_creation_input_token_cost")?.unwrap_or(input);
-    let base = Rates {
-        input,
-        output: per_token(output, "output_cost_per_token")?,
-        cache_read: opt("cache_read_input_token_cost")?.unwrap_or(input),
-        cache_write,
-        cache_write_1h: opt("cache_creation_input_token_cost_above_1hr")?.unwrap_or(cache_write),
+    let cache_read = opt("cache_read_input_token_cost")?.unwrap_or(input);
+    let output = per_token(output, "output_cost_per_token")?;
+    let write_1h = opt("cache_creation_input_token_cost_above_1hr")?.unwrap_or(cache_write);
+    let modal = ModalRates {
+        input_audio: opt("input_cost_per_audio_token")?,
+        cache_audio_read: opt("cache_read_input_audio_token_cost")?,
+        output_audio: opt("output_cost_per_audio_token")?,
+        output_image: opt("output_cost_per_image_token")?,
     };
+    let base = Rates::text(input, output, cache_read, cache_write, write_1h).with_modal(modal);
     // A tier is named by any rate "…_above_<N>k_tokens": on input, or on output alone (the
     // input rate then stays the base one); none is dropped.
     let mut thresholds: Vec<u64> = obj
@@ -311,16 +349,25 @@ fn litellm_version(
         let field = |f: &str| opt(&format!("{f}{suffix}"));
         let tier_input = field("input_cost_per_token")?.unwrap_or(base.input);
         let tier_write = field("cache_creation_input_token_cost")?.unwrap_or(tier_input);
+        let rates = Rates::text(
+            tier_input,
+            field("output_cost_per_token")?.unwrap_or(base.output),
+            field("cache_read_input_token_cost")?.unwrap_or(tier_input),
+            tier_write,
+            field("cache_creation_input_token_cost_above_1hr")?.unwrap_or(tier_write),
+        );
+        // A modality rate the tier does not name stays the base one, as output does; with no
+        // base one either, the tier's text rate.
+        let tier_modal = ModalRates {
+            input_audio: field("input_cost_per_audio_token")?.or(modal.input_audio),
+            cache_audio_read: field("cache_read_input_audio_token_cost")?.or(modal.cache_audio_read),
+            output_audio: field("output_cost_per_audio_token")?.or(modal.output_audio),
+            output_image: field("output_cost_per_image_token")?.or(modal.output_image),
+        };
         tiers.push(Tier {
             threshold: threshold * 1000,
             basis: Basis::Input,
-            rates: Rates {
-                input: tier_input,
-                output: field("output_cost_per_token")?.unwrap_or(base.output),
-                cache_read: field("cache_read_input_token_cost")?.unwrap_or(tier_input),
-                cache_write: tier_write,
-                cache_write_1h: field("cache_creation_input_token_cost_above_1hr")?.unwrap_or(tier_write),
-            },
+            rates: rates.with_modal(tier_modal),
         });
     }
     tiers.sort_by_key(|t| t.threshold);

@@ -14,7 +14,7 @@ use anyhow::{bail, Context, Result};
 use rustc_hash::FxHashMap;
 use sha2::{Digest, Sha256};
 
-pub use rate::{Basis, PriceVersion, Rates, Tier};
+pub use rate::{Basis, ModalRates, PriceVersion, Rates, Tier};
 
 /// One model of one provider and its price history.
 #[derive(Clone, Debug)]

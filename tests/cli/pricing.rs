@@ -198,7 +198,7 @@ fn builtin_deepseek_off_peak_window_by_utc_time_of_day_r11() {
 
 /// genai-prices' time-of-day sets price by hour, and what it cannot import is listed, never
 /// dropped silently (issue #11). fixtures/pricing/README.md: NEW prices diff.jsonl at $2.74
-/// with ds-legacy unpriced; ds-coder's regex rule and audio price are the 2 skipped entries.
+/// with ds-legacy unpriced; ds-coder's regex rule and per-request price are the 2 skipped entries.
 #[test]
 fn genai_prices_time_of_day_and_nothing_skipped_silently_r11() {
     let r = super::run_json(&[
@@ -225,7 +225,7 @@ fn genai_prices_time_of_day_and_nothing_skipped_silently_r11() {
     let text = String::from_utf8(out.stdout).unwrap();
     let skipped: Vec<&str> = text.lines().filter(|l| l.starts_with("skipped")).collect();
     assert_eq!(skipped.len(), 2, "{text}");
-    assert!(skipped[0].contains("deepseek/ds-coder: price field input_audio_mtok is not imported"), "{text}");
+    assert!(skipped[0].contains("deepseek/ds-coder: price field requests_kcount is not imported"), "{text}");
     assert!(skipped[1].contains(r#"deepseek/ds-coder: match rule {"regex":"^ds-coder-v[0-9]+$"}"#), "{text}");
 }
 

@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use crate::ingest::dialect::{Dialect, LineParser, Owned};
 use crate::ingest::record::{Field, RawRecord, Scalar};
-use crate::ingest::usage::{num, set_num, set_text, text};
+use crate::ingest::usage::{num, set_modalities, set_num, set_text, text, Modalities};
 
 pub const DIALECT: Dialect = Dialect {
     name: "litellm",
@@ -111,6 +111,18 @@ fn tokens(line: &Value, rec: &mut Owned) -> Result<(), String> {
     if let Some(r) = num(usage, &["completion_tokens_details", "reasoning_tokens"]) {
         set_num(rec, Field::ReasoningTokens, r);
     }
+    // Audio in the OpenAI-style details (the uncached audio at most the uncached prompt, as
+    // the details do not say which cached tokens were audio); Gemini's image output as
+    // LiteLLM maps it, `completion_tokens_details.image_tokens`.
+    let uncached = input.saturating_sub(read.unwrap_or(0)).saturating_sub(write.unwrap_or(0));
+    let out_details = &usage["completion_tokens_details"];
+    let modalities = Modalities {
+        input_audio: num(details, &["audio_tokens"]).unwrap_or(0).min(uncached),
+        output_audio: num(out_details, &["audio_tokens"]).unwrap_or(0),
+        output_image: num(out_details, &["image_tokens"]).unwrap_or(0),
+        ..Modalities::default()
+    };
+    set_modalities(rec, modalities);
     Ok(())
 }
 
