@@ -292,6 +292,41 @@ output = 22.5
     }
 
     #[test]
+    fn modality_tokens_at_their_own_rates_else_the_text_rate_r11() {
+        let t = r#"provider = "p"
+[[models]]
+id = "m"
+[[models.prices]]
+input = 0.3
+output = 2.5
+cache_read = 0.03
+input_audio = 1.0
+cache_audio_read = 0.1
+output_image = 30.0
+"#;
+        let b = PriceBook::from_texts(&[("t.toml".into(), t.into())]).unwrap();
+        let v = &b.models()[0].versions[0];
+        let t = Tokens {
+            input_audio: 6000,
+            cache_audio_read: 1000,
+            output_audio: 100,
+            output_image: 300,
+            ..tokens(10_000, 500, 3000, 0, 0)
+        };
+        // Uncached text 10,000 − 3,000 − (6,000 − 1,000) = 2,000 × 0.3 = 600 µ$ + audio
+        // 5,000 × 1 = 5,000; cached text 2,000 × 0.03 = 60 + cached audio 1,000 × 0.1 = 100;
+        // output: text 100 × 2.5 = 250, audio (no rate of its own: output's) 100 × 2.5 = 250,
+        // image 300 × 30 = 9,000. Total 15,260 µ$.
+        let c = components(&t, v, None, false);
+        assert_eq!(
+            [c.uncached_input, c.cache_read, c.output].map(|m| m.exact()),
+            ["0.0056", "0.00016", "0.0095"]
+        );
+        assert_eq!(cost_of(&t, v, false).0.exact(), "0.01526");
+        assert_eq!(cost_of(&t, v, true).0.exact(), "0.00763", "batch halves every class");
+    }
+
+    #[test]
     fn tier_prices_the_whole_request() {
         let b = book();
         let v = &b.models()[0].versions[1];

@@ -175,7 +175,9 @@ fn modalities(t: &Tokens) -> Result<(), Invalid> {
             "output_audio_tokens {} + output_image_tokens {} > output_tokens {}",
             t.output_audio, t.output_image, t.output
         );
-        return fail(Field::OutputAudioTokens, why);
+        let field =
+            if t.output_audio > t.output { Field::OutputAudioTokens } else { Field::OutputImageTokens };
+        return fail(field, why);
     }
     Ok(())
 }
@@ -403,8 +405,9 @@ mod tests {
                     (Field::OutputAudioTokens, Scalar::Int(15)),
                     (Field::OutputImageTokens, Scalar::Int(6)),
                 ]),
-                "output_audio_tokens",
+                "output_image_tokens",
             ),
+            (with(&[(Field::OutputAudioTokens, Scalar::Int(21))]), "output_audio_tokens"),
             (with(&[(Field::InputTokens, Scalar::Int(-1))]), "input_tokens"),
             (with(&[(Field::InputTokens, Scalar::Str("lots".into()))]), "input_tokens"),
             (with(&[(Field::Timestamp, Scalar::Str("yesterday".into()))]), "timestamp"),

@@ -278,4 +278,21 @@ mod tests {
         let v = &parse("data.json", &data).unwrap().0[0].versions[0];
         assert_eq!(v.base.cache_write_1h.to_string(), "3.75");
     }
+
+    #[test]
+    fn audio_prices_are_imported_r11() {
+        // genai-prices' gemini-2.0-flash (commit 47df840): audio input 0.7, cached audio 0.175.
+        let data = r#"[{"id": "google", "models": [{"id": "gemini-2.0-flash", "match": {"equals": "gemini-2.0-flash"},
+            "prices": {"input_mtok": 0.1, "cache_read_mtok": 0.025, "output_mtok": 0.4, "input_audio_mtok": 0.7,
+              "cache_audio_read_mtok": 0.175, "output_audio_mtok": {"base": 8, "tiers": [{"start": 128000, "price": 16}]}}}]}]"#;
+        let (models, skipped) = parse("data.json", data).unwrap();
+        assert!(skipped.is_empty(), "{skipped:?}");
+        let v = &models[0].versions[0];
+        let modal = |r: &Rates| r.modal().map(|m| m.to_string());
+        // No image-output price in genai-prices: image output costs the output rate.
+        assert_eq!(modal(&v.base), ["0.7", "0.175", "8", "0.4"]);
+        // A tiered audio price makes a tier; the flat prices stay in it.
+        assert_eq!(v.tiers[0].threshold, 128_000);
+        assert_eq!(modal(&v.tiers[0].rates), ["0.7", "0.175", "16", "0.4"]);
+    }
 }

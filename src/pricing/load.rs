@@ -500,4 +500,49 @@ output = 16
         assert_eq!(v.tiers[0].threshold, 200_000);
         assert_eq!(v.tiers[0].rates.output.to_string(), "22.5");
     }
+
+    /// The modality fields of each format (issue #11), with their fallbacks.
+    #[test]
+    fn modality_rates_and_their_fallbacks_r11() {
+        let t = r#"provider = "google"
+[[models]]
+id = "g"
+[[models.prices]]
+input = 0.3
+output = 2.5
+cache_read = 0.03
+input_audio = 1.0
+output_image = "30"
+[[models.prices.tiers]]
+threshold = 200000
+input = 0.6
+output = 5.0
+[[models.prices.tiers]]
+threshold = 400000
+input = 0.9
+output = 7.5
+input_audio = 2.0
+"#;
+        let v = &parse_toml("g.toml", t).unwrap()[0].versions[0];
+        let modal = |r: &Rates| r.modal().map(|m| m.to_string());
+        // cache_audio_read and output_audio are not given: the cache-read and output rates.
+        assert_eq!(modal(&v.base), ["1", "0.03", "2.5", "30"]);
+        // A tier keeps the version's own modality rates, unless it names its own; a modality
+        // the version does not price apart costs the tier's text rate.
+        assert_eq!(modal(&v.tiers[0].rates), ["1", "0.6", "5", "30"]);
+        assert_eq!(modal(&v.tiers[1].rates), ["2", "0.9", "7.5", "30"]);
+        let bad = t.replace("output_image = \"30\"", "output_image = -1");
+        let err = format!("{:#}", parse_toml("g.toml", &bad).unwrap_err());
+        assert!(err.contains("field output_image: must not be negative"), "{err}");
+
+        let json = r#"{"gpt-audio": {"input_cost_per_token": 2.5e-06, "output_cost_per_token": 1e-05,
+            "input_cost_per_audio_token": 4e-05, "output_cost_per_audio_token": 8e-05, "litellm_provider": "openai"},
+          "gemini-image": {"input_cost_per_token": 3e-07, "output_cost_per_token": 2.5e-06,
+            "cache_read_input_token_cost": 3e-08, "cache_read_input_audio_token_cost": 1e-07,
+            "output_cost_per_image_token": 3e-05, "litellm_provider": "gemini"}}"#;
+        let (models, _) = parse_litellm("prices.json", json).unwrap();
+        let rates = |id: &str| modal(&models.iter().find(|m| m.id == id).unwrap().versions[0].base);
+        assert_eq!(rates("gpt-audio"), ["40", "2.5", "80", "10"]);
+        assert_eq!(rates("gemini-image"), ["0.3", "0.1", "2.5", "30"]);
+    }
 }

@@ -321,3 +321,48 @@ fn pricing_diff_escapes_names_and_reads_builtin() {
         .code(2)
         .stderr(predicate::str::contains("no-such-file.toml: no such price table"));
 }
+
+/// Audio prompt tokens, cached audio, audio output and image output at their modality rates
+/// (issue #11); every figure worked out in fixtures/modality/README.md.
+#[test]
+fn modality_tokens_at_their_own_rates_r11() {
+    let r = super::run_json(&["report", "fixtures/modality/calls.jsonl", "--only", "totals"]);
+    assert_eq!(r["totals"]["unpriced_calls"], 0);
+    assert_eq!(r["totals"]["cost_usd_exact"], "0.1226065", "7,010 + 57,500 + 38,731 + 19,365.5 µ$");
+    let models = r["breakdowns"]["model"].as_array().unwrap();
+    let cost = |m: &str| models.iter().find(|row| row["key"] == m).map(|row| row["cost_usd"].clone());
+    assert_eq!(cost("gemini-2.5-flash"), Some(serde_json::json!(0.00701)));
+    assert_eq!(cost("gpt-4o-audio-preview-2024-12-17"), Some(serde_json::json!(0.0575)));
+    // The native readers take the same counts from the providers' usage blocks.
+    let r = super::run_json(&[
+        "report",
+        "fixtures/modality/gemini.jsonl",
+        "fixtures/modality/openai.jsonl",
+        "--only",
+        "totals",
+    ]);
+    assert_eq!(r["totals"]["calls"], 3);
+    assert_eq!(r["totals"]["cost_usd_exact"], "0.103241", "7,010 + 38,731 + 57,500 µ$");
+    // pricing show lists the modality rates where a model has some.
+    let out = llmcost().args(["pricing", "show", "gemini-2.5-flash-image"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("output_image"), "{text}");
+    assert!(text.contains("costs the text rate of its class"), "{text}");
+    let out = llmcost().args(["pricing", "show", "gemini-2.5-pro"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains("input_audio"), "no modality columns without modality rates: {text}");
+}
+
+/// A modality count larger than its class is rejected naming the field.
+#[test]
+fn modality_counts_must_fit_their_class_r11() {
+    let line = r#"{"timestamp": "2026-10-01T10:00:00Z", "model": "gemini-2.5-flash", "input_tokens": 100, "output_tokens": 10, "output_image_tokens": 11}"#;
+    let out = llmcost()
+        .args(["report", "-", "--format", "json", "--only", "totals"])
+        .write_stdin(line)
+        .output()
+        .unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["lines"]["rejected"], 1);
+    assert_eq!(r["rejected"][0]["field"], "output_image_tokens");
+}
