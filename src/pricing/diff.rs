@@ -383,4 +383,16 @@ output = 9
         );
         assert!(d.changes.iter().all(|c| c.old.is_none()));
     }
+
+    #[test]
+    fn a_new_audio_rate_is_one_change_and_text_changes_do_not_repeat_as_modalities_r11() {
+        // "kept" gains input_audio 3: its one change. A text rate changing where no modality
+        // is priced apart stays one change per text class (the test above).
+        let new = OLD.replacen("output = 4\n", "output = 4\ninput_audio = 3\n", 1);
+        let d = diff(&book(OLD), &book(&new));
+        let classes: Vec<(&str, Option<&str>, Option<&str>)> =
+            d.changes.iter().map(|c| (c.class, c.old.as_deref(), c.new.as_deref())).collect();
+        // Old side: audio at the text input rate, 1.
+        assert_eq!(classes, [("input_audio", Some("1"), Some("3"))]);
+    }
 }
