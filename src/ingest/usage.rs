@@ -178,17 +178,26 @@ pub fn gemini(u: &Value, rec: &mut Owned) -> Result<(), String> {
     let thoughts = num(u, &["thoughtsTokenCount"]).unwrap_or(0);
     let candidates = num(u, &["candidatesTokenCount"]).unwrap_or(0);
     set_num(rec, Field::InputTokens, prompt + tool_prompt);
-    set_num(rec, Field::CacheReadTokens, num(u, &["cachedContentTokenCount"]).unwrap_or(0));
+    let cached = num(u, &["cachedContentTokenCount"]).unwrap_or(0);
+    set_num(rec, Field::CacheReadTokens, cached);
     set_num(rec, Field::OutputTokens, candidates + thoughts);
     set_num(rec, Field::ReasoningTokens, thoughts);
     let audio = |key: &str| gemini_modality(u, key, "AUDIO");
+    let prompt_audio = audio("promptTokensDetails") + audio("toolUsePromptTokensDetails");
+    // Counts that do not add up (cached audio without a cached total, details above the
+    // totals) are capped, never a rejected response: cached audio within the cache reads and
+    // the audio, the uncached audio within the uncached prompt, audio and image within output.
+    let cache_audio = audio("cacheTokensDetails").min(cached).min(prompt_audio);
+    let uncached = (prompt + tool_prompt).saturating_sub(cached);
+    let output_audio = audio("candidatesTokensDetails").min(candidates + thoughts);
     set_modalities(
         rec,
         Modalities {
-            input_audio: audio("promptTokensDetails") + audio("toolUsePromptTokensDetails"),
-            cache_audio_read: audio("cacheTokensDetails"),
-            output_audio: audio("candidatesTokensDetails"),
-            output_image: gemini_modality(u, "candidatesTokensDetails", "IMAGE"),
+            input_audio: cache_audio + (prompt_audio - cache_audio).min(uncached),
+            cache_audio_read: cache_audio,
+            output_audio,
+            output_image: gemini_modality(u, "candidatesTokensDetails", "IMAGE")
+                .min(candidates + thoughts - output_audio),
         },
     );
     Ok(())
@@ -259,6 +268,15 @@ mod tests {
         let mut rec = RawRecord::new(0);
         gemini(&u, &mut rec).unwrap();
         assert_eq!((tokens(&rec, Field::OutputTokens), tokens(&rec, Field::OutputImageTokens)), (2309, 1120));
+        // Cached audio without a cached total: capped, not a rejected response. 100 prompt
+        // tokens, 90 audio, nothing cached: 90 uncached audio.
+        let u = serde_json::json!({"promptTokenCount": 100, "candidatesTokenCount": 1,
+            "promptTokensDetails": [{"modality": "AUDIO", "tokenCount": 90}],
+            "cacheTokensDetails": [{"modality": "AUDIO", "tokenCount": 50}]});
+        let mut rec = RawRecord::new(0);
+        gemini(&u, &mut rec).unwrap();
+        assert_eq!(tokens(&rec, Field::InputAudioTokens), 90);
+        assert_eq!(rec.get(Field::CacheAudioReadTokens), None);
     }
 
     #[test]
