@@ -234,6 +234,10 @@ fn show(args: ShowArgs) -> Result<Outcome> {
     };
     let mut out = std::io::stdout().lock();
     // Names come from table files and the command line: no control character reaches the terminal.
+    if let Some(a) = book.alias_for(&args.model) {
+        let (name, target, table) = (terminal(&a.name), terminal(&a.target), terminal(&a.table));
+        writeln!(out, "{} is the alias {name} → {target} ({table})", terminal(&args.model))?;
+    }
     writeln!(out, "{} resolves to {} ({})", terminal(&args.model), terminal(&m.id), terminal(&m.provider))?;
     if !m.aliases.is_empty() {
         writeln!(out, "aliases: {}", terminal(&m.aliases.join(", ")))?;
