@@ -304,6 +304,12 @@ fn check(args: CheckArgs) -> Result<Outcome> {
     for k in &book.skipped {
         writeln!(out, "skipped  {}  {}: {}", terminal(&k.table), terminal(&k.model), terminal(&k.what))?;
     }
+    // Each alias with the entry its target reaches (with no provider given), to check a map.
+    for a in book.aliases() {
+        let entry = book.lookup(None, &a.target).map_or("-", |m| m.id.as_str());
+        let (table, name, target) = (terminal(&a.table), terminal(&a.name), terminal(&a.target));
+        writeln!(out, "alias  {table}  {name} → {target} ({})", terminal(entry))?;
+    }
     writeln!(out, "{} models, {} price versions, hash {}", book.models().len(), versions, book.hash())?;
     if !book.skipped.is_empty() {
         writeln!(

@@ -80,6 +80,23 @@ fn pricing_show_names_the_alias_and_its_file() {
 }
 
 #[test]
+fn pricing_check_lists_each_alias_and_the_entry_it_reaches() {
+    let out = llmcost().args(["pricing", "check", "--pricing", TABLE]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let aliases: Vec<&str> = text.lines().filter(|l| l.starts_with("alias ")).collect();
+    assert_eq!(
+        aliases,
+        [
+            "alias  fixtures/aliases/deployments.toml  batch-* → gpt-4o-mini (gpt-4o-mini)",
+            "alias  fixtures/aliases/deployments.toml  chat-mini → azure/eu/gpt-4o-mini (azure/eu/gpt-4o-mini)",
+            "alias  fixtures/aliases/deployments.toml  prod-gpt4o-eu → azure/gpt-4o-2024-08-06 (gpt-4o-2024-08-06)",
+        ],
+        "{text}"
+    );
+}
+
+#[test]
 fn an_unknown_target_is_an_error_naming_file_and_alias() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("deploy.toml");
@@ -101,4 +118,34 @@ fn llmcost_sql_refuses_aliases_it_cannot_resolve_yet() {
         .stderr(predicate::str::contains(
             "alias \"batch-*\": llmcost sql does not resolve a table's [aliases] yet",
         ));
+}
+
+/// `export` prices through the same resolver: by_model.csv holds the hand-worked figures.
+#[test]
+fn export_prices_deployment_names_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = llmcost()
+        .args(["export", LOG, "--month", "2026-10", "--pricing", TABLE, "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(dir.path().join("by_model.csv")).unwrap();
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let h = r.headers().unwrap().clone();
+    let col = |name: &str| h.iter().position(|c| c == name).unwrap();
+    let (model, cost) = (col("model"), col("cost_usd"));
+    let mut rows: Vec<(String, String)> = r
+        .records()
+        .map(|rec| rec.unwrap())
+        .map(|rec| (rec[model].to_string(), rec[cost].to_string()))
+        .collect();
+    rows.sort();
+    let want = [
+        ("azure/eu/gpt-4o-mini", "0.00099"),
+        ("gpt-4o", "0.0325"),
+        ("gpt-4o-mini", "0.0042"),
+        ("staging-x", ""),
+    ];
+    assert_eq!(rows, want.map(|(m, c)| (m.to_string(), c.to_string())));
 }
