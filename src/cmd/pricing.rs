@@ -235,6 +235,10 @@ fn show(args: ShowArgs) -> Result<Outcome> {
     };
     let mut out = std::io::stdout().lock();
     // Names come from table files and the command line: no control character reaches the terminal.
+    if let Some(a) = book.alias_for(&args.model) {
+        let (name, target, table) = (terminal(&a.name), terminal(&a.target), terminal(&a.table));
+        writeln!(out, "{} is the alias {name} → {target} ({table})", terminal(&args.model))?;
+    }
     writeln!(out, "{} resolves to {} ({})", terminal(&args.model), terminal(&m.id), terminal(&m.provider))?;
     if !m.aliases.is_empty() {
         writeln!(out, "aliases: {}", terminal(&m.aliases.join(", ")))?;
@@ -308,6 +312,12 @@ fn check(args: CheckArgs) -> Result<Outcome> {
     // Whatever an imported table holds that was not imported, so nothing is dropped silently.
     for k in &book.skipped {
         writeln!(out, "skipped  {}  {}: {}", terminal(&k.table), terminal(&k.model), terminal(&k.what))?;
+    }
+    // Each alias with the entry its target reaches (with no provider given), to check a map.
+    for a in book.aliases() {
+        let entry = book.lookup(None, &a.target).map_or("-", |m| m.id.as_str());
+        let (table, name, target) = (terminal(&a.table), terminal(&a.name), terminal(&a.target));
+        writeln!(out, "alias  {table}  {name} → {target} ({})", terminal(entry))?;
     }
     writeln!(out, "{} models, {} price versions, hash {}", book.models().len(), versions, book.hash())?;
     if !book.skipped.is_empty() {

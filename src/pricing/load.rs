@@ -8,12 +8,14 @@ use anyhow::{anyhow, bail, Context, Result};
 use serde::Deserialize;
 
 use super::rate::{Basis, ModalRates, PriceVersion, Rates, Tier, MODAL_NAMES};
-use super::{ModelPrice, Skipped};
+use super::{ModelPrice, Skipped, UserAlias};
 use crate::money::Rate;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileToml {
+    /// Required when the file has models; a file of `[aliases]` alone needs none.
+    #[serde(default)]
     provider: String,
     #[serde(default)]
     source: String,
@@ -21,6 +23,9 @@ struct FileToml {
     checked: String,
     #[serde(default)]
     models: Vec<ModelToml>,
+    /// A team's names for models (Azure deployments) → the model each serves.
+    #[serde(default)]
+    aliases: BTreeMap<String, toml::Value>,
 }
 
 #[derive(Deserialize)]
@@ -98,7 +103,23 @@ struct TierToml {
 
 /// Parses one llmcost TOML table. `name` is used in error messages.
 pub fn parse_toml(name: &str, text: &str) -> Result<Vec<ModelPrice>> {
+    Ok(parse_toml_table(name, text)?.0)
+}
+
+/// Parses one llmcost TOML table: its models and its `[aliases]` (in name order; whether
+/// each target exists is checked once every table is read).
+pub fn parse_toml_table(name: &str, text: &str) -> Result<(Vec<ModelPrice>, Vec<UserAlias>)> {
     let file: FileToml = toml::from_str(text).with_context(|| format!("{name}: invalid price table"))?;
+    if file.provider.is_empty() && !file.models.is_empty() {
+        bail!("{name}: missing field provider (required when the table has models)");
+    }
+    let mut aliases = Vec::with_capacity(file.aliases.len());
+    for (alias, target) in &file.aliases {
+        let Some(target) = target.as_str() else {
+            bail!("{name}: alias {alias:?}: expected a model name (a string), found {}", target.type_str());
+        };
+        aliases.push(UserAlias::new(name, alias, target)?);
+    }
     let mut models = Vec::with_capacity(file.models.len());
     for m in file.models {
         let ctx = || format!("{name}: model {:?}", m.id);
@@ -114,7 +135,7 @@ pub fn parse_toml(name: &str, text: &str) -> Result<Vec<ModelPrice>> {
     }
     check_unique_names(name, &models)?;
     check_snapshots(name, &models)?;
-    Ok(models)
+    Ok((models, aliases))
 }
 
 fn price_version(p: PriceToml, file_source: &str, file_checked: &str) -> Result<PriceVersion> {
@@ -465,6 +486,25 @@ output = 16
         );
         let err = format!("{:#}", parse_toml("t.toml", &overlap).unwrap_err());
         assert!(err.contains("window 00:00-01:00 overlaps another window"), "{err}");
+    }
+
+    #[test]
+    fn aliases_read_alone_or_beside_models() {
+        let (models, aliases) =
+            parse_toml_table("d.toml", "[aliases]\n\"prod-eu\" = \"azure/gpt-4o\"\n").unwrap();
+        assert!(models.is_empty());
+        assert_eq!((aliases[0].name.as_str(), aliases[0].target.as_str()), ("prod-eu", "azure/gpt-4o"));
+        let (models, aliases) =
+            parse_toml_table("t.toml", &format!("{TABLE}[aliases]\n\"d-*\" = \"m1\"\n")).unwrap();
+        assert_eq!((models.len(), aliases.len()), (1, 1));
+        let err = |text: &str| format!("{:#}", parse_toml_table("d.toml", text).unwrap_err());
+        assert!(err("[aliases]\n\"d\" = 4\n")
+            .contains("d.toml: alias \"d\": expected a model name (a string), found integer"));
+        assert!(err("[aliases]\n\"d\" = \"\"\n")
+            .contains("d.toml: alias \"d\" = \"\": neither side may be empty"));
+        assert!(err("[aliases]\n\"d[\" = \"m\"\n").contains("d.toml: alias \"d[\": bad pattern"));
+        let no_provider = TABLE.replace("provider = \"acme\"", "");
+        assert!(err(&no_provider).contains("d.toml: missing field provider"));
     }
 
     #[test]
