@@ -49,7 +49,9 @@ impl StrCol {
     pub const COUNT: usize = Self::ALL.len();
 }
 
-/// Token counts of one call; the cache and reasoning classes are subsets (see README).
+/// Token counts of one call; the cache, reasoning and modality classes are subsets (see README):
+/// `input_audio` of input (cached audio included), `cache_audio_read` of both cache_read and
+/// input_audio, `output_audio` and `output_image` of output.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Tokens {
     pub input: u64,
@@ -58,6 +60,27 @@ pub struct Tokens {
     pub cache_write: u64,
     pub cache_write_1h: u64,
     pub reasoning: u64,
+    pub input_audio: u64,
+    pub cache_audio_read: u64,
+    pub output_audio: u64,
+    pub output_image: u64,
+}
+
+impl Tokens {
+    /// Shrinks the modality classes to fit their text classes again after a what-if removed
+    /// tokens: the text tokens of a class are taken to go first, then its audio or image ones.
+    pub fn fit_modalities(&mut self) {
+        self.cache_audio_read = self.cache_audio_read.min(self.cache_read);
+        let uncached = self.input - self.cache_read - self.cache_write;
+        self.input_audio = self.cache_audio_read + (self.input_audio - self.cache_audio_read).min(uncached);
+        self.output_audio = self.output_audio.min(self.output);
+        self.output_image = self.output_image.min(self.output - self.output_audio);
+    }
+
+    /// Prompt tokens neither cached nor audio: what the text input rate applies to.
+    pub fn uncached_text(&self) -> u64 {
+        self.input - self.cache_read - self.cache_write - (self.input_audio - self.cache_audio_read)
+    }
 }
 
 /// One canonical call, borrowing its strings from the record it came from.
@@ -292,6 +315,10 @@ pub struct TokenColumns {
     pub cache_write: Vec<u64>,
     pub cache_write_1h: Vec<u64>,
     pub reasoning: Vec<u64>,
+    pub input_audio: Vec<u64>,
+    pub cache_audio_read: Vec<u64>,
+    pub output_audio: Vec<u64>,
+    pub output_image: Vec<u64>,
 }
 
 impl TokenColumns {
@@ -303,6 +330,10 @@ impl TokenColumns {
             cache_write: self.cache_write[row],
             cache_write_1h: self.cache_write_1h[row],
             reasoning: self.reasoning[row],
+            input_audio: self.input_audio[row],
+            cache_audio_read: self.cache_audio_read[row],
+            output_audio: self.output_audio[row],
+            output_image: self.output_image[row],
         }
     }
 
@@ -313,6 +344,10 @@ impl TokenColumns {
         self.cache_write.push(t.cache_write);
         self.cache_write_1h.push(t.cache_write_1h);
         self.reasoning.push(t.reasoning);
+        self.input_audio.push(t.input_audio);
+        self.cache_audio_read.push(t.cache_audio_read);
+        self.output_audio.push(t.output_audio);
+        self.output_image.push(t.output_image);
     }
 
     fn append(&mut self, mut o: TokenColumns) {
@@ -322,6 +357,10 @@ impl TokenColumns {
         self.cache_write.append(&mut o.cache_write);
         self.cache_write_1h.append(&mut o.cache_write_1h);
         self.reasoning.append(&mut o.reasoning);
+        self.input_audio.append(&mut o.input_audio);
+        self.cache_audio_read.append(&mut o.cache_audio_read);
+        self.output_audio.append(&mut o.output_audio);
+        self.output_image.append(&mut o.output_image);
     }
 }
 
@@ -380,6 +419,10 @@ impl Calls {
             &mut t.cache_write,
             &mut t.cache_write_1h,
             &mut t.reasoning,
+            &mut t.input_audio,
+            &mut t.cache_audio_read,
+            &mut t.output_audio,
+            &mut t.output_image,
         ] {
             v.reserve(rows);
         }
@@ -499,6 +542,10 @@ impl Calls {
         c.cache_write[row] = t.cache_write;
         c.cache_write_1h[row] = t.cache_write_1h;
         c.reasoning[row] = t.reasoning;
+        c.input_audio[row] = t.input_audio;
+        c.cache_audio_read[row] = t.cache_audio_read;
+        c.output_audio[row] = t.output_audio;
+        c.output_image[row] = t.output_image;
     }
 
     /// Sets a string column of `row` that has no value yet (a later line of the same call says

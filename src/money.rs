@@ -218,14 +218,16 @@ fn parse_scaled(text: &str, places: u32) -> Result<i128> {
         bail!("not a decimal number: {t:?}");
     }
     let frac_trimmed = frac_part.trim_end_matches('0');
-    // value = all_digits * 10^(exp - frac_len); we want value * 10^places.
-    let all_digits: String = format!("{int_part}{frac_trimmed}");
+    // value = all_digits * 10^(exp - frac_len); we want value * 10^places. The digits are
+    // accumulated in place: every price table rate comes through here at start-up.
     let shift = places as i32 + exp - frac_trimmed.len() as i32;
-    let base: i128 = if all_digits.is_empty() {
-        0
-    } else {
-        all_digits.parse().with_context(|| format!("number too large: {t:?}"))?
-    };
+    let mut base: i128 = 0;
+    for b in int_part.bytes().chain(frac_trimmed.bytes()) {
+        base = base
+            .checked_mul(10)
+            .and_then(|v| v.checked_add(i128::from(b - b'0')))
+            .with_context(|| format!("number too large: {t:?}"))?;
+    }
     let value = if shift >= 0 {
         base.checked_mul(10i128.checked_pow(shift as u32).context("number too large")?)
             .with_context(|| format!("number too large: {t:?}"))?

@@ -211,14 +211,21 @@ pub fn aggregate_cost(t: &Tokens, version: &PriceVersion, batch: bool, long_cont
 /// its size would pick: analyses use it to price "the same tokens at base rates".
 pub fn components(t: &Tokens, version: &PriceVersion, tier: Option<usize>, batch: bool) -> Components {
     let r = version.rates(tier);
-    let uncached = t.input - t.cache_read - t.cache_write;
+    // Each modality class is a subset of its text class (normalize checks it): priced at its
+    // own rate, the rest of the class at the text rate.
+    let audio = t.input_audio - t.cache_audio_read;
+    let uncached_text = t.input - t.cache_read - t.cache_write - audio;
     let write_5m = t.cache_write - t.cache_write_1h;
+    let text_output = t.output - t.output_audio - t.output_image;
     let parts = Components {
-        uncached_input: Money::of_tokens(uncached, r.input),
-        cache_read: Money::of_tokens(t.cache_read, r.cache_read),
+        uncached_input: Money::of_tokens(uncached_text, r.input) + Money::of_tokens(audio, r.input_audio),
+        cache_read: Money::of_tokens(t.cache_read - t.cache_audio_read, r.cache_read)
+            + Money::of_tokens(t.cache_audio_read, r.cache_audio_read),
         cache_write: Money::of_tokens(write_5m, r.cache_write)
             + Money::of_tokens(t.cache_write_1h, r.cache_write_1h),
-        output: Money::of_tokens(t.output, r.output),
+        output: Money::of_tokens(text_output, r.output)
+            + Money::of_tokens(t.output_audio, r.output_audio)
+            + Money::of_tokens(t.output_image, r.output_image),
     };
     if !batch {
         return parts;
@@ -261,7 +268,14 @@ output = 22.5
     }
 
     fn tokens(input: u64, output: u64, read: u64, write: u64, write_1h: u64) -> Tokens {
-        Tokens { input, output, cache_read: read, cache_write: write, cache_write_1h: write_1h, reasoning: 0 }
+        Tokens {
+            input,
+            output,
+            cache_read: read,
+            cache_write: write,
+            cache_write_1h: write_1h,
+            ..Tokens::default()
+        }
     }
 
     #[test]
@@ -275,6 +289,41 @@ output = 22.5
         assert_eq!(tier, BASE);
         let (batch, _) = cost_of(&tokens(1000, 100, 200, 300, 100), v, true);
         assert_eq!(batch.exact(), "0.0014");
+    }
+
+    #[test]
+    fn modality_tokens_at_their_own_rates_else_the_text_rate_r11() {
+        let t = r#"provider = "p"
+[[models]]
+id = "m"
+[[models.prices]]
+input = 0.3
+output = 2.5
+cache_read = 0.03
+input_audio = 1.0
+cache_audio_read = 0.1
+output_image = 30.0
+"#;
+        let b = PriceBook::from_texts(&[("t.toml".into(), t.into())]).unwrap();
+        let v = &b.models()[0].versions[0];
+        let t = Tokens {
+            input_audio: 6000,
+            cache_audio_read: 1000,
+            output_audio: 100,
+            output_image: 300,
+            ..tokens(10_000, 500, 3000, 0, 0)
+        };
+        // Uncached text 10,000 − 3,000 − (6,000 − 1,000) = 2,000 × 0.3 = 600 µ$ + audio
+        // 5,000 × 1 = 5,000; cached text 2,000 × 0.03 = 60 + cached audio 1,000 × 0.1 = 100;
+        // output: text 100 × 2.5 = 250, audio (no rate of its own: output's) 100 × 2.5 = 250,
+        // image 300 × 30 = 9,000. Total 15,260 µ$.
+        let c = components(&t, v, None, false);
+        assert_eq!(
+            [c.uncached_input, c.cache_read, c.output].map(|m| m.exact()),
+            ["0.0056", "0.00016", "0.0095"]
+        );
+        assert_eq!(cost_of(&t, v, false).0.exact(), "0.01526");
+        assert_eq!(cost_of(&t, v, true).0.exact(), "0.00763", "batch halves every class");
     }
 
     #[test]

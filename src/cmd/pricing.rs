@@ -7,6 +7,7 @@ use comfy_table::Table;
 
 use super::args::PricingArgs;
 use super::Outcome;
+use crate::pricing::rate::MODAL_NAMES;
 use crate::pricing::{ModelPrice, PriceBook, PriceVersion, Rates};
 use crate::render::escape::terminal;
 use crate::render::grid::{self, Grid, Terminal};
@@ -234,6 +235,10 @@ fn show(args: ShowArgs) -> Result<Outcome> {
     };
     let mut out = std::io::stdout().lock();
     // Names come from table files and the command line: no control character reaches the terminal.
+    if let Some(a) = book.alias_for(&args.model) {
+        let (name, target, table) = (terminal(&a.name), terminal(&a.target), terminal(&a.table));
+        writeln!(out, "{} is the alias {name} → {target} ({table})", terminal(&args.model))?;
+    }
     writeln!(out, "{} resolves to {} ({})", terminal(&args.model), terminal(&m.id), terminal(&m.provider))?;
     if !m.aliases.is_empty() {
         writeln!(out, "aliases: {}", terminal(&m.aliases.join(", ")))?;
@@ -244,19 +249,25 @@ fn show(args: ShowArgs) -> Result<Outcome> {
     }
     for v in &m.versions {
         writeln!(out, "\nin force {} → {}", date(v.from), date(v.to))?;
-        let mut rows = rate_rows(v, "");
+        let mut named = rate_rows(v, "");
         // Each time-of-day window's rates, then the hours the base rates are left with.
         for w in &v.windows {
-            rows.extend(rate_rows(&w.version, &format!("{} UTC: ", w.span())));
+            named.extend(rate_rows(&w.version, &format!("{} UTC: ", w.span())));
         }
         if !v.windows.is_empty() {
             writeln!(out, "base rates outside the windows; windows by the call's UTC time of day")?;
         }
-        writeln!(
-            out,
-            "{}",
-            table(&["tier", "input", "output", "cache_read", "cache_write", "cache_write_1h"], &rows)
-        )?;
+        // The modality columns only where some modality has a rate of its own.
+        let modal = named.iter().any(|(_, r)| r.has_modal());
+        let mut header = vec!["tier", "input", "output", "cache_read", "cache_write", "cache_write_1h"];
+        if modal {
+            header.extend(MODAL_NAMES);
+        }
+        let rows: Vec<Vec<String>> = named.iter().map(|(name, r)| rates_row(name, r, modal)).collect();
+        writeln!(out, "{}", table(&header, &rows))?;
+        if modal {
+            writeln!(out, "a modality without a rate of its own costs the text rate of its class")?;
+        }
         writeln!(
             out,
             "batch multiplier: {}; source: {} (checked {})",
@@ -269,24 +280,26 @@ fn show(args: ShowArgs) -> Result<Outcome> {
     Ok(Outcome::Ok)
 }
 
-/// The base and tier rows of `v`, each name prefixed by `prefix` (a window's hours).
-fn rate_rows(v: &PriceVersion, prefix: &str) -> Vec<Vec<String>> {
-    let mut rows = vec![rates_row(&format!("{prefix}base"), &v.base)];
-    rows.extend(
-        v.tiers.iter().map(|t| rates_row(&format!("{prefix}{} > {}", t.basis.name(), t.threshold), &t.rates)),
-    );
+/// The base and tier rates of `v`, each name prefixed by `prefix` (a window's hours).
+fn rate_rows<'v>(v: &'v PriceVersion, prefix: &str) -> Vec<(String, &'v Rates)> {
+    let mut rows = vec![(format!("{prefix}base"), &v.base)];
+    rows.extend(v.tiers.iter().map(|t| (format!("{prefix}{} > {}", t.basis.name(), t.threshold), &t.rates)));
     rows
 }
 
-fn rates_row(name: &str, r: &Rates) -> Vec<String> {
-    vec![
+fn rates_row(name: &str, r: &Rates, modal: bool) -> Vec<String> {
+    let mut row = vec![
         name.to_string(),
         r.input.to_string(),
         r.output.to_string(),
         r.cache_read.to_string(),
         r.cache_write.to_string(),
         r.cache_write_1h.to_string(),
-    ]
+    ];
+    if modal {
+        row.extend(r.modal().iter().map(|m| m.to_string()));
+    }
+    row
 }
 
 fn check(args: CheckArgs) -> Result<Outcome> {
@@ -299,6 +312,12 @@ fn check(args: CheckArgs) -> Result<Outcome> {
     // Whatever an imported table holds that was not imported, so nothing is dropped silently.
     for k in &book.skipped {
         writeln!(out, "skipped  {}  {}: {}", terminal(&k.table), terminal(&k.model), terminal(&k.what))?;
+    }
+    // Each alias with the entry its target reaches (with no provider given), to check a map.
+    for a in book.aliases() {
+        let entry = book.lookup(None, &a.target).map_or("-", |m| m.id.as_str());
+        let (table, name, target) = (terminal(&a.table), terminal(&a.name), terminal(&a.target));
+        writeln!(out, "alias  {table}  {name} → {target} ({})", terminal(entry))?;
     }
     writeln!(out, "{} models, {} price versions, hash {}", book.models().len(), versions, book.hash())?;
     if !book.skipped.is_empty() {

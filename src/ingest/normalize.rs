@@ -121,6 +121,10 @@ fn tokens(raw: &RawRecord<'_>) -> Result<Tokens, Invalid> {
         cache_write: optional(Field::CacheWriteTokens)?,
         cache_write_1h: optional(Field::CacheWrite1hTokens)?,
         reasoning: optional(Field::ReasoningTokens)?,
+        input_audio: optional(Field::InputAudioTokens)?,
+        cache_audio_read: optional(Field::CacheAudioReadTokens)?,
+        output_audio: optional(Field::OutputAudioTokens)?,
+        output_image: optional(Field::OutputImageTokens)?,
     };
     for (field, n) in [(Field::InputTokens, t.input), (Field::OutputTokens, t.output)] {
         if n > MAX_TOKENS {
@@ -143,7 +147,39 @@ fn tokens(raw: &RawRecord<'_>) -> Result<Tokens, Invalid> {
         let why = format!("reasoning_tokens {} > output_tokens {}", t.reasoning, t.output);
         return Err(Invalid::new(Some(Field::ReasoningTokens), why));
     }
+    modalities(&t)?;
     Ok(t)
+}
+
+/// The modality classes are subsets too: cached audio of both the audio prompt and the cache
+/// reads, the uncached audio of the uncached prompt, audio and image output of the output.
+fn modalities(t: &Tokens) -> Result<(), Invalid> {
+    let fail = |field: Field, why: String| Err(Invalid::new(Some(field), why));
+    if t.cache_audio_read > t.input_audio.min(t.cache_read) {
+        let why = format!(
+            "cache_audio_read_tokens {} > input_audio_tokens {} or cache_read_tokens {}",
+            t.cache_audio_read, t.input_audio, t.cache_read
+        );
+        return fail(Field::CacheAudioReadTokens, why);
+    }
+    let uncached = t.input - t.cache_read - t.cache_write;
+    if t.input_audio - t.cache_audio_read > uncached {
+        let why = format!(
+            "input_audio_tokens {} - cache_audio_read_tokens {} > uncached input tokens {uncached}",
+            t.input_audio, t.cache_audio_read
+        );
+        return fail(Field::InputAudioTokens, why);
+    }
+    if t.output_audio.saturating_add(t.output_image) > t.output {
+        let why = format!(
+            "output_audio_tokens {} + output_image_tokens {} > output_tokens {}",
+            t.output_audio, t.output_image, t.output
+        );
+        let field =
+            if t.output_audio > t.output { Field::OutputAudioTokens } else { Field::OutputImageTokens };
+        return fail(field, why);
+    }
+    Ok(())
 }
 
 fn string<'r>(value: Option<&'r Scalar<'_>>) -> Option<Cow<'r, str>> {
@@ -348,6 +384,30 @@ mod tests {
                 "cache_write_1h_tokens",
             ),
             (with(&[(Field::ReasoningTokens, Scalar::Int(21))]), "reasoning_tokens"),
+            // 100 input, 20 output: the modality classes are subsets of them.
+            (with(&[(Field::InputAudioTokens, Scalar::Int(101))]), "input_audio_tokens"),
+            (
+                with(&[
+                    (Field::CacheReadTokens, Scalar::Int(50)),
+                    (Field::InputAudioTokens, Scalar::Int(60)),
+                ]),
+                "input_audio_tokens",
+            ),
+            (
+                with(&[
+                    (Field::InputAudioTokens, Scalar::Int(10)),
+                    (Field::CacheAudioReadTokens, Scalar::Int(5)),
+                ]),
+                "cache_audio_read_tokens",
+            ),
+            (
+                with(&[
+                    (Field::OutputAudioTokens, Scalar::Int(15)),
+                    (Field::OutputImageTokens, Scalar::Int(6)),
+                ]),
+                "output_image_tokens",
+            ),
+            (with(&[(Field::OutputAudioTokens, Scalar::Int(21))]), "output_audio_tokens"),
             (with(&[(Field::InputTokens, Scalar::Int(-1))]), "input_tokens"),
             (with(&[(Field::InputTokens, Scalar::Str("lots".into()))]), "input_tokens"),
             (with(&[(Field::Timestamp, Scalar::Str("yesterday".into()))]), "timestamp"),

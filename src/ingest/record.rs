@@ -48,6 +48,10 @@ fields! {
     CacheWriteTokens = "cache_write_tokens",
     CacheWrite1hTokens = "cache_write_1h_tokens",
     ReasoningTokens = "reasoning_tokens",
+    InputAudioTokens = "input_audio_tokens",
+    CacheAudioReadTokens = "cache_audio_read_tokens",
+    OutputAudioTokens = "output_audio_tokens",
+    OutputImageTokens = "output_image_tokens",
     Status = "status",
     ErrorType = "error_type",
     HttpStatus = "http_status",
@@ -69,7 +73,7 @@ fields! {
 }
 
 /// One input record. `None` means missing or null: the two are the same.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct RawRecord<'a> {
     pub fields: [Option<Scalar<'a>>; Field::COUNT],
     /// Values of the extra (non-canonical) fields a report asked for, in the order asked.
@@ -83,7 +87,8 @@ pub const NOTE_WRITE_SPLIT_CONTRADICTS: u8 = 1;
 
 impl<'a> RawRecord<'a> {
     pub fn new(extra_count: usize) -> Self {
-        RawRecord { fields: Default::default(), extras: vec![None; extra_count], notes: 0 }
+        // More fields than `Default` covers for arrays (32).
+        RawRecord { fields: std::array::from_fn(|_| None), extras: vec![None; extra_count], notes: 0 }
     }
 
     pub fn get(&self, field: Field) -> Option<&Scalar<'a>> {

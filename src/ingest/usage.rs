@@ -54,6 +54,48 @@ pub fn copy_texts(v: &Value, rec: &mut Owned, pairs: &[(Field, &str)]) {
     }
 }
 
+/// Sets the modality classes (README: token classes) that a usage block breaks out. OpenAI's
+/// audio counts say nothing of which cached tokens were audio, so at most the uncached prompt
+/// is counted as uncached audio: a block whose cache reads were audio is never rejected.
+pub fn set_modalities(rec: &mut Owned, m: Modalities) {
+    let pairs = [
+        (Field::InputAudioTokens, m.input_audio),
+        (Field::CacheAudioReadTokens, m.cache_audio_read),
+        (Field::OutputAudioTokens, m.output_audio),
+        (Field::OutputImageTokens, m.output_image),
+    ];
+    for (field, n) in pairs {
+        if n > 0 {
+            set_num(rec, field, n);
+        }
+    }
+}
+
+/// Token counts by modality, where a provider prices a modality apart from text.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Modalities {
+    pub input_audio: u64,
+    pub cache_audio_read: u64,
+    pub output_audio: u64,
+    pub output_image: u64,
+}
+
+/// The OpenAI audio counts (`prompt_tokens_details.audio_tokens`, `completion_tokens_details.
+/// audio_tokens`, or the Responses names), the prompt audio capped at the uncached prompt.
+fn openai_audio(u: &Value, [input_details, output_details]: [&str; 2], uncached: u64) -> Modalities {
+    Modalities {
+        input_audio: num(u, &[input_details, "audio_tokens"]).unwrap_or(0).min(uncached),
+        output_audio: num(u, &[output_details, "audio_tokens"]).unwrap_or(0),
+        ..Modalities::default()
+    }
+}
+
+/// Gemini's `[{modality, tokenCount}]` list under `key`: the tokens of `modality`.
+fn gemini_modality(u: &Value, key: &str, modality: &str) -> u64 {
+    let list = u.get(key).and_then(Value::as_array).into_iter().flatten();
+    list.filter(|d| d["modality"].as_str() == Some(modality)).filter_map(|d| num(d, &["tokenCount"])).sum()
+}
+
 fn required(u: &Value, key: &str) -> Result<u64, String> {
     num(u, &[key]).ok_or_else(|| format!("usage has no {key}"))
 }
@@ -90,18 +132,18 @@ pub fn anthropic(u: &Value, rec: &mut Owned) -> Result<(), String> {
 /// that bill them, cache writes (`prompt_tokens_details.cache_write_tokens`). Embeddings
 /// responses have no `completion_tokens`: nothing was generated.
 pub fn openai_chat(u: &Value, rec: &mut Owned) -> Result<(), String> {
-    set_num(rec, Field::InputTokens, required(u, "prompt_tokens")?);
+    let prompt = required(u, "prompt_tokens")?;
+    set_num(rec, Field::InputTokens, prompt);
     // DeepSeek's OpenAI-shaped usage counts cache hits as prompt_cache_hit_tokens (and the
     // rest as prompt_cache_miss_tokens); both are within prompt_tokens.
     let cached =
         num(u, &["prompt_tokens_details", "cached_tokens"]).or_else(|| num(u, &["prompt_cache_hit_tokens"]));
+    let write = num(u, &["prompt_tokens_details", "cache_write_tokens"]).unwrap_or(0);
     set_num(rec, Field::CacheReadTokens, cached.unwrap_or(0));
-    set_num(
-        rec,
-        Field::CacheWriteTokens,
-        num(u, &["prompt_tokens_details", "cache_write_tokens"]).unwrap_or(0),
-    );
+    set_num(rec, Field::CacheWriteTokens, write);
     set_num(rec, Field::OutputTokens, num(u, &["completion_tokens"]).unwrap_or(0));
+    let uncached = prompt.saturating_sub(cached.unwrap_or(0)).saturating_sub(write);
+    set_modalities(rec, openai_audio(u, ["prompt_tokens_details", "completion_tokens_details"], uncached));
     set_num(
         rec,
         Field::ReasoningTokens,
@@ -112,13 +154,14 @@ pub fn openai_chat(u: &Value, rec: &mut Owned) -> Result<(), String> {
 
 /// OpenAI Responses `usage`: `input_tokens` includes cached tokens and cache writes.
 pub fn openai_responses(u: &Value, rec: &mut Owned) -> Result<(), String> {
-    set_num(rec, Field::InputTokens, required(u, "input_tokens")?);
-    set_num(rec, Field::CacheReadTokens, num(u, &["input_tokens_details", "cached_tokens"]).unwrap_or(0));
-    set_num(
-        rec,
-        Field::CacheWriteTokens,
-        num(u, &["input_tokens_details", "cache_write_tokens"]).unwrap_or(0),
-    );
+    let prompt = required(u, "input_tokens")?;
+    let cached = num(u, &["input_tokens_details", "cached_tokens"]).unwrap_or(0);
+    let write = num(u, &["input_tokens_details", "cache_write_tokens"]).unwrap_or(0);
+    set_num(rec, Field::InputTokens, prompt);
+    set_num(rec, Field::CacheReadTokens, cached);
+    set_num(rec, Field::CacheWriteTokens, write);
+    let uncached = prompt.saturating_sub(cached).saturating_sub(write);
+    set_modalities(rec, openai_audio(u, ["input_tokens_details", "output_tokens_details"], uncached));
     set_num(rec, Field::OutputTokens, required(u, "output_tokens")?);
     set_num(rec, Field::ReasoningTokens, num(u, &["output_tokens_details", "reasoning_tokens"]).unwrap_or(0));
     Ok(())
@@ -126,15 +169,37 @@ pub fn openai_responses(u: &Value, rec: &mut Owned) -> Result<(), String> {
 
 /// Gemini `usageMetadata`: thinking tokens are billed as output; tool-use prompt tokens as
 /// input. The long-context tier is decided on the prompt, which is what `input_tokens` holds.
+/// AUDIO prompt tokens (`promptTokensDetails`, `toolUsePromptTokensDetails`; the cached ones
+/// in `cacheTokensDetails`) and AUDIO and IMAGE candidates (`candidatesTokensDetails`) are
+/// the modality classes; Gemini bills IMAGE, VIDEO and DOCUMENT prompt tokens as text.
 pub fn gemini(u: &Value, rec: &mut Owned) -> Result<(), String> {
     let prompt = num(u, &["promptTokenCount"]).ok_or("usageMetadata has no promptTokenCount")?;
     let tool_prompt = num(u, &["toolUsePromptTokenCount"]).unwrap_or(0);
     let thoughts = num(u, &["thoughtsTokenCount"]).unwrap_or(0);
     let candidates = num(u, &["candidatesTokenCount"]).unwrap_or(0);
     set_num(rec, Field::InputTokens, prompt + tool_prompt);
-    set_num(rec, Field::CacheReadTokens, num(u, &["cachedContentTokenCount"]).unwrap_or(0));
+    let cached = num(u, &["cachedContentTokenCount"]).unwrap_or(0);
+    set_num(rec, Field::CacheReadTokens, cached);
     set_num(rec, Field::OutputTokens, candidates + thoughts);
     set_num(rec, Field::ReasoningTokens, thoughts);
+    let audio = |key: &str| gemini_modality(u, key, "AUDIO");
+    let prompt_audio = audio("promptTokensDetails") + audio("toolUsePromptTokensDetails");
+    // Counts that do not add up (cached audio without a cached total, details above the
+    // totals) are capped, never a rejected response: cached audio within the cache reads and
+    // the audio, the uncached audio within the uncached prompt, audio and image within output.
+    let cache_audio = audio("cacheTokensDetails").min(cached).min(prompt_audio);
+    let uncached = (prompt + tool_prompt).saturating_sub(cached);
+    let output_audio = audio("candidatesTokensDetails").min(candidates + thoughts);
+    set_modalities(
+        rec,
+        Modalities {
+            input_audio: cache_audio + (prompt_audio - cache_audio).min(uncached),
+            cache_audio_read: cache_audio,
+            output_audio,
+            output_image: gemini_modality(u, "candidatesTokensDetails", "IMAGE")
+                .min(candidates + thoughts - output_audio),
+        },
+    );
     Ok(())
 }
 
@@ -181,5 +246,55 @@ mod tests {
         assert_eq!(tokens(&rec, Field::OutputTokens), 40);
         assert_eq!(tokens(&rec, Field::ReasoningTokens), 30);
         assert_eq!(tokens(&rec, Field::CacheReadTokens), 40);
+        assert_eq!(rec.get(Field::InputAudioTokens), None, "no details: all text");
+    }
+
+    #[test]
+    fn gemini_audio_prompt_and_image_output_by_modality() {
+        // Real blocks of genai-prices' usages: gemini-2.0-flash with VIDEO (billed as text) and
+        // AUDIO prompt tokens; gemini-3-pro-image-preview with 1,120 IMAGE of 1,780 candidates.
+        let u = serde_json::json!({"candidatesTokenCount": 101, "promptTokenCount": 4610,
+            "promptTokensDetails": [{"modality": "VIDEO", "tokenCount": 3096}, {"modality": "TEXT", "tokenCount": 14},
+              {"modality": "AUDIO", "tokenCount": 1500}], "cachedContentTokenCount": 1000,
+            "cacheTokensDetails": [{"modality": "AUDIO", "tokenCount": 600}, {"modality": "TEXT", "tokenCount": 400}]});
+        let mut rec = RawRecord::new(0);
+        gemini(&u, &mut rec).unwrap();
+        assert_eq!(
+            (tokens(&rec, Field::InputAudioTokens), tokens(&rec, Field::CacheAudioReadTokens)),
+            (1500, 600)
+        );
+        let u = serde_json::json!({"candidatesTokenCount": 1780, "candidatesTokensDetails": [{"modality": "IMAGE", "tokenCount": 1120}],
+            "promptTokenCount": 33, "thoughtsTokenCount": 529});
+        let mut rec = RawRecord::new(0);
+        gemini(&u, &mut rec).unwrap();
+        assert_eq!((tokens(&rec, Field::OutputTokens), tokens(&rec, Field::OutputImageTokens)), (2309, 1120));
+        // Cached audio without a cached total: capped, not a rejected response. 100 prompt
+        // tokens, 90 audio, nothing cached: 90 uncached audio.
+        let u = serde_json::json!({"promptTokenCount": 100, "candidatesTokenCount": 1,
+            "promptTokensDetails": [{"modality": "AUDIO", "tokenCount": 90}],
+            "cacheTokensDetails": [{"modality": "AUDIO", "tokenCount": 50}]});
+        let mut rec = RawRecord::new(0);
+        gemini(&u, &mut rec).unwrap();
+        assert_eq!(tokens(&rec, Field::InputAudioTokens), 90);
+        assert_eq!(rec.get(Field::CacheAudioReadTokens), None);
+    }
+
+    #[test]
+    fn openai_audio_tokens_are_their_own_class() {
+        let u = serde_json::json!({"prompt_tokens": 120, "completion_tokens": 80,
+            "prompt_tokens_details": {"audio_tokens": 100, "cached_tokens": 0},
+            "completion_tokens_details": {"audio_tokens": 60, "reasoning_tokens": 0}});
+        let mut rec = RawRecord::new(0);
+        openai_chat(&u, &mut rec).unwrap();
+        assert_eq!(
+            (tokens(&rec, Field::InputAudioTokens), tokens(&rec, Field::OutputAudioTokens)),
+            (100, 60)
+        );
+        // 64 of the 120 cached: at most the 56 uncached can be uncached audio.
+        let u = serde_json::json!({"prompt_tokens": 120, "completion_tokens": 80,
+            "prompt_tokens_details": {"audio_tokens": 100, "cached_tokens": 64}});
+        let mut rec = RawRecord::new(0);
+        openai_chat(&u, &mut rec).unwrap();
+        assert_eq!(tokens(&rec, Field::InputAudioTokens), 56);
     }
 }

@@ -11,6 +11,7 @@ pub const TABLES: &[(&str, &str)] = &[
     ("anthropic.toml", include_str!("../../pricing/anthropic.toml")),
     ("google.toml", include_str!("../../pricing/google.toml")),
     ("deepseek.toml", include_str!("../../pricing/deepseek.toml")),
+    ("bedrock.toml", include_str!("../../pricing/bedrock.toml")),
     ("generated/anthropic.toml", include_str!("../../pricing/generated/anthropic.toml")),
     ("generated/azure.toml", include_str!("../../pricing/generated/azure.toml")),
     ("generated/bedrock.toml", include_str!("../../pricing/generated/bedrock.toml")),

@@ -42,7 +42,8 @@ pub struct RateChange {
     pub hours: Option<String>,
     /// `base` or a long-context tier (`input > 200000`).
     pub tier: String,
-    /// input, output, cache_read, cache_write, cache_write_1h or batch_multiplier.
+    /// input, output, cache_read, cache_write, cache_write_1h, a modality (input_audio,
+    /// cache_audio_read, output_audio, output_image) or batch_multiplier.
     pub class: &'static str,
     /// The rates as exact decimals (USD per million tokens; the batch multiplier a factor);
     /// `None` = that side has no price there.
@@ -238,7 +239,10 @@ fn version_changes(
     let mut out = Vec::new();
     for (label, _) in &tiers {
         let (a, b) = (rates_of(old, label), rates_of(new, label));
-        for (class, pick) in CLASSES {
+        // A modality without a rate of its own follows its text class: listed only where a side
+        // prices it apart, so a changed input rate is one change, not two.
+        let modal = [a, b].iter().flatten().any(Rates::has_modal);
+        for (class, pick) in CLASSES.into_iter().chain(MODAL_CLASSES.into_iter().filter(|_| modal)) {
             let (x, y) = (a.map(|r| pick(&r).to_string()), b.map(|r| pick(&r).to_string()));
             if x != y {
                 out.push((label.clone(), class, x, y));
@@ -260,6 +264,13 @@ const CLASSES: [(&str, Pick); 5] = [
     ("cache_read", |r| r.cache_read),
     ("cache_write", |r| r.cache_write),
     ("cache_write_1h", |r| r.cache_write_1h),
+];
+
+const MODAL_CLASSES: [(&str, Pick); 4] = [
+    ("input_audio", |r| r.input_audio),
+    ("cache_audio_read", |r| r.cache_audio_read),
+    ("output_audio", |r| r.output_audio),
+    ("output_image", |r| r.output_image),
 ];
 
 #[cfg(test)]
@@ -371,5 +382,17 @@ output = 9
             ]
         );
         assert!(d.changes.iter().all(|c| c.old.is_none()));
+    }
+
+    #[test]
+    fn a_new_audio_rate_is_one_change_and_text_changes_do_not_repeat_as_modalities_r11() {
+        // "kept" gains input_audio 3: its one change. A text rate changing where no modality
+        // is priced apart stays one change per text class (the test above).
+        let new = OLD.replacen("output = 4\n", "output = 4\ninput_audio = 3\n", 1);
+        let d = diff(&book(OLD), &book(&new));
+        let classes: Vec<(&str, Option<&str>, Option<&str>)> =
+            d.changes.iter().map(|c| (c.class, c.old.as_deref(), c.new.as_deref())).collect();
+        // Old side: audio at the text input rate, 1.
+        assert_eq!(classes, [("input_audio", Some("1"), Some("3"))]);
     }
 }

@@ -11,19 +11,27 @@
 //! tier on prompt tokens, applied, like every tier here, when the prompt exceeds it.
 //!
 //! Nothing is dropped silently: what cannot be imported (regex/and match rules, models
-//! without token prices, audio and per-request prices) is returned as `Skipped`, which
+//! without token prices, per-request prices) is returned as `Skipped`, which
 //! `pricing check` lists and the report counts in a note.
 
 use anyhow::{anyhow, Context, Result};
 use serde_json::Value;
 
-use super::rate::{parse_hhmm, Basis, PriceVersion, Rates, Tier};
+use super::rate::{parse_hhmm, Basis, ModalRates, PriceVersion, Rates, Tier};
 use super::{ModelPrice, Skipped};
 use crate::money::Rate;
 
 /// The price fields read; any other field of a price set is listed as skipped.
-const READ: [&str; 5] =
-    ["input_mtok", "output_mtok", "cache_read_mtok", "cache_write_mtok", "cache_write_1h_mtok"];
+const READ: [&str; 8] = [
+    "input_mtok",
+    "output_mtok",
+    "cache_read_mtok",
+    "cache_write_mtok",
+    "cache_write_1h_mtok",
+    "input_audio_mtok",
+    "cache_audio_read_mtok",
+    "output_audio_mtok",
+];
 
 pub fn parse(name: &str, text: &str) -> Result<(Vec<ModelPrice>, Vec<Skipped>)> {
     let providers: Vec<Value> =
@@ -120,7 +128,7 @@ fn start_of(entry: &Value) -> Result<Option<i64>> {
 
 fn version(set: &Value, from: Option<i64>, skip: &mut impl FnMut(String)) -> Result<Option<PriceVersion>> {
     for key in set.as_object().into_iter().flat_map(|o| o.keys()).filter(|k| !READ.contains(&k.as_str())) {
-        skip(format!("price field {key} is not imported (audio and per-request prices are not priced)"));
+        skip(format!("price field {key} is not imported (per-request prices are not priced)"));
     }
     // Embeddings list only an input price: nothing is generated.
     let Some(input) = set.get("input_mtok") else {
@@ -135,14 +143,21 @@ fn version(set: &Value, from: Option<i64>, skip: &mut impl FnMut(String)) -> Res
     let rates_at = |threshold: Option<u64>| -> Result<Rates> {
         let input = price_at(input, threshold)?;
         let cache_write = at(field("cache_write_mtok"), threshold)?.unwrap_or(input);
-        Ok(Rates {
+        let modal = ModalRates {
+            input_audio: at(field("input_audio_mtok"), threshold)?,
+            cache_audio_read: at(field("cache_audio_read_mtok"), threshold)?,
+            output_audio: at(field("output_audio_mtok"), threshold)?,
+            output_image: None,
+        };
+        Ok(Rates::text(
             input,
-            output: price_at(output, threshold)?,
-            cache_read: at(field("cache_read_mtok"), threshold)?.unwrap_or(input),
+            price_at(output, threshold)?,
+            at(field("cache_read_mtok"), threshold)?.unwrap_or(input),
             cache_write,
             // 1-hour writes at their own rate when the entry gives one (Anthropic's 2× input).
-            cache_write_1h: at(field("cache_write_1h_mtok"), threshold)?.unwrap_or(cache_write),
-        })
+            at(field("cache_write_1h_mtok"), threshold)?.unwrap_or(cache_write),
+        )
+        .with_modal(modal))
     };
     let mut starts: Vec<u64> = READ
         .iter()
@@ -262,5 +277,22 @@ mod tests {
         let data = data.replace(r#", "cache_write_1h_mtok": 6"#, "");
         let v = &parse("data.json", &data).unwrap().0[0].versions[0];
         assert_eq!(v.base.cache_write_1h.to_string(), "3.75");
+    }
+
+    #[test]
+    fn audio_prices_are_imported_r11() {
+        // genai-prices' gemini-2.0-flash (commit 47df840): audio input 0.7, cached audio 0.175.
+        let data = r#"[{"id": "google", "models": [{"id": "gemini-2.0-flash", "match": {"equals": "gemini-2.0-flash"},
+            "prices": {"input_mtok": 0.1, "cache_read_mtok": 0.025, "output_mtok": 0.4, "input_audio_mtok": 0.7,
+              "cache_audio_read_mtok": 0.175, "output_audio_mtok": {"base": 8, "tiers": [{"start": 128000, "price": 16}]}}}]}]"#;
+        let (models, skipped) = parse("data.json", data).unwrap();
+        assert!(skipped.is_empty(), "{skipped:?}");
+        let v = &models[0].versions[0];
+        let modal = |r: &Rates| r.modal().map(|m| m.to_string());
+        // No image-output price in genai-prices: image output costs the output rate.
+        assert_eq!(modal(&v.base), ["0.7", "0.175", "8", "0.4"]);
+        // A tiered audio price makes a tier; the flat prices stay in it.
+        assert_eq!(v.tiers[0].threshold, 128_000);
+        assert_eq!(modal(&v.tiers[0].rates), ["0.7", "0.175", "16", "0.4"]);
     }
 }

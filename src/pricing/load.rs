@@ -7,13 +7,15 @@ use std::collections::BTreeMap;
 use anyhow::{anyhow, bail, Context, Result};
 use serde::Deserialize;
 
-use super::rate::{Basis, PriceVersion, Rates, Tier};
-use super::{ModelPrice, Skipped};
+use super::rate::{Basis, ModalRates, PriceVersion, Rates, Tier, MODAL_NAMES};
+use super::{ModelPrice, Skipped, UserAlias};
 use crate::money::Rate;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileToml {
+    /// Required when the file has models; a file of `[aliases]` alone needs none.
+    #[serde(default)]
     provider: String,
     #[serde(default)]
     source: String,
@@ -21,6 +23,9 @@ struct FileToml {
     checked: String,
     #[serde(default)]
     models: Vec<ModelToml>,
+    /// A team's names for models (Azure deployments) → the model each serves.
+    #[serde(default)]
+    aliases: BTreeMap<String, toml::Value>,
 }
 
 #[derive(Deserialize)]
@@ -46,6 +51,10 @@ struct PriceToml {
     cache_read: Option<toml::Value>,
     cache_write: Option<toml::Value>,
     cache_write_1h: Option<toml::Value>,
+    input_audio: Option<toml::Value>,
+    cache_audio_read: Option<toml::Value>,
+    output_audio: Option<toml::Value>,
+    output_image: Option<toml::Value>,
     batch_multiplier: Option<toml::Value>,
     source: Option<String>,
     checked: Option<String>,
@@ -67,6 +76,10 @@ struct WindowToml {
     cache_read: Option<toml::Value>,
     cache_write: Option<toml::Value>,
     cache_write_1h: Option<toml::Value>,
+    input_audio: Option<toml::Value>,
+    cache_audio_read: Option<toml::Value>,
+    output_audio: Option<toml::Value>,
+    output_image: Option<toml::Value>,
     #[serde(default)]
     tiers: Vec<TierToml>,
 }
@@ -82,11 +95,31 @@ struct TierToml {
     cache_read: Option<toml::Value>,
     cache_write: Option<toml::Value>,
     cache_write_1h: Option<toml::Value>,
+    input_audio: Option<toml::Value>,
+    cache_audio_read: Option<toml::Value>,
+    output_audio: Option<toml::Value>,
+    output_image: Option<toml::Value>,
 }
 
 /// Parses one llmcost TOML table. `name` is used in error messages.
 pub fn parse_toml(name: &str, text: &str) -> Result<Vec<ModelPrice>> {
+    Ok(parse_toml_table(name, text)?.0)
+}
+
+/// Parses one llmcost TOML table: its models and its `[aliases]` (in name order; whether
+/// each target exists is checked once every table is read).
+pub fn parse_toml_table(name: &str, text: &str) -> Result<(Vec<ModelPrice>, Vec<UserAlias>)> {
     let file: FileToml = toml::from_str(text).with_context(|| format!("{name}: invalid price table"))?;
+    if file.provider.is_empty() && !file.models.is_empty() {
+        bail!("{name}: missing field provider (required when the table has models)");
+    }
+    let mut aliases = Vec::with_capacity(file.aliases.len());
+    for (alias, target) in &file.aliases {
+        let Some(target) = target.as_str() else {
+            bail!("{name}: alias {alias:?}: expected a model name (a string), found {}", target.type_str());
+        };
+        aliases.push(UserAlias::new(name, alias, target)?);
+    }
     let mut models = Vec::with_capacity(file.models.len());
     for m in file.models {
         let ctx = || format!("{name}: model {:?}", m.id);
@@ -102,20 +135,24 @@ pub fn parse_toml(name: &str, text: &str) -> Result<Vec<ModelPrice>> {
     }
     check_unique_names(name, &models)?;
     check_snapshots(name, &models)?;
-    Ok(models)
+    Ok((models, aliases))
 }
 
 fn price_version(p: PriceToml, file_source: &str, file_checked: &str) -> Result<PriceVersion> {
-    let base = rates(&p.input, &p.output, [&p.cache_read, &p.cache_write, &p.cache_write_1h])?;
-    let tiers = tiers(&p.tiers)?;
+    let modal = modal_rates([&p.input_audio, &p.cache_audio_read, &p.output_audio, &p.output_image])?;
+    let base = rates(&p.input, &p.output, [&p.cache_read, &p.cache_write, &p.cache_write_1h], modal)?;
+    let tiers = tiers(&p.tiers, modal)?;
     let mut windows = Vec::with_capacity(p.windows.len());
     for w in &p.windows {
         let ctx = || format!("window {}-{}", w.start, w.end);
         let start = super::rate::parse_hhmm(&w.start).with_context(|| format!("{}: field start", ctx()))?;
         let end = super::rate::parse_hhmm(&w.end).with_context(|| format!("{}: field end", ctx()))?;
-        let base = rates(&w.input, &w.output, [&w.cache_read, &w.cache_write, &w.cache_write_1h])
+        let own = modal_rates([&w.input_audio, &w.cache_audio_read, &w.output_audio, &w.output_image])
             .with_context(ctx)?;
-        windows.push((start, end, base, self::tiers(&w.tiers).with_context(ctx)?));
+        let w_modal = own.or(modal);
+        let base = rates(&w.input, &w.output, [&w.cache_read, &w.cache_write, &w.cache_write_1h], w_modal)
+            .with_context(ctx)?;
+        windows.push((start, end, base, self::tiers(&w.tiers, w_modal).with_context(ctx)?));
     }
     let batch_multiplier = match &p.batch_multiplier {
         // A discount: above 1 no provider charges, and the cap keeps every batch cost exact.
@@ -147,8 +184,9 @@ fn price_version(p: PriceToml, file_source: &str, file_checked: &str) -> Result<
     .with_windows(windows)
 }
 
-/// Long-context tiers, thresholds strictly increasing.
-fn tiers(list: &[TierToml]) -> Result<Vec<Tier>> {
+/// Long-context tiers, thresholds strictly increasing. A modality rate a tier does not
+/// name is `base`'s (the version's own modality rates), else the tier's text rate.
+fn tiers(list: &[TierToml], base: ModalRates) -> Result<Vec<Tier>> {
     let mut tiers = Vec::with_capacity(list.len());
     for t in list {
         let basis = match t.basis.as_deref() {
@@ -156,8 +194,11 @@ fn tiers(list: &[TierToml]) -> Result<Vec<Tier>> {
             Some("total") => Basis::Total,
             Some(other) => bail!("tier {}: basis must be \"input\" or \"total\", not {other:?}", t.threshold),
         };
-        let tier_rates = rates(&t.input, &t.output, [&t.cache_read, &t.cache_write, &t.cache_write_1h])
-            .with_context(|| format!("tier {}", t.threshold))?;
+        let ctx = || format!("tier {}", t.threshold);
+        let own = modal_rates([&t.input_audio, &t.cache_audio_read, &t.output_audio, &t.output_image])
+            .with_context(ctx)?;
+        let cache = [&t.cache_read, &t.cache_write, &t.cache_write_1h];
+        let tier_rates = rates(&t.input, &t.output, cache, own.or(base)).with_context(ctx)?;
         tiers.push(Tier { threshold: t.threshold, basis, rates: tier_rates });
     }
     if tiers.windows(2).any(|w| w[0].threshold >= w[1].threshold) {
@@ -166,11 +207,13 @@ fn tiers(list: &[TierToml]) -> Result<Vec<Tier>> {
     Ok(tiers)
 }
 
-/// Resolves the fallbacks: cache rates default to input, 1-hour writes to 5-minute writes.
+/// Resolves the fallbacks: cache rates default to input, 1-hour writes to 5-minute writes,
+/// a modality without a rate in `modal` to the text rate of its class.
 fn rates(
     input: &Option<toml::Value>,
     output: &Option<toml::Value>,
     [cache_read, cache_write, cache_write_1h]: [&Option<toml::Value>; 3],
+    modal: ModalRates,
 ) -> Result<Rates> {
     let required = |v: &Option<toml::Value>, field: &str| -> Result<Rate> {
         let v = v.as_ref().ok_or_else(|| anyhow!("missing field {field}"))?;
@@ -184,7 +227,20 @@ fn rates(
     let cache_read = optional(cache_read, "cache_read")?.unwrap_or(input);
     let cache_write = optional(cache_write, "cache_write")?.unwrap_or(input);
     let cache_write_1h = optional(cache_write_1h, "cache_write_1h")?.unwrap_or(cache_write);
-    Ok(Rates { input, output, cache_read, cache_write, cache_write_1h })
+    Ok(Rates::text(input, output, cache_read, cache_write, cache_write_1h).with_modal(modal))
+}
+
+/// The modality rates a price, tier or window names (`rate::MODAL_NAMES` order).
+fn modal_rates(fields: [&Option<toml::Value>; 4]) -> Result<ModalRates> {
+    let [input_audio, cache_audio_read, output_audio, output_image] =
+        std::array::from_fn(|i| fields[i].as_ref().map(rate_value).transpose());
+    let named = |r: Result<Option<Rate>>, i: usize| r.with_context(|| format!("field {}", MODAL_NAMES[i]));
+    Ok(ModalRates {
+        input_audio: named(input_audio, 0)?,
+        cache_audio_read: named(cache_audio_read, 1)?,
+        output_audio: named(output_audio, 2)?,
+        output_image: named(output_image, 3)?,
+    })
 }
 
 /// A TOML number or string read as an exact decimal. Floats go through their shortest
@@ -285,13 +341,16 @@ fn litellm_version(
     };
     let input = per_token(input, "input_cost_per_token")?;
     let cache_write = opt("cache_creation_input_token_cost")?.unwrap_or(input);
-    let base = Rates {
-        input,
-        output: per_token(output, "output_cost_per_token")?,
-        cache_read: opt("cache_read_input_token_cost")?.unwrap_or(input),
-        cache_write,
-        cache_write_1h: opt("cache_creation_input_token_cost_above_1hr")?.unwrap_or(cache_write),
+    let cache_read = opt("cache_read_input_token_cost")?.unwrap_or(input);
+    let output = per_token(output, "output_cost_per_token")?;
+    let write_1h = opt("cache_creation_input_token_cost_above_1hr")?.unwrap_or(cache_write);
+    let modal = ModalRates {
+        input_audio: opt("input_cost_per_audio_token")?,
+        cache_audio_read: opt("cache_read_input_audio_token_cost")?,
+        output_audio: opt("output_cost_per_audio_token")?,
+        output_image: opt("output_cost_per_image_token")?,
     };
+    let base = Rates::text(input, output, cache_read, cache_write, write_1h).with_modal(modal);
     // A tier is named by any rate "…_above_<N>k_tokens": on input, or on output alone (the
     // input rate then stays the base one); none is dropped.
     let mut thresholds: Vec<u64> = obj
@@ -311,16 +370,25 @@ fn litellm_version(
         let field = |f: &str| opt(&format!("{f}{suffix}"));
         let tier_input = field("input_cost_per_token")?.unwrap_or(base.input);
         let tier_write = field("cache_creation_input_token_cost")?.unwrap_or(tier_input);
+        let rates = Rates::text(
+            tier_input,
+            field("output_cost_per_token")?.unwrap_or(base.output),
+            field("cache_read_input_token_cost")?.unwrap_or(tier_input),
+            tier_write,
+            field("cache_creation_input_token_cost_above_1hr")?.unwrap_or(tier_write),
+        );
+        // A modality rate the tier does not name stays the base one, as output does; with no
+        // base one either, the tier's text rate.
+        let tier_modal = ModalRates {
+            input_audio: field("input_cost_per_audio_token")?.or(modal.input_audio),
+            cache_audio_read: field("cache_read_input_audio_token_cost")?.or(modal.cache_audio_read),
+            output_audio: field("output_cost_per_audio_token")?.or(modal.output_audio),
+            output_image: field("output_cost_per_image_token")?.or(modal.output_image),
+        };
         tiers.push(Tier {
             threshold: threshold * 1000,
             basis: Basis::Input,
-            rates: Rates {
-                input: tier_input,
-                output: field("output_cost_per_token")?.unwrap_or(base.output),
-                cache_read: field("cache_read_input_token_cost")?.unwrap_or(tier_input),
-                cache_write: tier_write,
-                cache_write_1h: field("cache_creation_input_token_cost_above_1hr")?.unwrap_or(tier_write),
-            },
+            rates: rates.with_modal(tier_modal),
         });
     }
     tiers.sort_by_key(|t| t.threshold);
@@ -421,6 +489,25 @@ output = 16
     }
 
     #[test]
+    fn aliases_read_alone_or_beside_models() {
+        let (models, aliases) =
+            parse_toml_table("d.toml", "[aliases]\n\"prod-eu\" = \"azure/gpt-4o\"\n").unwrap();
+        assert!(models.is_empty());
+        assert_eq!((aliases[0].name.as_str(), aliases[0].target.as_str()), ("prod-eu", "azure/gpt-4o"));
+        let (models, aliases) =
+            parse_toml_table("t.toml", &format!("{TABLE}[aliases]\n\"d-*\" = \"m1\"\n")).unwrap();
+        assert_eq!((models.len(), aliases.len()), (1, 1));
+        let err = |text: &str| format!("{:#}", parse_toml_table("d.toml", text).unwrap_err());
+        assert!(err("[aliases]\n\"d\" = 4\n")
+            .contains("d.toml: alias \"d\": expected a model name (a string), found integer"));
+        assert!(err("[aliases]\n\"d\" = \"\"\n")
+            .contains("d.toml: alias \"d\" = \"\": neither side may be empty"));
+        assert!(err("[aliases]\n\"d[\" = \"m\"\n").contains("d.toml: alias \"d[\": bad pattern"));
+        let no_provider = TABLE.replace("provider = \"acme\"", "");
+        assert!(err(&no_provider).contains("d.toml: missing field provider"));
+    }
+
+    #[test]
     fn overlapping_versions_are_rejected() {
         let bad = TABLE.replace("effective_from = \"2025-06-01\"", "effective_from = \"2025-05-01\"");
         let err = format!("{:#}", parse_toml("t.toml", &bad).unwrap_err());
@@ -452,5 +539,50 @@ output = 16
         assert_eq!(v.base.cache_write_1h.to_string(), "6");
         assert_eq!(v.tiers[0].threshold, 200_000);
         assert_eq!(v.tiers[0].rates.output.to_string(), "22.5");
+    }
+
+    /// The modality fields of each format (issue #11), with their fallbacks.
+    #[test]
+    fn modality_rates_and_their_fallbacks_r11() {
+        let t = r#"provider = "google"
+[[models]]
+id = "g"
+[[models.prices]]
+input = 0.3
+output = 2.5
+cache_read = 0.03
+input_audio = 1.0
+output_image = "30"
+[[models.prices.tiers]]
+threshold = 200000
+input = 0.6
+output = 5.0
+[[models.prices.tiers]]
+threshold = 400000
+input = 0.9
+output = 7.5
+input_audio = 2.0
+"#;
+        let v = &parse_toml("g.toml", t).unwrap()[0].versions[0];
+        let modal = |r: &Rates| r.modal().map(|m| m.to_string());
+        // cache_audio_read and output_audio are not given: the cache-read and output rates.
+        assert_eq!(modal(&v.base), ["1", "0.03", "2.5", "30"]);
+        // A tier keeps the version's own modality rates, unless it names its own; a modality
+        // the version does not price apart costs the tier's text rate.
+        assert_eq!(modal(&v.tiers[0].rates), ["1", "0.6", "5", "30"]);
+        assert_eq!(modal(&v.tiers[1].rates), ["2", "0.9", "7.5", "30"]);
+        let bad = t.replace("output_image = \"30\"", "output_image = -1");
+        let err = format!("{:#}", parse_toml("g.toml", &bad).unwrap_err());
+        assert!(err.contains("field output_image: must not be negative"), "{err}");
+
+        let json = r#"{"gpt-audio": {"input_cost_per_token": 2.5e-06, "output_cost_per_token": 1e-05,
+            "input_cost_per_audio_token": 4e-05, "output_cost_per_audio_token": 8e-05, "litellm_provider": "openai"},
+          "gemini-image": {"input_cost_per_token": 3e-07, "output_cost_per_token": 2.5e-06,
+            "cache_read_input_token_cost": 3e-08, "cache_read_input_audio_token_cost": 1e-07,
+            "output_cost_per_image_token": 3e-05, "litellm_provider": "gemini"}}"#;
+        let (models, _) = parse_litellm("prices.json", json).unwrap();
+        let rates = |id: &str| modal(&models.iter().find(|m| m.id == id).unwrap().versions[0].base);
+        assert_eq!(rates("gpt-audio"), ["40", "2.5", "80", "10"]);
+        assert_eq!(rates("gemini-image"), ["0.3", "0.1", "2.5", "30"]);
     }
 }

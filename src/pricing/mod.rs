@@ -14,7 +14,7 @@ use anyhow::{bail, Context, Result};
 use rustc_hash::FxHashMap;
 use sha2::{Digest, Sha256};
 
-pub use rate::{Basis, PriceVersion, Rates, Tier};
+pub use rate::{Basis, ModalRates, PriceVersion, Rates, Tier};
 
 /// One model of one provider and its price history.
 #[derive(Clone, Debug)]
@@ -80,6 +80,39 @@ impl ModelPrice {
     }
 }
 
+/// A name a team's logs use for a model, from a `--pricing` table's `[aliases]` section: an
+/// Azure deployment (`prod-gpt4o-eu`) → the model it serves (`azure/gpt-4o-2024-08-06`). The
+/// lookup resolves the alias before any table entry, so the user's map wins.
+#[derive(Clone, Debug)]
+pub struct UserAlias {
+    /// The table file it is in.
+    pub table: String,
+    /// As written: an exact name, or a glob (`prod-*`), matched case-insensitively.
+    pub name: String,
+    /// A model name, resolved like a logged one (never through another alias).
+    pub target: String,
+    pattern: Option<glob::Pattern>,
+}
+
+impl UserAlias {
+    pub fn new(table: &str, name: &str, target: &str) -> Result<Self> {
+        if name.trim().is_empty() || target.trim().is_empty() {
+            bail!("{table}: alias {name:?} = {target:?}: neither side may be empty");
+        }
+        let pattern = name
+            .contains(['*', '?', '['])
+            .then(|| glob::Pattern::new(&name.trim().to_ascii_lowercase()))
+            .transpose()
+            .with_context(|| format!("{table}: alias {name:?}: bad pattern"))?;
+        Ok(UserAlias {
+            table: table.to_string(),
+            name: name.to_string(),
+            target: target.to_string(),
+            pattern,
+        })
+    }
+}
+
 /// Something an imported table (LiteLLM, genai-prices) holds that was not imported, and why:
 /// `pricing check` lists each, the report counts them in a note, so nothing is dropped silently.
 #[derive(Clone, Debug)]
@@ -106,6 +139,10 @@ pub struct PriceBook {
     alias_of: FxHashMap<usize, usize>,
     /// Entries `0..user_models` come from `--pricing` tables, which win over the built-in ones.
     user_models: usize,
+    /// The tables' `[aliases]`: exact names (lower-case) → index into `aliases`, then the
+    /// globs in table order.
+    aliases: Vec<UserAlias>,
+    alias_names: FxHashMap<String, usize>,
     pub sources: Vec<SourceInfo>,
     /// What the imported tables hold that could not be imported, in file order.
     pub skipped: Vec<Skipped>,
@@ -141,6 +178,7 @@ impl PriceBook {
         let mut sources = Vec::new();
         let mut user_models = 0;
         let mut skipped = Vec::new();
+        let mut aliases = Vec::new();
         for (t, (name, text)) in tables.iter().enumerate() {
             if t == user_tables {
                 user_models = models.len();
@@ -150,7 +188,9 @@ impl PriceBook {
             } else if name.ends_with(".json") {
                 load::parse_litellm(name, text)?
             } else {
-                (load::parse_toml(name, text)?, Vec::new())
+                let (models, table_aliases) = load::parse_toml_table(name, text)?;
+                aliases.extend(table_aliases);
+                (models, Vec::new())
             };
             models.extend(parsed);
             skipped.extend(skips);
@@ -181,7 +221,41 @@ impl PriceBook {
         if user_tables >= tables.len() {
             user_models = models.len();
         }
-        Ok(PriceBook { models, by_name, alias_of, user_models, sources, skipped })
+        let alias_names = alias_index(&aliases)?;
+        let book =
+            PriceBook { models, by_name, alias_of, user_models, aliases, alias_names, sources, skipped };
+        for a in &book.aliases {
+            if book.lookup_name(None, &a.target).is_none() {
+                bail!(
+                    "{}: alias {:?}: its target {:?} is not a model of any price table",
+                    a.table,
+                    a.name,
+                    a.target
+                );
+            }
+        }
+        Ok(book)
+    }
+
+    /// The `[aliases]` of every table, in table order.
+    pub fn aliases(&self) -> &[UserAlias] {
+        &self.aliases
+    }
+
+    /// The user alias a logged model name is: an exact alias of any of its name forms
+    /// (`azure/prod-gpt4o-eu` is `prod-gpt4o-eu`), else the first glob alias matching one.
+    pub fn alias_for(&self, model: &str) -> Option<&UserAlias> {
+        if self.aliases.is_empty() {
+            return None;
+        }
+        let forms = providers::name_forms(model);
+        let exact = forms.iter().find_map(|f| self.alias_names.get(f.as_str()));
+        let i = exact.copied().or_else(|| {
+            self.aliases
+                .iter()
+                .position(|a| a.pattern.as_ref().is_some_and(|p| forms.iter().any(|f| p.matches(f))))
+        })?;
+        Some(&self.aliases[i])
     }
 
     pub fn models(&self) -> &[ModelPrice] {
@@ -212,7 +286,16 @@ impl PriceBook {
     /// The model a call's model string names, preferring `provider`'s entries: the first of
     /// its name forms (`providers::name_forms`) that some entry names exactly, else the
     /// entries whose glob alias matches one of the forms.
+    /// A user alias (`[aliases]` in a `--pricing` table) is resolved first: the name then
+    /// stands for its target.
     pub fn lookup(&self, provider: Option<&str>, model: &str) -> Option<&ModelPrice> {
+        match self.alias_for(model) {
+            Some(a) => self.lookup_name(provider, &a.target),
+            None => self.lookup_name(provider, model),
+        }
+    }
+
+    fn lookup_name(&self, provider: Option<&str>, model: &str) -> Option<&ModelPrice> {
         let forms = providers::name_forms(model);
         for name in &forms {
             if let Some(list) = self.by_name.get(name.as_str()) {
@@ -254,6 +337,31 @@ impl PriceBook {
     }
 }
 
+/// Exact alias names (lower-case) → their index. One name given two targets is an error naming
+/// both tables: which one a log meant cannot be guessed.
+fn alias_index(aliases: &[UserAlias]) -> Result<FxHashMap<String, usize>> {
+    let mut index: FxHashMap<String, usize> = FxHashMap::default();
+    for (i, a) in aliases.iter().enumerate().filter(|(_, a)| a.pattern.is_none()) {
+        let key = a.name.trim().to_ascii_lowercase();
+        if let Some(&j) = index.get(&key) {
+            let b = &aliases[j];
+            if !b.target.eq_ignore_ascii_case(&a.target) {
+                bail!(
+                    "alias {:?} is {:?} in {} but {:?} in {}",
+                    a.name,
+                    b.target,
+                    b.table,
+                    a.target,
+                    a.table
+                );
+            }
+            continue;
+        }
+        index.insert(key, i);
+    }
+    Ok(index)
+}
+
 /// The table files under `path`: the file itself, or a directory's *.toml and *.json, sorted.
 fn table_files(path: &Path) -> Result<Vec<std::path::PathBuf>> {
     if !path.is_dir() {
@@ -280,8 +388,7 @@ fn hex(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
 
-    fn book() -> PriceBook {
-        let a = r#"provider = "a"
+    const A: &str = r#"provider = "a"
 [[models]]
 id = "shared"
 aliases = ["fam-*"]
@@ -289,14 +396,16 @@ aliases = ["fam-*"]
 input = 1
 output = 1
 "#;
-        let b = r#"provider = "b"
+    const B: &str = r#"provider = "b"
 [[models]]
 id = "shared"
 [[models.prices]]
 input = 2
 output = 2
 "#;
-        PriceBook::from_texts(&[("a.toml".into(), a.into()), ("b.toml".into(), b.into())]).unwrap()
+
+    fn book() -> PriceBook {
+        PriceBook::from_texts(&[("a.toml".into(), A.into()), ("b.toml".into(), B.into())]).unwrap()
     }
 
     #[test]
@@ -373,6 +482,66 @@ output = 27.5
         // Globs are tried on every form, after every exact name.
         assert_eq!(id("vertex_ai/m-2@001"), Some("anthropic.m-v1:0"));
         assert_eq!(id("apac.other"), None);
+    }
+
+    /// `[aliases]` (#11): a deployment name stands for its target, before any table entry, on
+    /// any of its name forms; globs after exact names; the target resolves like a logged name.
+    #[test]
+    fn user_aliases_resolve_before_the_tables() {
+        let aliases = r#"[aliases]
+"prod-eu" = "b/shared"
+"shared" = "fam-1"
+"night-*" = "shared"
+"night-special" = "fam-2"
+"#;
+        let book = |user: &str| {
+            let tables = [
+                ("user.toml".into(), user.to_string()),
+                ("a.toml".into(), A.into()),
+                ("b.toml".into(), B.into()),
+            ];
+            PriceBook::build(&tables, 1)
+        };
+        let book = book(aliases).unwrap();
+        let id =
+            |p: Option<&str>, name: &str| book.lookup(p, name).map(|m| (m.provider.as_str(), m.id.as_str()));
+        assert_eq!(id(None, "PROD-EU"), Some(("a", "shared")), "target b/shared, no provider: first table");
+        assert_eq!(id(Some("b"), "azure/prod-eu"), Some(("b", "shared")), "a name form; the call's provider");
+        // The alias "shared" wins over the entries named shared: it goes to fam-1's glob entry.
+        assert_eq!(book.alias_for("shared").map(|a| a.target.as_str()), Some("fam-1"));
+        assert_eq!(book.alias_for("night-1").map(|a| a.name.as_str()), Some("night-*"));
+        assert_eq!(book.alias_for("night-special").map(|a| a.target.as_str()), Some("fam-2"), "exact first");
+        assert!(book.alias_for("nightly").is_none());
+        assert_eq!(book.identity(Some("b"), "prod-eu").map(|m| m.provider.as_str()), Some("b"));
+    }
+
+    #[test]
+    fn a_bad_alias_names_its_file() {
+        let build = |tables: &[(&str, &str)]| {
+            let tables: Vec<(String, String)> =
+                tables.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
+            PriceBook::build(&tables, tables.len() - 1).map(|_| ()).map_err(|e| format!("{e:#}"))
+        };
+        let err = build(&[("u.toml", "[aliases]\n\"d\" = \"nope\"\n"), ("a.toml", A)]).unwrap_err();
+        assert_eq!(err, "u.toml: alias \"d\": its target \"nope\" is not a model of any price table");
+        // An alias is never followed to another alias: a target must be a model.
+        let chain = "[aliases]\n\"d\" = \"e\"\n\"e\" = \"shared\"\n";
+        assert!(build(&[("u.toml", chain), ("a.toml", A)])
+            .unwrap_err()
+            .contains("alias \"d\": its target \"e\""));
+        let twice = [
+            ("u.toml", "[aliases]\n\"d\" = \"shared\"\n"),
+            ("v.toml", "[aliases]\n\"D\" = \"fam-1\"\n"),
+            ("a.toml", A),
+        ];
+        let err = build(&twice).unwrap_err();
+        assert_eq!(err, "alias \"D\" is \"shared\" in u.toml but \"fam-1\" in v.toml");
+        let same = [
+            ("u.toml", "[aliases]\n\"d\" = \"shared\"\n"),
+            ("v.toml", "[aliases]\n\"d\" = \"SHARED\"\n"),
+            ("a.toml", A),
+        ];
+        assert!(build(&same).is_ok());
     }
 
     #[test]

@@ -5,7 +5,9 @@
 
 use crate::money::Rate;
 
-/// Rates in USD per million tokens, every class filled in.
+/// Rates in USD per million tokens, every class filled in: a modality the table gives no
+/// rate for costs the text rate of its class (audio prompt tokens the input rate, cached audio
+/// the cache-read rate, audio and image output the output rate).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Rates {
     pub input: Rate,
@@ -13,6 +15,80 @@ pub struct Rates {
     pub cache_read: Rate,
     pub cache_write: Rate,
     pub cache_write_1h: Rate,
+    pub input_audio: Rate,
+    pub cache_audio_read: Rate,
+    pub output_audio: Rate,
+    pub output_image: Rate,
+}
+
+/// Modality rates as a table writes them; `None` = the text rate of the class.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ModalRates {
+    pub input_audio: Option<Rate>,
+    pub cache_audio_read: Option<Rate>,
+    pub output_audio: Option<Rate>,
+    pub output_image: Option<Rate>,
+}
+
+impl ModalRates {
+    /// Each rate this names, else `other`'s.
+    pub fn or(self, other: ModalRates) -> ModalRates {
+        ModalRates {
+            input_audio: self.input_audio.or(other.input_audio),
+            cache_audio_read: self.cache_audio_read.or(other.cache_audio_read),
+            output_audio: self.output_audio.or(other.output_audio),
+            output_image: self.output_image.or(other.output_image),
+        }
+    }
+}
+
+/// The modality rate names, as tables, `pricing show` and `pricing diff` write them.
+pub const MODAL_NAMES: [&str; 4] = ["input_audio", "cache_audio_read", "output_audio", "output_image"];
+
+impl Rates {
+    /// Text rates, every modality at the text rate of its class.
+    pub fn text(
+        input: Rate,
+        output: Rate,
+        cache_read: Rate,
+        cache_write: Rate,
+        cache_write_1h: Rate,
+    ) -> Self {
+        Rates {
+            input,
+            output,
+            cache_read,
+            cache_write,
+            cache_write_1h,
+            input_audio: input,
+            cache_audio_read: cache_read,
+            output_audio: output,
+            output_image: output,
+        }
+    }
+
+    /// These rates with the modality rates `m` gives in place of the text fallbacks.
+    pub fn with_modal(self, m: ModalRates) -> Self {
+        Rates {
+            input_audio: m.input_audio.unwrap_or(self.input),
+            cache_audio_read: m.cache_audio_read.unwrap_or(self.cache_read),
+            output_audio: m.output_audio.unwrap_or(self.output),
+            output_image: m.output_image.unwrap_or(self.output),
+            ..self
+        }
+    }
+
+    /// The modality rates, in `MODAL_NAMES` order.
+    pub fn modal(&self) -> [Rate; 4] {
+        [self.input_audio, self.cache_audio_read, self.output_audio, self.output_image]
+    }
+
+    /// Whether some modality costs other than the text rate of its class.
+    pub fn has_modal(&self) -> bool {
+        let text =
+            Rates::text(self.input, self.output, self.cache_read, self.cache_write, self.cache_write_1h);
+        self.modal() != text.modal()
+    }
 }
 
 /// Which tokens of a request count toward a tier threshold.
@@ -182,7 +258,7 @@ mod tests {
 
     fn rates(input: &str) -> Rates {
         let r = Rate::parse(input).unwrap();
-        Rates { input: r, output: r, cache_read: r, cache_write: r, cache_write_1h: r }
+        Rates::text(r, r, r, r, r)
     }
 
     fn version() -> PriceVersion {

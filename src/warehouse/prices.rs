@@ -179,7 +179,7 @@ pub fn tables(book: &PriceBook, d: Dialect) -> PriceTables {
 
 fn zero_rates() -> Rates {
     let z = crate::money::Rate::from_pico(0);
-    Rates { input: z, output: z, cache_read: z, cache_write: z, cache_write_1h: z }
+    Rates::text(z, z, z, z, z)
 }
 
 /// `(entry, vidx, widx, tier)` and the five rates.

@@ -2,6 +2,7 @@
 //! `pipeline`, the library's stages) on files in `fixtures/`, whose figures were worked out
 //! by hand in `fixtures/EXPECTED.md`.
 
+mod aliases;
 mod budget;
 mod cache;
 mod check;

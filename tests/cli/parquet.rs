@@ -43,6 +43,8 @@ fn an_exported_calls_parquet_reads_back_as_the_same_report() {
         ("fixtures/retries.jsonl", &test_pricing()[..]),
         ("fixtures/thresholds.jsonl", &test_pricing()[..]),
         ("fixtures/waste.jsonl", &test_pricing()[..]),
+        // Audio and image tokens at their own rates (#11): the modality columns come back.
+        ("fixtures/modality/calls.jsonl", builtin),
     ];
     for (log, pricing) in cases {
         let dir = tempfile::tempdir().unwrap();

@@ -198,7 +198,7 @@ fn builtin_deepseek_off_peak_window_by_utc_time_of_day_r11() {
 
 /// genai-prices' time-of-day sets price by hour, and what it cannot import is listed, never
 /// dropped silently (issue #11). fixtures/pricing/README.md: NEW prices diff.jsonl at $2.74
-/// with ds-legacy unpriced; ds-coder's regex rule and audio price are the 2 skipped entries.
+/// with ds-legacy unpriced; ds-coder's regex rule and per-request price are the 2 skipped entries.
 #[test]
 fn genai_prices_time_of_day_and_nothing_skipped_silently_r11() {
     let r = super::run_json(&[
@@ -225,7 +225,7 @@ fn genai_prices_time_of_day_and_nothing_skipped_silently_r11() {
     let text = String::from_utf8(out.stdout).unwrap();
     let skipped: Vec<&str> = text.lines().filter(|l| l.starts_with("skipped")).collect();
     assert_eq!(skipped.len(), 2, "{text}");
-    assert!(skipped[0].contains("deepseek/ds-coder: price field input_audio_mtok is not imported"), "{text}");
+    assert!(skipped[0].contains("deepseek/ds-coder: price field requests_kcount is not imported"), "{text}");
     assert!(skipped[1].contains(r#"deepseek/ds-coder: match rule {"regex":"^ds-coder-v[0-9]+$"}"#), "{text}");
 }
 
@@ -320,4 +320,99 @@ fn pricing_diff_escapes_names_and_reads_builtin() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("no-such-file.toml: no such price table"));
+}
+
+/// Audio prompt tokens, cached audio, audio output and image output at their modality rates
+/// (issue #11); every figure worked out in fixtures/modality/README.md.
+#[test]
+fn modality_tokens_at_their_own_rates_r11() {
+    let r = super::run_json(&["report", "fixtures/modality/calls.jsonl", "--only", "totals"]);
+    assert_eq!(r["totals"]["unpriced_calls"], 0);
+    assert_eq!(r["totals"]["cost_usd_exact"], "0.1226065", "7,010 + 57,500 + 38,731 + 19,365.5 µ$");
+    let models = r["breakdowns"]["model"].as_array().unwrap();
+    let cost = |m: &str| models.iter().find(|row| row["key"] == m).map(|row| row["cost_usd"].clone());
+    assert_eq!(cost("gemini-2.5-flash"), Some(serde_json::json!(0.00701)));
+    assert_eq!(cost("gpt-4o-audio-preview-2024-12-17"), Some(serde_json::json!(0.0575)));
+    // The native readers take the same counts from the providers' usage blocks.
+    let r = super::run_json(&[
+        "report",
+        "fixtures/modality/gemini.jsonl",
+        "fixtures/modality/openai.jsonl",
+        "--only",
+        "totals",
+    ]);
+    assert_eq!(r["totals"]["calls"], 3);
+    assert_eq!(r["totals"]["cost_usd_exact"], "0.103241", "7,010 + 38,731 + 57,500 µ$");
+    // pricing show lists the modality rates where a model has some.
+    let out = llmcost().args(["pricing", "show", "gemini-2.5-flash-image"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("output_image"), "{text}");
+    assert!(text.contains("costs the text rate of its class"), "{text}");
+    let out = llmcost().args(["pricing", "show", "gemini-2.5-pro"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains("input_audio"), "no modality columns without modality rates: {text}");
+}
+
+/// A modality count larger than its class is rejected naming the field.
+#[test]
+fn modality_counts_must_fit_their_class_r11() {
+    let line = r#"{"timestamp": "2026-10-01T10:00:00Z", "model": "gemini-2.5-flash", "input_tokens": 100, "output_tokens": 10, "output_image_tokens": 11}"#;
+    let out = llmcost()
+        .args(["report", "-", "--format", "json", "--only", "totals"])
+        .write_stdin(line)
+        .output()
+        .unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["lines"]["rejected"], 1);
+    assert_eq!(r["rejected"][0]["field"], "output_image_tokens");
+}
+
+/// Dated versions the generator adds where genai-prices dates a change LiteLLM states for all
+/// time (#11): Bedrock's regional `eu.anthropic.claude-sonnet-5` (pricing/generated/bedrock.toml,
+/// GENERATED.md "Dated price changes") costs the introductory 2.2 / 11 (cache read 0.22, write
+/// 2.75, 1-hour write 4.4) until 2026-09-01 and 3.3 / 16.5 (0.33, 4.125, 6.6) from then.
+/// One call: 10,000 input of which 2,000 cache reads and 1,000 cache writes (500 of them 1-hour),
+/// 1,000 output; fresh input = 10,000 − 2,000 − 1,000 = 7,000.
+/// Before: 7,000 × 2.2 + 2,000 × 0.22 + 500 × 2.75 + 500 × 4.4 + 1,000 × 11
+///       = 15,400 + 440 + 1,375 + 2,200 + 11,000 = 30,415 µ$.
+/// After:  7,000 × 3.3 + 2,000 × 0.33 + 500 × 4.125 + 500 × 6.6 + 1,000 × 16.5
+///       = 23,100 + 660 + 2,062.5 + 3,300 + 16,500 = 45,622.5 µ$.
+#[test]
+fn bedrock_regional_sonnet_5_changes_price_on_its_date_r11() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("calls.jsonl");
+    for (day, want) in [("2026-08-31T23:59:00Z", "0.030415"), ("2026-09-01T00:00:00Z", "0.0456225")] {
+        std::fs::write(
+            &log,
+            format!(
+                r#"{{"timestamp":"{day}","provider":"bedrock","model":"eu.anthropic.claude-sonnet-5","input_tokens":10000,"cache_read_tokens":2000,"cache_write_tokens":1000,"cache_write_1h_tokens":500,"output_tokens":1000}}"#
+            ),
+        )
+        .unwrap();
+        let r = super::run_json(&["report", log.to_str().unwrap(), "--only", "totals"]);
+        let got = r["totals"]["cost_usd_exact"].as_str().unwrap().to_string();
+        assert!(super::same_decimal(&got, want), "{day}: got {got}, want {want}");
+    }
+}
+
+/// Bedrock's `openai.gpt-5.5` costs 10% more than OpenAI's direct price (#11;
+/// pricing/bedrock.toml): genai-prices' real Bedrock Mantle block of 88 input and 14 output
+/// tokens is $0.000484 + $0.000462: 88 × 5.5 + 14 × 33 = 484 + 462 = 946 µ$. The list-priced
+/// `global.` id is the direct entry: 88 × 5 + 14 × 30 = 440 + 420 = 860 µ$.
+#[test]
+fn bedrock_openai_ids_cost_ten_percent_more_r11() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("calls.jsonl");
+    for (model, want) in [("openai.gpt-5.5", "0.000946"), ("global.openai.gpt-5.5", "0.00086")] {
+        std::fs::write(
+            &log,
+            format!(
+                r#"{{"timestamp":"2026-10-01T10:00:00Z","provider":"bedrock","model":"{model}","input_tokens":88,"output_tokens":14}}"#
+            ),
+        )
+        .unwrap();
+        let r = super::run_json(&["report", log.to_str().unwrap(), "--only", "totals"]);
+        let got = r["totals"]["cost_usd_exact"].as_str().unwrap().to_string();
+        assert!(super::same_decimal(&got, want), "{model}: got {got}, want {want}");
+    }
 }

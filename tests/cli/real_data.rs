@@ -94,8 +94,8 @@ fn genai_prices_real_usages_match_expected_prices() {
     check_mismatches(&dir, &book, "built-in tables", 1_081, BUILTIN_MISMATCHES);
 }
 
-/// The same blocks priced with genai-prices' own data.json read by `--pricing`: what is left
-/// over are differences of method (modality rates, request fees), not of prices.
+/// The same blocks priced with genai-prices' own data.json read by `--pricing`, its audio rates
+/// included: what is left over is data.json's single output rate of image models.
 #[test]
 fn genai_prices_data_json_reproduces_its_own_prices() {
     let (Some(dir), Some(prices)) = (shared("genai-prices-real-usages"), shared("pricing-genai-prices"))
@@ -107,44 +107,36 @@ fn genai_prices_data_json_reproduces_its_own_prices() {
 }
 
 // Why a block is priced differently from genai-prices (each checked on the blocks printed by
-// the test: e.g. gemini-2.0-flash with 150 AUDIO of 159 prompt tokens is 150 × (0.7 − 0.1)
-// = 90 µ$ short).
-const AUDIO: &str = "AUDIO (and VIDEO) prompt tokens: genai-prices bills them at Gemini's audio input \
-                     rate, llmcost prices every prompt token at the text rate";
+// the test).
 const NOT_LISTED: &str =
     "genai-prices matches it by a prefix or substring rule, LiteLLM does not list it: the generated \
                           tables take genai-prices' exact names only, so it stays unpriced";
-const IMAGE: &str = "output IMAGE tokens at Gemini's image-output rate, a modality llmcost does not model";
-const LEFT_OUT_IMAGE: &str = "left out of the built-in tables, curated and generated (image output is not \
-                              modelled; pricing/GENERATED.md)";
-const CACHE_WRITE: &str = "chat.completions prompt_tokens_details.cache_write_tokens: genai-prices bills \
-                           the prompt flat at input, llmcost the 4,012 writes at 1.25x input";
+const EXPERIMENTAL: &str = "genai-prices prices it as gemini-2.0-flash by a prefix rule; the curated Google \
+                            table leaves the free experimental (-exp) models out on purpose";
+// 81 prompt tokens of which 69 audio, 72 output: genai-prices 81 × 2.5 + 72 × 10 = 922.5 µ$;
+// llmcost 12 × 2.5 + 69 × 40 + 72 × 10 = 3,510 µ$.
+const AUDIO_AT_TEXT_RATE: &str = "genai-prices' data.json gives gpt-4o-audio-preview an input_audio_mtok of \
+                                  2.5, its text rate; OpenAI and LiteLLM bill its audio input at 40 per M";
+// gemini-3-pro-image-preview, 33 prompt, 1,780 candidates (1,120 IMAGE) + 529 thoughts:
+// data.json 33 × 2 + 2,309 × 120 = 277,146 µ$; the usages 33 × 2 + 1,120 × 120 + 1,189 × 12
+// = 148,734 µ$ (text and thinking at 12, images at 120).
+const ONE_OUTPUT_RATE: &str =
+    "data.json gives the image models one output rate, the image one, for text and \
+                               thinking output too; its own usages data bills those at the text rate";
 
-/// Known mismatches with the built-in tables, 48 of the 1,081 blocks (1,033 exact, 95.6%):
-/// (model, blocks, why). The generated tables (#11) priced five models left out before
-/// (computer-use-preview, gpt-4o-audio-preview and -search-preview, gpt-oss-120b,
-/// text-embedding-3-small), each now exact.
+/// Known mismatches with the built-in tables, 5 of the 1,081 blocks (1,076 exact, 99.5%):
+/// (model, blocks, why). Audio prompt tokens and image output are priced at their modality
+/// rates (#11), which made 45 blocks of Gemini exact.
 const BUILTIN_MISMATCHES: &[(&str, u32, &str)] = &[
-    ("gemini-2.0-flash", 4, AUDIO),
-    ("gemini-2.0-flash-exp", 2, NOT_LISTED),
-    ("gemini-2.5-flash", 15, AUDIO),
-    ("gemini-2.5-flash-image", 5, LEFT_OUT_IMAGE),
-    ("gemini-3-flash-preview", 20, AUDIO),
-    ("gemini-3-pro-image-preview", 1, LEFT_OUT_IMAGE),
+    ("gemini-2.0-flash-exp", 2, EXPERIMENTAL),
     ("gpt-4.5-preview-2025-02-27", 1, NOT_LISTED),
-    ("gpt-5.6-sol", 1, CACHE_WRITE),
+    ("gpt-4o-audio-preview-2024-12-17", 2, AUDIO_AT_TEXT_RATE),
 ];
 
-/// Known mismatches with genai-prices' own data.json, 45 of the 1,081 blocks: (model, blocks,
-/// why). All are differences of method, not of prices.
-const DATA_JSON_MISMATCHES: &[(&str, u32, &str)] = &[
-    ("gemini-2.0-flash", 4, AUDIO),
-    ("gemini-2.5-flash", 15, AUDIO),
-    ("gemini-2.5-flash-image", 4, IMAGE),
-    ("gemini-3-flash-preview", 20, AUDIO),
-    ("gemini-3-pro-image-preview", 1, IMAGE),
-    ("gpt-5.6-sol", 1, CACHE_WRITE),
-];
+/// Known mismatches with genai-prices' own data.json, 5 of the 1,081 blocks (1,076 exact,
+/// 99.5%): (model, blocks, why).
+const DATA_JSON_MISMATCHES: &[(&str, u32, &str)] =
+    &[("gemini-2.5-flash-image", 4, ONE_OUTPUT_RATE), ("gemini-3-pro-image-preview", 1, ONE_OUTPUT_RATE)];
 
 /// Prices every comparable usage block with `book` and requires the blocks priced differently
 /// from genai-prices to be exactly the known ones, model by model: a new mismatch, or a known
@@ -251,12 +243,18 @@ fn as_native_line(rec: &serde_json::Value) -> Option<(&'static str, &'static str
     None
 }
 
+/// genai-prices' price for the real provider. A chat block is read as an embeddings response
+/// too (an OpenAI usage with `prompt_tokens`), and that price, of its prompt alone at the
+/// input rate, may come first: the embeddings flavour is taken only for a block that
+/// generated nothing (a real embeddings response).
 fn expected_price(rec: &serde_json::Value, provider: &str) -> Option<Money> {
+    let usage = &rec["body"]["usage"];
+    let generated = usage.get("completion_tokens").is_some() || usage.get("output_tokens").is_some();
     let extractors = rec["extracted"]
         .as_array()?
         .iter()
         .flat_map(|e| e["extractors"].as_array().cloned().unwrap_or_default());
-    for e in extractors {
+    for e in extractors.filter(|e| !(generated && e["api_flavor"] == "embeddings")) {
         if e["provider_id"] == provider {
             let (i, o) = (e["input_price"].as_str()?, e["output_price"].as_str()?);
             return Some(Money::parse(i).ok()? + Money::parse(o).ok()?);

@@ -174,7 +174,15 @@ fn random_tokens(rng: &mut Rng, thresholds: &[u64]) -> Tokens {
     let cache_read = rng.below(input + 1);
     let cache_write = rng.below(input - cache_read + 1);
     let cache_write_1h = rng.below(cache_write + 1);
-    Tokens { input, output, cache_read, cache_write, cache_write_1h, reasoning: rng.below(output + 1) }
+    Tokens {
+        input,
+        output,
+        cache_read,
+        cache_write,
+        cache_write_1h,
+        reasoning: rng.below(output + 1),
+        ..Tokens::default()
+    }
 }
 
 #[test]

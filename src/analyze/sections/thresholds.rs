@@ -230,6 +230,8 @@ pub fn trimmed(t: &Tokens, excess: u64) -> Tokens {
     let n = take(t.output);
     t.output -= n;
     t.reasoning = t.reasoning.min(t.output);
+    // Within a class, text tokens go before audio and image ones.
+    t.fit_modalities();
     t
 }
 

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::ingest::dialect::{Dialect, LineParser, Owned};
 use crate::ingest::record::{Field, RawRecord, Scalar};
-use crate::ingest::usage::{count, set_num, set_text, text};
+use crate::ingest::usage::{count, set_modalities, set_num, set_text, text, Modalities};
 
 pub const DIALECT: Dialect = Dialect {
     name: "helicone",
@@ -62,15 +62,18 @@ fn tokens(row: &Value, rec: &mut Owned) -> Result<(), String> {
     let fresh = count(row, "prompt_tokens")?.ok_or("request has no prompt_tokens")?;
     let n = |key: &str| count(row, key).map(|c| c.unwrap_or(0));
     let (read, write) = (n("prompt_cache_read_tokens")?, n("prompt_cache_write_tokens")?);
-    // Audio is billed beside the text tokens too; llmcost prices it at the text rates.
-    set_num(rec, Field::InputTokens, fresh + read + write + n("prompt_audio_tokens")?);
+    // Audio is billed beside the text tokens too, at the audio rates where a table has them.
+    let (audio_in, audio_out) = (n("prompt_audio_tokens")?, n("completion_audio_tokens")?);
+    set_num(rec, Field::InputTokens, fresh + read + write + audio_in);
     set_num(rec, Field::CacheReadTokens, read);
     set_num(rec, Field::CacheWriteTokens, write);
     // Newer rows keep reasoning out of completion_tokens in a column of its own; older rows
     // have no such column and counted it inside. The sum is the whole completion either way.
     let reasoning = n("reasoning_tokens")?;
-    set_num(rec, Field::OutputTokens, n("completion_tokens")? + n("completion_audio_tokens")? + reasoning);
+    set_num(rec, Field::OutputTokens, n("completion_tokens")? + audio_out + reasoning);
     set_num(rec, Field::ReasoningTokens, reasoning);
+    let m = Modalities { input_audio: audio_in, output_audio: audio_out, ..Modalities::default() };
+    set_modalities(rec, m);
     Ok(())
 }
 

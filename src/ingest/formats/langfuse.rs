@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 
 use crate::ingest::dialect::{Dialect, LineParser, Owned};
 use crate::ingest::record::{Field, RawRecord, Scalar};
-use crate::ingest::usage::{as_count, count, set_num, set_text};
+use crate::ingest::usage::{as_count, count, set_modalities, set_num, set_text, Modalities};
 use crate::time::rfc3339_ms;
 
 pub const DIALECT: Dialect = Dialect {
@@ -112,6 +112,16 @@ fn usage_details(d: &Map<String, Value>, rec: &mut Owned) -> Result<(), String> 
     set_num(rec, Field::CacheWrite1hTokens, sum(&|k| is_write(k) && k.contains("1h")));
     set_num(rec, Field::OutputTokens, sum(&|k| k.contains("output")));
     set_num(rec, Field::ReasoningTokens, sum(&|k| k.contains("output") && k.contains("reasoning")));
+    // The audio and image types (`input_audio_tokens`, `output_audio_tokens`, ...) are the
+    // modality classes; an audio type that is also a cache read is cached audio.
+    let audio = |k: &str| k.contains("audio");
+    let modalities = Modalities {
+        input_audio: sum(&|k| k.contains("input") && audio(k)),
+        cache_audio_read: sum(&|k| is_read(k) && audio(k)),
+        output_audio: sum(&|k| k.contains("output") && audio(k)),
+        output_image: sum(&|k| k.contains("output") && k.contains("image")),
+    };
+    set_modalities(rec, modalities);
     Ok(())
 }
 
@@ -179,6 +189,16 @@ mod tests {
         let rec = &parse(obs)[0];
         assert_eq!((n(rec, Field::InputTokens), n(rec, Field::CacheReadTokens)), (150, 100));
         assert_eq!((n(rec, Field::CacheWriteTokens), n(rec, Field::CacheWrite1hTokens)), (40, 40));
+    }
+
+    #[test]
+    fn audio_and_image_usage_types_are_the_modality_classes_r11() {
+        let obs = serde_json::json!({"traceId": "t", "type": "GENERATION", "model": "gpt-4o-audio-preview",
+            "startTime": "2026-03-01T10:00:00Z",
+            "usageDetails": {"input": 20, "input_audio_tokens": 800, "output": 100, "output_audio_tokens": 300}});
+        let rec = &parse(obs)[0];
+        assert_eq!((n(rec, Field::InputTokens), n(rec, Field::InputAudioTokens)), (820, 800));
+        assert_eq!((n(rec, Field::OutputTokens), n(rec, Field::OutputAudioTokens)), (400, 300));
     }
 
     #[test]

@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use crate::ingest::dialect::{Dialect, LineParser, Owned};
 use crate::ingest::record::{Field, RawRecord, Scalar};
-use crate::ingest::usage::{num, set_num, set_text, text};
+use crate::ingest::usage::{num, set_modalities, set_num, set_text, text, Modalities};
 
 pub const DIALECT: Dialect = Dialect {
     name: "litellm",
@@ -111,6 +111,20 @@ fn tokens(line: &Value, rec: &mut Owned) -> Result<(), String> {
     if let Some(r) = num(usage, &["completion_tokens_details", "reasoning_tokens"]) {
         set_num(rec, Field::ReasoningTokens, r);
     }
+    // Audio in the OpenAI-style details (the uncached audio at most the uncached prompt, as
+    // the details do not say which cached tokens were audio); Gemini's image output as
+    // LiteLLM maps it, `completion_tokens_details.image_tokens`.
+    let uncached = input.saturating_sub(read.unwrap_or(0)).saturating_sub(write.unwrap_or(0));
+    let out_details = &usage["completion_tokens_details"];
+    let output_audio = num(out_details, &["audio_tokens"]).unwrap_or(0).min(output);
+    let modalities = Modalities {
+        input_audio: num(details, &["audio_tokens"]).unwrap_or(0).min(uncached),
+        output_audio,
+        // Within completion_tokens, as LiteLLM's Gemini usage counts them.
+        output_image: num(out_details, &["image_tokens"]).unwrap_or(0).min(output - output_audio),
+        ..Modalities::default()
+    };
+    set_modalities(rec, modalities);
     Ok(())
 }
 
@@ -210,6 +224,18 @@ mod tests {
             ("u-42", "summarise", "search-team")
         );
         assert_eq!(s(rec, Field::FinishReason), "stop");
+    }
+
+    #[test]
+    fn audio_and_image_tokens_from_the_usage_details_r11() {
+        let v = serde_json::json!({"id": "c1", "startTime": 1772359200, "status": "success",
+            "model": "gemini-2.5-flash-image", "prompt_tokens": 120, "completion_tokens": 1300,
+            "response": {"usage": {"prompt_tokens": 120, "completion_tokens": 1300,
+                "prompt_tokens_details": {"audio_tokens": 100, "cached_tokens": 0},
+                "completion_tokens_details": {"audio_tokens": 0, "image_tokens": 1290}}}});
+        let rec = &parse(v)[0];
+        assert_eq!(n(rec, Field::InputAudioTokens), 100);
+        assert_eq!(n(rec, Field::OutputImageTokens), 1290);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::ingest::dialect::{Dialect, LineParser, Owned};
 use crate::ingest::record::{Field, RawRecord, Scalar};
-use crate::ingest::usage::{copy_texts, num, set_num, set_text, text};
+use crate::ingest::usage::{copy_texts, num, set_modalities, set_num, set_text, text, Modalities};
 
 pub const DIALECT: Dialect = Dialect {
     name: "openai-usage",
@@ -69,6 +69,19 @@ fn row(result: &Value, start: u64) -> Result<Owned, String> {
     set_num(&mut rec, Field::OutputTokens, num(result, &["output_tokens"]).unwrap_or(0));
     set_num(&mut rec, Field::CacheReadTokens, num(result, &["input_cached_tokens"]).unwrap_or(0));
     set_num(&mut rec, Field::CacheWriteTokens, num(result, &["input_cache_write_tokens"]).unwrap_or(0));
+    // The audio counts; which cached tokens were audio is not said, so the uncached audio is
+    // at most the uncached prompt.
+    let uncached = ["input_cached_tokens", "input_cache_write_tokens"]
+        .iter()
+        .fold(num(result, &["input_tokens"]).unwrap_or(0), |n, k| {
+            n.saturating_sub(num(result, &[k]).unwrap_or(0))
+        });
+    let modalities = Modalities {
+        input_audio: num(result, &["input_audio_tokens"]).unwrap_or(0).min(uncached),
+        output_audio: num(result, &["output_audio_tokens"]).unwrap_or(0),
+        ..Modalities::default()
+    };
+    set_modalities(&mut rec, modalities);
     if result.get("batch").and_then(Value::as_bool) == Some(true) {
         rec.set(Field::Batch, Some(Scalar::Bool(true)));
     }

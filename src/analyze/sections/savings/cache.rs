@@ -111,7 +111,8 @@ fn route_target(opts: &SavingsOptions, label: Option<&str>) -> Option<(f64, &'st
 /// round(extra × write_ratio) more of its fresh input written to the cache.
 pub fn raised(t: &Tokens, rate: f64, write_ratio: f64) -> Tokens {
     let goal = (rate * t.input as f64).floor() as u64;
-    let fresh = t.input - t.cache_read - t.cache_write;
+    // Only text prompt tokens are newly cached: the audio ones keep their own rate.
+    let fresh = t.uncached_text();
     let extra = goal.saturating_sub(t.cache_read).min(fresh);
     if extra == 0 {
         return *t;

@@ -222,6 +222,7 @@ impl<'b> State<'b> {
             Change::CapOutput(cap) => {
                 self.tokens.output = self.tokens.output.min(cap);
                 self.tokens.reasoning = self.tokens.reasoning.min(self.tokens.output);
+                self.tokens.fit_modalities();
             }
             Change::CacheReads { rate, write_ratio } => {
                 self.tokens = cache::raised(&self.tokens, rate, write_ratio)
@@ -436,7 +437,7 @@ mod tests {
     use crate::analyze::context::testing::with_ctx;
 
     fn tokens(input: u64, output: u64, read: u64, write: u64) -> Tokens {
-        Tokens { input, output, cache_read: read, cache_write: write, cache_write_1h: 0, reasoning: 0 }
+        Tokens { input, output, cache_read: read, cache_write: write, ..Tokens::default() }
     }
 
     #[test]
