@@ -315,14 +315,18 @@ pub struct TokenColumns {
     pub cache_write: Vec<u64>,
     pub cache_write_1h: Vec<u64>,
     pub reasoning: Vec<u64>,
-    pub input_audio: Vec<u64>,
-    pub cache_audio_read: Vec<u64>,
-    pub output_audio: Vec<u64>,
-    pub output_image: Vec<u64>,
+    /// input_audio, cache_audio_read, output_audio, output_image (`MODAL`): all four empty
+    /// while no call so far has any, so text-only logs (most) pay no memory for them.
+    modal: [Vec<u64>; 4],
 }
+
+/// The modality classes in `TokenColumns::modal` order.
+pub const MODAL: [fn(&Tokens) -> u64; 4] =
+    [|t| t.input_audio, |t| t.cache_audio_read, |t| t.output_audio, |t| t.output_image];
 
 impl TokenColumns {
     pub fn get(&self, row: usize) -> Tokens {
+        let m = |i: usize| self.modal[i].get(row).copied().unwrap_or(0);
         Tokens {
             input: self.input[row],
             output: self.output[row],
@@ -330,37 +334,82 @@ impl TokenColumns {
             cache_write: self.cache_write[row],
             cache_write_1h: self.cache_write_1h[row],
             reasoning: self.reasoning[row],
-            input_audio: self.input_audio[row],
-            cache_audio_read: self.cache_audio_read[row],
-            output_audio: self.output_audio[row],
-            output_image: self.output_image[row],
+            input_audio: m(0),
+            cache_audio_read: m(1),
+            output_audio: m(2),
+            output_image: m(3),
+        }
+    }
+
+    /// One modality class (`MODAL` order) for every row.
+    pub fn modal_column(&self, class: usize) -> Vec<u64> {
+        let v = &self.modal[class];
+        if v.is_empty() {
+            vec![0; self.input.len()]
+        } else {
+            v.clone()
+        }
+    }
+
+    /// Gives every row so far explicit modality counts (the first call with some arrived).
+    fn materialise_modal(&mut self) {
+        let rows = self.input.len();
+        for v in &mut self.modal {
+            v.resize(rows, 0);
         }
     }
 
     fn push(&mut self, t: &Tokens) {
+        let modal = MODAL.map(|f| f(t));
+        if modal != [0; 4] && self.modal[0].is_empty() {
+            self.materialise_modal();
+        }
         self.input.push(t.input);
         self.output.push(t.output);
         self.cache_read.push(t.cache_read);
         self.cache_write.push(t.cache_write);
         self.cache_write_1h.push(t.cache_write_1h);
         self.reasoning.push(t.reasoning);
-        self.input_audio.push(t.input_audio);
-        self.cache_audio_read.push(t.cache_audio_read);
-        self.output_audio.push(t.output_audio);
-        self.output_image.push(t.output_image);
+        if !self.modal[0].is_empty() {
+            for (v, n) in self.modal.iter_mut().zip(modal) {
+                v.push(n);
+            }
+        }
+    }
+
+    /// Replaces row `row`'s counts.
+    fn set(&mut self, row: usize, t: &Tokens) {
+        self.input[row] = t.input;
+        self.output[row] = t.output;
+        self.cache_read[row] = t.cache_read;
+        self.cache_write[row] = t.cache_write;
+        self.cache_write_1h[row] = t.cache_write_1h;
+        self.reasoning[row] = t.reasoning;
+        let modal = MODAL.map(|f| f(t));
+        if modal != [0; 4] && self.modal[0].is_empty() {
+            self.materialise_modal();
+        }
+        if !self.modal[0].is_empty() {
+            for (v, n) in self.modal.iter_mut().zip(modal) {
+                v[row] = n;
+            }
+        }
     }
 
     fn append(&mut self, mut o: TokenColumns) {
+        if !self.modal[0].is_empty() || !o.modal[0].is_empty() {
+            self.materialise_modal();
+            o.materialise_modal();
+            for (mine, theirs) in self.modal.iter_mut().zip(&mut o.modal) {
+                mine.append(theirs);
+            }
+        }
         self.input.append(&mut o.input);
         self.output.append(&mut o.output);
         self.cache_read.append(&mut o.cache_read);
         self.cache_write.append(&mut o.cache_write);
         self.cache_write_1h.append(&mut o.cache_write_1h);
         self.reasoning.append(&mut o.reasoning);
-        self.input_audio.append(&mut o.input_audio);
-        self.cache_audio_read.append(&mut o.cache_audio_read);
-        self.output_audio.append(&mut o.output_audio);
-        self.output_image.append(&mut o.output_image);
     }
 }
 
@@ -419,10 +468,6 @@ impl Calls {
             &mut t.cache_write,
             &mut t.cache_write_1h,
             &mut t.reasoning,
-            &mut t.input_audio,
-            &mut t.cache_audio_read,
-            &mut t.output_audio,
-            &mut t.output_image,
         ] {
             v.reserve(rows);
         }
@@ -535,17 +580,7 @@ impl Calls {
         if t.output <= self.tokens.output[row] {
             return;
         }
-        let c = &mut self.tokens;
-        c.input[row] = t.input;
-        c.output[row] = t.output;
-        c.cache_read[row] = t.cache_read;
-        c.cache_write[row] = t.cache_write;
-        c.cache_write_1h[row] = t.cache_write_1h;
-        c.reasoning[row] = t.reasoning;
-        c.input_audio[row] = t.input_audio;
-        c.cache_audio_read[row] = t.cache_audio_read;
-        c.output_audio[row] = t.output_audio;
-        c.output_image[row] = t.output_image;
+        self.tokens.set(row, t);
     }
 
     /// Sets a string column of `row` that has no value yet (a later line of the same call says
@@ -628,6 +663,34 @@ mod tests {
                 && a.has_flag(3, FLAG_AGGREGATE)
                 && !a.has_flag(2, FLAG_AGGREGATE)
         );
+    }
+
+    /// Modality counts take no memory until a call has some, and read back right wherever
+    /// that call lands (before, inside or after appended parts).
+    #[test]
+    fn modality_columns_appear_with_the_first_call_that_has_some() {
+        let text = Tokens { input: 10, output: 2, ..Tokens::default() };
+        let audio = Tokens { input: 10, output: 2, input_audio: 4, output_image: 1, ..Tokens::default() };
+        let mut a = TokenColumns::default();
+        a.push(&text);
+        a.push(&text);
+        assert!(a.modal.iter().all(Vec::is_empty));
+        let mut b = TokenColumns::default();
+        b.push(&text);
+        b.push(&audio);
+        let mut c = TokenColumns::default();
+        c.push(&text);
+        a.append(b);
+        a.append(c);
+        let got: Vec<Tokens> = (0..5).map(|r| a.get(r)).collect();
+        assert_eq!(got, [text, text, text, audio, text]);
+        a.set(0, &audio);
+        assert_eq!(a.get(0), audio);
+        assert_eq!(a.modal_column(0), [4, 0, 0, 4, 0]);
+        let mut t = TokenColumns::default();
+        t.push(&text);
+        t.set(0, &audio);
+        assert_eq!((t.get(0), t.modal_column(3)), (audio, vec![1]));
     }
 
     #[test]

@@ -151,6 +151,7 @@ impl Args {
             mapping: self.mapping.clone(),
             max_line_bytes: self.max_line_bytes,
             prune: true,
+            every_column: false,
             now_ms: super::fixed_now()?,
             tz: self.zone.tz,
         })

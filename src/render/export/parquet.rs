@@ -62,20 +62,22 @@ fn columns(t: &CallsTable, rows: &[usize]) -> Vec<Column> {
         cols.push(Column::new(name.into(), rows.iter().map(|&r| c.value(r)).collect::<Vec<Option<&str>>>()));
     }
     let tok = &calls.tokens;
-    let counts: [(&str, &Vec<u64>); 10] = [
+    let counts: [(&str, &Vec<u64>); 6] = [
         ("input_tokens", &tok.input),
         ("output_tokens", &tok.output),
         ("cache_read_tokens", &tok.cache_read),
         ("cache_write_tokens", &tok.cache_write),
         ("cache_write_1h_tokens", &tok.cache_write_1h),
         ("reasoning_tokens", &tok.reasoning),
-        // The modality classes, so a call read back from this file is priced the same.
-        ("input_audio_tokens", &tok.input_audio),
-        ("cache_audio_read_tokens", &tok.cache_audio_read),
-        ("output_audio_tokens", &tok.output_audio),
-        ("output_image_tokens", &tok.output_image),
     ];
     for (name, v) in counts {
+        cols.push(Column::new(name.into(), rows.iter().map(|&r| v[r]).collect::<Vec<u64>>()));
+    }
+    // The modality classes (`calls::MODAL` order), so a call read back is priced the same.
+    let modal =
+        ["input_audio_tokens", "cache_audio_read_tokens", "output_audio_tokens", "output_image_tokens"];
+    for (class, name) in modal.into_iter().enumerate() {
+        let v = tok.modal_column(class);
         cols.push(Column::new(name.into(), rows.iter().map(|&r| v[r]).collect::<Vec<u64>>()));
     }
     let priced_opt = |f: &dyn Fn(usize) -> String| {
