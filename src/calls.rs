@@ -127,7 +127,8 @@ impl Call<'_> {
 /// quarter of a run. Until `dedup`, a value may have several ids.
 #[derive(Default, Clone)]
 pub struct Interner {
-    /// Indexes every value once `dedup` has run; before, only those interned directly.
+    /// Indexes the values interned directly; after `concat` not those appended, and after
+    /// `dedup` none until the next `intern` needs it (`unindexed`).
     table: HashTable<u32>,
     /// Hash of each value (index id - 1), kept so growing and merging never rehash.
     hashes: Vec<u64>,
@@ -137,6 +138,9 @@ pub struct Interner {
     hasher: FixedHasher,
     /// Set by `concat`: some values may repeat until `dedup`.
     has_repeats: bool,
+    /// Set by `dedup`: the values are unique but `table` is empty. After reading, a run looks
+    /// values up only for its few `--filter`s, so a million-entry index would be wasted.
+    unindexed: bool,
 }
 
 type FixedHasher = std::hash::BuildHasherDefault<rustc_hash::FxHasher>;
@@ -151,6 +155,9 @@ impl std::fmt::Debug for Interner {
 
 impl Interner {
     pub fn intern(&mut self, s: &str) -> u32 {
+        if self.unindexed {
+            self.index();
+        }
         let hash = self.hasher.hash_one(s);
         self.intern_hashed(hash, s)
     }
@@ -177,7 +184,24 @@ impl Interner {
     pub fn id_of(&self, s: &str) -> Option<u32> {
         debug_assert!(!self.has_repeats, "dictionary looked up before dedup");
         let hash = self.hasher.hash_one(s);
-        self.table.find(hash, |&id| value_of(&self.arena, &self.ends, id) == s).copied()
+        let value = |id: u32| value_of(&self.arena, &self.ends, id);
+        if self.unindexed {
+            return (1u32..)
+                .zip(&self.hashes)
+                .find(|&(id, &h)| h == hash && value(id) == s)
+                .map(|(id, _)| id);
+        }
+        self.table.find(hash, |&id| value(id) == s).copied()
+    }
+
+    /// Builds the table over every value (unique, after `dedup`).
+    fn index(&mut self) {
+        self.table = HashTable::with_capacity(self.ends.len());
+        let hashes = &self.hashes;
+        for (id, &hash) in (1u32..).zip(hashes) {
+            self.table.insert_unique(hash, id, |&id| hashes[id as usize - 1]);
+        }
+        self.unindexed = false;
     }
 
     /// The values in id order (id 1 first).
@@ -227,9 +251,14 @@ impl Interner {
         let mut keys: Vec<(u64, u32)> = self.hashes.iter().zip(1u32..).map(|(&h, id)| (h, id)).collect();
         keys.par_sort_unstable();
         let mut first = vec![0u32; n + 1];
+        // Distinct values in a run of equal hashes (more than one only on a collision).
+        let mut firsts: Vec<u32> = Vec::new();
         for run in keys.chunk_by(|a, b| a.0 == b.0) {
-            // Distinct values in a run of equal hashes (more than one only on a collision).
-            let mut firsts: Vec<u32> = Vec::new();
+            if let [(_, id)] = run {
+                first[*id as usize] = *id;
+                continue;
+            }
+            firsts.clear();
             for &(_, id) in run {
                 let v = value(id);
                 first[id as usize] = match firsts.iter().find(|&&f| value(f) == v) {
@@ -241,23 +270,23 @@ impl Interner {
                 };
             }
         }
-        let mut out = Interner { hasher: self.hasher.clone(), ..Default::default() };
-        let mut remap = vec![0u32; n + 1];
+        drop(keys);
+        let mut out = Interner { hasher: self.hasher.clone(), unindexed: true, ..Default::default() };
+        out.ends.reserve(n);
+        out.hashes.reserve(n);
+        out.arena.reserve(self.arena.len());
+        let mut remap = first;
         for id in 1..=n as u32 {
-            let f = first[id as usize];
+            let f = remap[id as usize];
             remap[id as usize] = if f == id {
                 out.arena.push_str(value(id));
                 out.ends.push(out.arena.len());
                 out.hashes.push(self.hashes[id as usize - 1]);
                 out.ends.len() as u32
             } else {
+                // `f < id`: already renumbered.
                 remap[f as usize]
             };
-        }
-        out.table.reserve(out.ends.len(), |_| 0);
-        let hashes = &out.hashes;
-        for (id, &hash) in (1u32..).zip(hashes) {
-            out.table.insert_unique(hash, id, |&id| hashes[id as usize - 1]);
         }
         *self = out;
         Some(remap)
@@ -737,6 +766,10 @@ mod tests {
         assert_eq!(appended.dict.values().collect::<Vec<_>>(), ["op1", "op2", "op3", "op4", "op5"]);
         assert_eq!(appended.dict.id_of("op4"), Some(4));
         assert_eq!(appended.dict.id_of("op6"), None);
+        // Interning after dedup indexes every value first: no second id for a known value.
+        assert_eq!(appended.dict.intern("op2"), 2);
+        assert_eq!(appended.dict.intern("op6"), 6);
+        assert_eq!(appended.dict.id_of("op6"), Some(6));
     }
 
     /// Values whose hashes collide stay apart: equal hashes only bring candidates together,
