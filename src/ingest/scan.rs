@@ -38,9 +38,11 @@ const RAW_VALUE_KEY: &[u8] = b"$serde_json::private::RawValue";
 
 /// Looks at a trimmed, non-empty line.
 pub fn look(line: &[u8], needles: &[&str]) -> Look {
-    // One pass each, branch-free so they vectorise: no control byte may be in a string, and
-    // outside strings only the whitespace this scanner does not skip (it skips spaces only).
-    if line.iter().fold(false, |acc, &b| acc | (b < 0x20)) || std::str::from_utf8(line).is_err() {
+    // One branch-free pass, so it vectorises: no control byte may be in a string, and outside
+    // strings only the whitespace this scanner does not skip (it skips spaces only); UTF-8 is
+    // checked only on a line that is not all ASCII.
+    let (control, high) = line.iter().fold((false, false), |(c, h), &b| (c | (b < 0x20), h | (b >= 0x80)));
+    if control || (high && std::str::from_utf8(line).is_err()) {
         return Look::Full;
     }
     // An escaped string can unescape to a needle only if it is at most 6 bytes per character.
@@ -197,7 +199,15 @@ impl Scan<'_> {
         self.i += 1;
         let mut escaped = false;
         loop {
-            let at = self.i + memchr::memchr2(b'"', b'\\', &self.s[self.i..]).ok_or(())?;
+            // Most strings (keys, ids, types) are short: looked through byte by byte before
+            // the SIMD search, whose set-up costs more than they do.
+            let rest = &self.s[self.i..];
+            let at = self.i
+                + match rest.iter().take(16).position(|&b| b == b'"' || b == b'\\') {
+                    Some(p) => p,
+                    None if rest.len() <= 16 => return Err(()),
+                    None => 16 + memchr::memchr2(b'"', b'\\', &rest[16..]).ok_or(())?,
+                };
             if self.s[at] == b'"' {
                 self.i = at + 1;
                 return Ok(escaped);
