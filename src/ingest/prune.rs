@@ -94,6 +94,79 @@ impl<'de> Visitor<'de> for Pruned<'_> {
     }
 }
 
+/// The top-level object of `line` with every key and scalar value, each array or object value
+/// left empty: all that format detection reads of a line (`detect`). Like `parse`, only for a
+/// line `scan::look` found valid (and so an object).
+pub fn top_level(line: &[u8]) -> serde_json::Result<Value> {
+    let mut de = serde_json::Deserializer::from_slice(line);
+    let v = de.deserialize_map(Top)?;
+    de.end()?;
+    Ok(v)
+}
+
+struct Top;
+
+impl<'de> Visitor<'de> for Top {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key_seed(Key)? {
+            out.insert(key.into_owned(), map.next_value_seed(Shallow)?);
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+/// A scalar as `Value` builds it; an array or object, passed over and left empty.
+struct Shallow;
+
+impl<'de> DeserializeSeed<'de> for Shallow {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Shallow {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+    fn visit_i64<E>(self, n: i64) -> Result<Value, E> {
+        Ok(Value::Number(n.into()))
+    }
+    fn visit_u64<E>(self, n: u64) -> Result<Value, E> {
+        Ok(Value::Number(n.into()))
+    }
+    fn visit_f64<E>(self, f: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
+        Ok(Value::String(s.to_string()))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Value::Array(Vec::new()))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Value::Object(Map::new()))
+    }
+}
+
 /// Whether `v` holds no key outside `keys` (a check for tests: pruning `v` keeps it whole).
 #[cfg(test)]
 pub fn within(v: &Value, keys: &Keys) -> bool {
@@ -123,6 +196,13 @@ mod tests {
             "usage":{"input_tokens":4,"cache_creation":{"x":1.5}}}});
         assert_eq!(v, want);
         assert!(within(&want, &KEYS));
+    }
+
+    #[test]
+    fn the_top_level_keeps_every_key_and_empties_containers() {
+        let line = br#"{"type":"x","n":-1.5,"b":true,"z":null,"results":[{"a":1}],"payload":{"a":{"b":2}},"type":"y"}"#;
+        let want = serde_json::json!({"type":"y","n":-1.5,"b":true,"z":null,"results":[],"payload":{}});
+        assert_eq!(top_level(line).unwrap(), want);
     }
 
     #[test]
