@@ -199,15 +199,7 @@ impl Scan<'_> {
         self.i += 1;
         let mut escaped = false;
         loop {
-            // Most strings (keys, ids, types) are short: looked through byte by byte before
-            // the SIMD search, whose set-up costs more than they do.
-            let rest = &self.s[self.i..];
-            let at = self.i
-                + match rest.iter().take(16).position(|&b| b == b'"' || b == b'\\') {
-                    Some(p) => p,
-                    None if rest.len() <= 16 => return Err(()),
-                    None => 16 + memchr::memchr2(b'"', b'\\', &rest[16..]).ok_or(())?,
-                };
+            let at = self.i + memchr::memchr2(b'"', b'\\', &self.s[self.i..]).ok_or(())?;
             if self.s[at] == b'"' {
                 self.i = at + 1;
                 return Ok(escaped);
