@@ -58,6 +58,10 @@ pub struct Plan {
     /// Every call priced at this time (epoch ms) instead of its own.
     pub price_as_of: Option<i64>,
     pub pricing: PricingInfo,
+    /// Duplicates: the same prompt_hash, group and model again within this long (`--duplicate-window`).
+    pub duplicate_window_ms: i64,
+    /// Thresholds: the near-miss band as a fraction of the threshold (`--near-miss`).
+    pub near_miss: f64,
 }
 
 /// The report fields the statement writes as constants, in the JSON contract's names.
@@ -79,14 +83,14 @@ pub fn generate(plan: &Plan, book: &PriceBook) -> Result<String> {
     };
     let notes = [format!(
         "computed by the {} engine from `llmcost sql` over table {}: totals, breakdowns, unpriced models, \
-         environments and waste only (no line account, no other leak section)",
+         environments, waste, duplicates and thresholds only (no line account, no other leak section)",
         plan.dialect.name(),
         plan.table
     )];
     let head = serde_json::to_string(&header)?;
     let prefix = format!("{},", head.strip_suffix('}').expect("an object"));
     let suffix = format!(",\"notes\":{}}}", serde_json::to_string(&notes)?);
-    let prices = prices::tables(book, plan.dialect);
+    let prices = prices::tables(book, plan.dialect, plan.near_miss);
     let body = query::statement(plan, &prices, &prefix, &suffix);
     let comment = comment(plan);
     Ok(format!("{comment}{body};\n"))
@@ -128,6 +132,8 @@ mod tests {
                 as_of: None,
                 tables: Vec::new(),
             },
+            duplicate_window_ms: crate::time::MS_PER_HOUR,
+            near_miss: 0.1,
         }
     }
 

@@ -61,6 +61,10 @@ pub fn statement(plan: &Plan, prices: &PriceTables, prefix: &str, suffix: &str) 
     let group_by = plan.group.iter().map(Dim::name).collect::<Vec<_>>().join(",");
     ctes.extend(super::sections::waste(d, &group, &group_by));
     parts.push((",\"waste\":".into(), "llm_waste_json".into()));
+    ctes.extend(super::sections::duplicates(d, &group, &group_by, plan.duplicate_window_ms));
+    parts.push((",\"duplicates\":".into(), "llm_dup_json".into()));
+    ctes.extend(super::sections::thresholds(d, &group, &group_by, plan.near_miss, prices.max_tiers));
+    parts.push((",\"thresholds\":".into(), "llm_th_json".into()));
 
     let mut sql = String::from("WITH\n");
     let defs: Vec<String> = ctes.iter().map(|(name, body)| format!("{name} AS (\n  {body}\n)")).collect();
@@ -103,6 +107,7 @@ fn base(plan: &Plan, dims: &[Dim]) -> String {
         format!("{} AS model", text("model")),
         format!("{} AS environment", text("environment")),
         format!("{} AS finish_reason", text("finish_reason")),
+        format!("{} AS prompt_hash", text("prompt_hash")),
     ];
     for (canonical, name) in TOKENS {
         cols.push(format!("COALESCE(CAST({} AS {}), 0) AS {name}", column(d, canonical), d.int_type()));
@@ -151,6 +156,7 @@ fn calls(plan: &Plan, dims: &[Dim]) -> String {
     // for its dated snapshots), the logged name when it resolves to none.
     let model = "COALESCE(e.ident, b.model)";
     cols.push("ch.entry".into());
+    cols.push(format!("{model} AS model_key"));
     for (i, dim) in dims.iter().enumerate() {
         match dim {
             Dim::Day(_) => cols.push(format!("{day} AS dim_{i}")),
@@ -263,23 +269,53 @@ fn versioned(plan: &Plan, max_tiers: usize) -> Vec<(String, String)> {
     vec![("llm_dated".into(), dated), ("llm_versioned".into(), versioned)]
 }
 
-/// The cost of each call in attodollars (null when unpriced), as `price::components`.
-fn costed(d: Dialect) -> String {
+/// Token amounts of a call by how they are priced, as SQL expressions.
+pub(super) struct Tokens {
+    pub uncached: String,
+    pub cache_read: String,
+    pub write_5m: String,
+    pub write_1h: String,
+    pub output: String,
+}
+
+impl Tokens {
+    /// The columns of a priced call `c` (`llm_costed` or one of its inputs).
+    pub(super) fn of(c: &str) -> Tokens {
+        Tokens {
+            uncached: format!("{c}.t_input - {c}.t_cache_read - {c}.t_cache_write"),
+            cache_read: format!("{c}.t_cache_read"),
+            write_5m: format!("{c}.t_cache_write - {c}.t_cache_write_1h"),
+            write_1h: format!("{c}.t_cache_write_1h"),
+            output: format!("{c}.t_output"),
+        }
+    }
+}
+
+/// The parts of a cost at the rates of `llm_rates` row `r`, in attodollars, as
+/// `price::components`: (uncached input, cache read, cache writes, output), each part times
+/// the batch multiplier of call `c` when it is a batch call, rounded half up (`Money::times`).
+pub(super) fn components(d: Dialect, t: &Tokens, r: &str, c: &str) -> [String; 4] {
     let m = |e: &str| d.to_money(e);
     let part = |x: String| {
         format!(
-            "CASE WHEN c.is_batch THEN {} ELSE {x} END",
-            d.div(&format!("({x}) * c.batch_num + {}", d.div("c.batch_den", "2")), "c.batch_den")
+            "CASE WHEN {c}.is_batch THEN {} ELSE {x} END",
+            d.div(
+                &format!("({x}) * {c}.batch_num + {}", d.div(&format!("{c}.batch_den"), "2")),
+                &format!("{c}.batch_den")
+            )
         )
     };
-    let uncached = part(format!("{} * r.r_input", m("c.t_input - c.t_cache_read - c.t_cache_write")));
-    let read = part(format!("{} * r.r_cache_read", m("c.t_cache_read")));
-    let write = part(format!(
-        "{} * r.r_cache_write + {} * r.r_cache_write_1h",
-        m("c.t_cache_write - c.t_cache_write_1h"),
-        m("c.t_cache_write_1h")
-    ));
-    let output = part(format!("{} * r.r_output", m("c.t_output")));
+    [
+        part(format!("{} * {r}.r_input", m(&t.uncached))),
+        part(format!("{} * {r}.r_cache_read", m(&t.cache_read))),
+        part(format!("{} * {r}.r_cache_write + {} * {r}.r_cache_write_1h", m(&t.write_5m), m(&t.write_1h))),
+        part(format!("{} * {r}.r_output", m(&t.output))),
+    ]
+}
+
+/// The cost of each call in attodollars (null when unpriced), as `price::components`.
+fn costed(d: Dialect) -> String {
+    let [uncached, read, write, output] = components(d, &Tokens::of("c"), "r", "c");
     // `cost_output`: the output tokens' part, which the waste section reports.
     format!(
         "SELECT c.*, CASE WHEN r.tier IS NULL THEN NULL WHEN c.is_cache_hit THEN {zero} \
