@@ -229,6 +229,8 @@ fn kept_columns(
         let analysed = [
             StrCol::Route,
             StrCol::Feature,
+            // Pareto spreads cost over users whatever `--by` names.
+            StrCol::User,
             StrCol::Operation,
             StrCol::Job,
             StrCol::PromptHash,

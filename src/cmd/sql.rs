@@ -63,6 +63,9 @@ pub struct Args {
     /// Thresholds: the near-miss band above a long-context threshold, as a fraction.
     #[arg(long, value_name = "FRACTION", default_value_t = 0.10)]
     pub near_miss: f64,
+    /// Pareto: report the smallest share of items that makes this share of cost.
+    #[arg(long, value_name = "SHARE", default_value_t = 0.8)]
+    pub pareto: f64,
 }
 
 impl Args {
@@ -111,6 +114,7 @@ impl Args {
             },
             duplicate_window_ms: duration_ms("duplicate-window", &self.duplicate_window)?,
             near_miss: fraction("near-miss", self.near_miss)?,
+            pareto_share: fraction("pareto", self.pareto)?,
         };
         Ok((plan, book))
     }

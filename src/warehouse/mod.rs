@@ -62,6 +62,8 @@ pub struct Plan {
     pub duplicate_window_ms: i64,
     /// Thresholds: the near-miss band as a fraction of the threshold (`--near-miss`).
     pub near_miss: f64,
+    /// Pareto: the share of cost whose smallest item set is reported (`--pareto`).
+    pub pareto_share: f64,
 }
 
 /// The report fields the statement writes as constants, in the JSON contract's names.
@@ -83,7 +85,7 @@ pub fn generate(plan: &Plan, book: &PriceBook) -> Result<String> {
     };
     let notes = [format!(
         "computed by the {} engine from `llmcost sql` over table {}: totals, breakdowns, unpriced models, \
-         environments, waste, duplicates and thresholds only (no line account, no other leak section)",
+         environments, waste, duplicates, thresholds and pareto only (no line account, no other leak section)",
         plan.dialect.name(),
         plan.table
     )];
@@ -134,6 +136,7 @@ mod tests {
             },
             duplicate_window_ms: crate::time::MS_PER_HOUR,
             near_miss: 0.1,
+            pareto_share: 0.8,
         }
     }
 

@@ -65,6 +65,8 @@ pub fn statement(plan: &Plan, prices: &PriceTables, prefix: &str, suffix: &str) 
     parts.push((",\"duplicates\":".into(), "llm_dup_json".into()));
     ctes.extend(super::sections::thresholds(d, &group, &group_by, plan.near_miss, prices.max_tiers));
     parts.push((",\"thresholds\":".into(), "llm_th_json".into()));
+    ctes.extend(super::sections::pareto(d, plan.pareto_share));
+    parts.push((",\"pareto\":".into(), "llm_par_json".into()));
 
     let mut sql = String::from("WITH\n");
     let defs: Vec<String> = ctes.iter().map(|(name, body)| format!("{name} AS (\n  {body}\n)")).collect();
@@ -108,6 +110,11 @@ fn base(plan: &Plan, dims: &[Dim]) -> String {
         format!("{} AS environment", text("environment")),
         format!("{} AS finish_reason", text("finish_reason")),
         format!("{} AS prompt_hash", text("prompt_hash")),
+        // The Pareto section's dimensions.
+        format!("{} AS p_user", text("user_id")),
+        format!("{} AS p_feature", text("feature")),
+        format!("{} AS p_route", text("route")),
+        format!("{} AS p_job", text("job_id")),
     ];
     for (canonical, name) in TOKENS {
         cols.push(format!("COALESCE(CAST({} AS {}), 0) AS {name}", column(d, canonical), d.int_type()));
@@ -390,7 +397,7 @@ fn totals_json(d: Dialect) -> String {
 }
 
 /// RFC 3339 UTC of epoch ms, as `time::rfc3339` (milliseconds only when there are some).
-fn rfc3339(d: Dialect, ms: &str) -> String {
+pub(super) fn rfc3339(d: Dialect, ms: &str) -> String {
     let day = d.date_text(&d.div(ms, &MS_PER_DAY.to_string()));
     let hh = d.lpad(&d.div(&d.modulo(ms, "86400000"), "3600000"), 2);
     let mm = d.lpad(&d.div(&d.modulo(ms, "3600000"), "60000"), 2);

@@ -3,9 +3,11 @@
 //! they look at single calls only: usage-API buckets (`aggregate`) are left out.
 
 mod duplicates;
+mod pareto;
 mod thresholds;
 
 pub use duplicates::duplicates;
+pub use pareto::pareto;
 pub use thresholds::thresholds;
 
 use super::dialect::{exact, share, Dialect};
