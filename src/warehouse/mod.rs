@@ -2,7 +2,8 @@
 //! (`llmcost sql`). It sits beside `analyze/` and `render/`: it takes the price book the
 //! pipeline would use and the report's selection and grouping, and writes SQL that computes,
 //! over a table with the canonical columns, what `report --format json` computes over a log:
-//! `period`, `totals`, `breakdowns` and `unpriced`, returned as one row with one column,
+//! `period`, `totals`, `breakdowns`, `unpriced` and the set-based leak sections
+//! (`sections/`: environments, waste, duplicates, thresholds, Pareto), returned as one row with one column,
 //! `report`, holding the JSON report (schema_version 1), which `llmcost diff` reads like any
 //! saved report.
 //!
@@ -102,7 +103,7 @@ fn comment(plan: &Plan) -> String {
     format!(
         "-- llmcost {} sql --dialect {}: the report over table {} as one statement.\n\
          -- Returns one row, one column `report`: the JSON report (schema_version 1) with period,\n\
-         -- totals, breakdowns and unpriced models; `llmcost diff saved.json LOG` reads it.\n\
+         -- totals, breakdowns, unpriced models and the set-based sections; `llmcost diff saved.json LOG` reads it.\n\
          -- Money is exact: integers of 1e-18 USD in {}; rates in 1e-12 USD per million tokens.\n\
          -- Expects the canonical columns (README \"Input: the canonical call record\"), typed.\n",
         env!("CARGO_PKG_VERSION"),

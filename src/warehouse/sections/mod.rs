@@ -1,4 +1,5 @@
-//! The leak sections the statement computes, each as CTEs ending in one `llm_<name>_json`
+//! The leak sections the statement computes (environments and waste here, the others one
+//! file each), each as CTEs ending in one `llm_<name>_json`
 //! with a column `j` holding the section's JSON, in the report's shape. Like the analyses,
 //! they look at single calls only: usage-API buckets (`aggregate`) are left out.
 
