@@ -69,7 +69,14 @@ pub fn statement(plan: &Plan, prices: &PriceTables, prefix: &str, suffix: &str) 
     parts.push((",\"pareto\":".into(), "llm_par_json".into()));
 
     let mut sql = String::from("WITH\n");
-    let defs: Vec<String> = ctes.iter().map(|(name, body)| format!("{name} AS (\n  {body}\n)")).collect();
+    // The priced calls are read by every part: computed once where the engine can be told so.
+    let defs: Vec<String> = ctes
+        .iter()
+        .map(|(name, body)| {
+            let once = if name == "llm_costed" { d.materialized() } else { "" };
+            format!("{name} AS {once}(\n  {body}\n)")
+        })
+        .collect();
     sql.push_str(&defs.join(",\n"));
     let mut glue = vec![d.string(prefix)];
     for (text, cte) in &parts {
