@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use super::dialect::{exact, share, Dialect};
+use super::dialect::{components, exact, rfc3339, share, Dialect, Tokens};
 use super::prices::PriceTables;
 use super::Plan;
 use crate::analyze::dims::Dim;
@@ -283,50 +283,6 @@ fn versioned(plan: &Plan, max_tiers: usize) -> Vec<(String, String)> {
     vec![("llm_dated".into(), dated), ("llm_versioned".into(), versioned)]
 }
 
-/// Token amounts of a call by how they are priced, as SQL expressions.
-pub(super) struct Tokens {
-    pub uncached: String,
-    pub cache_read: String,
-    pub write_5m: String,
-    pub write_1h: String,
-    pub output: String,
-}
-
-impl Tokens {
-    /// The columns of a priced call `c` (`llm_costed` or one of its inputs).
-    pub(super) fn of(c: &str) -> Tokens {
-        Tokens {
-            uncached: format!("{c}.t_input - {c}.t_cache_read - {c}.t_cache_write"),
-            cache_read: format!("{c}.t_cache_read"),
-            write_5m: format!("{c}.t_cache_write - {c}.t_cache_write_1h"),
-            write_1h: format!("{c}.t_cache_write_1h"),
-            output: format!("{c}.t_output"),
-        }
-    }
-}
-
-/// The parts of a cost at the rates of `llm_rates` row `r`, in attodollars, as
-/// `price::components`: (uncached input, cache read, cache writes, output), each part times
-/// the batch multiplier of call `c` when it is a batch call, rounded half up (`Money::times`).
-pub(super) fn components(d: Dialect, t: &Tokens, r: &str, c: &str) -> [String; 4] {
-    let m = |e: &str| d.to_money(e);
-    let part = |x: String| {
-        format!(
-            "CASE WHEN {c}.is_batch THEN {} ELSE {x} END",
-            d.div(
-                &format!("({x}) * {c}.batch_num + {}", d.div(&format!("{c}.batch_den"), "2")),
-                &format!("{c}.batch_den")
-            )
-        )
-    };
-    [
-        part(format!("{} * {r}.r_input", m(&t.uncached))),
-        part(format!("{} * {r}.r_cache_read", m(&t.cache_read))),
-        part(format!("{} * {r}.r_cache_write + {} * {r}.r_cache_write_1h", m(&t.write_5m), m(&t.write_1h))),
-        part(format!("{} * {r}.r_output", m(&t.output))),
-    ]
-}
-
 /// The cost of each call in attodollars (null when unpriced), as `price::components`.
 fn costed(d: Dialect) -> String {
     let [uncached, read, write, output] = components(d, &Tokens::of("c"), "r", "c");
@@ -401,20 +357,6 @@ fn totals_json(d: Dialect) -> String {
         with
     };
     format!("SELECT {} AS j FROM llm_totals t", d.json_text(&obj))
-}
-
-/// RFC 3339 UTC of epoch ms, as `time::rfc3339` (milliseconds only when there are some).
-pub(super) fn rfc3339(d: Dialect, ms: &str) -> String {
-    let day = d.date_text(&d.div(ms, &MS_PER_DAY.to_string()));
-    let hh = d.lpad(&d.div(&d.modulo(ms, "86400000"), "3600000"), 2);
-    let mm = d.lpad(&d.div(&d.modulo(ms, "3600000"), "60000"), 2);
-    let ss = d.lpad(&d.div(&d.modulo(ms, "60000"), "1000"), 2);
-    let frac = d.modulo(ms, "1000");
-    format!(
-        "({day} || 'T' || {hh} || ':' || {mm} || ':' || {ss} || \
-         CASE WHEN {frac} = 0 THEN '' ELSE '.' || {} END || 'Z')",
-        d.lpad(&frac, 3)
-    )
 }
 
 fn period_json(d: Dialect) -> String {

@@ -8,8 +8,7 @@
 //! computed ranks. Calls alike in cost and time: `report` lists them in the log's order, the
 //! SQL by route, then model.
 
-use super::super::dialect::{exact, share, Dialect};
-use super::super::query::rfc3339;
+use super::super::dialect::{exact, rfc3339, share, Dialect};
 use super::extend_object;
 use crate::money::Rate;
 

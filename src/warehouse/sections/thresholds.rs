@@ -7,8 +7,7 @@
 //! tier the trimmed tokens fall in. Just below: within the band under the next tier's
 //! threshold (tier 1 for a call at base rates).
 
-use super::super::dialect::{exact, Dialect};
-use super::super::query::{components, Tokens};
+use super::super::dialect::{components, exact, Dialect, Tokens};
 use super::{extend_object, group_label};
 
 pub fn thresholds(
