@@ -229,6 +229,8 @@ fn kept_columns(
         let analysed = [
             StrCol::Route,
             StrCol::Feature,
+            // Pareto spreads cost over users whatever `--by` names.
+            StrCol::User,
             StrCol::Operation,
             StrCol::Job,
             StrCol::PromptHash,
@@ -270,7 +272,7 @@ fn prune_filter(f: &Filter) -> Option<(String, String, bool)> {
     Some((field, f.value.clone(), f.negate))
 }
 
-fn fraction(flag: &str, value: f64) -> Result<f64> {
+pub fn fraction(flag: &str, value: f64) -> Result<f64> {
     if !(0.0..=1.0).contains(&value) || value.is_nan() {
         bail!("--{flag} {value}: expected a fraction between 0 and 1");
     }
