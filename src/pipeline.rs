@@ -266,7 +266,7 @@ fn prune_filter(f: &Filter) -> Option<(String, String, bool)> {
     Some((field, f.value.clone(), f.negate))
 }
 
-fn fraction(flag: &str, value: f64) -> Result<f64> {
+pub fn fraction(flag: &str, value: f64) -> Result<f64> {
     if !(0.0..=1.0).contains(&value) || value.is_nan() {
         bail!("--{flag} {value}: expected a fraction between 0 and 1");
     }

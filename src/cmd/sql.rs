@@ -11,9 +11,9 @@ use super::Outcome;
 use crate::analyze::dims::Dim;
 use crate::analyze::PricingInfo;
 use crate::calls::StrCol;
-use crate::pipeline::{parse_breakdowns, parse_filter, Options};
+use crate::pipeline::{fraction, parse_breakdowns, parse_filter, Options};
 use crate::pricing::PriceBook;
-use crate::time::{parse_date, Zone};
+use crate::time::{duration_ms, parse_date, Zone};
 use crate::warehouse::{self, Dialect};
 
 const EXAMPLES: &str = "\
@@ -57,6 +57,15 @@ pub struct Args {
     /// Price every call at this date instead of its own (what-if).
     #[arg(long, value_name = "DATE")]
     pub price_as_of: Option<String>,
+    /// Duplicates: the same prompt_hash, route and model again within this window.
+    #[arg(long, value_name = "DURATION", default_value = "1h")]
+    pub duplicate_window: String,
+    /// Thresholds: the near-miss band above a long-context threshold, as a fraction.
+    #[arg(long, value_name = "FRACTION", default_value_t = 0.10)]
+    pub near_miss: f64,
+    /// Pareto: report the smallest share of items that makes this share of cost.
+    #[arg(long, value_name = "SHARE", default_value_t = 0.8)]
+    pub pareto: f64,
 }
 
 impl Args {
@@ -112,6 +121,9 @@ impl Args {
                 as_of: self.price_as_of.clone(),
                 tables: book.sources.clone(),
             },
+            duplicate_window_ms: duration_ms("duplicate-window", &self.duplicate_window)?,
+            near_miss: fraction("near-miss", self.near_miss)?,
+            pareto_share: fraction("pareto", self.pareto)?,
         };
         Ok((plan, book))
     }

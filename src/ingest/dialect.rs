@@ -4,6 +4,7 @@
 
 use serde_json::Value;
 
+use super::prune::Keys;
 use super::record::RawRecord;
 
 /// A record built from a parsed JSON line; it owns its strings.
@@ -19,6 +20,13 @@ pub trait LineParser {
     /// skipped unparsed (`skim`). Empty: every line is parsed.
     fn needles(&self) -> &'static [&'static str] {
         &[]
+    }
+
+    /// Every key `parse` reads, at any depth: a line found valid may be parsed keeping only
+    /// these (`prune`), which must give `parse` the same answer as the whole line. `None`:
+    /// lines are parsed whole.
+    fn keys(&self) -> Option<&'static Keys> {
+        None
     }
 }
 

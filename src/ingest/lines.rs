@@ -4,8 +4,10 @@
 //! one, a reject — is decided later, in input order, by `reader` (`Reader::apply`), which
 //! alone knows the calls already counted.
 //!
-//! A line that names none of its parser's needles (`LineParser::needles`) is only skimmed
-//! (`skim`): valid JSON with no call, counted as skipped without building a `Value`.
+//! A line that names none of its parser's needles (`LineParser::needles`) is only looked at
+//! (`scan`, else `skim`): valid JSON with no call, counted as skipped without building a
+//! `Value`; a valid line that names one is parsed keeping only the keys its parser reads
+//! (`prune`). Whatever `scan` does not decide goes through serde_json as before.
 
 use std::io::BufRead;
 
@@ -16,6 +18,8 @@ use super::dialect::{LineParser, Owned};
 use super::document::page_items;
 use super::limits;
 use super::plan::RunContext;
+use super::prune;
+use super::scan::{self, Look};
 use super::skim::{skim, Skimmed};
 use super::source::Input;
 
@@ -40,57 +44,111 @@ pub enum Step {
 pub const FLUSH_STEPS: usize = 4096;
 
 /// Parses the JSON lines of `input` through `parser`, handing the parsed lines to `flush`
-/// in order, a few thousand at a time.
+/// in order, a few thousand at a time. A mapped file's lines are read in place; a stream's
+/// are copied out of it, each cut at the line cap (`limits::CappedLines`).
 pub fn parse_lines(
     input: Input,
     parser: &mut dyn LineParser,
     ctx: &RunContext,
     flush: &mut dyn FnMut(Parsed),
 ) -> Result<()> {
-    let max = ctx.plan.max_line_bytes;
-    let needles = parser.needles();
-    // A needle written as a plain JSON string: the line needs the full parse, no skim first.
-    let quoted: Vec<memchr::memmem::Finder> = needles
-        .iter()
-        .map(|n| memchr::memmem::Finder::new(format!("\"{n}\"").as_bytes()).into_owned())
-        .collect();
-    let mut reader = std::io::BufReader::new(limits::CappedLines::new(input.into_reader(), max));
-    let mut buf = Vec::new();
-    let mut line_no = 0u64;
-    let mut out = Parsed::default();
-    loop {
-        buf.clear();
-        if reader.read_until(b'\n', &mut buf)? == 0 {
-            flush(out);
-            return Ok(());
+    let mut lines = Lines::new(parser, ctx);
+    match input {
+        Input::Mapped(map) => {
+            let mut rest = &map[..];
+            while !rest.is_empty() {
+                let end = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
+                let (line, tail) = rest.split_at(end);
+                lines.line(line, flush);
+                rest = tail;
+            }
         }
-        line_no += 1;
-        ctx.progress(buf.len() as u64);
-        let line = buf.trim_ascii();
+        stream => {
+            let max = ctx.plan.max_line_bytes;
+            let mut reader = std::io::BufReader::new(limits::CappedLines::new(stream.into_reader(), max));
+            let mut buf = Vec::new();
+            while reader.read_until(b'\n', &mut buf)? > 0 {
+                lines.line(&buf, flush);
+                buf.clear();
+            }
+        }
+    }
+    flush(lines.out);
+    Ok(())
+}
+
+/// The state of `parse_lines` from one line to the next.
+struct Lines<'p, 'c> {
+    parser: &'p mut dyn LineParser,
+    ctx: &'p RunContext<'c>,
+    needles: &'static [&'static str],
+    /// A needle written as a plain JSON string: the line needs the full parse, no skim first.
+    quoted: Vec<memchr::memmem::Finder<'static>>,
+    line_no: u64,
+    out: Parsed,
+}
+
+impl<'p, 'c> Lines<'p, 'c> {
+    fn new(parser: &'p mut dyn LineParser, ctx: &'p RunContext<'c>) -> Self {
+        let needles = parser.needles();
+        let quoted = needles
+            .iter()
+            .map(|n| memchr::memmem::Finder::new(format!("\"{n}\"").as_bytes()).into_owned())
+            .collect();
+        Lines { parser, ctx, needles, quoted, line_no: 0, out: Parsed::default() }
+    }
+
+    /// One line, with its newline if it has one.
+    fn line(&mut self, raw: &[u8], flush: &mut dyn FnMut(Parsed)) {
+        self.line_no += 1;
+        self.ctx.progress(raw.len() as u64);
+        let line_no = self.line_no;
+        let line = raw.trim_ascii();
+        let max = self.ctx.plan.max_line_bytes;
         if line.is_empty() {
-            out.blank += 1;
-            continue;
+            self.out.blank += 1;
+            return;
         }
-        if buf.strip_suffix(b"\n").unwrap_or(&buf).len() > max {
-            out.reject(line_no, limits::too_long_reason(max));
-        } else if !needles.is_empty()
-            && !quoted.iter().any(|q| q.find(line).is_some())
-            && skim(line, needles) == Some(Skimmed::NoNeedle)
+        if raw.strip_suffix(b"\n").unwrap_or(raw).len() > max {
+            self.out.reject(line_no, limits::too_long_reason(max));
+        } else if !self.needles.is_empty() && self.quick(line) {
+            // Told by `scan` alone (and `prune`), without a whole `Value`.
+        } else if !self.needles.is_empty()
+            && !self.quoted.iter().any(|q| q.find(line).is_some())
+            && skim(line, self.needles) == Some(Skimmed::NoNeedle)
         {
             // No depth check needed: a skimmed line nests less than serde_json's limit, 128,
             // which is `limits::MAX_DEPTH` (skim's tests hold the two together).
-            out.skipped += 1;
+            self.out.skipped += 1;
         } else if limits::too_deep(line) {
-            out.reject(line_no, limits::too_deep_reason());
+            self.out.reject(line_no, limits::too_deep_reason());
         } else {
             match serde_json::from_slice::<Value>(line) {
-                Err(e) => out.reject(line_no, format!("invalid JSON: {e}")),
-                Ok(v) => out.units(parser, &v, line_no),
+                Err(e) => self.out.reject(line_no, format!("invalid JSON: {e}")),
+                Ok(v) => self.out.units(self.parser, &v, line_no),
             }
         }
-        if out.steps.len() >= FLUSH_STEPS {
-            flush(std::mem::take(&mut out));
+        if self.out.steps.len() >= FLUSH_STEPS {
+            flush(std::mem::take(&mut self.out));
         }
+    }
+
+    /// Accounts for a line `scan` finds valid: skipped when it names no needle, else parsed
+    /// keeping only the keys the parser reads. `false`: left to the serde_json path.
+    fn quick(&mut self, line: &[u8]) -> bool {
+        match scan::look(line, self.needles) {
+            Look::Skip => self.out.skipped += 1,
+            Look::Needle => {
+                // `scan` checked the line, so `prune` may pass over what it does not keep;
+                // valid and no deeper than `scan::MAX_DEPTH`, it is no `limits::too_deep`.
+                let Some(v) = self.parser.keys().and_then(|keys| prune::parse(line, keys).ok()) else {
+                    return false;
+                };
+                self.out.units(self.parser, &v, self.line_no);
+            }
+            Look::Full => return false,
+        }
+        true
     }
 }
 

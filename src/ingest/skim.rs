@@ -109,7 +109,7 @@ impl<'de> Visitor<'de> for Node<'_> {
 }
 
 /// A map key, borrowed from the line unless it held escapes.
-struct Key;
+pub struct Key;
 
 impl<'de> DeserializeSeed<'de> for Key {
     type Value = std::borrow::Cow<'de, str>;

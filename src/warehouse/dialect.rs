@@ -1,6 +1,8 @@
 //! What differs between the SQL engines `llmcost sql` writes for: quoting, the exact integer
-//! type money is counted in, date and integer arithmetic, and how JSON is built. Everything
-//! else in the generated script is plain SQL every engine reads alike.
+//! type money is counted in, date and integer arithmetic, and how JSON is built, with the
+//! money and time expressions every part of the statement shares (`exact`, `share`,
+//! `components`, `rfc3339`). Everything else in the generated script is plain SQL every
+//! engine reads alike.
 //!
 //! Money is an integer of 1e-18 USD (attodollars), as in `money.rs`: a rate of 1e-12 USD per
 //! million tokens times a token count lands exactly on it, so no engine ever rounds a cost.
@@ -13,6 +15,8 @@
 //! | spark | `DECIMAL(38, 0)` | the widest decimal; overflow is null, or an error under ANSI mode |
 //! | bigquery | `BIGNUMERIC` (76 digits) | `NUMERIC` has only 29 integer digits |
 //! | snowflake | `NUMBER(38, 0)` | the widest number; overflow is an error |
+
+use crate::time::MS_PER_DAY;
 
 /// An engine the script is written for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -230,6 +234,16 @@ impl Dialect {
         }
     }
 
+    /// The CTE keyword that makes the engine compute a CTE once however often it is read
+    /// (DuckDB 1.1 inlines it into every reader otherwise: 17× slower on the sample with
+    /// the Pareto section's 48 readers; Postgres 12+ materialises one read twice anyway).
+    pub fn materialized(self) -> &'static str {
+        match self {
+            Dialect::Duckdb | Dialect::Postgres => "MATERIALIZED ",
+            _ => "",
+        }
+    }
+
     /// Whether a JSON object may leave a key out on some rows (Spark's structs must agree).
     pub fn optional_keys(self) -> bool {
         self != Dialect::Spark
@@ -356,6 +370,64 @@ pub(super) fn exact(d: Dialect, atto: &str) -> String {
 pub(super) fn share(d: Dialect, cost: &str, total: &str) -> String {
     let f = d.double_type();
     format!("CASE WHEN {total} = 0 THEN 0 ELSE CAST({cost} AS {f}) / CAST({total} AS {f}) END")
+}
+
+/// Token amounts of a call by how they are priced, as SQL expressions.
+pub(super) struct Tokens {
+    pub uncached: String,
+    pub cache_read: String,
+    pub write_5m: String,
+    pub write_1h: String,
+    pub output: String,
+}
+
+impl Tokens {
+    /// The columns of a priced call `c` (`llm_costed` or one of its inputs).
+    pub(super) fn of(c: &str) -> Tokens {
+        Tokens {
+            uncached: format!("{c}.t_input - {c}.t_cache_read - {c}.t_cache_write"),
+            cache_read: format!("{c}.t_cache_read"),
+            write_5m: format!("{c}.t_cache_write - {c}.t_cache_write_1h"),
+            write_1h: format!("{c}.t_cache_write_1h"),
+            output: format!("{c}.t_output"),
+        }
+    }
+}
+
+/// The parts of a cost at the rates of `llm_rates` row `r`, in attodollars, as
+/// `price::components`: (uncached input, cache read, cache writes, output), each part times
+/// the batch multiplier of call `c` when it is a batch call, rounded half up (`Money::times`).
+pub(super) fn components(d: Dialect, t: &Tokens, r: &str, c: &str) -> [String; 4] {
+    let m = |e: &str| d.to_money(e);
+    let part = |x: String| {
+        format!(
+            "CASE WHEN {c}.is_batch THEN {} ELSE {x} END",
+            d.div(
+                &format!("({x}) * {c}.batch_num + {}", d.div(&format!("{c}.batch_den"), "2")),
+                &format!("{c}.batch_den")
+            )
+        )
+    };
+    [
+        part(format!("{} * {r}.r_input", m(&t.uncached))),
+        part(format!("{} * {r}.r_cache_read", m(&t.cache_read))),
+        part(format!("{} * {r}.r_cache_write + {} * {r}.r_cache_write_1h", m(&t.write_5m), m(&t.write_1h))),
+        part(format!("{} * {r}.r_output", m(&t.output))),
+    ]
+}
+
+/// RFC 3339 UTC of epoch ms, as `time::rfc3339` (milliseconds only when there are some).
+pub(super) fn rfc3339(d: Dialect, ms: &str) -> String {
+    let day = d.date_text(&d.div(ms, &MS_PER_DAY.to_string()));
+    let hh = d.lpad(&d.div(&d.modulo(ms, "86400000"), "3600000"), 2);
+    let mm = d.lpad(&d.div(&d.modulo(ms, "3600000"), "60000"), 2);
+    let ss = d.lpad(&d.div(&d.modulo(ms, "60000"), "1000"), 2);
+    let frac = d.modulo(ms, "1000");
+    format!(
+        "({day} || 'T' || {hh} || ':' || {mm} || ':' || {ss} || \
+         CASE WHEN {frac} = 0 THEN '' ELSE '.' || {} END || 'Z')",
+        d.lpad(&frac, 3)
+    )
 }
 
 #[cfg(test)]

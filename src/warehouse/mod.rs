@@ -2,7 +2,8 @@
 //! (`llmcost sql`). It sits beside `analyze/` and `render/`: it takes the price book the
 //! pipeline would use and the report's selection and grouping, and writes SQL that computes,
 //! over a table with the canonical columns, what `report --format json` computes over a log:
-//! `period`, `totals`, `breakdowns` and `unpriced`, returned as one row with one column,
+//! `period`, `totals`, `breakdowns`, `unpriced` and the set-based leak sections
+//! (`sections/`: environments, waste, duplicates, thresholds, Pareto), returned as one row with one column,
 //! `report`, holding the JSON report (schema_version 1), which `llmcost diff` reads like any
 //! saved report.
 //!
@@ -58,6 +59,12 @@ pub struct Plan {
     /// Every call priced at this time (epoch ms) instead of its own.
     pub price_as_of: Option<i64>,
     pub pricing: PricingInfo,
+    /// Duplicates: the same prompt_hash, group and model again within this long (`--duplicate-window`).
+    pub duplicate_window_ms: i64,
+    /// Thresholds: the near-miss band as a fraction of the threshold (`--near-miss`).
+    pub near_miss: f64,
+    /// Pareto: the share of cost whose smallest item set is reported (`--pareto`).
+    pub pareto_share: f64,
 }
 
 /// The report fields the statement writes as constants, in the JSON contract's names.
@@ -79,14 +86,14 @@ pub fn generate(plan: &Plan, book: &PriceBook) -> Result<String> {
     };
     let notes = [format!(
         "computed by the {} engine from `llmcost sql` over table {}: totals, breakdowns, unpriced models, \
-         environments and waste only (no line account, no other leak section)",
+         environments, waste, duplicates, thresholds and pareto only (no line account, no other leak section)",
         plan.dialect.name(),
         plan.table
     )];
     let head = serde_json::to_string(&header)?;
     let prefix = format!("{},", head.strip_suffix('}').expect("an object"));
     let suffix = format!(",\"notes\":{}}}", serde_json::to_string(&notes)?);
-    let prices = prices::tables(book, plan.dialect);
+    let prices = prices::tables(book, plan.dialect, plan.near_miss);
     let body = query::statement(plan, &prices, &prefix, &suffix);
     let comment = comment(plan);
     Ok(format!("{comment}{body};\n"))
@@ -96,7 +103,7 @@ fn comment(plan: &Plan) -> String {
     format!(
         "-- llmcost {} sql --dialect {}: the report over table {} as one statement.\n\
          -- Returns one row, one column `report`: the JSON report (schema_version 1) with period,\n\
-         -- totals, breakdowns and unpriced models; `llmcost diff saved.json LOG` reads it.\n\
+         -- totals, breakdowns, unpriced models and the set-based sections; `llmcost diff saved.json LOG` reads it.\n\
          -- Money is exact: integers of 1e-18 USD in {}; rates in 1e-12 USD per million tokens.\n\
          -- Expects the canonical columns (README \"Input: the canonical call record\"), typed.\n",
         env!("CARGO_PKG_VERSION"),
@@ -128,6 +135,9 @@ mod tests {
                 as_of: None,
                 tables: Vec::new(),
             },
+            duplicate_window_ms: crate::time::MS_PER_HOUR,
+            near_miss: 0.1,
+            pareto_share: 0.8,
         }
     }
 

@@ -6,10 +6,12 @@
 //!   `entry` its place in the book (the lookup prefers the first), `is_user` for `--pricing`
 //!   tables, `ident` the id of the model it is (its alias entry's, for a dated snapshot);
 //! - `llm_names(name, entry)`: each entry's exact names (id and aliases), ASCII lower-case;
-//! - `llm_versions(entry, vidx, widx, from_ms, to_ms, batch_num, batch_den, th1, total1, …)`:
-//!   each price version's dates (epoch ms, half open), batch multiplier as the exact fraction
-//!   num / den, and its long-context tiers' thresholds (`totalN` = 1 when tier N counts
-//!   input + output tokens); `widx` 0 is the version, `widx` w its w-th time-of-day window
+//! - `llm_versions(entry, vidx, widx, from_ms, to_ms, batch_num, batch_den, th1, total1,
+//!   band1, …)`: each price version's dates (epoch ms, half open), batch multiplier as the
+//!   exact fraction num / den, and its long-context tiers' thresholds (`totalN` = 1 when tier
+//!   N counts input + output tokens; `bandN` the near-miss band in tokens, ⌊threshold ×
+//!   `--near-miss`⌋ as `thresholds::band_tokens` computes it, so the query compares integers
+//!   only); `widx` 0 is the version, `widx` w its w-th time-of-day window
 //!   (the same dates and multiplier, the window's rates and tiers);
 //! - `llm_windows(entry, vidx, widx, start_min, end_min)`: the time-of-day windows, minutes
 //!   after UTC midnight, end exclusive, wrapping midnight when end ≤ start;
@@ -20,6 +22,7 @@
 //! Alias globs (`fam-*`) become regular expressions matched in the query itself.
 
 use super::dialect::Dialect;
+use crate::analyze::sections::thresholds::band_tokens;
 use crate::pricing::providers::SPELLINGS;
 use crate::pricing::{Basis, PriceBook, Rates};
 
@@ -32,7 +35,7 @@ pub struct PriceTables {
     pub max_tiers: usize,
 }
 
-pub fn tables(book: &PriceBook, d: Dialect) -> PriceTables {
+pub fn tables(book: &PriceBook, d: Dialect, near_miss: f64) -> PriceTables {
     let text = |s: &str| format!("CAST({} AS {})", d.string(s), d.text_type());
     let int = |n: i64| format!("CAST({n} AS {})", d.int_type());
     let null_int = || format!("CAST(NULL AS {})", d.int_type());
@@ -97,10 +100,12 @@ pub fn tables(book: &PriceBook, d: Dialect) -> PriceTables {
                         Some(tier) => {
                             row.push(d.money(tier.threshold as i128));
                             row.push(int((tier.basis == Basis::Total) as i64));
+                            row.push(d.money(band_tokens(tier.threshold, near_miss) as i128));
                         }
                         None => {
                             row.push(format!("CAST(NULL AS {})", d.money_type()));
                             row.push(int(0));
+                            row.push(format!("CAST(NULL AS {})", d.money_type()));
                         }
                     }
                 }
@@ -139,6 +144,7 @@ pub fn tables(book: &PriceBook, d: Dialect) -> PriceTables {
         for _ in 0..max_tiers {
             row.push(format!("CAST(NULL AS {})", d.money_type()));
             row.push(int(0));
+            row.push(format!("CAST(NULL AS {})", d.money_type()));
         }
         versions = vec![row];
         rates = vec![rate_row(d, [int(-1), int(0), int(0), int(0)], &zero_rates())];
@@ -148,6 +154,7 @@ pub fn tables(book: &PriceBook, d: Dialect) -> PriceTables {
     for t in 1..=max_tiers {
         version_cols.push(format!("th{t}"));
         version_cols.push(format!("total{t}"));
+        version_cols.push(format!("band{t}"));
     }
     let version_cols: Vec<&str> = version_cols.iter().map(String::as_str).collect();
     let ctes = vec![

@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use super::dialect::{exact, share, Dialect};
+use super::dialect::{components, exact, rfc3339, share, Dialect, Tokens};
 use super::prices::PriceTables;
 use super::Plan;
 use crate::analyze::dims::Dim;
@@ -61,9 +61,22 @@ pub fn statement(plan: &Plan, prices: &PriceTables, prefix: &str, suffix: &str) 
     let group_by = plan.group.iter().map(Dim::name).collect::<Vec<_>>().join(",");
     ctes.extend(super::sections::waste(d, &group, &group_by));
     parts.push((",\"waste\":".into(), "llm_waste_json".into()));
+    ctes.extend(super::sections::duplicates(d, &group, &group_by, plan.duplicate_window_ms));
+    parts.push((",\"duplicates\":".into(), "llm_dup_json".into()));
+    ctes.extend(super::sections::thresholds(d, &group, &group_by, plan.near_miss, prices.max_tiers));
+    parts.push((",\"thresholds\":".into(), "llm_th_json".into()));
+    ctes.extend(super::sections::pareto(d, plan.pareto_share));
+    parts.push((",\"pareto\":".into(), "llm_par_json".into()));
 
     let mut sql = String::from("WITH\n");
-    let defs: Vec<String> = ctes.iter().map(|(name, body)| format!("{name} AS (\n  {body}\n)")).collect();
+    // The priced calls are read by every part: computed once where the engine can be told so.
+    let defs: Vec<String> = ctes
+        .iter()
+        .map(|(name, body)| {
+            let once = if name == "llm_costed" { d.materialized() } else { "" };
+            format!("{name} AS {once}(\n  {body}\n)")
+        })
+        .collect();
     sql.push_str(&defs.join(",\n"));
     let mut glue = vec![d.string(prefix)];
     for (text, cte) in &parts {
@@ -103,6 +116,12 @@ fn base(plan: &Plan, dims: &[Dim]) -> String {
         format!("{} AS model", text("model")),
         format!("{} AS environment", text("environment")),
         format!("{} AS finish_reason", text("finish_reason")),
+        format!("{} AS prompt_hash", text("prompt_hash")),
+        // The Pareto section's dimensions.
+        format!("{} AS p_user", text("user_id")),
+        format!("{} AS p_feature", text("feature")),
+        format!("{} AS p_route", text("route")),
+        format!("{} AS p_job", text("job_id")),
     ];
     for (canonical, name) in TOKENS {
         cols.push(format!("COALESCE(CAST({} AS {}), 0) AS {name}", column(d, canonical), d.int_type()));
@@ -151,6 +170,7 @@ fn calls(plan: &Plan, dims: &[Dim]) -> String {
     // for its dated snapshots), the logged name when it resolves to none.
     let model = "COALESCE(e.ident, b.model)";
     cols.push("ch.entry".into());
+    cols.push(format!("{model} AS model_key"));
     for (i, dim) in dims.iter().enumerate() {
         match dim {
             Dim::Day(_) => cols.push(format!("{day} AS dim_{i}")),
@@ -265,21 +285,7 @@ fn versioned(plan: &Plan, max_tiers: usize) -> Vec<(String, String)> {
 
 /// The cost of each call in attodollars (null when unpriced), as `price::components`.
 fn costed(d: Dialect) -> String {
-    let m = |e: &str| d.to_money(e);
-    let part = |x: String| {
-        format!(
-            "CASE WHEN c.is_batch THEN {} ELSE {x} END",
-            d.div(&format!("({x}) * c.batch_num + {}", d.div("c.batch_den", "2")), "c.batch_den")
-        )
-    };
-    let uncached = part(format!("{} * r.r_input", m("c.t_input - c.t_cache_read - c.t_cache_write")));
-    let read = part(format!("{} * r.r_cache_read", m("c.t_cache_read")));
-    let write = part(format!(
-        "{} * r.r_cache_write + {} * r.r_cache_write_1h",
-        m("c.t_cache_write - c.t_cache_write_1h"),
-        m("c.t_cache_write_1h")
-    ));
-    let output = part(format!("{} * r.r_output", m("c.t_output")));
+    let [uncached, read, write, output] = components(d, &Tokens::of("c"), "r", "c");
     // `cost_output`: the output tokens' part, which the waste section reports.
     format!(
         "SELECT c.*, CASE WHEN r.tier IS NULL THEN NULL WHEN c.is_cache_hit THEN {zero} \
@@ -351,20 +357,6 @@ fn totals_json(d: Dialect) -> String {
         with
     };
     format!("SELECT {} AS j FROM llm_totals t", d.json_text(&obj))
-}
-
-/// RFC 3339 UTC of epoch ms, as `time::rfc3339` (milliseconds only when there are some).
-fn rfc3339(d: Dialect, ms: &str) -> String {
-    let day = d.date_text(&d.div(ms, &MS_PER_DAY.to_string()));
-    let hh = d.lpad(&d.div(&d.modulo(ms, "86400000"), "3600000"), 2);
-    let mm = d.lpad(&d.div(&d.modulo(ms, "3600000"), "60000"), 2);
-    let ss = d.lpad(&d.div(&d.modulo(ms, "60000"), "1000"), 2);
-    let frac = d.modulo(ms, "1000");
-    format!(
-        "({day} || 'T' || {hh} || ':' || {mm} || ':' || {ss} || \
-         CASE WHEN {frac} = 0 THEN '' ELSE '.' || {} END || 'Z')",
-        d.lpad(&frac, 3)
-    )
 }
 
 fn period_json(d: Dialect) -> String {

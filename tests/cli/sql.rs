@@ -1,7 +1,7 @@
 //! `llmcost sql`: the DuckDB dialect, run by DuckDB (`scripts/sql-duckdb`, the `duckdb`
 //! Python package) on the fixtures and on a generated log, gives the report `report --format
 //! json` gives, to the last digit: period, pricing, totals, every breakdown row, the unpriced
-//! list and the environments section (see `same` for how costs and shares compare).
+//! list and the sections the SQL computes (see `same` for how costs and ratios compare).
 //! `fixtures/sql.md` works the SQL fixture out by hand.
 //!
 //! Without the duckdb module the tests say so and pass, unless `LLMCOST_REQUIRE_DATA=1`
@@ -66,12 +66,26 @@ fn assert_same(flags: &[&str], logs: &[&Path], extras: &[&str]) -> Value {
     let want = run_json(&args);
     assert_eq!(sql["schema_version"], 1);
     let tree: BTreeMap<&str, &RawValue> = serde_json::from_str(&text).unwrap();
-    for part in ["period", "pricing", "totals", "breakdowns", "unpriced", "environments", "waste"] {
+    for part in PARTS {
         same(&Tree::of(tree[part]), &want[part], part, &format!("{flags:?}: {part}"));
     }
     assert_eq!(sql["totals"]["cost_usd_exact"].as_str(), Tree::of(tree["totals"]).leaf_at("cost_usd"));
     sql
 }
+
+/// The report's parts `llmcost sql` computes.
+const PARTS: [&str; 10] = [
+    "period",
+    "pricing",
+    "totals",
+    "breakdowns",
+    "unpriced",
+    "environments",
+    "waste",
+    "duplicates",
+    "thresholds",
+    "pareto",
+];
 
 /// The SQL's JSON with each number's text as written.
 enum Tree<'a> {
@@ -109,9 +123,10 @@ impl<'a> Tree<'a> {
 
 /// The SQL's `got` is the report's `want`, to the last digit. A cost (a key naming USD) is
 /// written with every digit by the SQL and as the nearest double by the report, from the
-/// same exact figure: the digits must give that very double (`Money::to_f64`). A share is
-/// a ratio of doubles in either program, and DuckDB's 128-bit integer to double conversion
-/// may round the last bit differently: equal within 1e-15 of it. Everything else is equal.
+/// same exact figure: the digits must give that very double (`Money::to_f64`). A share, a
+/// Gini coefficient or a Pareto curve point is a ratio of two exact integers each turned
+/// into a double, in either program, and DuckDB's 128-bit integer to double conversion may
+/// round the last bit differently: equal within 1e-15 of it. Everything else is equal.
 fn same(got: &Tree, want: &Value, key: &str, what: &str) {
     match (got, want) {
         (Tree::Object(g), Value::Object(w)) => {
@@ -131,7 +146,9 @@ fn same(got: &Tree, want: &Value, key: &str, what: &str) {
             assert_eq!(money.exact(), *text, "{what}: written with trailing zeros");
             assert_eq!(money.to_f64(), n.as_f64().unwrap(), "{what}: {text}");
         }
-        (Tree::Leaf(text), Value::Number(n)) if key == "share" || key.ends_with("_share") => {
+        (Tree::Leaf(text), Value::Number(n))
+            if ["share", "gini", "curve"].contains(&key) || key.ends_with("_share") =>
+        {
             let (g, w) = (text.parse::<f64>().unwrap(), n.as_f64().unwrap());
             assert!((g - w).abs() <= 1e-15 * w.abs(), "{what}: {g} vs {w}");
         }
@@ -214,6 +231,9 @@ fn fixtures_match_report() {
         assert_same(&[], &[&fixture(name)], &[]);
     }
     let test_prices = ["--pricing", "fixtures/pricing/test.toml", "--no-builtin-pricing"];
+    for name in ["duplicates.jsonl", "thresholds.jsonl", "pareto.jsonl"] {
+        assert_same(&test_prices, &[&fixture(name)], &[]);
+    }
     let mut flags = test_prices.to_vec();
     flags.extend(["--by", "team", "--by", "model,route", "--top", "2"]);
     assert_same(&flags, &[&fixture("calls.jsonl")], &["team"]);
@@ -255,6 +275,54 @@ fn generated_log_matches_report() {
         &[&log],
         &[],
     );
+}
+
+/// The generated log with its planted leaks (`--leaks`), and the sections' knobs moved: a
+/// 40-day duplicate window finds the prompts the generator repeats days apart (none repeat
+/// within the hour), a 30% near-miss band, Pareto at half the cost, grouped by model.
+#[test]
+fn generated_leaks_match_report_with_the_knobs_moved() {
+    if !duckdb() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("leaks.jsonl");
+    let out = Process::new(gen_logs())
+        .args(["--rows", "4000", "--seed", "7", "--leaks"])
+        .output()
+        .expect("gen_logs runs");
+    assert!(out.status.success(), "gen_logs: {}", String::from_utf8_lossy(&out.stderr));
+    std::fs::write(&log, &out.stdout).unwrap();
+    let r = assert_same(&["--duplicate-window", "960h"], &[&log], &[]);
+    assert!(r["duplicates"]["count"].as_u64() > Some(0), "the check covers duplicates");
+    assert!(r["thresholds"]["count"].as_u64() > Some(0), "and threshold crossings");
+    let r = assert_same(
+        &["--by", "model", "--duplicate-window", "72h", "--near-miss", "0.3", "--pareto", "0.5"],
+        &[&log],
+        &[],
+    );
+    assert_eq!(r["pareto"]["route"]["target_share"], 0.5);
+}
+
+/// fixtures/pareto.md's user figures hold when `--by` names no user: report read the user
+/// column only when a breakdown named it, so `--by model` put every call in one "(none)"
+/// user (found comparing with the SQL, which always reads it).
+#[test]
+fn pareto_by_user_whatever_by_names() {
+    let prices = ["--pricing", "fixtures/pricing/test.toml", "--no-builtin-pricing"];
+    let log = fixture("pareto.jsonl");
+    let mut by_model = vec!["report", log.to_str().unwrap(), "-q"];
+    by_model.extend(prices);
+    let all = run_json(&by_model);
+    by_model.extend(["--by", "model"]);
+    let cut = run_json(&by_model);
+    for r in [&all, &cut] {
+        let user = &r["pareto"]["user"];
+        assert_eq!(user["items"], 6, "u1, u2, u3, (none), u4, u6");
+        assert_eq!(user["items_for_share"], 2, "6000 + 3500 ≥ 0.8 × 10000 µ$");
+        assert_eq!(user["gini"], 0.67, "(110200 − 70000) / 60000");
+    }
+    assert_eq!(cut["pareto"]["user"], all["pareto"]["user"]);
 }
 
 /// The example binary cargo builds beside the main one for the test run.

@@ -9,6 +9,7 @@
 use serde_json::Value;
 
 use crate::ingest::dialect::{Dialect, LineParser, Owned};
+use crate::ingest::prune::Keys;
 use crate::ingest::record::{Field, RawRecord};
 use crate::ingest::usage::{self, set_text, text};
 
@@ -53,7 +54,28 @@ impl LineParser for Parser {
     fn needles(&self) -> &'static [&'static str] {
         &["usage"]
     }
+
+    /// What `parse` and `record` read; the message content, most of a line, is not.
+    fn keys(&self) -> Option<&'static Keys> {
+        Some(&KEYS)
+    }
 }
+
+const KEYS: Keys = Keys {
+    names: &[
+        "type",
+        "data",
+        "message",
+        "timestamp",
+        "sessionId",
+        "isSidechain",
+        "requestId",
+        "id",
+        "model",
+        "stop_reason",
+    ],
+    whole: &["usage"],
+};
 
 fn record(line: &Value, entry: &Value, message: &Value, nested: bool) -> Result<Owned, String> {
     let mut rec = RawRecord::new(0);

@@ -8,6 +8,7 @@
 use serde_json::Value;
 
 use crate::ingest::dialect::{Dialect, LineParser, Owned};
+use crate::ingest::prune::Keys;
 use crate::ingest::record::{Field, RawRecord};
 use crate::ingest::usage::{num, set_num, set_text, text};
 
@@ -55,7 +56,17 @@ impl LineParser for Parser {
     fn needles(&self) -> &'static [&'static str] {
         &["session_meta", "turn_context", "token_count"]
     }
+
+    /// What `parse` and `record` read.
+    fn keys(&self) -> Option<&'static Keys> {
+        Some(&KEYS)
+    }
 }
+
+const KEYS: Keys = Keys {
+    names: &["type", "payload", "id", "model", "info", "timestamp"],
+    whole: &["total_token_usage", "last_token_usage"],
+};
 
 impl Parser {
     fn record(&self, line: &Value, usage: &Value) -> Result<Owned, String> {

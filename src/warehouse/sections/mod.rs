@@ -1,8 +1,34 @@
-//! The leak sections the statement computes, each as CTEs ending in one `llm_<name>_json`
+//! The leak sections the statement computes (environments and waste here, the others one
+//! file each), each as CTEs ending in one `llm_<name>_json`
 //! with a column `j` holding the section's JSON, in the report's shape. Like the analyses,
 //! they look at single calls only: usage-API buckets (`aggregate`) are left out.
 
+mod duplicates;
+mod pareto;
+mod thresholds;
+
+pub use duplicates::duplicates;
+pub use pareto::pareto;
+pub use thresholds::thresholds;
+
 use super::dialect::{exact, share, Dialect};
+
+/// The label of a call's group (`--by`'s first entry) from its `dim_N` columns: the value,
+/// or for a combined grouping the values joined by ` / ` with `(none)` for a missing one,
+/// as `Groups::new`.
+pub(super) fn group_label(group: &[usize]) -> String {
+    if let [single] = group {
+        format!("dim_{single}")
+    } else {
+        group.iter().map(|g| format!("COALESCE(dim_{g}, '(none)')")).collect::<Vec<_>>().join(" || ' / ' || ")
+    }
+}
+
+/// Glues a JSON object's text (`head`, an SQL text expression) and more members: the
+/// object without its closing brace, then `rest` (SQL text starting with a comma), then `}`.
+pub(super) fn extend_object(head: &str, rest: &str) -> String {
+    format!("SUBSTR({head}, 1, LENGTH({head}) - 1) || {rest} || '}}'")
+}
 
 /// `environments` (`analyze/sections/environments.rs`): cost by environment value, each
 /// classed `production` (`prod`/`production`, any case, spaces trimmed), `none` (missing or
@@ -72,11 +98,7 @@ pub fn environments(d: Dialect) -> Vec<(String, String)> {
 /// `max_tokens` (ASCII case-insensitive), their cost, and the output tokens' part of each
 /// group's cost; groups by truncated cost, then cost, then label (a missing label first).
 pub fn waste(d: Dialect, group: &[usize], group_by: &str) -> Vec<(String, String)> {
-    let label = if let [single] = group {
-        format!("dim_{single}")
-    } else {
-        group.iter().map(|g| format!("COALESCE(dim_{g}, '(none)')")).collect::<Vec<_>>().join(" || ' / ' || ")
-    };
+    let label = group_label(group);
     let calls = format!(
         "SELECT {label} AS g, CASE WHEN finish_reason IS NOT NULL THEN 1 ELSE 0 END AS has_reason, \
          CASE WHEN {} IN ('length', 'max_tokens') THEN 1 ELSE 0 END AS cut, cost, cost_output, t_output \
