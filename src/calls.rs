@@ -390,7 +390,10 @@ impl TokenColumns {
 
     fn push(&mut self, t: &Tokens) {
         let modal = MODAL.map(|f| f(t));
-        if modal != [0; 4] && self.modal[0].is_empty() {
+        // Materialised (rows so far as zeros) by the first call with some; from then on every
+        // call pushes its counts.
+        let active = modal != [0; 4] || !self.modal[0].is_empty();
+        if active {
             self.materialise_modal();
         }
         self.input.push(t.input);
@@ -399,7 +402,7 @@ impl TokenColumns {
         self.cache_write.push(t.cache_write);
         self.cache_write_1h.push(t.cache_write_1h);
         self.reasoning.push(t.reasoning);
-        if !self.modal[0].is_empty() {
+        if active {
             for (v, n) in self.modal.iter_mut().zip(modal) {
                 v.push(n);
             }
@@ -720,6 +723,11 @@ mod tests {
         t.push(&text);
         t.set(0, &audio);
         assert_eq!((t.get(0), t.modal_column(3)), (audio, vec![1]));
+        // The very first call has some.
+        let mut f = TokenColumns::default();
+        f.push(&audio);
+        f.push(&text);
+        assert_eq!((f.get(0), f.get(1), f.modal_column(0)), (audio, text, vec![4, 0]));
     }
 
     #[test]
