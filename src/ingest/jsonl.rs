@@ -183,6 +183,11 @@ fn read_mapped(map: &memmap2::Mmap, file: &str, ctx: &RunContext, out: &mut Batc
         return;
     }
     let mut start = if data.starts_with(BOM) { 3 } else { 0 };
+    // Room for the file's calls up front, estimated from the lines of its first MiB: the
+    // columns then never grow by copying (untouched room costs address space, not memory).
+    let sample = &data[start..data.len().min(start + (1 << 20))];
+    let lines = memchr::memchr_iter(b'\n', sample).count().max(1);
+    out.calls.reserve((data.len() - start) / sample.len().div_ceil(lines).max(1) + lines);
     let mut pipeline = Pipeline::new(out);
     let mut released = 0usize;
     while start < data.len() {
