@@ -366,6 +366,15 @@ pub(super) fn exact(d: Dialect, atto: &str) -> String {
     )
 }
 
+/// An integer of 1e-18 USD that may be negative as exact decimal text (`-` then `exact`).
+pub(super) fn signed_exact(d: Dialect, atto: &str) -> String {
+    format!(
+        "(CASE WHEN {atto} < 0 THEN '-' || {} ELSE {} END)",
+        exact(d, &format!("(-({atto}))")),
+        exact(d, atto)
+    )
+}
+
 /// `cost / total` as a double (0 when the total is 0).
 pub(super) fn share(d: Dialect, cost: &str, total: &str) -> String {
     let f = d.double_type();
@@ -399,21 +408,25 @@ impl Tokens {
 /// the batch multiplier of call `c` when it is a batch call, rounded half up (`Money::times`).
 pub(super) fn components(d: Dialect, t: &Tokens, r: &str, c: &str) -> [String; 4] {
     let m = |e: &str| d.to_money(e);
-    let part = |x: String| {
-        format!(
-            "CASE WHEN {c}.is_batch THEN {} ELSE {x} END",
-            d.div(
-                &format!("({x}) * {c}.batch_num + {}", d.div(&format!("{c}.batch_den"), "2")),
-                &format!("{c}.batch_den")
-            )
-        )
-    };
+    let part = |x: String| batched(d, &x, c);
     [
         part(format!("{} * {r}.r_input", m(&t.uncached))),
         part(format!("{} * {r}.r_cache_read", m(&t.cache_read))),
         part(format!("{} * {r}.r_cache_write + {} * {r}.r_cache_write_1h", m(&t.write_5m), m(&t.write_1h))),
         part(format!("{} * {r}.r_output", m(&t.output))),
     ]
+}
+
+/// `x` (attodollars, not negative) times the batch multiplier of call `c` when it is a batch
+/// call, rounded half up (`Money::times`).
+pub(super) fn batched(d: Dialect, x: &str, c: &str) -> String {
+    format!(
+        "CASE WHEN {c}.is_batch THEN {} ELSE {x} END",
+        d.div(
+            &format!("({x}) * {c}.batch_num + {}", d.div(&format!("{c}.batch_den"), "2")),
+            &format!("{c}.batch_den")
+        )
+    )
 }
 
 /// RFC 3339 UTC of epoch ms, as `time::rfc3339` (milliseconds only when there are some).

@@ -86,7 +86,7 @@ pub fn generate(plan: &Plan, book: &PriceBook) -> Result<String> {
     };
     let notes = [format!(
         "computed by the {} engine from `llmcost sql` over table {}: totals, breakdowns, unpriced models, \
-         environments, waste, duplicates, thresholds and pareto only (no line account, no other leak section)",
+         environments, waste, cache, duplicates, thresholds and pareto only (no line account, no other leak section)",
         plan.dialect.name(),
         plan.table
     )];

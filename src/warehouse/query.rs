@@ -61,6 +61,8 @@ pub fn statement(plan: &Plan, prices: &PriceTables, prefix: &str, suffix: &str) 
     let group_by = plan.group.iter().map(Dim::name).collect::<Vec<_>>().join(",");
     ctes.extend(super::sections::waste(d, &group, &group_by));
     parts.push((",\"waste\":".into(), "llm_waste_json".into()));
+    ctes.extend(super::sections::cache(d, &group, &group_by));
+    parts.push((",\"cache\":".into(), "llm_cache_json".into()));
     ctes.extend(super::sections::duplicates(d, &group, &group_by, plan.duplicate_window_ms));
     parts.push((",\"duplicates\":".into(), "llm_dup_json".into()));
     ctes.extend(super::sections::thresholds(d, &group, &group_by, plan.near_miss, prices.max_tiers));

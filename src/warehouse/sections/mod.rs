@@ -3,10 +3,12 @@
 //! with a column `j` holding the section's JSON, in the report's shape. Like the analyses,
 //! they look at single calls only: usage-API buckets (`aggregate`) are left out.
 
+mod cache;
 mod duplicates;
 mod pareto;
 mod thresholds;
 
+pub use cache::cache;
 pub use duplicates::duplicates;
 pub use pareto::pareto;
 pub use thresholds::thresholds;
