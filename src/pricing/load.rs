@@ -320,10 +320,37 @@ pub fn parse_litellm(name: &str, text: &str) -> Result<(Vec<ModelPrice>, Vec<Ski
                         every hour is priced at the standard rates";
             skipped.push(Skipped { table: name.to_string(), model: model.clone(), what: what.to_string() });
         }
+        // Other prices of the entry (service tiers, batch-only rates, per image, per query, per
+        // second…) have no place in the table: each is listed, never ignored silently.
+        for field in obj.keys().filter(|k| k.contains("cost") && !litellm_reads(k)) {
+            let what = format!("price field {field} is not imported");
+            skipped.push(Skipped { table: name.to_string(), model: model.clone(), what });
+        }
         let provider = obj.get("litellm_provider").and_then(|p| p.as_str()).unwrap_or("litellm");
         models.push(ModelPrice::new(provider, model, Vec::new(), vec![version])?);
     }
     Ok((models, skipped))
+}
+
+/// The per-token rates `litellm_version` reads, also as a tier's `…_above_<N>k_tokens`.
+const LITELLM_RATES: [&str; 9] = [
+    "input_cost_per_token",
+    "output_cost_per_token",
+    "cache_creation_input_token_cost",
+    "cache_read_input_token_cost",
+    "cache_creation_input_token_cost_above_1hr",
+    "input_cost_per_audio_token",
+    "cache_read_input_audio_token_cost",
+    "output_cost_per_audio_token",
+    "output_cost_per_image_token",
+];
+
+fn litellm_reads(field: &str) -> bool {
+    let base = field
+        .rsplit_once("_above_")
+        .filter(|(_, n)| n.strip_suffix("k_tokens").is_some_and(|n| n.parse::<u64>().is_ok()))
+        .map_or(field, |(base, _)| base);
+    LITELLM_RATES.contains(&base)
 }
 
 fn litellm_version(
@@ -522,6 +549,8 @@ output = 16
             "cache_read_input_token_cost": 3e-07, "cache_creation_input_token_cost": 3.75e-06,
             "cache_creation_input_token_cost_above_1hr": 6e-06,
             "input_cost_per_token_above_200k_tokens": 6e-06, "output_cost_per_token_above_200k_tokens": 2.25e-05,
+            "cache_creation_input_token_cost_above_1hr_above_200k_tokens": 1.2e-05,
+            "input_cost_per_token_priority": 5e-06, "search_context_cost_per_query": {"high": 0.01},
             "litellm_provider": "anthropic"},
           "ds-v4": {"input_cost_per_token": 3e-07, "output_cost_per_token": 1.2e-06, "litellm_provider": "deepseek",
             "off_peak_pricing": {"input_cost_per_token": 1.5e-07, "output_cost_per_token": 6e-07,
@@ -529,10 +558,21 @@ output = 16
         }"#;
         let (models, skipped) = parse_litellm("prices.json", json).unwrap();
         assert_eq!(models.len(), 2);
-        // Listed, not dropped silently: sample_spec has no output price; ds-v4's off-peak
+        // Listed, not dropped silently: claude-x's priority-tier and per-query prices (its
+        // tiered 1-hour write is read); sample_spec has no output price; ds-v4's off-peak
         // rates cannot be expressed yet (it is imported at its standard rates).
-        let what: Vec<(&str, &str)> = skipped.iter().map(|s| (s.model.as_str(), &s.what[..16])).collect();
-        assert_eq!(what, [("ds-v4", "off_peak_pricing"), ("sample_spec", "no input_cost_pe")]);
+        let what: Vec<(&str, &str)> = skipped.iter().map(|s| (s.model.as_str(), s.what.as_str())).collect();
+        let want = [
+            ("claude-x", "price field input_cost_per_token_priority is not imported"),
+            ("claude-x", "price field search_context_cost_per_query is not imported"),
+            ("ds-v4", "off_peak_pricing (off-peak rates by weekday"),
+            ("sample_spec", "no input_cost_per_token and output_cost_per_token"),
+        ];
+        assert_eq!(what.len(), want.len(), "{what:?}");
+        for ((model, got), (m, w)) in what.iter().zip(want) {
+            assert!(*model == m && got.starts_with(w), "{model}: {got}");
+        }
+        assert_eq!(models[0].versions[0].tiers[0].rates.cache_write_1h.to_string(), "12");
         let v = &models[0].versions[0];
         assert_eq!(models[0].provider, "anthropic");
         assert_eq!(v.base.input.to_string(), "3");
