@@ -77,6 +77,11 @@ impl Tokens {
         self.output_image = self.output_image.min(self.output - self.output_audio);
     }
 
+    /// The modality classes, in the order tables name their rates (`pricing::rate::MODAL_NAMES`).
+    pub fn modal(&self) -> [u64; 4] {
+        [self.input_audio, self.cache_audio_read, self.output_audio, self.output_image]
+    }
+
     /// Prompt tokens neither cached nor audio: what the text input rate applies to.
     pub fn uncached_text(&self) -> u64 {
         self.input - self.cache_read - self.cache_write - (self.input_audio - self.cache_audio_read)
@@ -344,18 +349,15 @@ pub struct TokenColumns {
     pub cache_write: Vec<u64>,
     pub cache_write_1h: Vec<u64>,
     pub reasoning: Vec<u64>,
-    /// input_audio, cache_audio_read, output_audio, output_image (`MODAL`): all four empty
-    /// while no call so far has any, so text-only logs (most) pay no memory for them.
+    /// The modality classes in `Tokens::modal` order: all four empty until a call has some
+    /// (`has_modal`), so text-only logs (most) pay no memory for them.
     modal: [Vec<u64>; 4],
+    has_modal: bool,
 }
-
-/// The modality classes in `TokenColumns::modal` order.
-pub const MODAL: [fn(&Tokens) -> u64; 4] =
-    [|t| t.input_audio, |t| t.cache_audio_read, |t| t.output_audio, |t| t.output_image];
 
 impl TokenColumns {
     pub fn get(&self, row: usize) -> Tokens {
-        let m = |i: usize| self.modal[i].get(row).copied().unwrap_or(0);
+        let m = |i: usize| if self.has_modal { self.modal[i][row] } else { 0 };
         Tokens {
             input: self.input[row],
             output: self.output[row],
@@ -370,39 +372,44 @@ impl TokenColumns {
         }
     }
 
-    /// One modality class (`MODAL` order) for every row.
+    /// One modality class (`Tokens::modal` order) for every row.
     pub fn modal_column(&self, class: usize) -> Vec<u64> {
-        let v = &self.modal[class];
-        if v.is_empty() {
-            vec![0; self.input.len()]
+        if self.has_modal {
+            self.modal[class].clone()
         } else {
-            v.clone()
+            vec![0; self.input.len()]
         }
     }
 
-    /// Gives every row so far explicit modality counts (the first call with some arrived).
+    /// Keeps modality counts from now on, every row so far as zeros.
     fn materialise_modal(&mut self) {
         let rows = self.input.len();
         for v in &mut self.modal {
             v.resize(rows, 0);
         }
+        self.has_modal = true;
+    }
+
+    /// `t`'s modality counts, materialising the columns for the first call that has some;
+    /// `None` while none is kept.
+    fn modal_of(&mut self, t: &Tokens) -> Option<[u64; 4]> {
+        let modal = t.modal();
+        if modal != [0; 4] && !self.has_modal {
+            self.materialise_modal();
+        }
+        self.has_modal.then_some(modal)
     }
 
     fn push(&mut self, t: &Tokens) {
-        let modal = MODAL.map(|f| f(t));
-        // Materialised (rows so far as zeros) by the first call with some; from then on every
-        // call pushes its counts.
-        let active = modal != [0; 4] || !self.modal[0].is_empty();
-        if active {
-            self.materialise_modal();
-        }
+        // Before the text columns grow: the materialised rows are those so far.
+        let modal = self.modal_of(t);
         self.input.push(t.input);
         self.output.push(t.output);
         self.cache_read.push(t.cache_read);
         self.cache_write.push(t.cache_write);
         self.cache_write_1h.push(t.cache_write_1h);
         self.reasoning.push(t.reasoning);
-        if active {
+        if let Some(modal) = modal {
             for (v, n) in self.modal.iter_mut().zip(modal) {
                 v.push(n);
             }
@@ -417,11 +424,7 @@ impl TokenColumns {
         self.cache_write[row] = t.cache_write;
         self.cache_write_1h[row] = t.cache_write_1h;
         self.reasoning[row] = t.reasoning;
-        let modal = MODAL.map(|f| f(t));
-        if modal != [0; 4] && self.modal[0].is_empty() {
-            self.materialise_modal();
-        }
-        if !self.modal[0].is_empty() {
+        if let Some(modal) = self.modal_of(t) {
             for (v, n) in self.modal.iter_mut().zip(modal) {
                 v[row] = n;
             }
@@ -429,7 +432,7 @@ impl TokenColumns {
     }
 
     fn append(&mut self, mut o: TokenColumns) {
-        if !self.modal[0].is_empty() || !o.modal[0].is_empty() {
+        if self.has_modal || o.has_modal {
             self.materialise_modal();
             o.materialise_modal();
             for (mine, theirs) in self.modal.iter_mut().zip(&mut o.modal) {
@@ -529,11 +532,6 @@ impl Calls {
             "{col:?} read but not kept"
         );
         column
-    }
-
-    /// A column that may legitimately be absent from the run (empty when not kept).
-    pub fn col_if_kept(&self, col: StrCol) -> &StrColumn {
-        &self.strs[col as usize]
     }
 
     /// The model names as logged, which pricing reads: `LoggedModel` once the models are
@@ -706,7 +704,7 @@ mod tests {
         let mut a = TokenColumns::default();
         a.push(&text);
         a.push(&text);
-        assert!(a.modal.iter().all(Vec::is_empty));
+        assert!(!a.has_modal && a.modal.iter().all(Vec::is_empty));
         let mut b = TokenColumns::default();
         b.push(&text);
         b.push(&audio);

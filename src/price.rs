@@ -214,7 +214,7 @@ pub fn components(t: &Tokens, version: &PriceVersion, tier: Option<usize>, batch
     // Each modality class is a subset of its text class (normalize checks it): priced at its
     // own rate, the rest of the class at the text rate.
     let audio = t.input_audio - t.cache_audio_read;
-    let uncached_text = t.input - t.cache_read - t.cache_write - audio;
+    let uncached_text = t.uncached_text();
     let write_5m = t.cache_write - t.cache_write_1h;
     let text_output = t.output - t.output_audio - t.output_image;
     let parts = Components {

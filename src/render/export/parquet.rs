@@ -73,7 +73,7 @@ fn columns(t: &CallsTable, rows: &[usize]) -> Vec<Column> {
     for (name, v) in counts {
         cols.push(Column::new(name.into(), rows.iter().map(|&r| v[r]).collect::<Vec<u64>>()));
     }
-    // The modality classes (`calls::MODAL` order), so a call read back is priced the same.
+    // The modality classes (`Tokens::modal` order), so a call read back is priced the same.
     let modal =
         ["input_audio_tokens", "cache_audio_read_tokens", "output_audio_tokens", "output_image_tokens"];
     for (class, name) in modal.into_iter().enumerate() {
