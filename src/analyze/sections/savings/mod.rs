@@ -152,6 +152,9 @@ pub struct Plan<'b> {
     pub notes: Vec<String>,
     /// Whether the combined estimate applies it.
     pub in_combined: bool,
+    /// The saving, when the plan priced its changes itself (the routing candidates do, to
+    /// rank them); it then keeps no `changes`, as it is not in the combined estimate.
+    priced: Option<Tally>,
 }
 
 impl<'b> Plan<'b> {
@@ -169,6 +172,7 @@ impl<'b> Plan<'b> {
             basis: FxHashMap::default(),
             notes: Vec::new(),
             in_combined: true,
+            priced: None,
         }
     }
 }
@@ -262,29 +266,35 @@ impl Tally {
     }
 }
 
-pub fn analyze(ctx: &Ctx, ops: &Operations) -> Savings {
+pub fn analyze<'b>(ctx: &Ctx<'b>, ops: &Operations) -> Savings {
     let opts = &ctx.opts.savings;
     let (spend, first, last) = spend_and_span(ctx);
     // No call: one day (the scale is moot, every saving is 0).
     let span_ms = if first <= last { last.saturating_sub(first) } else { 0 };
     let period_days = (span_ms as f64 / MS_PER_DAY as f64).max(1.0);
-    let (routing_plan, routing_candidates) = routing::plan(ctx, opts);
-    let mut plans: Vec<Plan> = vec![
-        discipline::retries(ctx, ops, opts),
-        discipline::repeats(ctx),
-        discipline::fallbacks(ctx, ops),
-        routing_plan,
-        trim::plan(ctx),
-        output::plan(ctx, opts),
-        cache::plan(ctx, opts),
-        batch::plan(ctx, opts),
+    // Each plan reads the calls alone (several run a section's search: storms, duplicates,
+    // the cache collapse), so they are built side by side.
+    let builders: [&(dyn Fn() -> Plan<'b> + Sync); 7] = [
+        &|| discipline::retries(ctx, ops, opts),
+        &|| discipline::repeats(ctx),
+        &|| discipline::fallbacks(ctx, ops),
+        &|| trim::plan(ctx),
+        &|| output::plan(ctx, opts),
+        &|| cache::plan(ctx, opts),
+        &|| batch::plan(ctx, opts),
     ];
+    let ((routing_plan, routing_candidates), mut plans) = rayon::join(
+        || routing::plan(ctx, opts),
+        || builders.par_iter().map(|build| build()).collect::<Vec<Plan>>(),
+    );
+    // In the combined order: routing after the three that stop calls.
+    plans.insert(3, routing_plan);
     let scale = |m: Money| per_30_days(m, period_days);
     let share = |m: Money| if spend > Money::ZERO { m.to_f64() / spend.to_f64() } else { 0.0 };
     let mut levers: Vec<Lever> = plans
         .par_iter()
         .map(|p| {
-            let t = alone(ctx, &p.changes);
+            let t = p.priced.clone().unwrap_or_else(|| alone(ctx, &p.changes));
             lever(ctx, p, &t, p.in_combined, scale(t.saved), share(t.saved))
         })
         .collect();

@@ -5,11 +5,11 @@
 //! `SMALL_INPUT` and median outputs of at most `SMALL_OUTPUT` tokens, moved to that cheapest
 //! model. Quality is not measured: a candidate is a question to ask, not an answer.
 
-use rustc_hash::FxHashMap;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::output::glob_matches;
-use super::{Change, ModelMap, Plan, SavingsOptions};
+use super::{Change, ModelMap, Plan, SavingsOptions, Tally};
 use crate::analyze::sections::jobs::nearest_rank;
 use crate::analyze::Ctx;
 use crate::calls::{StrCol, FLAG_BATCH, FLAG_CACHE_HIT};
@@ -106,63 +106,80 @@ fn candidates<'b>(ctx: &Ctx<'b>) -> (Plan<'b>, Vec<Candidate>) {
         ),
     );
     plan.in_combined = false;
+    // Each priced call's (group, model, row), sorted so that a cell's calls are one run in
+    // row order; a million-call log is grouped by sorting rather than by a map of lists.
+    let mut cells: Vec<(u32, usize, u32)> = ctx
+        .sel
+        .par_rows()
+        .filter(|&r| ctx.calls.flags[r] & FLAG_CACHE_HIT == 0)
+        .filter_map(|r| ctx.priced.version(r).map(|(m, _)| (ctx.groups.of(r), m as *const ModelPrice as usize, r as u32)))
+        .collect();
     // The cheapest model in use: the lowest base input rate of any priced call's version.
-    let mut cheapest: Option<(Rate, Rate, &'b ModelPrice)> = None;
-    let mut cells: FxHashMap<(u32, *const ModelPrice), Vec<usize>> = FxHashMap::default();
-    for row in ctx.sel.rows().filter(|&r| ctx.calls.flags[r] & FLAG_CACHE_HIT == 0) {
-        let Some((m, v)) = ctx.priced.version(row) else { continue };
-        let key = (v.base.input, v.base.output, m);
-        if cheapest.is_none_or(|c| (key.0, key.1, &key.2.id) < (c.0, c.1, &c.2.id)) {
-            cheapest = Some(key);
-        }
-        cells.entry((ctx.groups.of(row), m as *const _)).or_default().push(row);
-    }
+    let version = |r: u32| ctx.priced.version(r as usize).expect("priced");
+    let cheapest = cells
+        .par_iter()
+        .map(|&(_, _, r)| {
+            let (m, v) = version(r);
+            (v.base.input, v.base.output, m)
+        })
+        .min_by(|a, b| (a.0, a.1, &a.2.id).cmp(&(b.0, b.1, &b.2.id)));
     let Some((cheap_rate, _, cheap)) = cheapest else { return (plan, Vec::new()) };
-    let mut out = Vec::new();
-    let mut keys: Vec<_> = cells.keys().copied().collect();
-    keys.sort_unstable_by_key(|&(g, m)| (g, m as usize));
-    for key in keys {
-        let rows = &cells[&key];
-        let (m, v) = ctx.priced.version(rows[0]).expect("priced");
-        if std::ptr::eq(m, cheap) || v.base.input.pico() < RATE_FACTOR * cheap_rate.pico() || cheap_rate.is_zero() {
-            continue;
-        }
-        let median = |f: &dyn Fn(usize) -> u64| {
-            let mut v: Vec<u64> = rows.iter().map(|&r| f(r)).collect();
-            v.sort_unstable();
-            nearest_rank(&v, 50)
-        };
-        let (mi, mo) = (median(&|r| ctx.calls.tokens.input[r]), median(&|r| ctx.calls.tokens.output[r]));
-        if mi > SMALL_INPUT || mo > SMALL_OUTPUT {
-            continue;
-        }
-        let (mut cost, mut saved) = (Money::ZERO, Money::ZERO);
-        for &r in rows {
-            cost += ctx.priced.cost[r];
-            let Some(cv) = cheap.rates_at(ctx.calls.ts_ms[r]) else { continue };
-            let after = cost_of(&ctx.calls.tokens.get(r), cv, ctx.calls.flags[r] & FLAG_BATCH != 0).0;
-            if after < ctx.priced.cost[r] {
-                saved += ctx.priced.cost[r] - after;
-            }
-            plan.changes.push((r as u32, Change::Model(cheap)));
-        }
-        let ratio = rate_ratio(v.base.input, cheap_rate);
-        let g = key.0;
-        plan.because(g, format!("{} → {} ({ratio:.0}× input rate)", m.id, cheap.id));
-        out.push(Candidate {
-            route: ctx.groups.label(g).map(str::to_string),
-            model: m.id.clone(),
-            to_model: cheap.id.clone(),
-            calls: rows.len() as u64,
-            cost_usd: cost,
-            saved_usd: saved,
-            saved_usd_exact: saved.exact(),
-            input_rate_ratio: ratio,
-            median_input_tokens: mi,
-            median_output_tokens: mo,
-        });
+    if cheap_rate.is_zero() {
+        return (plan, Vec::new());
     }
-    plan.changes.sort_unstable_by_key(|c| c.0);
+    cells.par_sort_unstable();
+    let found: Vec<(u32, Candidate, String, Tally)> = cells
+        .par_chunk_by(|a, b| (a.0, a.1) == (b.0, b.1))
+        .filter_map(|cell| {
+            let (m, v) = version(cell[0].2);
+            if std::ptr::eq(m, cheap) || v.base.input.pico() < RATE_FACTOR * cheap_rate.pico() {
+                return None;
+            }
+            let median = |f: &dyn Fn(usize) -> u64| {
+                let mut v: Vec<u64> = cell.iter().map(|&(_, _, r)| f(r as usize)).collect();
+                v.sort_unstable();
+                nearest_rank(&v, 50)
+            };
+            let (mi, mo) = (median(&|r| ctx.calls.tokens.input[r]), median(&|r| ctx.calls.tokens.output[r]));
+            if mi > SMALL_INPUT || mo > SMALL_OUTPUT {
+                return None;
+            }
+            let g = cell[0].0;
+            let mut cost = Money::ZERO;
+            let mut tally = Tally::default();
+            for &(_, _, r) in cell {
+                let r = r as usize;
+                cost += ctx.priced.cost[r];
+                let Some(cv) = cheap.rates_at(ctx.calls.ts_ms[r]) else { continue };
+                let after = cost_of(&ctx.calls.tokens.get(r), cv, ctx.calls.flags[r] & FLAG_BATCH != 0).0;
+                if after < ctx.priced.cost[r] {
+                    tally.add(g, ctx.priced.cost[r] - after);
+                }
+            }
+            let (ratio, saved) = (rate_ratio(v.base.input, cheap_rate), tally.saved);
+            let candidate = Candidate {
+                route: ctx.groups.label(g).map(str::to_string),
+                model: m.id.clone(),
+                to_model: cheap.id.clone(),
+                calls: cell.len() as u64,
+                cost_usd: cost,
+                saved_usd: saved,
+                saved_usd_exact: saved.exact(),
+                input_rate_ratio: ratio,
+                median_input_tokens: mi,
+                median_output_tokens: mo,
+            };
+            Some((g, candidate, format!("{} → {} ({ratio:.0}× input rate)", m.id, cheap.id), tally))
+        })
+        .collect();
+    let mut out = Vec::with_capacity(found.len());
+    let mut total = Tally::default();
+    for (g, candidate, why, tally) in found {
+        plan.because(g, why);
+        total = total.merge(tally);
+        out.push(candidate);
+    }
+    plan.priced = Some(total);
     out.sort_by(|a, b| b.saved_usd.cmp(&a.saved_usd).then_with(|| (&a.route, &a.model).cmp(&(&b.route, &b.model))));
     (plan, out)
 }
