@@ -138,6 +138,13 @@ pub fn nearest_rank<T: Copy>(sorted: &[T], p: u64) -> T {
     sorted[rank as usize - 1]
 }
 
+/// `nearest_rank` of `values` in any order, found by selection (reorders `values`).
+pub fn select_rank<T: Copy + Ord>(values: &mut [T], p: u64) -> T {
+    let n = values.len() as u64;
+    let rank = (p * n).div_ceil(100).max(1);
+    *values.select_nth_unstable(rank as usize - 1).1
+}
+
 /// A job as sorted for the statistics: (group, cost, job id).
 type Ranked = (u32, Money, u32);
 
@@ -267,6 +274,10 @@ mod tests {
         // Four values: the median is the 2nd (⌈2⌉), p90 the 4th (⌈3.6⌉).
         assert_eq!([50, 90].map(|p| nearest_rank(&[1, 2, 3, 4], p)), [2, 4]);
         assert_eq!([0, 50, 99].map(|p| nearest_rank(&[7], p)), [7, 7, 7]);
+        // Selection finds the same ranks in any order.
+        let mut shuffled: Vec<u32> = (1..=20).map(|i| (i * 7) % 20 + 1).collect();
+        assert_eq!([50, 90, 99].map(|p| select_rank(&mut shuffled, p)), [10, 18, 20]);
+        assert_eq!([50, 90].map(|p| select_rank(&mut [4, 1, 3, 2], p)), [2, 4]);
     }
 
     fn call(ts: &str, job: Option<&str>, op: &str, route: &str, input: u64) -> String {

@@ -5,7 +5,7 @@
 use rustc_hash::FxHashMap;
 
 use super::{Change, Plan, SavingsOptions};
-use crate::analyze::sections::{jobs::nearest_rank, waste};
+use crate::analyze::sections::{jobs::select_rank, waste};
 use crate::analyze::Ctx;
 use crate::calls::{FLAG_CACHE_HIT, FLAG_ERROR};
 
@@ -31,8 +31,7 @@ pub fn plan<'b>(ctx: &Ctx<'b>, opts: &SavingsOptions) -> Plan<'b> {
             let label = ctx.groups.label(g).unwrap_or_default();
             let stated = opts.output_cap.iter().find(|(p, _)| glob_matches(p, label)).map(|&(_, n)| n);
             let cap = stated.unwrap_or_else(|| {
-                v.sort_unstable();
-                nearest_rank(&v, 90)
+                select_rank(&mut v, 90)
             });
             let how = if stated.is_some() { "--output-cap" } else { "p90" };
             plan.because(g, format!("cap {cap} output tokens ({how})"));

@@ -6,11 +6,12 @@
 //! model. Quality is not measured: a candidate is a question to ask, not an answer.
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::output::glob_matches;
 use super::{Change, ModelMap, Plan, SavingsOptions, Tally};
-use crate::analyze::sections::jobs::nearest_rank;
+use crate::analyze::sections::jobs::select_rank;
 use crate::analyze::Ctx;
 use crate::calls::{StrCol, FLAG_BATCH, FLAG_CACHE_HIT};
 use crate::money::{Money, Rate};
@@ -106,19 +107,29 @@ fn candidates<'b>(ctx: &Ctx<'b>) -> (Plan<'b>, Vec<Candidate>) {
         ),
     );
     plan.in_combined = false;
-    // Each priced call's (group, model, row), sorted so that a cell's calls are one run in
-    // row order; a million-call log is grouped by sorting rather than by a map of lists.
-    let mut cells: Vec<(u32, usize, u32)> = ctx
+    // Each priced call's row under its (group, model) cell, gathered on every core.
+    type Cells = FxHashMap<(u32, usize), Vec<u32>>;
+    let cells: Cells = ctx
         .sel
         .par_rows()
         .filter(|&r| ctx.calls.flags[r] & FLAG_CACHE_HIT == 0)
         .filter_map(|r| ctx.priced.version(r).map(|(m, _)| (ctx.groups.of(r), m as *const ModelPrice as usize, r as u32)))
-        .collect();
+        .fold(Cells::default, |mut cells, (g, m, r)| {
+            cells.entry((g, m)).or_default().push(r);
+            cells
+        })
+        .reduce(Cells::default, |mut a, b| {
+            for (key, mut rows) in b {
+                a.entry(key).or_default().append(&mut rows);
+            }
+            a
+        });
     // The cheapest model in use: the lowest base input rate of any priced call's version.
     let version = |r: u32| ctx.priced.version(r as usize).expect("priced");
     let cheapest = cells
         .par_iter()
-        .map(|&(_, _, r)| {
+        .flat_map_iter(|(_, rows)| rows.iter().copied())
+        .map(|r| {
             let (m, v) = version(r);
             (v.base.input, v.base.output, m)
         })
@@ -127,27 +138,29 @@ fn candidates<'b>(ctx: &Ctx<'b>) -> (Plan<'b>, Vec<Candidate>) {
     if cheap_rate.is_zero() {
         return (plan, Vec::new());
     }
-    cells.par_sort_unstable();
-    let found: Vec<(u32, Candidate, String, Tally)> = cells
-        .par_chunk_by(|a, b| (a.0, a.1) == (b.0, b.1))
-        .filter_map(|cell| {
-            let (m, v) = version(cell[0].2);
+    let mut keys: Vec<(u32, usize)> = cells.keys().copied().collect();
+    keys.sort_unstable();
+    let found: Vec<(u32, Candidate, String, Tally)> = keys
+        .par_iter()
+        .filter_map(|key| {
+            let cell = &cells[key];
+            // The cell's model at its first call.
+            let (m, v) = version(*cell.iter().min().expect("a cell has calls"));
             if std::ptr::eq(m, cheap) || v.base.input.pico() < RATE_FACTOR * cheap_rate.pico() {
                 return None;
             }
             let median = |f: &dyn Fn(usize) -> u64| {
-                let mut v: Vec<u64> = cell.iter().map(|&(_, _, r)| f(r as usize)).collect();
-                v.sort_unstable();
-                nearest_rank(&v, 50)
+                let mut v: Vec<u64> = cell.iter().map(|&r| f(r as usize)).collect();
+                select_rank(&mut v, 50)
             };
             let (mi, mo) = (median(&|r| ctx.calls.tokens.input[r]), median(&|r| ctx.calls.tokens.output[r]));
             if mi > SMALL_INPUT || mo > SMALL_OUTPUT {
                 return None;
             }
-            let g = cell[0].0;
+            let g = key.0;
             let mut cost = Money::ZERO;
             let mut tally = Tally::default();
-            for &(_, _, r) in cell {
+            for &r in cell {
                 let r = r as usize;
                 cost += ctx.priced.cost[r];
                 let Some(cv) = cheap.rates_at(ctx.calls.ts_ms[r]) else { continue };
