@@ -52,8 +52,15 @@ impl Money {
     }
 
     /// Nearest `f64`, for JSON consumers; the exact value is in [`Money::exact`].
+    /// The nearest double. Up to 2^53 atto both operands are exact doubles and the division
+    /// rounds once; above, `as f64` would round before the division rounds again (51.054…317
+    /// atto-scaled came out one ulp off), so the exact decimal is parsed, which rounds once.
     pub fn to_f64(self) -> f64 {
-        self.0 as f64 / ATTO_PER_USD as f64
+        if self.0.unsigned_abs() <= 1 << 53 {
+            self.0 as f64 / ATTO_PER_USD as f64
+        } else {
+            self.exact().parse().expect("an exact decimal parses")
+        }
     }
 
     /// Every digit, trailing zeros trimmed: `"0.0025"`.
@@ -346,6 +353,16 @@ impl std::fmt::Write for Buf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn to_f64_is_the_nearest_double() {
+        // 51.054055906118781317: the nearest double is 51.05405590611878 (by exact rational
+        // rounding); dividing the rounded integer by 1e18 gave 51.054055906118776.
+        assert_eq!(Money::from_atto(51_054_055_906_118_781_317).to_f64(), 51.05405590611878);
+        assert_eq!(Money::from_atto(-5_355_160_949_942_541_483_509).to_f64(), -5355.160949942541);
+        assert_eq!(Money::from_atto(2_500_000_000_000_000).to_f64(), 0.0025);
+        assert_eq!(Money::ZERO.to_f64(), 0.0);
+    }
 
     #[test]
     fn cost_of_tokens_is_exact() {
