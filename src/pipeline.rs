@@ -366,6 +366,13 @@ impl Loaded {
                  breakdown was used"
             ));
         }
+        let capped = self.batch.modalities_capped;
+        if capped > 0 {
+            report.notes.push(format!(
+                "{capped} calls gave audio or image token counts above the totals they are part of; each was \
+                 capped at its total (the rest priced as text)"
+            ));
+        }
         if !self.book.skipped.is_empty() {
             report.notes.push(skipped_note(&self.book.skipped));
         }

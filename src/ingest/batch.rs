@@ -57,6 +57,8 @@ pub struct Batch {
     /// Calls whose Anthropic usage gave a cache-write total contradicting its 5m/1h breakdown
     /// (the breakdown was used).
     pub write_split_contradictions: u64,
+    /// Calls whose audio or image counts exceeded their totals (capped at them).
+    pub modalities_capped: u64,
     /// Parquet partitions and row groups left unread as outside the run's window.
     pub pruned: Pruned,
 }
@@ -69,6 +71,7 @@ impl Batch {
             rejects: Vec::new(),
             untimed: 0,
             write_split_contradictions: 0,
+            modalities_capped: 0,
             pruned: Pruned::default(),
         }
     }
@@ -115,6 +118,7 @@ impl Batch {
         self.lines.duplicates += other.lines.duplicates;
         self.untimed += other.untimed;
         self.write_split_contradictions += other.write_split_contradictions;
+        self.modalities_capped += other.modalities_capped;
         self.pruned.add(other.pruned);
         let room = REJECTS_KEPT.saturating_sub(self.rejects.len());
         self.rejects.extend(other.rejects.into_iter().take(room).map(|mut r| {

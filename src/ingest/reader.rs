@@ -25,8 +25,8 @@ use super::document::{self, Document};
 use super::formats::{self, Format};
 use super::lines::{self, Parsed, Step};
 use super::plan::RunContext;
-use super::record::NOTE_WRITE_SPLIT_CONTRADICTS;
 use super::record::{Field, RawRecord, Scalar};
+use super::record::{NOTE_MODALITIES_CAPPED, NOTE_WRITE_SPLIT_CONTRADICTS};
 use super::source::{self, Input, Source};
 use super::{csv, csv_rows, detect, jsonl, limits, mapping, parquet};
 
@@ -330,6 +330,9 @@ impl<'r> Reader<'r> {
                         new += 1;
                         if rec.notes & NOTE_WRITE_SPLIT_CONTRADICTS != 0 {
                             self.out.write_split_contradictions += 1;
+                        }
+                        if rec.notes & NOTE_MODALITIES_CAPPED != 0 {
+                            self.out.modalities_capped += 1;
                         }
                         if let Some(k) = key {
                             self.seen.insert(k, row);

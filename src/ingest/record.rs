@@ -84,6 +84,8 @@ pub struct RawRecord<'a> {
 
 /// The usage block's cache-write total contradicted its 5m/1h breakdown; the breakdown was used.
 pub const NOTE_WRITE_SPLIT_CONTRADICTS: u8 = 1;
+/// An audio or image count exceeded the total it is part of; it was capped at that total.
+pub const NOTE_MODALITIES_CAPPED: u8 = 2;
 
 impl<'a> RawRecord<'a> {
     pub fn new(extra_count: usize) -> Self {

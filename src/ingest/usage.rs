@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use serde_json::Value;
 
 use super::dialect::Owned;
-use super::record::{Field, Scalar, NOTE_WRITE_SPLIT_CONTRADICTS};
+use super::record::{Field, Scalar, NOTE_MODALITIES_CAPPED, NOTE_WRITE_SPLIT_CONTRADICTS};
 
 pub fn num(v: &Value, path: &[&str]) -> Option<u64> {
     path.iter().try_fold(v, |v, k| v.get(k))?.as_u64()
@@ -81,7 +81,8 @@ pub struct Modalities {
 }
 
 /// The OpenAI audio counts (`prompt_tokens_details.audio_tokens`, `completion_tokens_details.
-/// audio_tokens`, or the Responses names), the prompt audio capped at the uncached prompt.
+/// audio_tokens`, or the Responses names), the prompt audio capped at the uncached prompt
+/// (the cached part of a prompt is priced at the cache-read rate, whatever its modality).
 fn openai_audio(u: &Value, [input_details, output_details]: [&str; 2], uncached: u64) -> Modalities {
     Modalities {
         input_audio: num(u, &[input_details, "audio_tokens"]).unwrap_or(0).min(uncached),
@@ -143,7 +144,8 @@ pub fn openai_chat(u: &Value, rec: &mut Owned) -> Result<(), String> {
     set_num(rec, Field::CacheWriteTokens, write);
     set_num(rec, Field::OutputTokens, num(u, &["completion_tokens"]).unwrap_or(0));
     let uncached = prompt.saturating_sub(cached.unwrap_or(0)).saturating_sub(write);
-    set_modalities(rec, openai_audio(u, ["prompt_tokens_details", "completion_tokens_details"], uncached));
+    let audio = openai_audio(u, ["prompt_tokens_details", "completion_tokens_details"], uncached);
+    set_modalities(rec, audio);
     set_num(
         rec,
         Field::ReasoningTokens,
@@ -161,7 +163,8 @@ pub fn openai_responses(u: &Value, rec: &mut Owned) -> Result<(), String> {
     set_num(rec, Field::CacheReadTokens, cached);
     set_num(rec, Field::CacheWriteTokens, write);
     let uncached = prompt.saturating_sub(cached).saturating_sub(write);
-    set_modalities(rec, openai_audio(u, ["input_tokens_details", "output_tokens_details"], uncached));
+    let audio = openai_audio(u, ["input_tokens_details", "output_tokens_details"], uncached);
+    set_modalities(rec, audio);
     set_num(rec, Field::OutputTokens, required(u, "output_tokens")?);
     set_num(rec, Field::ReasoningTokens, num(u, &["output_tokens_details", "reasoning_tokens"]).unwrap_or(0));
     Ok(())
@@ -185,21 +188,26 @@ pub fn gemini(u: &Value, rec: &mut Owned) -> Result<(), String> {
     let audio = |key: &str| gemini_modality(u, key, "AUDIO");
     let prompt_audio = audio("promptTokensDetails") + audio("toolUsePromptTokensDetails");
     // Counts that do not add up (cached audio without a cached total, details above the
-    // totals) are capped, never a rejected response: cached audio within the cache reads and
-    // the audio, the uncached audio within the uncached prompt, audio and image within output.
-    let cache_audio = audio("cacheTokensDetails").min(cached).min(prompt_audio);
+    // totals) are capped, never a rejected response, and the record says so: cached audio
+    // within the cache reads and the audio, the uncached audio within the uncached prompt,
+    // audio and image within output.
+    let (cache_audio_given, output_audio_given) =
+        (audio("cacheTokensDetails"), audio("candidatesTokensDetails"));
+    let image_given = gemini_modality(u, "candidatesTokensDetails", "IMAGE");
+    let cache_audio = cache_audio_given.min(cached).min(prompt_audio);
     let uncached = (prompt + tool_prompt).saturating_sub(cached);
-    let output_audio = audio("candidatesTokensDetails").min(candidates + thoughts);
-    set_modalities(
-        rec,
-        Modalities {
-            input_audio: cache_audio + (prompt_audio - cache_audio).min(uncached),
-            cache_audio_read: cache_audio,
-            output_audio,
-            output_image: gemini_modality(u, "candidatesTokensDetails", "IMAGE")
-                .min(candidates + thoughts - output_audio),
-        },
-    );
+    let output_audio = output_audio_given.min(candidates + thoughts);
+    let m = Modalities {
+        input_audio: cache_audio + (prompt_audio - cache_audio).min(uncached),
+        cache_audio_read: cache_audio,
+        output_audio,
+        output_image: image_given.min(candidates + thoughts - output_audio),
+    };
+    let given = (prompt_audio, cache_audio_given, output_audio_given, image_given);
+    if given != (m.input_audio, m.cache_audio_read, m.output_audio, m.output_image) {
+        rec.notes |= NOTE_MODALITIES_CAPPED;
+    }
+    set_modalities(rec, m);
     Ok(())
 }
 
@@ -277,6 +285,16 @@ mod tests {
         gemini(&u, &mut rec).unwrap();
         assert_eq!(tokens(&rec, Field::InputAudioTokens), 90);
         assert_eq!(rec.get(Field::CacheAudioReadTokens), None);
+        assert_eq!(rec.notes & NOTE_MODALITIES_CAPPED, NOTE_MODALITIES_CAPPED, "the cap is noted");
+        // Image output above the candidates: capped at the 10 output tokens, noted.
+        let u = serde_json::json!({"promptTokenCount": 5, "candidatesTokenCount": 10,
+            "candidatesTokensDetails": [{"modality": "IMAGE", "tokenCount": 25}]});
+        let mut rec = RawRecord::new(0);
+        gemini(&u, &mut rec).unwrap();
+        assert_eq!(
+            (tokens(&rec, Field::OutputImageTokens), rec.notes & NOTE_MODALITIES_CAPPED),
+            (10, NOTE_MODALITIES_CAPPED)
+        );
     }
 
     #[test]

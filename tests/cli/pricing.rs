@@ -353,6 +353,21 @@ fn modality_tokens_at_their_own_rates_r11() {
     assert!(!text.contains("input_audio"), "no modality columns without modality rates: {text}");
 }
 
+/// A Gemini response whose image count is above its candidates: the image tokens are capped
+/// at the 10 output tokens and the report's notes count the call. gemini-2.5-flash-image
+/// (fixtures/modality/README.md): 5 in × 0.3 + 10 image out × 30 = 301.5 µ$.
+#[test]
+fn gemini_modality_counts_above_their_totals_are_capped_and_noted() {
+    let line = r#"{"modelVersion": "gemini-2.5-flash-image", "createTime": "2026-10-01T10:00:00Z", "usageMetadata": {"promptTokenCount": 5, "candidatesTokenCount": 10, "candidatesTokensDetails": [{"modality": "IMAGE", "tokenCount": 25}]}}"#;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gemini.jsonl");
+    std::fs::write(&path, format!("{line}\n")).unwrap();
+    let r = super::run_json(&["report", path.to_str().unwrap(), "--only", "totals"]);
+    assert_eq!(r["totals"]["cost_usd_exact"], "0.0003015");
+    let notes = r["notes"].to_string();
+    assert!(notes.contains("1 calls gave audio or image token counts above the totals"), "{notes}");
+}
+
 /// A modality count larger than its class is rejected naming the field.
 #[test]
 fn modality_counts_must_fit_their_class_r11() {
