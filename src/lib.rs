@@ -25,6 +25,7 @@
 //!    ↓
 //!  calls        the ground types (Call, StrCol, Tokens) and the column store of the calls
 //!  money, time  exact money (integers of 1e-18 USD, never floats); epoch-ms time helpers
+//!  pattern      route and model patterns (policy rules, budgets, savings knobs)
 //! ```
 //!
 //! `main.rs` parses, calls `cli::run` and maps the result to an exit code.
@@ -36,6 +37,7 @@ pub mod cmd;
 pub mod gate;
 pub mod ingest;
 pub mod money;
+pub mod pattern;
 pub mod pipeline;
 pub mod price;
 pub mod pricing;

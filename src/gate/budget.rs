@@ -14,12 +14,12 @@ use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::glob::glob_matches;
 use crate::analyze::dims::Dim;
 use crate::analyze::Selection;
 use crate::calls::StrCol;
 use crate::calls::{Calls, FLAG_AGGREGATE};
 use crate::money::Money;
+use crate::pattern::glob_matches;
 use crate::price::Priced;
 
 use crate::time::Zone;

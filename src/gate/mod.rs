@@ -15,7 +15,6 @@
 pub mod budget;
 pub mod diff;
 pub mod figures;
-pub mod glob;
 pub mod policy;
 pub mod policy_file;
 pub mod rules;

@@ -7,8 +7,8 @@
 
 use anyhow::{bail, Context, Result};
 
-use super::glob::{check_glob, glob_matches, specificity};
 use crate::money::Money;
+use crate::pattern::{check_glob, glob_matches, specificity};
 
 /// How much the headline figure may grow.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::figures::{per, Basis, Change, Increases, Side};
-use super::glob::glob_matches;
 use super::policy::{Increase, Policy, Scoped};
 use super::summary::{label, Key, RouteFigures, Summary};
 use crate::money::Money;
+use crate::pattern::glob_matches;
 
 impl Policy {
     /// Holds `run` to every rule; `baseline` (from a diff) feeds the max-increase rules.

@@ -5,7 +5,7 @@
 
 use rustc_hash::FxHashMap;
 
-use super::output::glob_matches;
+use crate::pattern::glob_matches;
 use super::{Change, Plan, SavingsOptions};
 use crate::analyze::Ctx;
 use crate::calls::{StrCol, FLAG_BATCH, FLAG_CACHE_HIT};

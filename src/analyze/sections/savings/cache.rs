@@ -103,7 +103,7 @@ pub fn plan<'b>(ctx: &Ctx<'b>, opts: &SavingsOptions) -> Plan<'b> {
 /// The policy's target for a route, when one of its route globs matches.
 fn route_target(opts: &SavingsOptions, label: Option<&str>) -> Option<(f64, &'static str)> {
     let label = label?;
-    let (_, t) = opts.route_cache_targets.iter().find(|(p, _)| super::output::glob_matches(p, label))?;
+    let (_, t) = opts.route_cache_targets.iter().find(|(p, _)| crate::pattern::glob_matches(p, label))?;
     Some((*t, "the policy's target for the route"))
 }
 

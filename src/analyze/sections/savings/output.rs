@@ -8,6 +8,7 @@ use super::{Change, Plan, SavingsOptions};
 use crate::analyze::sections::{jobs::select_rank, waste};
 use crate::analyze::Ctx;
 use crate::calls::{FLAG_CACHE_HIT, FLAG_ERROR};
+use crate::pattern::glob_matches;
 
 pub fn plan<'b>(ctx: &Ctx<'b>, opts: &SavingsOptions) -> Plan<'b> {
     let mut plan = Plan::new(
@@ -48,8 +49,4 @@ pub fn plan<'b>(ctx: &Ctx<'b>, opts: &SavingsOptions) -> Plan<'b> {
         }
     }
     plan
-}
-
-pub(super) fn glob_matches(pattern: &str, text: &str) -> bool {
-    glob::Pattern::new(pattern).is_ok_and(|p| p.matches(text))
 }

@@ -9,11 +9,11 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use super::output::glob_matches;
 use super::{Change, ModelMap, Plan, SavingsOptions, Tally};
 use crate::analyze::sections::jobs::select_rank;
 use crate::analyze::Ctx;
 use crate::calls::{StrCol, FLAG_BATCH, FLAG_CACHE_HIT};
+use crate::pattern::glob_matches;
 use crate::money::{Money, Rate};
 use crate::price::cost_of;
 use crate::pricing::ModelPrice;
