@@ -69,13 +69,22 @@ pub fn statement(plan: &Plan, prices: &PriceTables, prefix: &str, suffix: &str) 
     parts.push((",\"thresholds\":".into(), "llm_th_json".into()));
     ctes.extend(super::sections::pareto(d, plan.pareto_share));
     parts.push((",\"pareto\":".into(), "llm_par_json".into()));
+    let retry_window_ms = crate::analyze::Options::default().retry_window_ms;
+    ctes.extend(super::sections::operations(d, &group, retry_window_ms));
+    ctes.extend(super::sections::retries(d, &group_by, plan.storm_gap_ms, plan.runaway_attempts));
+    parts.push((",\"retries\":".into(), "llm_ret_json".into()));
 
     let mut sql = String::from("WITH\n");
-    // The priced calls are read by every part: computed once where the engine can be told so.
+    // The priced calls are read by every part, the attempts by two sections: computed once
+    // where the engine can be told so.
     let defs: Vec<String> = ctes
         .iter()
         .map(|(name, body)| {
-            let once = if name == "llm_costed" { d.materialized() } else { "" };
+            let once = if ["llm_costed", "llm_op_attempts"].contains(&name.as_str()) {
+                d.materialized()
+            } else {
+                ""
+            };
             format!("{name} AS {once}(\n  {body}\n)")
         })
         .collect();
@@ -119,6 +128,10 @@ fn base(plan: &Plan, dims: &[Dim]) -> String {
         format!("{} AS environment", text("environment")),
         format!("{} AS finish_reason", text("finish_reason")),
         format!("{} AS prompt_hash", text("prompt_hash")),
+        // Operations (retries, fallbacks): attempts of one request, and the model it asked for.
+        format!("{} AS operation_id", text("operation_id")),
+        format!("COALESCE(CAST({} AS {}), 0) AS attempt", column(d, "attempt"), d.int_type()),
+        format!("{} AS requested_model", text("requested_model")),
         // The Pareto section's dimensions.
         format!("{} AS p_user", text("user_id")),
         format!("{} AS p_feature", text("feature")),
