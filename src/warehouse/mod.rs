@@ -4,7 +4,7 @@
 //! over a table with the canonical columns, what `report --format json` computes over a log:
 //! `period`, `totals`, `breakdowns`, `unpriced` and the set-based leak sections
 //! (`sections/`: environments, waste, cache, duplicates, thresholds, Pareto, and on operations
-//! retries), returned as one row with one column,
+//! retries and fallbacks), returned as one row with one column,
 //! `report`, holding the JSON report (schema_version 1), which `llmcost diff` reads like any
 //! saved report.
 //!
@@ -25,6 +25,7 @@
 //! last `/`, then alias globs; a `--pricing` entry for the call's provider first, then any
 //! `--pricing` entry, then a built-in one for the provider, then the first in the book.
 
+mod costing;
 pub mod dialect;
 mod prices;
 mod query;
@@ -91,7 +92,7 @@ pub fn generate(plan: &Plan, book: &PriceBook) -> Result<String> {
     };
     let notes = [format!(
         "computed by the {} engine from `llmcost sql` over table {}: totals, breakdowns, unpriced models, \
-         environments, waste, cache, duplicates, thresholds, pareto and retries only (no line account, no other leak section)",
+         environments, waste, cache, duplicates, thresholds, pareto, retries and fallbacks only (no line account, no other leak section)",
         plan.dialect.name(),
         plan.table
     )];

@@ -74,7 +74,7 @@ fn assert_same(flags: &[&str], logs: &[&Path], extras: &[&str]) -> Value {
 }
 
 /// The report's parts `llmcost sql` computes.
-const PARTS: [&str; 12] = [
+const PARTS: [&str; 13] = [
     "period",
     "pricing",
     "totals",
@@ -87,6 +87,7 @@ const PARTS: [&str; 12] = [
     "thresholds",
     "pareto",
     "retries",
+    "fallbacks",
 ];
 
 /// The SQL's JSON with each number's text as written.
@@ -341,10 +342,58 @@ fn retries_section_in_sql() {
     assert!(r["retries"]["runaway_count"].as_u64() > Some(1), "the moved limit is applied");
 }
 
+/// fixtures/fallbacks.md's figures, worked by hand, from the SQL: requested models resolved
+/// like the model dimension (`alpha-2026-01-01` is alpha), escalated attempts re-priced at the
+/// requested model in force at their own time (f7 at alpha's March price), the inferred
+/// operation, the skipped delta of an unpriced requested model, where operations ended and
+/// extract's expensive-model flag; then grouped by model and by two dimensions.
+#[test]
+fn fallbacks_section_in_sql() {
+    if !duckdb() {
+        return;
+    }
+    let prices = ["--pricing", "fixtures/pricing/test.toml", "--no-builtin-pricing"];
+    let log = fixture("fallbacks.jsonl");
+    let r = assert_same(&prices, &[&log], &[]);
+    let f = &r["fallbacks"];
+    let t = &f["totals"];
+    let counts = ["operations", "operations_with_requested_model", "fallback_operations", "escalated_calls"]
+        .map(|k| t[k].as_u64().unwrap());
+    assert_eq!(counts, [12, 11, 6, 7]);
+    assert_eq!(
+        (t["escalated_cost_usd"].as_f64(), t["extra_cost_usd"].as_f64()),
+        (Some(0.01438), Some(0.009792))
+    );
+    assert_eq!(t["extra_cost_skipped_calls"], 1);
+    let routes: Vec<&str> =
+        f["routes"].as_array().unwrap().iter().map(|x| x["route"].as_str().unwrap()).collect();
+    assert_eq!(routes, ["chat", "extract", "summarize", "labs"], "by escalated cost");
+    let chat = &f["routes"][0];
+    assert_eq!((chat["extra_cost_usd"].as_f64(), chat["cost_usd"].as_f64()), (Some(0.00875), Some(0.01824)));
+    let ended: Vec<(&str, u64)> = chat["ended"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["model"].as_str().unwrap(), e["operations"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(ended, [("alpha", 3), ("beta", 2), ("gamma", 1)], "alpha-2026-01-01 is alpha");
+    assert_eq!(chat["models"][0]["input_usd_per_mtok"], 3);
+    let extract = &f["routes"][1];
+    assert_eq!(extract["expensive_model"], "beta");
+    assert_eq!(extract["flags"], serde_json::json!(["expensive_model_majority"]));
+    assert_eq!(f["unpriced_requested_models"], serde_json::json!(["mystery"]));
+    for by in ["model", "route,provider"] {
+        let mut flags = prices.to_vec();
+        flags.extend(["--by", by]);
+        assert_same(&flags, &[&log], &[]);
+    }
+}
+
 /// Operations at scale: a generated log with planted storms and leaks, the operation_id
 /// dropped from every other operation (its calls then carry the id as prompt_hash, so the
 /// SQL infers the operations from failed calls within 60 s, as `report` does). With a 24 h
-/// storm gap and a runaway limit of 1 both lists fill.
+/// storm gap and a runaway limit of 1 both lists fill; fallbacks re-price escalated
+/// attempts across every provider of the built-in tables.
 #[test]
 fn generated_operations_match_report() {
     if !duckdb() {
@@ -370,9 +419,10 @@ fn generated_operations_match_report() {
     }
     std::fs::write(&log, text).unwrap();
     let r = assert_same(&["--storm-gap", "24h", "--runaway-attempts", "1"], &[&log], &[]);
-    let x = &r["retries"];
+    let (x, f) = (&r["retries"], &r["fallbacks"]["totals"]);
     assert!(x["storm_count"].as_u64() > Some(1) && x["runaway_count"].as_u64() > Some(10), "{x}");
     assert!(x["totals"]["retried_operations"].as_u64() > Some(10), "{x}");
+    assert!(f["fallback_operations"].as_u64() > Some(10) && f["extra_cost_usd"] != 0, "{f}");
     assert_same(&["--by", "model"], &[&log], &[]);
 }
 

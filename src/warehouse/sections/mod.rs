@@ -1,11 +1,12 @@
 //! The leak sections the statement computes (environments and waste here, the others one
-//! file each; `operations.rs` the operations the retries section reads), each as CTEs
+//! file each; `operations.rs` the operations retries and fallbacks share), each as CTEs
 //! ending in one `llm_<name>_json`
 //! with a column `j` holding the section's JSON, in the report's shape. Like the analyses,
 //! they look at single calls only: usage-API buckets (`aggregate`) are left out.
 
 mod cache;
 mod duplicates;
+mod fallbacks;
 mod operations;
 mod pareto;
 mod retries;
@@ -13,6 +14,7 @@ mod thresholds;
 
 pub use cache::cache;
 pub use duplicates::duplicates;
+pub use fallbacks::fallbacks;
 pub use operations::operations;
 pub use pareto::pareto;
 pub use retries::retries;
