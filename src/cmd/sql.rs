@@ -66,6 +66,12 @@ pub struct Args {
     /// Pareto: report the smallest share of items that makes this share of cost.
     #[arg(long, value_name = "SHARE", default_value_t = 0.8)]
     pub pareto: f64,
+    /// Retry runs: retries closer than this after an error have no backoff (e.g. 2s, 500ms).
+    #[arg(long, value_name = "DURATION", default_value = "2s")]
+    pub storm_gap: String,
+    /// Runaway: operations with more attempts than this are listed.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub runaway_attempts: u32,
 }
 
 impl Args {
@@ -124,6 +130,8 @@ impl Args {
             duplicate_window_ms: duration_ms("duplicate-window", &self.duplicate_window)?,
             near_miss: fraction("near-miss", self.near_miss)?,
             pareto_share: fraction("pareto", self.pareto)?,
+            storm_gap_ms: duration_ms("storm-gap", &self.storm_gap)?,
+            runaway_attempts: self.runaway_attempts,
         };
         Ok((plan, book))
     }

@@ -301,6 +301,21 @@ impl Dialect {
         }
     }
 
+    /// The JSON array of `text` (each row's JSON as text) over a group's rows in `order` (an
+    /// ascending integer), as text; `[]` for no rows.
+    pub fn text_array_agg(self, text: &str, order: &str) -> String {
+        let joined = match self {
+            Dialect::Duckdb | Dialect::Postgres | Dialect::Bigquery => {
+                format!("STRING_AGG({text}, ',' ORDER BY {order})")
+            }
+            Dialect::Spark => format!(
+                "concat_ws(',', transform(array_sort(collect_list(struct({order} AS o, {text} AS v))), e -> e.v))"
+            ),
+            Dialect::Snowflake => format!("LISTAGG({text}, ',') WITHIN GROUP (ORDER BY {order})"),
+        };
+        format!("COALESCE('[' || {joined} || ']', '[]')")
+    }
+
     /// The JSON array of `value` over a group's rows in `order` (an ascending integer), as
     /// text; `[]` for no rows.
     pub fn array_agg_text(self, value: &str, order: &str) -> String {

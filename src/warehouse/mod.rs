@@ -3,7 +3,8 @@
 //! pipeline would use and the report's selection and grouping, and writes SQL that computes,
 //! over a table with the canonical columns, what `report --format json` computes over a log:
 //! `period`, `totals`, `breakdowns`, `unpriced` and the set-based leak sections
-//! (`sections/`: environments, waste, duplicates, thresholds, Pareto), returned as one row with one column,
+//! (`sections/`: environments, waste, cache, duplicates, thresholds, Pareto, and on operations
+//! retries and fallbacks), returned as one row with one column,
 //! `report`, holding the JSON report (schema_version 1), which `llmcost diff` reads like any
 //! saved report.
 //!
@@ -24,6 +25,7 @@
 //! last `/`, then alias globs; a `--pricing` entry for the call's provider first, then any
 //! `--pricing` entry, then a built-in one for the provider, then the first in the book.
 
+mod costing;
 pub mod dialect;
 mod prices;
 mod query;
@@ -65,6 +67,10 @@ pub struct Plan {
     pub near_miss: f64,
     /// Pareto: the share of cost whose smallest item set is reported (`--pareto`).
     pub pareto_share: f64,
+    /// Retries: error calls of one group and provider this close form one run (`--storm-gap`).
+    pub storm_gap_ms: i64,
+    /// Retries: operations with more attempts than this are runaway (`--runaway-attempts`).
+    pub runaway_attempts: u32,
 }
 
 /// The report fields the statement writes as constants, in the JSON contract's names.
@@ -86,7 +92,7 @@ pub fn generate(plan: &Plan, book: &PriceBook) -> Result<String> {
     };
     let notes = [format!(
         "computed by the {} engine from `llmcost sql` over table {}: totals, breakdowns, unpriced models, \
-         environments, waste, cache, duplicates, thresholds and pareto only (no line account, no other leak section)",
+         environments, waste, cache, duplicates, thresholds, pareto, retries and fallbacks only (no line account, no other leak section)",
         plan.dialect.name(),
         plan.table
     )];
@@ -138,6 +144,8 @@ mod tests {
             duplicate_window_ms: crate::time::MS_PER_HOUR,
             near_miss: 0.1,
             pareto_share: 0.8,
+            storm_gap_ms: 2_000,
+            runaway_attempts: 5,
         }
     }
 

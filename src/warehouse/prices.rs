@@ -2,9 +2,10 @@
 //! (provider, model) and prices it the way `PriceBook::lookup` and `price.rs` do:
 //!
 //! - `llm_providers(spelling, canon)`: every provider spelling of `pricing/providers.rs`;
-//! - `llm_entries(entry, canon, is_user, id, provider, ident)`: one row per price entry,
-//!   `entry` its place in the book (the lookup prefers the first), `is_user` for `--pricing`
-//!   tables, `ident` the id of the model it is (its alias entry's, for a dated snapshot);
+//! - `llm_entries(entry, canon, is_user, id, provider, ident, ident_provider)`: one row per
+//!   price entry, `entry` its place in the book (the lookup prefers the first), `is_user` for
+//!   `--pricing` tables, `ident` and `ident_provider` the id and provider of the model it is
+//!   (its alias entry's, for a dated snapshot);
 //! - `llm_names(name, entry)`: each entry's exact names (id and aliases), ASCII lower-case;
 //! - `llm_versions(entry, vidx, widx, from_ms, to_ms, batch_num, batch_den, th1, total1,
 //!   band1, …)`: each price version's dates (epoch ms, half open), batch multiplier as the
@@ -68,6 +69,7 @@ pub fn tables(book: &PriceBook, d: Dialect, near_miss: f64) -> PriceTables {
             text(&m.id),
             text(&m.provider),
             text(&models[book.identity_index(i)].id),
+            text(&models[book.identity_index(i)].provider),
         ]);
         let mut seen = Vec::new();
         for n in m.exact_names() {
@@ -133,7 +135,7 @@ pub fn tables(book: &PriceBook, d: Dialect, near_miss: f64) -> PriceTables {
         vec![row]
     };
     if entries.is_empty() {
-        entries = none(6, vec![int(-1), text(""), int(0), text(""), text(""), text("")]);
+        entries = none(7, vec![int(-1), text(""), int(0), text(""), text(""), text(""), text("")]);
         names = none(2, vec![text(""), int(-1)]);
     }
     if windows.is_empty() {
@@ -159,7 +161,10 @@ pub fn tables(book: &PriceBook, d: Dialect, near_miss: f64) -> PriceTables {
     let version_cols: Vec<&str> = version_cols.iter().map(String::as_str).collect();
     let ctes = vec![
         ("llm_providers", d.values(&["spelling", "canon"], &providers)),
-        ("llm_entries", d.values(&["entry", "canon", "is_user", "id", "provider", "ident"], &entries)),
+        (
+            "llm_entries",
+            d.values(&["entry", "canon", "is_user", "id", "provider", "ident", "ident_provider"], &entries),
+        ),
         ("llm_names", d.values(&["name", "entry"], &names)),
         ("llm_versions", d.values(&version_cols, &versions)),
         ("llm_windows", d.values(&["entry", "vidx", "widx", "start_min", "end_min"], &windows)),

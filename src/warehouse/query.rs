@@ -5,7 +5,8 @@
 
 use std::fmt::Write as _;
 
-use super::dialect::{components, exact, rfc3339, share, Dialect, Tokens};
+use super::costing;
+use super::dialect::{exact, rfc3339, share, Dialect};
 use super::prices::PriceTables;
 use super::Plan;
 use crate::analyze::dims::Dim;
@@ -29,10 +30,10 @@ pub fn statement(plan: &Plan, prices: &PriceTables, prefix: &str, suffix: &str) 
     let mut ctes: Vec<(String, String)> =
         prices.ctes.iter().map(|(name, body)| (name.to_string(), body.clone())).collect();
     ctes.push(("llm_base".into(), base(plan, &dims)));
-    ctes.extend(resolution(d, prices));
+    ctes.extend(costing::resolution(d, prices, "SELECT DISTINCT provider, model FROM llm_base", "llm"));
     ctes.push(("llm_calls".into(), calls(plan, &dims)));
-    ctes.extend(versioned(plan, prices.max_tiers));
-    ctes.push(("llm_costed".into(), costed(d)));
+    ctes.extend(costing::versioned(d, prices.max_tiers, "llm_calls", "llm"));
+    ctes.push(("llm_costed".into(), costing::costed(d, "llm_versioned")));
     ctes.push(("llm_totals".into(), totals(d)));
     let mut parts = vec![
         ("\"period\":".to_string(), "llm_period_json".to_string()),
@@ -69,13 +70,24 @@ pub fn statement(plan: &Plan, prices: &PriceTables, prefix: &str, suffix: &str) 
     parts.push((",\"thresholds\":".into(), "llm_th_json".into()));
     ctes.extend(super::sections::pareto(d, plan.pareto_share));
     parts.push((",\"pareto\":".into(), "llm_par_json".into()));
+    let retry_window_ms = crate::analyze::Options::default().retry_window_ms;
+    ctes.extend(super::sections::operations(d, &group, retry_window_ms));
+    ctes.extend(super::sections::retries(d, &group_by, plan.storm_gap_ms, plan.runaway_attempts));
+    parts.push((",\"retries\":".into(), "llm_ret_json".into()));
+    ctes.extend(super::sections::fallbacks(d, prices, &group_by));
+    parts.push((",\"fallbacks\":".into(), "llm_fb_json".into()));
 
     let mut sql = String::from("WITH\n");
-    // The priced calls are read by every part: computed once where the engine can be told so.
+    // The priced calls are read by every part, the attempts by two sections: computed once
+    // where the engine can be told so.
     let defs: Vec<String> = ctes
         .iter()
         .map(|(name, body)| {
-            let once = if name == "llm_costed" { d.materialized() } else { "" };
+            let once = if ["llm_costed", "llm_op_attempts"].contains(&name.as_str()) {
+                d.materialized()
+            } else {
+                ""
+            };
             format!("{name} AS {once}(\n  {body}\n)")
         })
         .collect();
@@ -119,6 +131,10 @@ fn base(plan: &Plan, dims: &[Dim]) -> String {
         format!("{} AS environment", text("environment")),
         format!("{} AS finish_reason", text("finish_reason")),
         format!("{} AS prompt_hash", text("prompt_hash")),
+        // Operations (retries, fallbacks): attempts of one request, and the model it asked for.
+        format!("{} AS operation_id", text("operation_id")),
+        format!("COALESCE(CAST({} AS {}), 0) AS attempt", column(d, "attempt"), d.int_type()),
+        format!("{} AS requested_model", text("requested_model")),
         // The Pareto section's dimensions.
         format!("{} AS p_user", text("user_id")),
         format!("{} AS p_feature", text("feature")),
@@ -208,93 +224,6 @@ fn calls(plan: &Plan, dims: &[Dim]) -> String {
          LEFT JOIN llm_entries e ON e.entry = ch.entry{filter}",
         cols.join(", "),
         d.same("ch.provider", "b.provider")
-    )
-}
-
-/// (provider, model) → price entry, as `PriceBook::lookup`: the first stage with a match
-/// (exact name, name after the last `/`, alias glob) wins; within it the preference order.
-fn resolution(d: Dialect, prices: &PriceTables) -> Vec<(String, String)> {
-    let lower = d.ascii_lower("k.model");
-    let keyed = format!(
-        "SELECT k.provider, k.model, {lower} AS lm, \
-         CASE WHEN k.model LIKE '%/%' THEN {} END AS sm, \
-         COALESCE(p.canon, {}) AS pcanon \
-         FROM (SELECT DISTINCT provider, model FROM llm_base) k \
-         LEFT JOIN llm_providers p ON p.spelling = {}",
-        d.ascii_lower(&d.after_last_slash("k.model")),
-        d.ascii_lower("TRIM(k.provider)"),
-        d.ascii_lower("TRIM(k.provider)"),
-    );
-    let mut cand = vec![
-        "SELECT k.provider, k.model, k.pcanon, n.entry, 1 AS stage FROM llm_keys k JOIN llm_names n ON n.name = k.lm"
-            .to_string(),
-        "SELECT k.provider, k.model, k.pcanon, n.entry, 2 AS stage FROM llm_keys k JOIN llm_names n ON n.name = k.sm"
-            .to_string(),
-    ];
-    for (re, entry) in &prices.patterns {
-        cand.push(format!(
-            "SELECT k.provider, k.model, k.pcanon, {entry} AS entry, 3 AS stage FROM llm_keys k \
-             WHERE {} OR (k.sm IS NOT NULL AND {})",
-            d.full_match("k.lm", re),
-            d.full_match("k.sm", re)
-        ));
-    }
-    let chosen = "SELECT provider, model, entry FROM (\
-         SELECT c.provider, c.model, c.entry, ROW_NUMBER() OVER (PARTITION BY c.provider, c.model ORDER BY c.stage, \
-         CASE WHEN e.is_user = 1 AND e.canon = c.pcanon THEN 0 WHEN e.is_user = 1 THEN 1 \
-         WHEN e.canon = c.pcanon THEN 2 ELSE 3 END, c.entry) AS rn \
-         FROM llm_candidates c JOIN llm_entries e ON e.entry = c.entry) r WHERE rn = 1"
-        .to_string();
-    vec![
-        ("llm_keys".into(), keyed),
-        ("llm_candidates".into(), cand.join("\n  UNION ALL ")),
-        ("llm_chosen".into(), chosen),
-    ]
-}
-
-/// Each call with its entry, the version in force at its price time, the time-of-day window
-/// its own UTC time falls in (`--price-as-of` or not, as `price.rs`) and its tier.
-fn versioned(plan: &Plan, max_tiers: usize) -> Vec<(String, String)> {
-    let d = plan.dialect;
-    let minute = d.div(&d.modulo("c.ts_ms", &MS_PER_DAY.to_string()), "60000");
-    let dated = format!(
-        "SELECT c.*, v.vidx, COALESCE(w.widx, 0) AS widx \
-         FROM llm_calls c \
-         LEFT JOIN llm_versions v ON v.entry = c.entry AND v.widx = 0 \
-         AND (v.from_ms IS NULL OR c.price_at >= v.from_ms) AND (v.to_ms IS NULL OR c.price_at < v.to_ms) \
-         LEFT JOIN llm_windows w ON w.entry = v.entry AND w.vidx = v.vidx \
-         AND ((w.start_min < w.end_min AND {minute} >= w.start_min AND {minute} < w.end_min) \
-         OR (w.start_min >= w.end_min AND ({minute} >= w.start_min OR {minute} < w.end_min)))"
-    );
-    // The highest tier whose threshold the counted tokens strictly exceed.
-    let mut tier = String::from(
-        "CASE WHEN v.vidx IS NULL THEN NULL \
-         WHEN c.is_aggregate THEN CASE WHEN c.long_context AND v.th1 IS NOT NULL THEN 1 ELSE 0 END",
-    );
-    for t in (1..=max_tiers).rev() {
-        let _ = write!(
-            tier,
-            " WHEN (CASE WHEN v.total{t} = 1 THEN c.t_input + c.t_output ELSE c.t_input END) > v.th{t} THEN {t}"
-        );
-    }
-    tier.push_str(" ELSE 0 END");
-    let versioned = format!(
-        "SELECT c.*, v.batch_num, v.batch_den, {tier} AS tier FROM llm_dated c \
-         LEFT JOIN llm_versions v ON v.entry = c.entry AND v.vidx = c.vidx AND v.widx = c.widx"
-    );
-    vec![("llm_dated".into(), dated), ("llm_versioned".into(), versioned)]
-}
-
-/// The cost of each call in attodollars (null when unpriced), as `price::components`.
-fn costed(d: Dialect) -> String {
-    let [uncached, read, write, output] = components(d, &Tokens::of("c"), "r", "c");
-    // `cost_output`: the output tokens' part, which the waste section reports.
-    format!(
-        "SELECT c.*, CASE WHEN r.tier IS NULL THEN NULL WHEN c.is_cache_hit THEN {zero} \
-         ELSE {uncached}\n    + {read}\n    + {write}\n    + {output} END AS cost, \
-         CASE WHEN r.tier IS NULL THEN NULL WHEN c.is_cache_hit THEN {zero} ELSE {output} END AS cost_output \
-         FROM llm_versioned c LEFT JOIN llm_rates r ON r.entry = c.entry AND r.vidx = c.vidx AND r.widx = c.widx AND r.tier = c.tier",
-        zero = d.money(0)
     )
 }
 

@@ -74,7 +74,7 @@ fn assert_same(flags: &[&str], logs: &[&Path], extras: &[&str]) -> Value {
 }
 
 /// The report's parts `llmcost sql` computes.
-const PARTS: [&str; 11] = [
+const PARTS: [&str; 13] = [
     "period",
     "pricing",
     "totals",
@@ -86,6 +86,8 @@ const PARTS: [&str; 11] = [
     "duplicates",
     "thresholds",
     "pareto",
+    "retries",
+    "fallbacks",
 ];
 
 /// The SQL's JSON with each number's text as written.
@@ -125,7 +127,7 @@ impl<'a> Tree<'a> {
 /// The SQL's `got` is the report's `want`, to the last digit. A cost (a key naming USD) is
 /// written with every digit by the SQL and as the nearest double by the report, from the
 /// same exact figure: the digits must give that very double (`Money::to_f64`). A share, a
-/// Gini coefficient or a Pareto curve point is a ratio of two exact integers each turned
+/// Gini coefficient, a Pareto curve point or a retry `cost_multiplier` is a ratio of two exact integers each turned
 /// into a double, in either program, and DuckDB's 128-bit integer to double conversion may
 /// round the last bit differently: equal within 1e-15 of it. Everything else is equal.
 fn same(got: &Tree, want: &Value, key: &str, what: &str) {
@@ -159,7 +161,7 @@ fn same(got: &Tree, want: &Value, key: &str, what: &str) {
             }
         }
         (Tree::Leaf(text), Value::Number(n))
-            if ["share", "gini", "curve"].contains(&key) || key.ends_with("_share") =>
+            if ["share", "gini", "curve", "cost_multiplier"].contains(&key) || key.ends_with("_share") =>
         {
             let (g, w) = (text.parse::<f64>().unwrap(), n.as_f64().unwrap());
             assert!((g - w).abs() <= 1e-15 * w.abs(), "{what}: {g} vs {w}");
@@ -243,7 +245,7 @@ fn fixtures_match_report() {
         assert_same(&[], &[&fixture(name)], &[]);
     }
     let test_prices = ["--pricing", "fixtures/pricing/test.toml", "--no-builtin-pricing"];
-    for name in ["duplicates.jsonl", "thresholds.jsonl", "pareto.jsonl"] {
+    for name in ["duplicates.jsonl", "thresholds.jsonl", "pareto.jsonl", "retries.jsonl", "fallbacks.jsonl"] {
         assert_same(&test_prices, &[&fixture(name)], &[]);
     }
     let mut flags = test_prices.to_vec();
@@ -287,6 +289,141 @@ fn cache_section_in_sql() {
     assert_eq!((x["before_rate"].as_f64(), x["after_rate"].as_f64()), (Some(0.8), Some(0.1)));
     assert_eq!((x["before_days"].as_u64(), x["after_days"].as_u64()), (Some(2), Some(3)));
     assert_eq!(x["cost_since_usd"], 0.0063, "0.8 × 9000 − 900 µ$");
+}
+
+/// fixtures/retries.md's figures, worked by hand, from the SQL: operations by operation_id
+/// and inferred (summarize's calls chained to the previous failed call of their prompt
+/// within 60 s), multipliers per route and per first model, the 3 am storm across
+/// operations and the runaway operation; then the knobs moved, grouped by model.
+#[test]
+fn retries_section_in_sql() {
+    if !duckdb() {
+        return;
+    }
+    let prices = ["--pricing", "fixtures/pricing/test.toml", "--no-builtin-pricing"];
+    let log = fixture("retries.jsonl");
+    let r = assert_same(&prices, &[&log], &[]);
+    let x = &r["retries"];
+    let t = &x["totals"];
+    assert_eq!(
+        (t["calls"].as_u64(), t["operations"].as_u64(), t["retried_operations"].as_u64()),
+        (Some(25), Some(11), Some(7))
+    );
+    assert_eq!(
+        (t["cost_usd"].as_f64(), t["final_cost_usd"].as_f64()),
+        (Some(0.01022), Some(0.00796)),
+        "10220 / 7960 µ$"
+    );
+    assert_eq!((t["failed_calls"].as_u64(), t["failed_cost_usd"].as_f64()), (Some(15), Some(0.00256)));
+    let routes: Vec<(&str, u64, u64)> = x["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (g["route"].as_str().unwrap(), g["calls"].as_u64().unwrap(), g["operations"].as_u64().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        routes,
+        [("chat", 8, 4), ("summarize", 5, 4), ("nightly", 12, 3)],
+        "inferred: {{9,10}} {{11}} {{12}} {{13}}"
+    );
+    assert_eq!(x["models"][1]["model"], "beta");
+    assert_eq!((x["storm_count"].as_u64(), x["storm_attempts"].as_u64()), (Some(1), Some(7)));
+    assert_eq!(
+        (x["storms"][0]["start"].as_str(), x["storms"][0]["operations"].as_u64()),
+        (Some("2026-02-11T03:00:00Z"), Some(2))
+    );
+    assert_eq!((x["runaway_count"].as_u64(), x["runaway"][0]["operation"].as_str()), (Some(1), Some("r1")));
+    let mut flags = prices.to_vec();
+    flags.extend(["--by", "model", "--storm-gap", "600ms", "--runaway-attempts", "2"]);
+    let r = assert_same(&flags, &[&log], &[]);
+    assert_eq!(r["retries"]["group_by"], "model");
+    assert!(r["retries"]["runaway_count"].as_u64() > Some(1), "the moved limit is applied");
+}
+
+/// fixtures/fallbacks.md's figures, worked by hand, from the SQL: requested models resolved
+/// like the model dimension (`alpha-2026-01-01` is alpha), escalated attempts re-priced at the
+/// requested model in force at their own time (f7 at alpha's March price), the inferred
+/// operation, the skipped delta of an unpriced requested model, where operations ended and
+/// extract's expensive-model flag; then grouped by model and by two dimensions.
+#[test]
+fn fallbacks_section_in_sql() {
+    if !duckdb() {
+        return;
+    }
+    let prices = ["--pricing", "fixtures/pricing/test.toml", "--no-builtin-pricing"];
+    let log = fixture("fallbacks.jsonl");
+    let r = assert_same(&prices, &[&log], &[]);
+    let f = &r["fallbacks"];
+    let t = &f["totals"];
+    let counts = ["operations", "operations_with_requested_model", "fallback_operations", "escalated_calls"]
+        .map(|k| t[k].as_u64().unwrap());
+    assert_eq!(counts, [12, 11, 6, 7]);
+    assert_eq!(
+        (t["escalated_cost_usd"].as_f64(), t["extra_cost_usd"].as_f64()),
+        (Some(0.01438), Some(0.009792))
+    );
+    assert_eq!(t["extra_cost_skipped_calls"], 1);
+    let routes: Vec<&str> =
+        f["routes"].as_array().unwrap().iter().map(|x| x["route"].as_str().unwrap()).collect();
+    assert_eq!(routes, ["chat", "extract", "summarize", "labs"], "by escalated cost");
+    let chat = &f["routes"][0];
+    assert_eq!((chat["extra_cost_usd"].as_f64(), chat["cost_usd"].as_f64()), (Some(0.00875), Some(0.01824)));
+    let ended: Vec<(&str, u64)> = chat["ended"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["model"].as_str().unwrap(), e["operations"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(ended, [("alpha", 3), ("beta", 2), ("gamma", 1)], "alpha-2026-01-01 is alpha");
+    assert_eq!(chat["models"][0]["input_usd_per_mtok"], 3);
+    let extract = &f["routes"][1];
+    assert_eq!(extract["expensive_model"], "beta");
+    assert_eq!(extract["flags"], serde_json::json!(["expensive_model_majority"]));
+    assert_eq!(f["unpriced_requested_models"], serde_json::json!(["mystery"]));
+    for by in ["model", "route,provider"] {
+        let mut flags = prices.to_vec();
+        flags.extend(["--by", by]);
+        assert_same(&flags, &[&log], &[]);
+    }
+}
+
+/// Operations at scale: a generated log with planted storms and leaks, the operation_id
+/// dropped from every other operation (its calls then carry the id as prompt_hash, so the
+/// SQL infers the operations from failed calls within 60 s, as `report` does). With a 24 h
+/// storm gap and a runaway limit of 1 both lists fill; fallbacks re-price escalated
+/// attempts across every provider of the built-in tables.
+#[test]
+fn generated_operations_match_report() {
+    if !duckdb() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("ops.jsonl");
+    let out = Process::new(gen_logs())
+        .args(["--rows", "3000", "--seed", "11", "--storms", "--leaks"])
+        .output()
+        .expect("gen_logs runs");
+    assert!(out.status.success(), "gen_logs: {}", String::from_utf8_lossy(&out.stderr));
+    let mut text = String::new();
+    for line in String::from_utf8(out.stdout).unwrap().lines() {
+        let mut call: serde_json::Map<String, Value> = serde_json::from_str(line).unwrap();
+        let op = call["operation_id"].as_str().unwrap().to_string();
+        if u8::from_str_radix(&op[op.len() - 1..], 16).unwrap().is_multiple_of(2) {
+            call.remove("operation_id");
+            call.insert("prompt_hash".into(), Value::String(op));
+        }
+        text.push_str(&serde_json::to_string(&call).unwrap());
+        text.push('\n');
+    }
+    std::fs::write(&log, text).unwrap();
+    let r = assert_same(&["--storm-gap", "24h", "--runaway-attempts", "1"], &[&log], &[]);
+    let (x, f) = (&r["retries"], &r["fallbacks"]["totals"]);
+    assert!(x["storm_count"].as_u64() > Some(1) && x["runaway_count"].as_u64() > Some(10), "{x}");
+    assert!(x["totals"]["retried_operations"].as_u64() > Some(10), "{x}");
+    assert!(f["fallback_operations"].as_u64() > Some(10) && f["extra_cost_usd"] != 0, "{f}");
+    assert_same(&["--by", "model"], &[&log], &[]);
 }
 
 /// Time-of-day windows (fixtures/pricing/README.md, issue #11): DeepSeek's built-in

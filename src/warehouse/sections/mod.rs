@@ -1,16 +1,23 @@
 //! The leak sections the statement computes (environments and waste here, the others one
-//! file each), each as CTEs ending in one `llm_<name>_json`
+//! file each; `operations.rs` the operations retries and fallbacks share), each as CTEs
+//! ending in one `llm_<name>_json`
 //! with a column `j` holding the section's JSON, in the report's shape. Like the analyses,
 //! they look at single calls only: usage-API buckets (`aggregate`) are left out.
 
 mod cache;
 mod duplicates;
+mod fallbacks;
+mod operations;
 mod pareto;
+mod retries;
 mod thresholds;
 
 pub use cache::cache;
 pub use duplicates::duplicates;
+pub use fallbacks::fallbacks;
+pub use operations::operations;
 pub use pareto::pareto;
+pub use retries::retries;
 pub use thresholds::thresholds;
 
 use super::dialect::{exact, share, Dialect};
