@@ -7,7 +7,7 @@
 //! a table does not keep; the SQL takes the costliest first. Which of them is the chain's
 //! first (not a duplicate) can then differ, and with it `cost_usd`, never `count` (README).
 
-use super::super::dialect::{exact, Dialect};
+use super::super::dialect::{exact, share, Dialect};
 use super::{extend_object, group_label};
 use crate::analyze::sections::duplicates::TOP_PROMPTS;
 
@@ -24,7 +24,6 @@ pub fn duplicates(d: Dialect, group: &[usize], group_by: &str, window_ms: i64) -
          COALESCE(SUM(CASE WHEN dup = 1 THEN cost END), {zero}) AS cost, \
          COALESCE(SUM(CASE WHEN dup = 1 AND cost IS NULL THEN 1 ELSE 0 END), 0) AS unpriced"
     );
-    let f = d.double_type();
     let fields = |t: &str, count: &'static str| -> Vec<(&'static str, String)> {
         vec![
             ("calls", d.integer(&format!("{t}.calls"))),
@@ -33,9 +32,7 @@ pub fn duplicates(d: Dialect, group: &[usize], group_by: &str, window_ms: i64) -
             ("unpriced_count", d.integer(&format!("{t}.unpriced"))),
         ]
     };
-    let share = |t: &str| {
-        format!("CASE WHEN {t}.calls = 0 THEN 0 ELSE CAST({t}.n AS {f}) / CAST({t}.calls AS {f}) END")
-    };
+    let call_share = |t: &str| share(d, &format!("{t}.n"), &format!("{t}.calls"));
     // Groups by saving, then label (a missing label first, as `Option`'s order).
     let ranked = format!(
         "SELECT x.*, ROW_NUMBER() OVER (ORDER BY cost DESC, CASE WHEN g IS NULL THEN 0 ELSE 1 END, {}) AS rn \
@@ -44,7 +41,7 @@ pub fn duplicates(d: Dialect, group: &[usize], group_by: &str, window_ms: i64) -
     );
     let mut row = vec![("route", "r.g".to_string())];
     row.extend(fields("r", "count"));
-    row.push(("share_of_calls", share("r")));
+    row.push(("share_of_calls", call_share("r")));
     let rows = format!("SELECT {} AS j FROM llm_dup_ranked r", d.array_agg_text(&d.object(&row), "r.rn"));
     // Chains with a duplicate by saving, then more duplicates, then hash, group, model.
     let null_first = |c: &str| format!("CASE WHEN {c} IS NULL THEN 0 ELSE 1 END, {}", d.binary_order(c));
@@ -64,7 +61,7 @@ pub fn duplicates(d: Dialect, group: &[usize], group_by: &str, window_ms: i64) -
     );
     let mut head = vec![("group_by", d.string(group_by)), ("window_ms", window_ms.to_string())];
     head.extend(fields("t", "count"));
-    head.push(("share_of_calls", share("t")));
+    head.push(("share_of_calls", call_share("t")));
     let head_text = d.json_text(&d.object(&head));
     let json = format!(
         "SELECT {} AS j FROM llm_dup_total t CROSS JOIN llm_dup_rows x CROSS JOIN llm_dup_top y",

@@ -88,12 +88,7 @@ pub fn fallbacks(d: Dialect, prices: &PriceTables, group_by: &str) -> Vec<(Strin
             ("operations", d.integer(&format!("{t}.ops"))),
             ("operations_with_requested_model", d.integer(&format!("{t}.with_req"))),
             ("fallback_operations", d.integer(&format!("{t}.fallback"))),
-            (
-                "fallback_rate",
-                format!(
-                    "CASE WHEN {t}.ops = 0 THEN 0 ELSE CAST({t}.fallback AS {f}) / CAST({t}.ops AS {f}) END"
-                ),
-            ),
+            ("fallback_rate", share(d, &format!("{t}.fallback"), &format!("{t}.ops"))),
             ("escalated_calls", d.integer(&format!("{t}.esc_calls"))),
             ("escalated_cost_usd", d.number(&exact(d, &format!("{t}.esc_cost")))),
             ("extra_cost_usd", d.number(&signed_exact(d, &format!("{t}.extra")))),

@@ -126,7 +126,6 @@ pub fn waste(d: Dialect, group: &[usize], group_by: &str) -> Vec<(String, String
         d.to_money("t_output")
     );
     let fields = |t: &str| -> Vec<(&'static str, String)> {
-        let f = d.double_type();
         vec![
             ("calls", d.integer(&format!("{t}.calls"))),
             ("finish_reason_calls", d.integer(&format!("{t}.finish_reason_calls"))),
@@ -138,12 +137,7 @@ pub fn waste(d: Dialect, group: &[usize], group_by: &str) -> Vec<(String, String
             ("truncated_cost_usd", d.number(&exact(d, &format!("{t}.truncated_cost")))),
             ("truncated_output_tokens", d.integer(&format!("{t}.truncated_output_tokens"))),
             ("output_share", share(d, &format!("{t}.output_cost"), &format!("{t}.cost"))),
-            (
-                "truncated_rate",
-                format!(
-                    "CASE WHEN {t}.calls = 0 THEN 0 ELSE CAST({t}.truncated_calls AS {f}) / CAST({t}.calls AS {f}) END"
-                ),
-            ),
+            ("truncated_rate", share(d, &format!("{t}.truncated_calls"), &format!("{t}.calls"))),
         ]
     };
     let ranked = format!(

@@ -13,7 +13,7 @@
 //! storms alike in cost and start time are listed by group label, then provider (`report`:
 //! by the order their group and provider first appear in the log).
 
-use super::super::dialect::{exact, rfc3339, Dialect};
+use super::super::dialect::{exact, rfc3339, share, Dialect};
 use super::extend_object;
 use crate::analyze::sections::retries::{LIST_LIMIT, STORM_MIN_ERRORS};
 
@@ -36,10 +36,7 @@ pub fn retries(
             ("calls", d.integer(&format!("{t}.calls"))),
             ("operations", d.integer(&format!("{t}.ops"))),
             ("retried_operations", d.integer(&format!("{t}.retried"))),
-            (
-                "multiplier",
-                format!("CASE WHEN {t}.ops = 0 THEN 0 ELSE CAST({t}.calls AS {f}) / CAST({t}.ops AS {f}) END"),
-            ),
+            ("multiplier", share(d, &format!("{t}.calls"), &format!("{t}.ops"))),
             ("cost_usd", d.number(&exact(d, &format!("{t}.cost")))),
             ("final_cost_usd", d.number(&exact(d, &format!("{t}.final_cost")))),
             (
