@@ -135,7 +135,9 @@ pub struct Interner {
     /// Indexes the values interned directly; after `concat` not those appended, and after
     /// `dedup` none until the next `intern` needs it (`unindexed`).
     table: HashTable<u32>,
-    /// Hash of each value (index id - 1), kept so growing and merging never rehash.
+    /// Hash of each value (index id - 1), kept so growing and merging never rehash; dropped by
+    /// `dedup` (a run rarely interns after reading) and computed again when needed
+    /// (`rehash`).
     hashes: Vec<u64>,
     /// End offset of each value in `arena`.
     ends: Vec<usize>,
@@ -188,25 +190,31 @@ impl Interner {
 
     pub fn id_of(&self, s: &str) -> Option<u32> {
         debug_assert!(!self.has_repeats, "dictionary looked up before dedup");
-        let hash = self.hasher.hash_one(s);
-        let value = |id: u32| value_of(&self.arena, &self.ends, id);
         if self.unindexed {
-            return (1u32..)
-                .zip(&self.hashes)
-                .find(|&(id, &h)| h == hash && value(id) == s)
-                .map(|(id, _)| id);
+            return (1u32..).zip(self.values()).find(|&(_, v)| v == s).map(|(id, _)| id);
         }
-        self.table.find(hash, |&id| value(id) == s).copied()
+        let value = |id: u32| value_of(&self.arena, &self.ends, id);
+        self.table.find(self.hasher.hash_one(s), |&id| value(id) == s).copied()
     }
 
     /// Builds the table over every value (unique, after `dedup`).
     fn index(&mut self) {
+        self.rehash();
         self.table = HashTable::with_capacity(self.ends.len());
         let hashes = &self.hashes;
         for (id, &hash) in (1u32..).zip(hashes) {
             self.table.insert_unique(hash, id, |&id| hashes[id as usize - 1]);
         }
         self.unindexed = false;
+    }
+
+    /// Hashes the values `dedup` left unhashed.
+    fn rehash(&mut self) {
+        if self.hashes.len() != self.ends.len() {
+            let (arena, ends, hasher) = (&self.arena, &self.ends, &self.hasher);
+            self.hashes =
+                (1..=ends.len() as u32).map(|id| hasher.hash_one(value_of(arena, ends, id))).collect();
+        }
     }
 
     /// The values in id order (id 1 first).
@@ -224,7 +232,7 @@ impl Interner {
     /// Appends `other`'s values after this one's, unmerged: `other`'s id `i` becomes
     /// `offset + i` (the returned offset). The table is not extended: a value may now have
     /// two ids until `dedup`.
-    fn concat(&mut self, other: Interner) -> u32 {
+    fn concat(&mut self, mut other: Interner) -> u32 {
         if self.ends.is_empty() {
             *self = other;
             return 0;
@@ -233,6 +241,8 @@ impl Interner {
         if other.ends.is_empty() {
             return offset;
         }
+        self.rehash();
+        other.rehash();
         let base = self.arena.len();
         self.arena.push_str(&other.arena);
         self.ends.extend(other.ends.iter().map(|&end| base + end));
@@ -253,7 +263,9 @@ impl Interner {
         let (arena, ends) = (&self.arena, &self.ends);
         let value = |id: u32| value_of(arena, ends, id);
         // Sorting by (hash, id) puts a value's copies next to each other, lowest id first.
-        let mut keys: Vec<(u64, u32)> = self.hashes.iter().zip(1u32..).map(|(&h, id)| (h, id)).collect();
+        let hashes = std::mem::take(&mut self.hashes);
+        let mut keys: Vec<(u64, u32)> = hashes.iter().zip(1u32..).map(|(&h, id)| (h, id)).collect();
+        drop(hashes);
         keys.par_sort_unstable();
         let mut first = vec![0u32; n + 1];
         // Distinct values in a run of equal hashes (more than one only on a collision).
@@ -276,24 +288,37 @@ impl Interner {
             }
         }
         drop(keys);
-        let mut out = Interner { hasher: self.hasher.clone(), unindexed: true, ..Default::default() };
-        out.ends.reserve(n);
-        out.hashes.reserve(n);
-        out.arena.reserve(self.arena.len());
+        // Compacted in place, first copies moving down over later ones (a value never moves
+        // up), so the dictionary is never held twice.
+        let (mut arena, mut ends) =
+            (std::mem::take(&mut self.arena).into_bytes(), std::mem::take(&mut self.ends));
         let mut remap = first;
+        let (mut kept, mut old_start) = (0usize, 0usize);
         for id in 1..=n as u32 {
+            let old_end = ends[id as usize - 1];
             let f = remap[id as usize];
             remap[id as usize] = if f == id {
-                out.arena.push_str(value(id));
-                out.ends.push(out.arena.len());
-                out.hashes.push(self.hashes[id as usize - 1]);
-                out.ends.len() as u32
+                let start = if kept == 0 { 0 } else { ends[kept - 1] };
+                arena.copy_within(old_start..old_end, start);
+                ends[kept] = start + (old_end - old_start);
+                kept += 1;
+                kept as u32
             } else {
                 // `f < id`: already renumbered.
                 remap[f as usize]
             };
+            old_start = old_end;
         }
-        *self = out;
+        ends.truncate(kept);
+        arena.truncate(ends.last().copied().unwrap_or(0));
+        // Only worth a copy when many values repeated (the near-unique columns seldom do).
+        if arena.len() < arena.capacity() / 2 {
+            arena.shrink_to_fit();
+            ends.shrink_to_fit();
+        }
+        // Whole values moved, so every byte still sits in a value's valid UTF-8.
+        let arena = String::from_utf8(arena).expect("values are moved whole");
+        *self = Interner { arena, ends, hasher: self.hasher.clone(), unindexed: true, ..Default::default() };
         Some(remap)
     }
 
@@ -347,8 +372,10 @@ pub struct TokenColumns {
     pub output: Vec<u64>,
     pub cache_read: Vec<u64>,
     pub cache_write: Vec<u64>,
-    pub cache_write_1h: Vec<u64>,
-    pub reasoning: Vec<u64>,
+    /// Rarer classes: no memory until a call has some (most logs have no 1-hour cache
+    /// writes, many no reasoning tokens).
+    cache_write_1h: LazyColumn,
+    reasoning: LazyColumn,
     /// The modality classes in `Tokens::modal` order: all four empty until a call has some
     /// (`has_modal`), so text-only logs (most) pay no memory for them.
     modal: [Vec<u64>; 4],
@@ -363,13 +390,31 @@ impl TokenColumns {
             output: self.output[row],
             cache_read: self.cache_read[row],
             cache_write: self.cache_write[row],
-            cache_write_1h: self.cache_write_1h[row],
-            reasoning: self.reasoning[row],
+            cache_write_1h: self.cache_write_1h.get(row),
+            reasoning: self.reasoning.get(row),
             input_audio: m(0),
             cache_audio_read: m(1),
             output_audio: m(2),
             output_image: m(3),
         }
+    }
+
+    pub fn cache_write_1h(&self, row: usize) -> u64 {
+        self.cache_write_1h.get(row)
+    }
+
+    pub fn reasoning(&self, row: usize) -> u64 {
+        self.reasoning.get(row)
+    }
+
+    /// 1-hour cache writes of every row.
+    pub fn cache_write_1h_column(&self) -> Cow<'_, [u64]> {
+        self.cache_write_1h.column(self.input.len())
+    }
+
+    /// Reasoning tokens of every row.
+    pub fn reasoning_column(&self) -> Cow<'_, [u64]> {
+        self.reasoning.column(self.input.len())
     }
 
     /// One modality class (`Tokens::modal` order) for every row.
@@ -403,12 +448,13 @@ impl TokenColumns {
     fn push(&mut self, t: &Tokens) {
         // Before the text columns grow: the materialised rows are those so far.
         let modal = self.modal_of(t);
+        let rows = self.input.len();
+        self.cache_write_1h.push(rows, t.cache_write_1h);
+        self.reasoning.push(rows, t.reasoning);
         self.input.push(t.input);
         self.output.push(t.output);
         self.cache_read.push(t.cache_read);
         self.cache_write.push(t.cache_write);
-        self.cache_write_1h.push(t.cache_write_1h);
-        self.reasoning.push(t.reasoning);
         if let Some(modal) = modal {
             for (v, n) in self.modal.iter_mut().zip(modal) {
                 v.push(n);
@@ -422,8 +468,9 @@ impl TokenColumns {
         self.output[row] = t.output;
         self.cache_read[row] = t.cache_read;
         self.cache_write[row] = t.cache_write;
-        self.cache_write_1h[row] = t.cache_write_1h;
-        self.reasoning[row] = t.reasoning;
+        let rows = self.input.len();
+        self.cache_write_1h.set(rows, row, t.cache_write_1h);
+        self.reasoning.set(rows, row, t.reasoning);
         if let Some(modal) = self.modal_of(t) {
             for (v, n) in self.modal.iter_mut().zip(modal) {
                 v[row] = n;
@@ -439,12 +486,83 @@ impl TokenColumns {
                 mine.append(theirs);
             }
         }
+        let (rows, theirs) = (self.input.len(), o.input.len());
+        self.cache_write_1h.append(rows, o.cache_write_1h, theirs);
+        self.reasoning.append(rows, o.reasoning, theirs);
         self.input.append(&mut o.input);
         self.output.append(&mut o.output);
         self.cache_read.append(&mut o.cache_read);
         self.cache_write.append(&mut o.cache_write);
-        self.cache_write_1h.append(&mut o.cache_write_1h);
-        self.reasoning.append(&mut o.reasoning);
+    }
+}
+
+/// A count column that takes no memory until a row has a non-zero value: until then every
+/// row reads 0.
+#[derive(Debug, Default, Clone)]
+struct LazyColumn {
+    /// Empty, or one value per row once `kept`.
+    values: Vec<u64>,
+    kept: bool,
+}
+
+impl LazyColumn {
+    fn get(&self, row: usize) -> u64 {
+        if self.kept {
+            self.values[row]
+        } else {
+            0
+        }
+    }
+
+    /// Keeps values from now on, each of the `rows` so far as 0.
+    fn keep(&mut self, rows: usize) {
+        if !self.kept {
+            self.values.resize(rows, 0);
+            self.kept = true;
+        }
+    }
+
+    /// Appends a row's value; `rows` is the row count before it.
+    fn push(&mut self, rows: usize, v: u64) {
+        if v != 0 {
+            self.keep(rows);
+        }
+        if self.kept {
+            self.values.push(v);
+        }
+    }
+
+    fn set(&mut self, rows: usize, row: usize, v: u64) {
+        if v != 0 {
+            self.keep(rows);
+        }
+        if self.kept {
+            self.values[row] = v;
+        }
+    }
+
+    fn reserve(&mut self, more: usize) {
+        if self.kept {
+            self.values.reserve(more);
+        }
+    }
+
+    /// Appends `other`'s `theirs` rows after this one's `rows`.
+    fn append(&mut self, rows: usize, mut other: LazyColumn, theirs: usize) {
+        if !self.kept && !other.kept {
+            return;
+        }
+        self.keep(rows);
+        other.keep(theirs);
+        self.values.append(&mut other.values);
+    }
+
+    fn column(&self, rows: usize) -> Cow<'_, [u64]> {
+        if self.kept {
+            Cow::Borrowed(&self.values)
+        } else {
+            Cow::Owned(vec![0; rows])
+        }
     }
 }
 
@@ -457,6 +575,8 @@ pub const FLAG_AGGREGATE: u8 = 8;
 pub const FLAG_LONG_CONTEXT: u8 = 16;
 /// An aggregate whose source says whether its requests crossed the threshold.
 pub const FLAG_TIER_STATED: u8 = 32;
+/// The log gave max_tokens (`Calls::max_tokens`).
+const FLAG_MAX_TOKENS: u8 = 64;
 
 /// The calls of a run, column by column.
 #[derive(Debug, Default, Clone)]
@@ -470,7 +590,8 @@ pub struct Calls {
     /// 0 = not logged.
     pub attempt: Vec<u32>,
     pub http_status: Vec<u16>,
-    pub max_tokens: Vec<Option<u64>>,
+    /// Read through `max_tokens()`: 0 where the log gave none (`FLAG_MAX_TOKENS` tells).
+    max_tokens: Vec<u64>,
     /// NaN = not logged.
     pub latency_ms: Vec<f32>,
     /// Cost as the log stated it (NaN = not logged); for reconciliation only, never for pricing.
@@ -496,16 +617,11 @@ impl Calls {
     pub fn reserve(&mut self, rows: usize) {
         self.ts_ms.reserve(rows);
         let t = &mut self.tokens;
-        for v in [
-            &mut t.input,
-            &mut t.output,
-            &mut t.cache_read,
-            &mut t.cache_write,
-            &mut t.cache_write_1h,
-            &mut t.reasoning,
-        ] {
+        for v in [&mut t.input, &mut t.output, &mut t.cache_read, &mut t.cache_write] {
             v.reserve(rows);
         }
+        t.cache_write_1h.reserve(rows);
+        t.reasoning.reserve(rows);
         self.flags.reserve(rows);
         self.attempt.reserve(rows);
         self.http_status.reserve(rows);
@@ -554,6 +670,11 @@ impl Calls {
         self.flags[row] & flag != 0
     }
 
+    /// The max_tokens the log gave for the call.
+    pub fn max_tokens(&self, row: usize) -> Option<u64> {
+        self.has_flag(row, FLAG_MAX_TOKENS).then(|| self.max_tokens[row])
+    }
+
     /// The requests a row stands for: 1 for a call; an aggregate's count, 0 when its source
     /// does not count requests.
     pub fn requests(&self, row: usize) -> u64 {
@@ -596,10 +717,13 @@ impl Calls {
         } else if !self.requests.is_empty() {
             self.requests.push(1);
         }
+        if call.max_tokens.is_some() {
+            flags |= FLAG_MAX_TOKENS;
+        }
         self.flags.push(flags);
         self.attempt.push(call.attempt.unwrap_or(0));
         self.http_status.push(call.http_status.unwrap_or(0));
-        self.max_tokens.push(call.max_tokens);
+        self.max_tokens.push(call.max_tokens.unwrap_or(0));
         self.latency_ms.push(call.latency_ms.map_or(f32::NAN, |l| l as f32));
         self.logged_cost.push(call.logged_cost.unwrap_or(f64::NAN));
     }
@@ -728,6 +852,58 @@ mod tests {
         assert_eq!((f.get(0), f.get(1), f.modal_column(0)), (audio, text, vec![4, 0]));
     }
 
+    /// Reasoning and 1-hour cache writes take no memory until a call has some, and read back
+    /// right wherever that call lands; max_tokens tells 0 from not logged.
+    #[test]
+    fn rare_counts_appear_with_the_first_call_that_has_some() {
+        let plain = Tokens { input: 5, output: 1, ..Tokens::default() };
+        let rare = Tokens {
+            input: 9,
+            output: 3,
+            cache_write: 4,
+            cache_write_1h: 2,
+            reasoning: 7,
+            ..Tokens::default()
+        };
+        let mut a = TokenColumns::default();
+        a.push(&plain);
+        assert!(!a.reasoning.kept && !a.cache_write_1h.kept && a.reasoning.values.is_empty());
+        let mut b = TokenColumns::default();
+        b.push(&plain);
+        b.push(&rare);
+        let mut c = TokenColumns::default();
+        c.push(&plain);
+        a.append(b);
+        a.append(c);
+        assert_eq!((0..4).map(|r| a.get(r)).collect::<Vec<_>>(), [plain, plain, rare, plain]);
+        assert_eq!((a.reasoning_column().to_vec(), a.cache_write_1h(2)), (vec![0, 0, 7, 0], 2));
+        let mut d = TokenColumns::default();
+        d.push(&plain);
+        d.set(0, &rare);
+        assert_eq!((d.get(0), d.reasoning(0)), (rare, 7));
+        assert_eq!(TokenColumns::default().cache_write_1h_column().len(), 0);
+
+        let call = |max_tokens: Option<u64>| Call {
+            ts_ms: 0,
+            strs: Default::default(),
+            tokens: plain,
+            attempt: None,
+            http_status: None,
+            max_tokens,
+            latency_ms: None,
+            is_error: false,
+            batch: false,
+            cache_hit: false,
+            logged_cost: None,
+            aggregate: None,
+        };
+        let mut calls = Calls::new([false; StrCol::COUNT], 0);
+        for m in [Some(0), None, Some(u64::MAX)] {
+            calls.push(&call(m), &[]);
+        }
+        assert_eq!((0..3).map(|r| calls.max_tokens(r)).collect::<Vec<_>>(), [Some(0), None, Some(u64::MAX)]);
+    }
+
     #[test]
     fn append_remaps_dictionaries() {
         let mut a = StrColumn::default();
@@ -776,6 +952,27 @@ mod tests {
         assert_eq!(appended.dict.intern("op2"), 2);
         assert_eq!(appended.dict.intern("op6"), 6);
         assert_eq!(appended.dict.id_of("op6"), Some(6));
+    }
+
+    /// A deduplicated dictionary drops its hashes; appending to it and deduplicating again
+    /// hashes its values anew, so repeats across the two still merge.
+    #[test]
+    fn appends_after_dedup_merge_with_earlier_values() {
+        let column = |values: &[&str]| {
+            let mut c = StrColumn::default();
+            values.iter().for_each(|&v| c.push(Some(v)));
+            c
+        };
+        let mut a = column(&["p", "q"]);
+        a.append(column(&["q", "r", "p"]));
+        a.dedup();
+        assert!(a.dict.hashes.is_empty());
+        assert_eq!(a.ids, [1, 2, 2, 3, 1]);
+        a.append(column(&["r", "s", "s"]));
+        a.dedup();
+        assert_eq!(a.ids, [1, 2, 2, 3, 1, 3, 4, 4]);
+        assert_eq!(a.dict.values().collect::<Vec<_>>(), ["p", "q", "r", "s"]);
+        assert_eq!((a.dict.id_of("s"), a.dict.id_of("t")), (Some(4), None));
     }
 
     /// Values whose hashes collide stay apart: equal hashes only bring candidates together,

@@ -55,8 +55,8 @@ impl Sums {
         self.output_tokens += t.output[row];
         self.cache_read_tokens += t.cache_read[row];
         self.cache_write_tokens += t.cache_write[row];
-        self.cache_write_1h_tokens += t.cache_write_1h[row];
-        self.reasoning_tokens += t.reasoning[row];
+        self.cache_write_1h_tokens += t.cache_write_1h(row);
+        self.reasoning_tokens += t.reasoning(row);
     }
 }
 

@@ -62,13 +62,14 @@ fn columns(t: &CallsTable, rows: &[usize]) -> Vec<Column> {
         cols.push(Column::new(name.into(), rows.iter().map(|&r| c.value(r)).collect::<Vec<Option<&str>>>()));
     }
     let tok = &calls.tokens;
-    let counts: [(&str, &Vec<u64>); 6] = [
+    let (write_1h, reasoning) = (tok.cache_write_1h_column(), tok.reasoning_column());
+    let counts: [(&str, &[u64]); 6] = [
         ("input_tokens", &tok.input),
         ("output_tokens", &tok.output),
         ("cache_read_tokens", &tok.cache_read),
         ("cache_write_tokens", &tok.cache_write),
-        ("cache_write_1h_tokens", &tok.cache_write_1h),
-        ("reasoning_tokens", &tok.reasoning),
+        ("cache_write_1h_tokens", &write_1h),
+        ("reasoning_tokens", &reasoning),
     ];
     for (name, v) in counts {
         cols.push(Column::new(name.into(), rows.iter().map(|&r| v[r]).collect::<Vec<u64>>()));
@@ -121,7 +122,7 @@ fn logged(calls: &Calls, rows: &[usize]) -> Vec<Column> {
     vec![
         Column::new("attempt".into(), nonzero(&calls.attempt)),
         Column::new("http_status".into(), nonzero(&http)),
-        Column::new("max_tokens".into(), rows.iter().map(|&r| calls.max_tokens[r]).collect::<Vec<_>>()),
+        Column::new("max_tokens".into(), rows.iter().map(|&r| calls.max_tokens(r)).collect::<Vec<_>>()),
         Column::new(
             "latency_ms".into(),
             rows.iter()
