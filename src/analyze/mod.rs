@@ -7,6 +7,7 @@ pub mod dims;
 pub mod headline;
 pub mod merge;
 pub mod ops;
+pub mod repeats;
 pub mod repricing;
 pub mod review;
 pub mod sections;

@@ -12,15 +12,15 @@
 //!   the first call of a chain is never a duplicate.
 //! - *saving*: the summed cost of the duplicates; an unpriced duplicate is counted apart.
 //!
-//! One sort of the considered calls by (hash, group, model, time, row) and one pass.
+//! One sort of the considered calls by (hash, group, model, time, row) (`analyze::repeats`,
+//! shared with the response-cache lever) and one pass.
 
-use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::analyze::repeats::{self, Repeats};
 use crate::analyze::Ctx;
-use crate::calls::{FLAG_CACHE_HIT, FLAG_ERROR};
-use crate::money::Money;
 use crate::calls::StrCol;
+use crate::money::Money;
 
 /// How many of the most costly duplicated prompts are listed.
 pub const TOP_PROMPTS: usize = 10;
@@ -76,23 +76,17 @@ pub struct Duplicates {
     pub top_prompts: Vec<Prompt>,
 }
 
-/// Sort key of a considered call: (hash id, group, model id, timestamp, row).
-type Key = (u32, u32, u32, i64, u32);
-
-pub fn analyze(ctx: &Ctx) -> Duplicates {
-    let keys = considered(ctx);
-    let mut groups = vec![Figures::default(); ctx.groups.len()];
-    let mut chains: Vec<Chain> = Vec::new();
-    for chain in keys.chunk_by(|a, b| (a.0, a.1, a.2) == (b.0, b.1, b.2)) {
-        let c = scan(ctx, chain);
-        let g = &mut groups[chain[0].1 as usize];
-        g.calls += c.calls;
+pub fn analyze(ctx: &Ctx, repeats: &Repeats) -> Duplicates {
+    let mut groups: Vec<Figures> =
+        repeats.considered.iter().map(|&calls| Figures { calls, ..Figures::default() }).collect();
+    let mut chains: Vec<Chain> = Vec::with_capacity(repeats.chains.len());
+    for chain in &repeats.chains {
+        let c = scan(ctx, chain, repeats.of(chain));
+        let g = &mut groups[chain.key.1 as usize];
         g.count += c.duplicates;
         g.cost_usd += c.cost;
         g.unpriced_count += c.unpriced;
-        if c.duplicates > 0 {
-            chains.push(c);
-        }
+        chains.push(c);
     }
     let total = groups.iter().fold(Figures::default(), |mut t, g| {
         t.calls += g.calls;
@@ -111,33 +105,7 @@ pub fn analyze(ctx: &Ctx) -> Duplicates {
     }
 }
 
-/// The repeats themselves: every considered call after the first of its chain that comes
-/// within the window of the previous occurrence (what a response cache would have answered).
-pub fn repeat_rows(ctx: &Ctx) -> Vec<u32> {
-    let keys = considered(ctx);
-    keys.chunk_by(|a, b| (a.0, a.1, a.2) == (b.0, b.1, b.2))
-        .flat_map(|chain| {
-            chain.windows(2).filter(|w| w[1].3 - w[0].3 <= ctx.opts.duplicate_window_ms).map(|w| w[1].4)
-        })
-        .collect()
-}
-
-/// The considered calls' keys, sorted.
-fn considered(ctx: &Ctx) -> Vec<Key> {
-    let (calls, groups) = (ctx.calls, ctx.groups);
-    let hash = &calls.col(StrCol::PromptHash).ids;
-    let model = &calls.col(StrCol::Model).ids;
-    let mut keys: Vec<Key> = ctx
-        .sel
-        .par_rows()
-        .filter(|&r| hash[r] != 0 && calls.flags[r] & (FLAG_ERROR | FLAG_CACHE_HIT) == 0)
-        .map(|r| (hash[r], groups.of(r), model[r], calls.ts_ms[r], r as u32))
-        .collect();
-    keys.par_sort_unstable();
-    keys
-}
-
-/// The duplicates of one (hash, group, model) chain, in time order.
+/// The duplicates of one (hash, group, model) chain.
 struct Chain {
     key: (u32, u32, u32),
     calls: u64,
@@ -146,16 +114,15 @@ struct Chain {
     unpriced: u64,
 }
 
-fn scan(ctx: &Ctx, chain: &[Key]) -> Chain {
-    let (h, g, m, _, _) = chain[0];
-    let mut c =
-        Chain { key: (h, g, m), calls: chain.len() as u64, duplicates: 0, cost: Money::ZERO, unpriced: 0 };
-    for pair in chain.windows(2) {
-        let (prev, (_, _, _, ts, row)) = (pair[0].3, pair[1]);
-        if ts - prev > ctx.opts.duplicate_window_ms {
-            continue;
-        }
-        c.duplicates += 1;
+fn scan(ctx: &Ctx, chain: &repeats::Chain, rows: &[u32]) -> Chain {
+    let mut c = Chain {
+        key: chain.key,
+        calls: chain.calls,
+        duplicates: rows.len() as u64,
+        cost: Money::ZERO,
+        unpriced: 0,
+    };
+    for &row in rows {
         let row = row as usize;
         if ctx.priced.is_priced(row) {
             c.cost += ctx.priced.cost[row];
@@ -237,7 +204,7 @@ mod tests {
 
     fn run(lines: &[String], opts: &Options) -> Duplicates {
         let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
-        with_ctx_opts(&refs, opts, analyze)
+        with_ctx_opts(&refs, opts, |ctx| analyze(ctx, &Repeats::build(ctx)))
     }
 
     #[test]
@@ -285,7 +252,7 @@ mod tests {
             // The first considered call: not a duplicate of the error or the cache hit above.
             r#"{"timestamp":"2026-03-02T10:03:00Z","model":"alpha","route":"chat","input_tokens":1,"output_tokens":1}"#.into(),
         ];
-        let d = with_ctx(&lines.iter().map(String::as_str).collect::<Vec<_>>(), analyze);
+        let d = with_ctx(&lines.iter().map(String::as_str).collect::<Vec<_>>(), |ctx| analyze(ctx, &Repeats::build(ctx)));
         assert_eq!((d.total.calls, d.total.count), (1, 0));
         assert!(d.top_prompts.is_empty());
     }

@@ -1,7 +1,8 @@
 //! The leak sections, one file each (`analyze` returns data, never text), and their one
 //! registry, `for_each_section!`: each section is named there once — its `Section` variant
 //! (for `--only`), its module (also its field in `Report` and its key in the JSON), its type,
-//! and whether it reads the operations (`WithOps`) or only the calls (`Plain`).
+//! and what it reads besides the calls: nothing (`Plain`), the operations (`WithOps`), the
+//! repeats (`WithRepeats`) or both (`WithOpsAndRepeats`).
 //!
 //! Everything that lists the sections is generated from that list: the `Section` enum, the
 //! report's `Sections`, their parallel run, and, in `render/sections`, the renderer modules
@@ -13,14 +14,16 @@ use serde::Serialize;
 
 use super::context::Ctx;
 use super::ops::Operations;
+use super::repeats::Repeats;
 use crate::calls::StrCol;
 
 /// The registry: calls `$then!` with one `Variant module Type Kind [Columns];` entry per
 /// section, in report order. `Columns` are the string columns the analysis reads beyond the
-/// model, the provider and the group (the first `--by`), which every run keeps; a `WithOps`
-/// section also reads what grouping attempts into operations needs (`ops::COLUMNS`). Only
-/// the columns of the wanted sections are read from the logs: an operation id or a prompt
-/// hash is nearly one value per call, and costs as much to read as the rest of the call.
+/// model, the provider and the group (the first `--by`), which every run keeps; a section
+/// reading the operations or the repeats also reads what building them needs
+/// (`ops::COLUMNS`, `repeats::COLUMNS`). Only the columns of the wanted sections are read
+/// from the logs: an operation id or a prompt hash is nearly one value per call, and costs
+/// as much to read as the rest of the call.
 macro_rules! for_each_section {
     ($then:ident) => {
         $then! {
@@ -31,45 +34,78 @@ macro_rules! for_each_section {
             Fallbacks fallbacks Fallbacks WithOps [RequestedModel];
             Thresholds thresholds Thresholds Plain [];
             Jobs jobs Jobs WithOps [Job];
-            Duplicates duplicates Duplicates Plain [PromptHash];
+            Duplicates duplicates Duplicates WithRepeats [];
             Waste waste Waste Plain [FinishReason];
             Environments environments Environments Plain [Environment];
             Reconciliation reconciliation Reconciliation Plain [];
-            Savings savings Savings WithOps
+            Savings savings Savings WithOpsAndRepeats
                 [Route Feature Environment Operation ErrorType RequestedModel PromptHash FinishReason];
         }
     };
 }
 pub(crate) use for_each_section;
 
+/// What several sections read, built once for all the wanted ones that need it.
+#[derive(Default)]
+pub struct Shared {
+    pub ops: Option<Operations>,
+    pub repeats: Option<Repeats>,
+}
+
+/// What an analysis reads besides the calls.
+#[derive(Clone, Copy)]
+pub struct Needs {
+    pub ops: bool,
+    pub repeats: bool,
+}
+
 /// An analysis over the calls alone.
 pub struct Plain<F>(pub F);
-/// An analysis over the operations (attempts grouped), built once for all that need them.
+/// An analysis over the operations (attempts grouped).
 pub struct WithOps<F>(pub F);
+/// An analysis over the repeats (considered calls in prompt chains).
+pub struct WithRepeats<F>(pub F);
+/// An analysis over both.
+pub struct WithOpsAndRepeats<F>(pub F);
 
-/// How the registry runs a section, whichever kind it is.
+/// How the registry runs a section, whichever kind it is: `None` when `Shared` lacks what
+/// it needs (never, as `Sections::run` builds what the wanted ones need).
 pub trait Analysis<T> {
-    const NEEDS_OPS: bool;
-    fn run(&self, ctx: &Ctx, ops: Option<&Operations>) -> Option<T>;
+    const NEEDS: Needs;
+    fn run(&self, ctx: &Ctx, shared: &Shared) -> Option<T>;
 }
 
 impl<T, F: Fn(&Ctx) -> T> Analysis<T> for Plain<F> {
-    const NEEDS_OPS: bool = false;
-    fn run(&self, ctx: &Ctx, _: Option<&Operations>) -> Option<T> {
+    const NEEDS: Needs = Needs { ops: false, repeats: false };
+    fn run(&self, ctx: &Ctx, _: &Shared) -> Option<T> {
         Some((self.0)(ctx))
     }
 }
 
 impl<T, F: Fn(&Ctx, &Operations) -> T> Analysis<T> for WithOps<F> {
-    const NEEDS_OPS: bool = true;
-    fn run(&self, ctx: &Ctx, ops: Option<&Operations>) -> Option<T> {
-        ops.map(|o| (self.0)(ctx, o))
+    const NEEDS: Needs = Needs { ops: true, repeats: false };
+    fn run(&self, ctx: &Ctx, shared: &Shared) -> Option<T> {
+        shared.ops.as_ref().map(|o| (self.0)(ctx, o))
     }
 }
 
-/// Whether the analysis `_a` reads operations (the type tells; the value is not used).
-fn needs_ops<T, A: Analysis<T>>(_a: &A) -> bool {
-    A::NEEDS_OPS
+impl<T, F: Fn(&Ctx, &Repeats) -> T> Analysis<T> for WithRepeats<F> {
+    const NEEDS: Needs = Needs { ops: false, repeats: true };
+    fn run(&self, ctx: &Ctx, shared: &Shared) -> Option<T> {
+        shared.repeats.as_ref().map(|r| (self.0)(ctx, r))
+    }
+}
+
+impl<T, F: Fn(&Ctx, &Operations, &Repeats) -> T> Analysis<T> for WithOpsAndRepeats<F> {
+    const NEEDS: Needs = Needs { ops: true, repeats: true };
+    fn run(&self, ctx: &Ctx, shared: &Shared) -> Option<T> {
+        Some((self.0)(ctx, shared.ops.as_ref()?, shared.repeats.as_ref()?))
+    }
+}
+
+/// What the analysis `_a` reads (the type tells; the value is not used).
+fn needs<T, A: Analysis<T>>(_a: &A) -> Needs {
+    A::NEEDS
 }
 
 /// Spawns one section's analysis on `scope` when it is wanted.
@@ -79,10 +115,10 @@ fn spawn<'s, T: Send + 's>(
     wanted: bool,
     analysis: impl Analysis<T> + Send + 's,
     ctx: &'s Ctx<'s>,
-    ops: Option<&'s Operations>,
+    shared: &'s Shared,
 ) {
     if wanted {
-        scope.spawn(move |_| *slot = analysis.run(ctx, ops));
+        scope.spawn(move |_| *slot = analysis.run(ctx, shared));
     }
 }
 
@@ -106,9 +142,10 @@ macro_rules! declare_sections {
                 match self {
                     Section::Totals => Vec::new(),
                     $(Section::$variant => {
-                        let ops: &[StrCol] =
-                            if needs_ops(&$kind($module::analyze)) { &crate::analyze::ops::COLUMNS } else { &[] };
-                        [$(StrCol::$col),*].into_iter().chain(ops.iter().copied()).collect()
+                        let n = needs(&$kind($module::analyze));
+                        let ops: &[StrCol] = if n.ops { &crate::analyze::ops::COLUMNS } else { &[] };
+                        let repeats: &[StrCol] = if n.repeats { &crate::analyze::repeats::COLUMNS } else { &[] };
+                        [$(StrCol::$col),*].into_iter().chain(ops.iter().copied()).chain(repeats.iter().copied()).collect()
                     })*
                 }
             }
@@ -136,13 +173,16 @@ macro_rules! declare_sections {
 
             /// Runs every wanted section; independent sections run in parallel.
             pub fn run(ctx: &Ctx, wants: &(dyn Fn(Section) -> bool + Sync)) -> Sections {
-                let needs = false $(|| (needs_ops(&$kind($module::analyze)) && wants(Section::$variant)))*;
-                let ops = needs.then(|| Operations::build(ctx));
-                let ops = ops.as_ref();
+                let wanted = |n: fn(Needs) -> bool| false $(|| (n(needs(&$kind($module::analyze))) && wants(Section::$variant)))*;
+                // One after the other (each sorts in parallel): their sort keys, 24 bytes a
+                // call each, are never held at once.
+                let repeats = wanted(|n| n.repeats).then(|| Repeats::build(ctx));
+                let ops = wanted(|n| n.ops).then(|| Operations::build(ctx));
+                let shared = Shared { ops, repeats };
                 let mut s = Sections::default();
                 rayon::scope(|scope| {
                     let Sections { $($module),* } = &mut s;
-                    $(spawn(scope, $module, wants(Section::$variant), $kind($module::analyze), ctx, ops);)*
+                    $(spawn(scope, $module, wants(Section::$variant), $kind($module::analyze), ctx, &shared);)*
                 });
                 s
             }

@@ -3,7 +3,8 @@
 
 use super::{Change, Plan, SavingsOptions};
 use crate::analyze::ops::Operations;
-use crate::analyze::sections::{duplicates, fallbacks, storms};
+use crate::analyze::repeats::Repeats;
+use crate::analyze::sections::{fallbacks, storms};
 use crate::analyze::Ctx;
 
 /// Attempts beyond `max_attempts` of an operation, and rate-limit errors inside a storm.
@@ -42,7 +43,7 @@ pub fn retries<'b>(ctx: &Ctx<'b>, ops: &Operations, opts: &SavingsOptions) -> Pl
 }
 
 /// Repeats of a prompt within the duplicates window, answered from a response cache.
-pub fn repeats<'b>(ctx: &Ctx<'b>) -> Plan<'b> {
+pub fn repeats<'b>(ctx: &Ctx<'b>, repeats: &Repeats) -> Plan<'b> {
     let window = crate::time::duration_label(ctx.opts.duplicate_window_ms);
     let mut plan = Plan::new(
         "response_cache",
@@ -51,7 +52,7 @@ pub fn repeats<'b>(ctx: &Ctx<'b>) -> Plan<'b> {
             "a response cache answers a repeat of the same prompt_hash on the same route and model within {window} of its previous occurrence"
         ),
     );
-    plan.changes = duplicates::repeat_rows(ctx).into_iter().map(|r| (r, Change::Drop)).collect();
+    plan.changes = repeats.rows.iter().copied().map(|r| (r, Change::Drop)).collect();
     plan
 }
 

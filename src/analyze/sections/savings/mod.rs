@@ -47,6 +47,7 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::analyze::ops::Operations;
+use crate::analyze::repeats::Repeats;
 use crate::analyze::Ctx;
 use crate::calls::{Tokens, FLAG_BATCH, FLAG_CACHE_HIT};
 use crate::money::Money;
@@ -266,7 +267,7 @@ impl Tally {
     }
 }
 
-pub fn analyze<'b>(ctx: &Ctx<'b>, ops: &Operations) -> Savings {
+pub fn analyze<'b>(ctx: &Ctx<'b>, ops: &Operations, repeats: &Repeats) -> Savings {
     let opts = &ctx.opts.savings;
     let (spend, first, last) = spend_and_span(ctx);
     // No call: one day (the scale is moot, every saving is 0).
@@ -276,7 +277,7 @@ pub fn analyze<'b>(ctx: &Ctx<'b>, ops: &Operations) -> Savings {
     // the cache collapse), so they are built side by side.
     let builders: [&(dyn Fn() -> Plan<'b> + Sync); 7] = [
         &|| discipline::retries(ctx, ops, opts),
-        &|| discipline::repeats(ctx),
+        &|| discipline::repeats(ctx, repeats),
         &|| discipline::fallbacks(ctx, ops),
         &|| trim::plan(ctx),
         &|| output::plan(ctx, opts),
