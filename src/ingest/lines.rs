@@ -141,7 +141,10 @@ impl<'p, 'c> Lines<'p, 'c> {
             Look::Needle => {
                 // `scan` checked the line, so `prune` may pass over what it does not keep;
                 // valid and no deeper than `scan::MAX_DEPTH`, it is no `limits::too_deep`.
-                let Some(v) = self.parser.keys().and_then(|keys| prune::parse(line, keys).ok()) else {
+                let text = simdutf8::basic::from_utf8(line).ok();
+                let pruned =
+                    self.parser.keys().zip(text).and_then(|(keys, text)| prune::parse(text, keys).ok());
+                let Some(v) = pruned else {
                     return false;
                 };
                 self.out.units(self.parser, &v, self.line_no);

@@ -23,9 +23,10 @@ pub struct Keys {
     pub whole: &'static [&'static str],
 }
 
-/// Parses `line`, keeping only `keys`.
-pub fn parse(line: &[u8], keys: &Keys) -> serde_json::Result<Value> {
-    let mut de = serde_json::Deserializer::from_slice(line);
+/// Parses `line`, keeping only `keys`. Text already checked as UTF-8: serde_json then checks
+/// no string again.
+pub fn parse(line: &str, keys: &Keys) -> serde_json::Result<Value> {
+    let mut de = serde_json::Deserializer::from_str(line);
     let v = Pruned(keys).deserialize(&mut de)?;
     de.end()?;
     Ok(v)
@@ -179,7 +180,7 @@ mod tests {
             "usage":{"input_tokens":4,"cache_creation":{"x":1.5}}},"toolUseResult":{"type":"x"},"n":1e400}"#;
         // `n` is out of f64 range: serde_json's `Value` parse refuses the line, but `n` is
         // passed over here, unread (which is why `scan` must have checked the line first).
-        let v = parse(line, &KEYS).unwrap();
+        let v = parse(std::str::from_utf8(line).unwrap(), &KEYS).unwrap();
         let want = serde_json::json!({"type":"assistant","message":{"id":"m",
             "usage":{"input_tokens":4,"cache_creation":{"x":1.5}}}});
         assert_eq!(v, want);
@@ -199,7 +200,7 @@ mod tests {
         let line =
             br#"{"type":"a","t\u0079pe":"b","message":[{"id":1},{"id":2.5,"x":0}],"usage":{"a":[-1]}}"#;
         let full: Value = serde_json::from_slice(line).unwrap();
-        let v = parse(line, &KEYS).unwrap();
+        let v = parse(std::str::from_utf8(line).unwrap(), &KEYS).unwrap();
         assert_eq!(v["type"], "b");
         assert_eq!(v["message"], serde_json::json!([{"id":1},{"id":2.5}]));
         assert_eq!(v["usage"], full["usage"]);
@@ -226,7 +227,7 @@ mod dialect_tests {
             let mut needles = 0;
             for line in text.lines().filter(|l| !l.trim().is_empty()) {
                 let full: Value = serde_json::from_slice(line.as_bytes()).unwrap();
-                let part = parse(line.as_bytes(), keys).unwrap();
+                let part = parse(line, keys).unwrap();
                 let (mut a, mut b) = (Vec::new(), Vec::new());
                 let ra = whole.parse(&full, &mut a);
                 let rb = pruned.parse(&part, &mut b);

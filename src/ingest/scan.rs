@@ -42,7 +42,7 @@ pub fn look(line: &[u8], needles: &[&str]) -> Look {
     // strings only the whitespace this scanner does not skip (it skips spaces only); UTF-8 is
     // checked only on a line that is not all ASCII.
     let (control, high) = line.iter().fold((false, false), |(c, h), &b| (c | (b < 0x20), h | (b >= 0x80)));
-    if control || (high && std::str::from_utf8(line).is_err()) {
+    if control || (high && simdutf8::basic::from_utf8(line).is_err()) {
         return Look::Full;
     }
     // An escaped string can unescape to a needle only if it is at most 6 bytes per character.
