@@ -338,23 +338,40 @@ fn value_of<'a>(arena: &'a str, ends: &[usize], id: u32) -> &'a str {
 pub struct StrColumn {
     pub dict: Interner,
     pub ids: Vec<u32>,
+    /// The id last pushed (0 = none): a value often repeats the row before (one environment,
+    /// provider or route in a run of calls), and comparing with it costs less than a lookup.
+    last: u32,
 }
 
 impl StrColumn {
+    /// An empty column with room for `rows` ids.
+    pub fn with_capacity(rows: usize) -> StrColumn {
+        StrColumn { ids: Vec::with_capacity(rows), ..StrColumn::default() }
+    }
+
     fn push(&mut self, value: Option<&str>) {
-        let id = value.map_or(0, |s| self.dict.intern(s));
+        let id = match value {
+            None => 0,
+            Some(s) if self.last != 0 && self.dict.get(self.last) == Some(s) => self.last,
+            Some(s) => {
+                self.last = self.dict.intern(s);
+                self.last
+            }
+        };
         self.ids.push(id);
     }
 
     /// Appends `other`, its dictionary concatenated after this one's (`Interner::concat`);
     /// `dedup` must run before ids are compared.
     fn append(&mut self, other: StrColumn) {
+        self.last = 0;
         let offset = self.dict.concat(other.dict);
         self.ids.extend(other.ids.iter().map(|&id| if id == 0 { 0 } else { id + offset }));
     }
 
     /// Gives every value one id again after appends (see `Interner::dedup`).
     fn dedup(&mut self) {
+        self.last = 0;
         if let Some(remap) = self.dict.dedup() {
             self.ids.par_iter_mut().for_each(|id| *id = remap[*id as usize]);
         }

@@ -177,7 +177,7 @@ fn resolve_models<'b>(
 pub fn resolve_model_names(calls: &mut Calls, book: &PriceBook) {
     let provider = calls.col(StrCol::Provider);
     let logged = calls.logged_model();
-    let mut resolved = StrColumn { dict: Default::default(), ids: Vec::with_capacity(calls.len()) };
+    let mut resolved = StrColumn::with_capacity(calls.len());
     let mut memo: FxHashMap<(u32, u32), u32> = FxHashMap::default();
     for (row, &id) in logged.ids.iter().enumerate() {
         let key = (provider.ids.get(row).copied().unwrap_or(0), id);
