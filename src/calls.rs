@@ -424,16 +424,6 @@ impl TokenColumns {
         self.reasoning.get(row)
     }
 
-    /// 1-hour cache writes of every row.
-    pub fn cache_write_1h_column(&self) -> Cow<'_, [u64]> {
-        self.cache_write_1h.column(self.input.len())
-    }
-
-    /// Reasoning tokens of every row.
-    pub fn reasoning_column(&self) -> Cow<'_, [u64]> {
-        self.reasoning.column(self.input.len())
-    }
-
     /// One modality class (`Tokens::modal` order) for every row.
     pub fn modal_column(&self, class: usize) -> Vec<u64> {
         if self.has_modal {
@@ -572,14 +562,6 @@ impl LazyColumn {
         self.keep(rows);
         other.keep(theirs);
         self.values.append(&mut other.values);
-    }
-
-    fn column(&self, rows: usize) -> Cow<'_, [u64]> {
-        if self.kept {
-            Cow::Borrowed(&self.values)
-        } else {
-            Cow::Owned(vec![0; rows])
-        }
     }
 }
 
@@ -893,12 +875,14 @@ mod tests {
         a.append(b);
         a.append(c);
         assert_eq!((0..4).map(|r| a.get(r)).collect::<Vec<_>>(), [plain, plain, rare, plain]);
-        assert_eq!((a.reasoning_column().to_vec(), a.cache_write_1h(2)), (vec![0, 0, 7, 0], 2));
+        assert_eq!(
+            ((0..4).map(|r| a.reasoning(r)).collect::<Vec<_>>(), a.cache_write_1h(2)),
+            (vec![0, 0, 7, 0], 2)
+        );
         let mut d = TokenColumns::default();
         d.push(&plain);
         d.set(0, &rare);
         assert_eq!((d.get(0), d.reasoning(0)), (rare, 7));
-        assert_eq!(TokenColumns::default().cache_write_1h_column().len(), 0);
 
         let call = |max_tokens: Option<u64>| Call {
             ts_ms: 0,

@@ -138,13 +138,10 @@ impl<'p, 'c> Lines<'p, 'c> {
     fn quick(&mut self, line: &[u8]) -> bool {
         match scan::look(line, self.needles) {
             Look::Skip => self.out.skipped += 1,
-            Look::Needle => {
+            Look::Needle(text) => {
                 // `scan` checked the line, so `prune` may pass over what it does not keep;
                 // valid and no deeper than `scan::MAX_DEPTH`, it is no `limits::too_deep`.
-                let text = simdutf8::basic::from_utf8(line).ok();
-                let pruned =
-                    self.parser.keys().zip(text).and_then(|(keys, text)| prune::parse(text, keys).ok());
-                let Some(v) = pruned else {
+                let Some(v) = self.parser.keys().and_then(|keys| prune::parse(text, keys).ok()) else {
                     return false;
                 };
                 self.out.units(self.parser, &v, self.line_no);

@@ -18,11 +18,12 @@
 
 /// What a look at one line found.
 #[derive(Debug, PartialEq, Eq, Clone, Copy)]
-pub enum Look {
+pub enum Look<'a> {
     /// Valid JSON, no needle: the line holds no call.
     Skip,
-    /// Valid JSON naming a needle (or a string escaped so it might): to be parsed.
-    Needle,
+    /// Valid JSON naming a needle (or a string escaped so it might): to be parsed. The line
+    /// as text, checked here, so the parse need not check it again.
+    Needle(&'a str),
     /// Not decided here: the serde_json path reads the line.
     Full,
 }
@@ -37,14 +38,19 @@ pub const MAX_NUMBER: usize = 300;
 const RAW_VALUE_KEY: &[u8] = b"$serde_json::private::RawValue";
 
 /// Looks at a trimmed, non-empty line.
-pub fn look(line: &[u8], needles: &[&str]) -> Look {
+pub fn look<'a>(line: &'a [u8], needles: &[&str]) -> Look<'a> {
     // One branch-free pass, so it vectorises: no control byte may be in a string, and outside
     // strings only the whitespace this scanner does not skip (it skips spaces only); UTF-8 is
     // checked only on a line that is not all ASCII.
     let (control, high) = line.iter().fold((false, false), |(c, h), &b| (c | (b < 0x20), h | (b >= 0x80)));
-    if control || (high && simdutf8::basic::from_utf8(line).is_err()) {
+    if control {
         return Look::Full;
     }
+    let checked = match high.then(|| simdutf8::basic::from_utf8(line)) {
+        Some(Err(_)) => return Look::Full,
+        Some(Ok(text)) => Some(text),
+        None => None,
+    };
     // An escaped string can unescape to a needle only if it is at most 6 bytes per character.
     let escaped_max = needles.iter().map(|n| n.len() * 6).max().unwrap_or(0);
     let mut scan = Scan { s: line, i: 0, needles, escaped_max, found: false };
@@ -55,7 +61,10 @@ pub fn look(line: &[u8], needles: &[&str]) -> Look {
     match (scan.i == line.len(), scan.found) {
         (false, _) => Look::Full,
         (true, false) => Look::Skip,
-        (true, true) => Look::Needle,
+        // An ASCII line is UTF-8 as it is: the check that makes it a `&str` cannot fail.
+        (true, true) => {
+            checked.or_else(|| simdutf8::basic::from_utf8(line).ok()).map_or(Look::Full, Look::Needle)
+        }
     }
 }
 
@@ -277,15 +286,18 @@ mod tests {
     fn valid_lines_are_told_by_their_needles() {
         let progress = br#"{"type":"progress","data":{"type":"bash_progress","output":"a \"q\" \\ \n \u00e9, longer than 30 bytes"},"n":[1,-2.5,0,null,true,false],"e":{},"a":[]}"#;
         assert_eq!(look(progress, USAGE), Look::Skip);
-        assert_eq!(look(br#"{"message":{"usage":{"input_tokens":1}}}"#, USAGE), Look::Needle);
+        let call = r#"{"message":{"usage":{"input_tokens":1}}}"#;
+        assert_eq!(look(call.as_bytes(), USAGE), Look::Needle(call));
         // A value counts as much as a key, as in `skim`.
-        assert_eq!(look(br#"{"a":"usage"}"#, USAGE), Look::Needle);
+        assert!(matches!(look(br#"{"a":"usage"}"#, USAGE), Look::Needle(_)));
         assert_eq!(look(br#"{ "a" : [ "x" , 1 ] , "b" : { } }"#, USAGE), Look::Skip);
         // Escaped and short enough to unescape to `usage` (at most 6 bytes a character): a
         // needle for all `scan` knows; escaped and longer: it cannot be.
-        assert_eq!(look(br#"{"a":"\u0075sage"}"#, USAGE), Look::Needle);
+        assert!(matches!(look(br#"{"a":"\u0075sage"}"#, USAGE), Look::Needle(_)));
         assert_eq!(look(br#"{"a":"\n.............................."}"#, USAGE), Look::Skip);
         assert_eq!(look("{\"é\":\"ü\"}".as_bytes(), USAGE), Look::Skip);
+        let accented = "{\"usage\":\"ü\"}";
+        assert_eq!(look(accented.as_bytes(), USAGE), Look::Needle(accented));
     }
 
     #[test]
@@ -421,7 +433,7 @@ mod tests {
                     prop_assert!(valid);
                     prop_assert_eq!(skim(line, USAGE), Some(Skimmed::NoNeedle));
                 }
-                Look::Needle => prop_assert!(valid),
+                Look::Needle(text) => prop_assert!(valid && text.as_bytes() == line),
                 Look::Full => {}
             }
             // Unmutated real lines are all decided here.

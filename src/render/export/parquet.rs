@@ -62,17 +62,16 @@ fn columns(t: &CallsTable, rows: &[usize]) -> Vec<Column> {
         cols.push(Column::new(name.into(), rows.iter().map(|&r| c.value(r)).collect::<Vec<Option<&str>>>()));
     }
     let tok = &calls.tokens;
-    let (write_1h, reasoning) = (tok.cache_write_1h_column(), tok.reasoning_column());
-    let counts: [(&str, &[u64]); 6] = [
-        ("input_tokens", &tok.input),
-        ("output_tokens", &tok.output),
-        ("cache_read_tokens", &tok.cache_read),
-        ("cache_write_tokens", &tok.cache_write),
-        ("cache_write_1h_tokens", &write_1h),
-        ("reasoning_tokens", &reasoning),
+    let counts: [(&str, &dyn Fn(usize) -> u64); 6] = [
+        ("input_tokens", &|r| tok.input[r]),
+        ("output_tokens", &|r| tok.output[r]),
+        ("cache_read_tokens", &|r| tok.cache_read[r]),
+        ("cache_write_tokens", &|r| tok.cache_write[r]),
+        ("cache_write_1h_tokens", &|r| tok.cache_write_1h(r)),
+        ("reasoning_tokens", &|r| tok.reasoning(r)),
     ];
-    for (name, v) in counts {
-        cols.push(Column::new(name.into(), rows.iter().map(|&r| v[r]).collect::<Vec<u64>>()));
+    for (name, count) in counts {
+        cols.push(Column::new(name.into(), rows.iter().map(|&r| count(r)).collect::<Vec<u64>>()));
     }
     // The modality classes (`Tokens::modal` order), so a call read back is priced the same.
     let modal =
